@@ -1,0 +1,138 @@
+"""Canonical commands, their spoken phrases (from prompts/), and which are live in each context."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from enum import Enum
+from functools import lru_cache
+from pathlib import Path
+
+from companion.paths import prompts_dir
+
+
+class Command(str, Enum):
+    """Everything the user can ask for, whatever the input (voice, key, switch, script)."""
+
+    START = "start"
+    STOP = "stop"
+    PAUSE = "pause"
+    RESUME = "resume"
+    NEXT = "next"
+    BACK = "back"
+    REPEAT = "repeat"
+    SLOWER = "slower"
+    FASTER = "faster"
+    LOUDER = "louder"
+    QUIETER = "quieter"
+    HELP = "help"
+    HOW_MANY = "how_many"
+    TIRED = "tired"
+    HURTS = "hurts"
+    YES = "yes"
+    NO = "no"
+    NUMBER = "number"
+    END = "end"
+    LATER = "later"
+    SKIP_TODAY = "skip_today"
+
+
+C = Command
+_ALWAYS = frozenset({C.HURTS, C.REPEAT, C.HELP})
+
+CONTEXTS: dict[str, frozenset[Command]] = {
+    # waiting for the user to begin an exercise or a set ("start" live, so never "stop")
+    "ready": _ALWAYS | {C.START, C.NEXT, C.BACK, C.HOW_MANY, C.TIRED, C.SLOWER, C.FASTER,
+                        C.LOUDER, C.QUIETER, C.END, C.PAUSE},
+    # while repetitions are counted or a timed exercise runs ("stop" live, never "start")
+    "counting": _ALWAYS | {C.STOP, C.PAUSE, C.SLOWER, C.FASTER, C.LOUDER, C.QUIETER,
+                           C.HOW_MANY, C.TIRED},
+    # a rest between sets
+    "rest": _ALWAYS | {C.STOP, C.PAUSE, C.NEXT, C.HOW_MANY, C.TIRED, C.LOUDER, C.QUIETER,
+                       C.SLOWER, C.FASTER},
+    # paused in the middle of something
+    "paused": _ALWAYS | {C.RESUME, C.STOP, C.NEXT, C.BACK, C.HOW_MANY, C.TIRED, C.LOUDER,
+                         C.QUIETER, C.SLOWER, C.FASTER},
+    # a yes/no question
+    "yesno": _ALWAYS | {C.YES, C.NO, C.STOP},
+    # a 0-10 rating
+    "number": _ALWAYS | {C.NUMBER, C.STOP},
+    # a reminder has just been spoken
+    "reminder": frozenset({C.START, C.LATER, C.SKIP_TODAY, C.REPEAT, C.HELP}),
+}
+"""Which commands are live in each listening context."""
+
+SAFETY = frozenset({C.STOP, C.HURTS})
+"""Commands that act at once: never wait for a confirmation or the end-of-speech silence."""
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A phrase understood as a command."""
+
+    command: Command
+    value: int | None = None
+
+
+def normalise(text: str) -> str:
+    """Lower case, apostrophes kept, other punctuation and extra spaces removed."""
+    text = text.lower().replace("’", "'")
+    text = re.sub(r"[^a-z0-9' ]+", " ", text)
+    return " ".join(text.split())
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The phrases of one language: command phrases and number words."""
+
+    phrases: dict[Command, tuple[str, ...]]
+    numbers: dict[int, tuple[str, ...]]
+
+    def phrases_for(self, commands: frozenset[Command]) -> dict[str, Parsed]:
+        """Every phrase that means one of ``commands`` (numbers included when NUMBER is live)."""
+        out: dict[str, Parsed] = {}
+        for cmd in sorted(commands, key=lambda c: c.value):
+            if cmd is C.NUMBER:
+                for value, words in self.numbers.items():
+                    for w in words:
+                        out.setdefault(w, Parsed(C.NUMBER, value))
+                    out.setdefault(str(value), Parsed(C.NUMBER, value))
+            else:
+                for p in self.phrases.get(cmd, ()):
+                    out.setdefault(p, Parsed(cmd))
+        return out
+
+    def parse(self, text: str, live: frozenset[Command] | None = None) -> Parsed | None:
+        """The command ``text`` means among ``live`` (all commands if None), else None.
+
+        The whole utterance must be one phrase; otherwise the longest phrase found inside it
+        wins (so "please stop now" is stop). Safety phrases are searched first.
+        """
+        said = normalise(text)
+        if not said:
+            return None
+        table = self.phrases_for(live if live is not None else frozenset(Command))
+        if said in table:
+            return table[said]
+        padded = f" {said} "
+        found = [p for p in table if f" {p} " in padded]
+        if not found:
+            return None
+        safety = [p for p in found if table[p].command in SAFETY]
+        best = max(safety or found, key=len)
+        return table[best]
+
+    def teach(self, cmd: Command) -> str:
+        """The phrase the companion teaches for ``cmd``."""
+        return self.phrases[cmd][0]
+
+
+@lru_cache(maxsize=4)
+def vocabulary(language: str = "en", root: Path | None = None) -> Vocabulary:
+    """Load the phrases of ``language`` from ``prompts/<language>/commands.toml``."""
+    path = (root or prompts_dir()) / language / "commands.toml"
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    phrases = {Command(k): tuple(normalise(p) for p in v) for k, v in data["phrases"].items()}
+    numbers = {int(k): tuple(normalise(w) for w in v) for k, v in data["numbers"].items()}
+    return Vocabulary(phrases=phrases, numbers=numbers)

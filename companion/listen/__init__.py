@@ -1,0 +1,1 @@
+"""Listening: audio in, endpointing, grammar-limited recognition, rejection, commands out."""

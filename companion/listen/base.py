@@ -1,0 +1,36 @@
+"""The small interface every recogniser sits behind, and what it returns."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Hypothesis:
+    """What a recogniser thinks was said."""
+
+    text: str
+    """Recognised words ("" for nothing)."""
+    confidence: float = 0.0
+    """0-1, engine specific."""
+    words: tuple[tuple[str, float], ...] = field(default=())
+    """(word, confidence) pairs where the engine gives them."""
+
+
+class Engine(Protocol):
+    """A streaming recogniser limited to a list of phrases."""
+
+    name: str
+    sample_rate: int
+    """Rate of the 16-bit mono PCM that ``feed`` expects."""
+
+    def start(self, phrases: Sequence[str]) -> None:
+        """Begin a new utterance, recognising only ``phrases``."""
+
+    def feed(self, pcm16: bytes) -> Hypothesis | None:
+        """Add audio; returns a partial hypothesis when one is available."""
+
+    def finish(self) -> Hypothesis:
+        """End the utterance and return the final hypothesis."""

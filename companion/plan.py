@@ -1,0 +1,56 @@
+"""Today's plan: which exercises, what dose, and what changed since last time (and why)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from companion import library
+from companion.routine import Routine
+
+
+@dataclass(frozen=True)
+class PlannedExercise:
+    """One exercise in today's plan."""
+
+    exercise_id: str
+    sets: int
+    reps: int
+    """Repetitions per set, or seconds per direction for a timed exercise."""
+    seconds_per_rep: float
+    rest_seconds: int
+
+    @property
+    def timed(self) -> bool:
+        """Whether this exercise is timed rather than counted."""
+        return library.get(self.exercise_id).kind is library.Kind.TIMED
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change to the dose or level, with the rule that made it."""
+
+    exercise_id: str
+    """The exercise concerned ("" for the whole programme)."""
+    kind: str
+    """up, down, hold, unlock, restart, approval_needed."""
+    old: int
+    new: int
+    rule: str
+    """The rule's key; its sentence is ``prompts/<lang>/progression.toml`` [rule]."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What today's session holds."""
+
+    day: dt.date
+    items: tuple[PlannedExercise, ...]
+    changes: tuple[Change, ...] = field(default=())
+
+
+def from_routine(routine: Routine, day: dt.date) -> Plan:
+    """The plan straight from the routine (no history)."""
+    return Plan(day=day, items=tuple(
+        PlannedExercise(e.id, e.sets, e.reps, e.seconds_per_rep, e.rest_seconds)
+        for e in routine.exercises))

@@ -1,0 +1,75 @@
+"""What a session writes to the history: one frozen record per fact, each with its time."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SessionStarted:
+    """A session began."""
+
+    at: dt.datetime
+    day: dt.date
+    """The day it counts for (may differ from ``at`` when back-filling)."""
+    planned: tuple[tuple[str, int, int], ...]
+    """(exercise id, sets, reps or seconds) for each planned exercise."""
+
+
+@dataclass(frozen=True)
+class SetDone:
+    """A set ended (finished or cut short); committed at once."""
+
+    at: dt.datetime
+    exercise_id: str
+    set_number: int
+    planned: int
+    """Planned repetitions, or seconds for a timed exercise."""
+    done: int
+    duration_s: float
+    completed: bool
+
+
+@dataclass(frozen=True)
+class Rating:
+    """A pain or effort rating, 0-10."""
+
+    at: dt.datetime
+    exercise_id: str
+    set_number: int
+    kind: str
+    """pain or effort."""
+    value: int
+
+
+@dataclass(frozen=True)
+class Stopped:
+    """The exercise or session was stopped."""
+
+    at: dt.datetime
+    exercise_id: str
+    reason: str
+    """user, pain, tired, device, safety_check."""
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """An exercise was skipped."""
+
+    at: dt.datetime
+    exercise_id: str
+    reason: str
+    """user, pain, tired."""
+
+
+@dataclass(frozen=True)
+class SessionEnded:
+    """The session ended."""
+
+    at: dt.datetime
+    how: str
+    """completed, stopped, pain, tired, safety_check, device."""
+
+
+Record = SessionStarted | SetDone | Rating | Stopped | Skipped | SessionEnded

@@ -1,0 +1,1 @@
+"""Speech out: the speaker (text to speech) and on-screen captions."""
