@@ -36,10 +36,11 @@ class Command(str, Enum):
     END = "end"
     LATER = "later"
     SKIP_TODAY = "skip_today"
+    EMERGENCY = "emergency"
 
 
 C = Command
-_ALWAYS = frozenset({C.HURTS, C.REPEAT, C.HELP})
+_ALWAYS = frozenset({C.HURTS, C.REPEAT, C.HELP, C.EMERGENCY})
 
 CONTEXTS: dict[str, frozenset[Command]] = {
     # waiting for the user to begin an exercise or a set ("start" live, so never "stop")
@@ -63,7 +64,7 @@ CONTEXTS: dict[str, frozenset[Command]] = {
 }
 """Which commands are live in each listening context."""
 
-SAFETY = frozenset({C.STOP, C.HURTS})
+SAFETY = frozenset({C.STOP, C.HURTS, C.EMERGENCY})
 """Commands that act at once: never wait for a confirmation or the end-of-speech silence."""
 
 
