@@ -17,21 +17,22 @@ GROUPS = (
 """Command modules under ``companion.cli``; each defines ``register(subparsers, common)``."""
 
 
-def common_parser() -> argparse.ArgumentParser:
-    """Options every command accepts."""
+def common_parser(suppress: bool = False) -> argparse.ArgumentParser:
+    """Options every command accepts (``suppress``: sub-commands keep the top level's value)."""
     p = argparse.ArgumentParser(add_help=False)
-    p.add_argument("--data-dir", metavar="DIR",
+    p.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS if suppress else None,
                    help="where settings, history and logs live "
                         "(default: $COMPANION_DATA_DIR or the per-user folders)")
-    p.add_argument("--debug", action="store_true", help="show full error details")
+    p.add_argument("--debug", action="store_true", help="show full error details",
+                   default=argparse.SUPPRESS if suppress else False)
     return p
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The whole parser, with every command group that is installed."""
-    common = common_parser()
+    common = common_parser(suppress=True)
     parser = argparse.ArgumentParser(
-        prog="companion", parents=[common],
+        prog="companion", parents=[common_parser()],
         description="An offline, voice-guided hand-exercise companion for stroke recovery.")
     subs = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in GROUPS:
