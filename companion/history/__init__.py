@@ -1,0 +1,1 @@
+"""The durable history: SQLite connection and migrations, the store sessions write to, queries."""
