@@ -1,0 +1,252 @@
+"""The caregiver's routine tools: init, show, check, set, add and remove through the CLI."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import tomllib
+
+from companion import routine, routine_doc, routine_edit
+from companion.cli.main import main
+from companion.errors import RoutineError
+
+COMMENTED = """\
+# Ann's routine, set up by her daughter on Monday.
+# The therapist said: keep it gentle for two weeks.
+name = "Ann"   # she likes to be called Ann
+affected_side = "right"
+
+# First the warm-up.
+[[exercise]]
+id = "palm_turn"
+reps = 8   # started low
+sets = 2
+
+# Then the wrist; the therapist wants 10 by Friday.
+[[exercise]]
+id = "wrist_bend"
+reps = 6
+# (she finds this one hard)
+
+# ---- voice ----
+[speech]
+rate = 130   # slow: she hears poorly
+# volume stays at the default
+
+[safety]
+emergency_number = "999"  # UK
+"""
+
+
+def cli(data_dir: Path, *args: str) -> int:
+    return main(["routine", *args, "--data-dir", str(data_dir)])
+
+
+def comment_lines(text: str) -> list[str]:
+    """Every comment in a file, whole-line or after a value."""
+    return [line[line.index("#") :].strip() for line in text.splitlines() if "#" in line]
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    (tmp_path / "routine.toml").write_text(COMMENTED, encoding="utf-8")
+    return tmp_path
+
+
+def test_edits_keep_every_comment_and_change_only_what_was_asked(home: Path) -> None:
+    path = home / "routine.toml"
+    assert cli(home, "set", "speech.rate", "140") == 0
+    assert cli(home, "set", "exercise.wrist_bend.reps", "12") == 0
+    assert cli(home, "set", "reminders.times", "09:00,17:30") == 0
+    assert cli(home, "set", "input.switch", "yes") == 0
+    assert cli(home, "add", "bottle_grasp", "--reps", "7", "--sets", "3") == 0
+    assert cli(home, "add", "wrist_slide", "--position", "1") == 0
+    text = path.read_text(encoding="utf-8")
+    for comment in comment_lines(COMMENTED):
+        assert comment in text, comment
+    r = routine.load(path)
+    assert r.speech.rate == 140
+    assert r.input.switch is True
+    assert r.reminders.times == ("09:00", "17:30")
+    assert [e.id for e in r.exercises] == ["wrist_slide", "palm_turn", "wrist_bend", "bottle_grasp"]
+    by_id = {e.id: e for e in r.exercises}
+    assert (by_id["wrist_bend"].reps, by_id["palm_turn"].reps) == (12, 8)
+    assert (by_id["bottle_grasp"].reps, by_id["bottle_grasp"].sets) == (7, 3)
+    assert r.name == "Ann" and r.safety.emergency_number == "999"
+    # removing exercises keeps the comments that sat between them
+    assert cli(home, "remove", "wrist_bend") == 0
+    assert cli(home, "remove", "wrist_slide") == 0
+    text = path.read_text(encoding="utf-8")
+    for comment in comment_lines(COMMENTED):
+        assert comment in text, comment
+    assert [e.id for e in routine.load(path).exercises] == ["palm_turn", "bottle_grasp"]
+
+
+@pytest.mark.parametrize(
+    ("args", "field", "allowed"),
+    [
+        (("set", "speech.rate", "400"), "speech.rate", "80 to 260"),
+        (("set", "speech.volume", "loud"), "speech.volume", "0.1 to 1.0"),
+        (("set", "exercise.wrist_bend.reps", "0"), "exercise[2].reps", "1 to 60"),
+        (("set", "reminders.times", "25:00"), "reminders.times", "09:00"),
+        (("set", "affected_side", "middle"), "affected_side", "'left', 'right'"),
+        (("set", "input.switch", "maybe"), "input.switch", "true or false"),
+        (("set", "reminders.timezone", "Mars/Olympus"), "reminders.timezone", "Europe/London"),
+        (("set", "speech.pitch", "3"), "speech.pitch", "rate, volume, voice"),
+        (("set", "exercise.coin_drop.reps", "5"), "exercise.coin_drop.reps", "routine add"),
+        (("add", "wrist_bend"), "wrist_bend", "already"),
+        (("add", "juggling"), "juggling", "palm_turn"),
+        (("add", "coin_drop", "--sets", "9"), "exercise[3].sets", "1 to 6"),
+        (("remove", "finger_thumb"), "finger_thumb", "not in the routine"),
+    ],
+)
+def test_invalid_edit_is_refused_and_file_is_byte_for_byte_unchanged(
+    home: Path, capsys: pytest.CaptureFixture[str], args: tuple[str, ...], field: str, allowed: str
+) -> None:
+    path = home / "routine.toml"
+    before, stat = path.read_bytes(), path.stat()
+    assert cli(home, *args) == 3
+    err = capsys.readouterr().err
+    assert field in err and allowed in err
+    assert path.read_bytes() == before
+    assert path.stat().st_mtime_ns == stat.st_mtime_ns and path.stat().st_ino == stat.st_ino
+    assert sorted(p.name for p in home.iterdir()) == ["routine.toml"]
+
+
+def test_value_errors_name_the_line_of_the_setting(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli(home, "set", "speech.rate", "20") == 3
+    err = capsys.readouterr().err
+    line = int(re.search(r"line (\d+)", err).group(1))  # type: ignore[union-attr]
+    assert COMMENTED.splitlines()[line - 1].startswith("rate =")
+
+
+def test_the_last_exercise_cannot_be_removed(tmp_path: Path) -> None:
+    path = tmp_path / "routine.toml"
+    path.write_text('[[exercise]]\nid = "palm_turn"\n', encoding="utf-8")
+    assert cli(tmp_path, "remove", "palm_turn") == 3
+    assert path.read_text(encoding="utf-8") == '[[exercise]]\nid = "palm_turn"\n'
+
+
+def test_broken_toml_is_refused_with_its_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "routine.toml"
+    path.write_bytes(b'name = "Ann"\n\n[speech\nrate = 140\n')
+    assert cli(tmp_path, "set", "speech.rate", "150") == 3
+    assert "line 3" in capsys.readouterr().err
+    assert path.read_bytes() == b'name = "Ann"\n\n[speech\nrate = 140\n'
+    assert cli(tmp_path, "check") == 3
+    assert "line 3" in capsys.readouterr().err
+
+
+def test_init_writes_a_commented_file_equal_to_the_defaults(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli(tmp_path, "init") == 0
+    text = (tmp_path / "routine.toml").read_text(encoding="utf-8")
+    assert routine.from_text(text) == routine.default()
+    lines = text.splitlines()
+    for section, keys in routine.SCHEMA.items():
+        for key in keys:
+            comment = f"{routine_doc.describe(section, key)}"
+            assert any(comment in line and line.lstrip().startswith("#") for line in lines), key
+    # every plain setting has its comment on the line just above it
+    for n, line in enumerate(lines):
+        m = re.match(r"^(\w+) = ", line)
+        if m and not lines[n - 1].startswith("[[") and m.group(1) not in routine.SCHEMA["exercise"]:
+            assert lines[n - 1].startswith("# "), line
+    assert cli(tmp_path, "check") == 0
+    assert "is valid" in capsys.readouterr().out
+
+
+def test_init_never_overwrites_without_force(tmp_path: Path) -> None:
+    path = tmp_path / "routine.toml"
+    path.write_text(COMMENTED, encoding="utf-8")
+    assert cli(tmp_path, "init") == 3
+    assert path.read_text(encoding="utf-8") == COMMENTED
+    assert cli(tmp_path, "init", "--force") == 0
+    assert routine.load(path) == routine.default()
+
+
+def test_set_without_a_file_starts_from_the_commented_template(tmp_path: Path) -> None:
+    assert cli(tmp_path, "set", "name", "Bob") == 0
+    text = (tmp_path / "routine.toml").read_text(encoding="utf-8")
+    assert routine.from_text(text).name == "Bob"
+    assert routine_doc.describe("speech", "rate") in text
+
+
+def test_show_prints_the_effective_routine_as_toml(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli(home, "show") == 0
+    shown = tomllib.loads(capsys.readouterr().out)
+    merged = routine.merge(routine.defaults_data(), tomllib.loads(COMMENTED))
+    assert shown == merged
+    assert shown["speech"]["volume"] == routine.defaults_data()["speech"]["volume"]
+
+
+def test_check_reports_field_line_and_allowed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "routine.toml").write_text(
+        '[[exercise]]\nid = "palm_turn"\n\n[[exercise]]\nid = "wrist_bend"\nsets = 9\n'
+    )
+    assert cli(tmp_path, "check") == 3
+    err = capsys.readouterr().err
+    assert "exercise[2].sets (line 6)" in err and "1 to 6" in err
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temp_file(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken_replace(src: object, dst: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(OSError):
+        routine_edit.atomic_write(home / "routine.toml", "name = 'x'\n")
+    assert (home / "routine.toml").read_text(encoding="utf-8") == COMMENTED
+    assert sorted(p.name for p in home.iterdir()) == ["routine.toml"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "example", "expected"),
+    [
+        ("140", 150, 140),
+        ("0.5", 0.9, 0.5),
+        ("2", 0.9, 2),
+        ("yes", False, True),
+        ("off", True, False),
+        ("911", "", "911"),
+        ('["08:00", "12:00"]', ["10:30"], ["08:00", "12:00"]),
+        ("08:00, 12:00", ["10:30"], ["08:00", "12:00"]),
+        ("fast", 150, "fast"),
+    ],
+)
+def test_values_are_read_as_the_setting_s_type(raw: str, example: object, expected: object) -> None:
+    assert routine_edit.parse_value(raw, example) == expected
+
+
+def test_the_installed_command_runs_end_to_end(tmp_path: Path) -> None:
+    exe = Path(sys.executable).with_name("companion")
+    run = subprocess.run(
+        [str(exe), "--data-dir", str(tmp_path), "routine", "set", "speech.rate", "999"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 3 and "speech.rate" in run.stderr and "Traceback" not in run.stderr
+    assert not (tmp_path / "routine.toml").exists()
+
+
+def test_routine_error_keeps_field_and_line() -> None:
+    with pytest.raises(RoutineError) as info:
+        routine.from_text("\n\n[speech]\nrate = 'fast'\n")
+    assert info.value.field == "speech.rate" and info.value.line == 4
