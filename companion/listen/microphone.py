@@ -1,0 +1,256 @@
+"""Sound devices through sounddevice (the only module importing it): list, capture, play."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from companion.errors import DeviceError
+from companion.listen.resample import Resampler
+
+log = logging.getLogger(__name__)
+
+try:
+    import sounddevice as sd
+except OSError as _exc:  # the PortAudio library itself is missing
+    sd = None
+    _MISSING = str(_exc)
+else:
+    _MISSING = ""
+
+
+def _audio() -> Any:
+    """The sounddevice module, or a DeviceError saying how to get PortAudio."""
+    if sd is None:
+        raise DeviceError(
+            f"Sound is not available: {_MISSING}.",
+            hint="Install PortAudio (Debian/Ubuntu: apt-get install libportaudio2).",
+        )
+    return sd
+
+
+ChunkSink = Callable[[bytes], None]
+"""Receives 16-bit mono PCM at the recogniser's rate; called on the audio thread, so it must
+only hand the bytes over (``queue.put_nowait``)."""
+
+ProblemSink = Callable[[str], None]
+"""Told once, in plain words, that the microphone failed or went away."""
+
+
+@dataclass(frozen=True)
+class AudioDevice:
+    """One sound device as the audio system reports it."""
+
+    index: int
+    name: str
+    inputs: int
+    """Input channels (0 for a speaker)."""
+    outputs: int
+    """Output channels (0 for a microphone)."""
+    default_rate: int
+    """The device's own sample rate."""
+    host_api: str
+    default_input: bool = False
+    default_output: bool = False
+
+
+def devices(refresh: bool = True) -> list[AudioDevice]:
+    """Every sound device; ``refresh`` asks the audio system again (plugged in since start)."""
+    _audio()
+    try:
+        if refresh:
+            sd._terminate()
+            sd._initialize()
+        raw: Any = sd.query_devices()
+        apis = sd.query_hostapis()
+        default_in, default_out = sd.default.device
+    except (sd.PortAudioError, OSError) as exc:
+        raise DeviceError(f"The audio system cannot be used: {exc}") from exc
+    if default_in is None or default_in < 0:
+        default_in = apis[0]["default_input_device"] if apis else -1
+    if default_out is None or default_out < 0:
+        default_out = apis[0]["default_output_device"] if apis else -1
+    return [
+        AudioDevice(
+            index=int(d["index"]),
+            name=str(d["name"]),
+            inputs=int(d["max_input_channels"]),
+            outputs=int(d["max_output_channels"]),
+            default_rate=int(d["default_samplerate"]),
+            host_api=str(apis[d["hostapi"]]["name"]),
+            default_input=d["index"] == default_in,
+            default_output=d["index"] == default_out,
+        )
+        for d in raw
+    ]
+
+
+def choose(
+    choice: str | int | None, *, want_input: bool = True, refresh: bool = False
+) -> AudioDevice:
+    """The device by index, exact name or unique part of its name (None: the default one)."""
+    kind = "microphone" if want_input else "speaker"
+    usable = [d for d in devices(refresh) if (d.inputs if want_input else d.outputs) > 0]
+    if not usable:
+        raise DeviceError(
+            f"No {kind} was found.",
+            hint="Plug one in, or use the keyboard (companion devices lists them).",
+        )
+    if choice is None or choice == "":
+        flag = "default_input" if want_input else "default_output"
+        return next((d for d in usable if getattr(d, flag)), usable[0])
+    text = str(choice).strip()
+    if text.isdigit():
+        found = [d for d in usable if d.index == int(text)]
+    else:
+        found = [d for d in usable if d.name.lower() == text.lower()] or [
+            d for d in usable if text.lower() in d.name.lower()
+        ]
+    if len(found) == 1:
+        return found[0]
+    names = ", ".join(f"{d.index} {d.name}" for d in (found or usable))
+    what = "matches several" if found else "matches no"
+    raise DeviceError(
+        f"'{choice}' {what} {kind}: {names}.", hint="Give the number shown by: companion devices"
+    )
+
+
+class Microphone:
+    """Captures at the device's own rate and delivers mono 16-bit chunks at ``rate``.
+
+    ``start`` raises DeviceError when no microphone can be opened. A microphone that fails
+    or goes silent later is reported once through ``on_problem`` and capture stops; nothing
+    is raised on the audio thread.
+    """
+
+    def __init__(
+        self,
+        on_chunk: ChunkSink,
+        *,
+        device: str | int | None = None,
+        rate: int = 16000,
+        chunk_ms: int = 20,
+        on_problem: ProblemSink | None = None,
+        stall_s: float = 2.0,
+    ) -> None:
+        self.on_chunk = on_chunk
+        self.on_problem = on_problem
+        self.device_choice = device
+        self.rate = rate
+        self.chunk_ms = chunk_ms
+        self.stall_s = stall_s
+        self.device: AudioDevice | None = None
+        self.device_rate = 0
+        self._stream: Any = None
+        self._resampler: Resampler | None = None
+        self._reported = threading.Event()
+        self._stopping = threading.Event()
+        self._last_audio = 0.0
+        self._watchdog: threading.Thread | None = None
+
+    def start(self, refresh: bool = False) -> None:
+        """Open the device and begin delivering chunks."""
+        self.device = choose(self.device_choice, want_input=True, refresh=refresh)
+        self.device_rate = self.device.default_rate or self.rate
+        self._resampler = Resampler(self.device_rate, self.rate)
+        self._stopping.clear()
+        self._reported.clear()
+        try:
+            self._stream = sd.RawInputStream(
+                samplerate=self.device_rate,
+                blocksize=self.device_rate * self.chunk_ms // 1000,
+                device=self.device.index,
+                channels=1,
+                dtype="int16",
+                latency="low",
+                callback=self._callback,
+                finished_callback=self._finished,
+            )
+            self._stream.start()
+        except (sd.PortAudioError, OSError, ValueError) as exc:
+            self._stream = None
+            raise DeviceError(
+                f"The microphone '{self.device.name}' could not be opened: {exc}",
+                hint="Check it is plugged in; the keyboard still works.",
+            ) from exc
+        self._last_audio = time.monotonic()
+        self._watchdog = threading.Thread(target=self._watch, name="mic-watchdog", daemon=True)
+        self._watchdog.start()
+        log.info(
+            "listening on %s at %d Hz (delivering %d Hz)",
+            self.device.name,
+            self.device_rate,
+            self.rate,
+        )
+
+    def stop(self) -> None:
+        """Stop capturing (safe to call twice, or after a problem)."""
+        self._stopping.set()
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            try:
+                stream.abort(ignore_errors=True)
+                stream.close(ignore_errors=True)
+            except (sd.PortAudioError, OSError) as exc:
+                log.debug("closing the stream: %s", exc)
+
+    @property
+    def active(self) -> bool:
+        """Whether chunks are being delivered."""
+        return self._stream is not None and not self._reported.is_set()
+
+    def __enter__(self) -> Microphone:
+        self.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+    def _callback(self, indata: Any, _frames: int, _time: Any, status: Any) -> None:
+        self._last_audio = time.monotonic()
+        if status.input_overflow:
+            log.debug("input overflow")
+        try:
+            assert self._resampler is not None
+            chunk = self._resampler.process_bytes(bytes(indata))
+            if chunk:
+                self.on_chunk(chunk)
+        except Exception as exc:  # never let anything escape onto the audio thread
+            self._report(f"audio could not be handled ({exc})")
+            raise sd.CallbackAbort from exc
+
+    def _finished(self) -> None:
+        if not self._stopping.is_set():
+            self._report("the microphone stopped")
+
+    def _watch(self) -> None:
+        while not self._stopping.wait(min(0.5, self.stall_s / 2)):
+            if time.monotonic() - self._last_audio > self.stall_s:
+                self._report(f"no sound has come from the microphone for {self.stall_s:g} s")
+                threading.Thread(target=self.stop, daemon=True).start()
+                return
+
+    def _report(self, detail: str) -> None:
+        if self._reported.is_set() or self._stopping.is_set():
+            return
+        self._reported.set()
+        name = self.device.name if self.device else "microphone"
+        log.warning("microphone %s: %s", name, detail)
+        if self.on_problem is not None:
+            self.on_problem(f"{name}: {detail}")
+
+
+def play(pcm16: bytes, rate: int, device: str | int | None = None) -> None:
+    """Play 16-bit mono PCM and wait until it has finished (for the speech output)."""
+    out = choose(device, want_input=False)
+    samples = np.frombuffer(pcm16, dtype="<i2")
+    try:
+        sd.play(samples, samplerate=rate, device=out.index, blocking=True)
+    except (sd.PortAudioError, OSError) as exc:
+        raise DeviceError(f"The speaker '{out.name}' could not be used: {exc}") from exc
