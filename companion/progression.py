@@ -83,7 +83,8 @@ def _evaluate(s: Status, facts: DaySummary, p: Progression) -> tuple[Status, Cha
     if f.max_effort is not None and f.max_effort > p.max_effort:
         return down("down_effort")
     if not f.met_completed:
-        return hold("hold_short" if f.met_cut_short else "hold_missed")
+        cut_short = f.met_cut_short or any(h != "completed" for h in facts.hows)
+        return hold("hold_short" if cut_short else "hold_missed")
     if facts.max_pain is not None and facts.max_pain > p.max_pain:
         return hold("hold_pain")  # pain anywhere that day: nothing advances
     if f.max_pain is None or f.max_effort is None:
