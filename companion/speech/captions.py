@@ -1,0 +1,112 @@
+"""Large, clear on-screen captions of every spoken line, and the captions-only speaker."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import textwrap
+import threading
+from typing import TextIO
+
+from companion.speech.base import Speaker
+
+_BOLD = "\033[1m"
+_RESET = "\033[0m"
+
+
+class CaptionSink:
+    """Writes each spoken line to a text stream: boxed and bold on a terminal, plain otherwise.
+
+    On a terminal every caption starts after a blank line, is wrapped to the terminal width and
+    drawn inside a box, in bold unless ``NO_COLOR`` is set. On anything else (a file, a pipe, a
+    test) each caption is exactly one line of text, so scripts can read the captions back.
+    """
+
+    def __init__(self, stream: TextIO | None = None, *, fancy: bool | None = None) -> None:
+        self._stream = stream if stream is not None else sys.stdout
+        if fancy is None:
+            isatty = getattr(self._stream, "isatty", None)
+            fancy = bool(isatty and isatty())
+        self._fancy = fancy
+        self._bold = fancy and not os.environ.get("NO_COLOR")
+        self._lock = threading.Lock()
+
+    @property
+    def fancy(self) -> bool:
+        """Whether captions are drawn boxed for a terminal."""
+        return self._fancy
+
+    def show(self, text: str) -> None:
+        """Show one spoken line."""
+        line = " ".join(text.split())
+        if not line:
+            return
+        rendered = self._boxed(line) if self._fancy else line + "\n"
+        with self._lock:
+            self._stream.write(rendered)
+            self._stream.flush()
+
+    def _boxed(self, line: str) -> str:
+        columns = shutil.get_terminal_size((80, 24)).columns
+        width = max(20, min(columns, 100) - 4)
+        rows = textwrap.wrap(line, width=width) or [line]
+        inner = max(len(r) for r in rows)
+        bold, reset = (_BOLD, _RESET) if self._bold else ("", "")
+        out = ["", "┏" + "━" * (inner + 2) + "┓"]
+        out += [f"┃ {bold}{r.ljust(inner)}{reset} ┃" for r in rows]
+        out.append("┗" + "━" * (inner + 2) + "┛")
+        return "\n".join(out) + "\n"
+
+
+class SilentSpeaker:
+    """Captions only (``--no-voice``): every line is shown at once, nothing is played."""
+
+    def __init__(self, captions: CaptionSink) -> None:
+        self._captions = captions
+
+    def say(self, text: str, *, beat: bool = False) -> None:
+        """Show ``text`` as a caption."""
+        self._captions.show(text)
+
+    def stop(self) -> None:
+        """Nothing is playing."""
+
+    def set_voice(self, rate: int, volume: float) -> None:
+        """No voice to change."""
+
+    def busy(self) -> bool:
+        """Never busy: captions appear at once."""
+        return False
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+class CaptionedSpeaker:
+    """Shows each line as a caption when it is handed over, then lets ``voice`` speak it."""
+
+    def __init__(self, voice: Speaker, captions: CaptionSink) -> None:
+        self.voice = voice
+        self._captions = captions
+
+    def say(self, text: str, *, beat: bool = False) -> None:
+        """Caption ``text`` now and queue it for speaking (``beat``: speak it now)."""
+        self._captions.show(text)
+        self.voice.say(text, beat=beat)
+
+    def stop(self) -> None:
+        """Stop speaking at once; captions already shown stay."""
+        self.voice.stop()
+
+    def set_voice(self, rate: int, volume: float) -> None:
+        """Change rate and volume of what is said next."""
+        self.voice.set_voice(rate, volume)
+
+    def busy(self) -> bool:
+        """Whether the voice is still speaking or has lines queued."""
+        return self.voice.busy()
+
+    def close(self) -> None:
+        """Finish speaking and release the audio device."""
+        self.voice.close()

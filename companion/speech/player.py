@@ -1,0 +1,79 @@
+"""Plays one WAV file in a child process that can be killed at once (aplay, paplay, afplay)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+# Tried in order; the file name is appended.
+_LINUX = (("aplay", "-q"), ("paplay",))
+_MACOS = (("afplay",),)
+_WINDOWS = (
+    (
+        "powershell",
+        "-NoProfile",
+        "-NonInteractive",
+        "-Command",
+        "(New-Object Media.SoundPlayer $args[0]).PlaySync()",
+    ),
+)
+
+
+def default_player() -> tuple[str, ...] | None:
+    """The command (without the file) that plays a WAV here, or None when none is installed."""
+    if sys.platform == "darwin":
+        candidates: Sequence[tuple[str, ...]] = _MACOS
+    elif sys.platform == "win32":
+        candidates = _WINDOWS
+    else:
+        candidates = _LINUX
+    for cmd in candidates:
+        found = shutil.which(cmd[0])
+        if found:
+            return (found, *cmd[1:])
+    return None
+
+
+def missing_player_hint() -> str:
+    """What to install so that speech can be heard."""
+    if sys.platform == "darwin":
+        return "afplay (part of macOS) was not found."
+    if sys.platform == "win32":
+        return "PowerShell was not found."
+    return "No audio player found: install alsa-utils (aplay), e.g. 'apt-get install alsa-utils'."
+
+
+class Playback:
+    """One WAV being played by a child process."""
+
+    def __init__(self, command: Sequence[str], wav: Path) -> None:
+        self._killed = False
+        self._name = Path(command[0]).name
+        self._proc = subprocess.Popen(
+            [*command, str(wav)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+
+    @property
+    def pid(self) -> int:
+        """The player's process id."""
+        return self._proc.pid
+
+    def kill(self) -> None:
+        """Cut the sound off now (safe to call more than once, from any thread)."""
+        self._killed = True
+        self._proc.kill()  # Popen.kill ignores a process that has already ended
+
+    def wait(self) -> str | None:
+        """Wait until the file has played; returns what went wrong, or None when all is well."""
+        _, err = self._proc.communicate()
+        if self._killed or self._proc.returncode == 0:
+            return None
+        detail = err.decode("utf-8", "replace").strip().splitlines()
+        last = detail[-1] if detail else "no message"
+        return f"the audio player {self._name} failed (exit {self._proc.returncode}): {last}"

@@ -1,0 +1,223 @@
+"""A speaker that synthesises each line to a file and plays it, in order, on a worker thread."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import threading
+from collections import OrderedDict, deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from companion.errors import BadInputError, CompanionError
+from companion.speech.player import Playback
+
+log = logging.getLogger(__name__)
+
+ProblemCallback = Callable[[str], None]
+
+
+class Synthesizer(Protocol):
+    """Turns one line into a WAV file."""
+
+    def synthesize(self, text: str, rate: int, volume: float, wav: Path) -> None:
+        """Write ``text`` spoken at ``rate`` words per minute and ``volume`` 0-1 to ``wav``."""
+
+
+@dataclass(frozen=True)
+class _Line:
+    text: str
+    rate: int
+    volume: float
+    generation: int
+
+
+class QueuedSpeaker:
+    """Speaks lines one after another on a worker thread; ``beat`` lines and ``stop`` cut in.
+
+    Each line is synthesised to a WAV file (kept in a small cache, so counting words are ready
+    at once) and played by a child process, which ``stop()`` and beat lines kill. A beat line
+    also drops the lines still waiting before it: they are already stale (and captioned).
+    ``on_problem`` is called once, from whichever thread notices, the first time a line cannot
+    be heard (no player, no audio device, synthesis failed); speaking goes on being tried.
+    """
+
+    def __init__(
+        self,
+        synth: Synthesizer,
+        player: Sequence[str] | None,
+        on_problem: ProblemCallback,
+        *,
+        rate: int = 160,
+        volume: float = 1.0,
+        pause: float = 0.3,
+        cache_size: int = 64,
+        missing_player: str = "no audio player found",
+    ) -> None:
+        self._synth = synth
+        self._player = tuple(player) if player else None
+        self._on_problem = on_problem
+        self._pause = pause
+        self._cache_size = cache_size
+        self._cache: OrderedDict[tuple[str, int, float], Path] = OrderedDict()
+        self._dir = Path(tempfile.mkdtemp(prefix="companion-speech-"))
+        self._count = 0
+        self._cond = threading.Condition()
+        self._queue: deque[_Line] = deque()
+        self._generation = 0
+        self._active = False
+        self._closing = False
+        self._playback: Playback | None = None
+        self._reported = False
+        self._rate, self._volume = _checked(rate, volume)
+        if self._player is None:
+            self._problem(missing_player)
+        self._thread = threading.Thread(target=self._run, name="speaker", daemon=True)
+        self._thread.start()
+
+    # ---- the Speaker protocol -------------------------------------------------------------
+
+    def say(self, text: str, *, beat: bool = False) -> None:
+        """Queue ``text``; with ``beat`` cut short what is being said and say it now."""
+        if not text.strip():
+            return
+        with self._cond:
+            if self._closing:
+                log.warning("speaker closed; not speaking %r", text)
+                return
+            if beat:
+                self._interrupt_locked()
+            self._queue.append(_Line(text, self._rate, self._volume, self._generation))
+            self._cond.notify_all()
+
+    def stop(self) -> None:
+        """Stop speaking at once and drop what is queued."""
+        with self._cond:
+            self._interrupt_locked()
+
+    def set_voice(self, rate: int, volume: float) -> None:
+        """Rate in words per minute and volume 0-1 for lines handed over from now on."""
+        checked = _checked(rate, volume)
+        with self._cond:
+            self._rate, self._volume = checked
+
+    def busy(self) -> bool:
+        """Whether anything is being said or queued."""
+        with self._cond:
+            return self._active or bool(self._queue)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until everything queued has been said; False when ``timeout`` ran out."""
+        with self._cond:
+            return self._cond.wait_for(lambda: not (self._active or self._queue), timeout)
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Say what is still queued (at most ``timeout`` seconds), then release everything."""
+        self.wait(timeout)
+        with self._cond:
+            self._closing = True
+            self._interrupt_locked()
+        self._thread.join(timeout=5)
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+    # ---- the worker -----------------------------------------------------------------------
+
+    def _interrupt_locked(self) -> None:
+        self._generation += 1
+        dropped = len(self._queue)
+        self._queue.clear()
+        if dropped:
+            log.debug("dropped %d queued line(s)", dropped)
+        if self._playback is not None:
+            self._playback.kill()
+        self._cond.notify_all()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: self._closing or bool(self._queue))
+                if self._closing:
+                    self._active = False
+                    self._cond.notify_all()
+                    return
+                line = self._queue.popleft()
+                self._active = True
+            try:
+                self._speak(line)
+            except Exception as exc:  # the worker must survive anything one line does
+                log.exception("speaking %r failed", line.text)
+                self._problem(f"speech failed: {exc}")
+            finally:
+                with self._cond:
+                    self._active = bool(self._queue)
+                    self._cond.notify_all()
+
+    def _speak(self, line: _Line) -> None:
+        if self._player is None:
+            return
+        try:
+            wav = self._audio(line)
+        except CompanionError as exc:
+            self._problem(exc.message)
+            return
+        with self._cond:
+            if line.generation != self._generation:
+                return
+            try:
+                self._playback = Playback(self._player, wav)
+            except OSError as exc:
+                self._playback = None
+                problem: str | None = f"the audio player could not start: {exc}"
+            else:
+                problem = None
+        if problem is None and self._playback is not None:
+            playback = self._playback
+            log.debug("playing %r (pid %d)", line.text, playback.pid)
+            problem = playback.wait()
+            with self._cond:
+                self._playback = None
+        if problem:
+            self._problem(problem)
+            return
+        with self._cond:  # a pause between lines; a beat line or stop() ends it early
+            generation = line.generation
+            self._cond.wait_for(lambda: self._generation != generation, self._pause)
+
+    def _audio(self, line: _Line) -> Path:
+        key = (line.text, line.rate, line.volume)
+        cached = self._cache.get(key)
+        if cached is not None:
+            self._cache.move_to_end(key)
+            return cached
+        self._count += 1
+        wav = self._dir / f"line-{self._count}.wav"
+        self._synth.synthesize(line.text, line.rate, line.volume, wav)
+        self._cache[key] = wav
+        while len(self._cache) > self._cache_size:
+            _, old = self._cache.popitem(last=False)
+            old.unlink(missing_ok=True)
+        return wav
+
+    def _problem(self, detail: str) -> None:
+        with self._cond:
+            first = not self._reported
+            self._reported = True
+        if not first:
+            log.debug("speech still cannot be heard: %s", detail)
+            return
+        log.warning("speech cannot be heard: %s", detail)
+        try:
+            self._on_problem(detail)
+        except Exception:
+            log.exception("on_problem callback failed")
+
+
+def _checked(rate: int, volume: float) -> tuple[int, float]:
+    if not 40 <= int(rate) <= 500:
+        raise BadInputError(f"Speech rate {rate} is outside 40-500 words per minute.")
+    if not 0.0 <= float(volume) <= 1.0:
+        raise BadInputError(f"Speech volume {volume} is outside 0-1.")
+    return int(rate), round(float(volume), 2)

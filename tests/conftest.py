@@ -1,0 +1,56 @@
+"""Shared pytest fixtures (keep each one small and documented)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.pulse import PulseServer, missing_tools
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def skip_or_fail(reason: str) -> None:
+    """Skip with ``reason``; under CI (env ``CI`` set) fail instead, nothing may be skipped."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI is set, so this is a failure, not a skip)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def pulse_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PulseServer]:
+    """A private PulseAudio server with a null sink, running for the whole test session.
+
+    While it runs, this process's environment points at it (``PULSE_SERVER``,
+    ``ALSA_CONFIG_PATH`` whose ``default`` PCM is the pulse plugin, ``XDG_RUNTIME_DIR``,
+    ``PULSE_RUNTIME_PATH``), so child processes (aplay, paplay) and PortAudio reach it. PortAudio
+    reads the ALSA configuration when it initialises: if ``sounddevice`` was imported before this
+    fixture ran, call ``sounddevice._terminate(); sounddevice._initialize()`` to see the server.
+
+    Use it:  ``server.play(wav)`` plays a WAV into the sink (heard on the default source, the
+    sink's monitor, i.e. "the microphone"); ``start = server.mark()`` ... ``server.samples(start)``
+    returns a ``Recording`` (``.samples`` int16 mono at ``server.rate`` = 16 kHz, ``.seconds``,
+    ``.save(path)``) of what the sink played in between; ``server.record(seconds)`` and
+    ``server.record_to_wav(seconds, path)`` record from now. ``server.sink`` / ``server.source``
+    name the devices, ``server.pactl(...)`` runs pactl against it.
+
+    Skips when PulseAudio is not installed (fails under CI). The server and its one recorder are
+    stopped by PID at the end of the session.
+    """
+    missing = missing_tools()
+    if missing:
+        skip_or_fail(
+            f"PulseAudio is not installed (missing {', '.join(missing)}): "
+            "apt-get install pulseaudio pulseaudio-utils"
+        )
+    server = PulseServer.start(tmp_path_factory.mktemp("pulse"))
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in server.env.items():
+            patch.setenv(key, value)
+        try:
+            yield server
+        finally:
+            server.stop()
