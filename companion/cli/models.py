@@ -39,7 +39,12 @@ def register(
     ck = own.add_parser("check", parents=[common], help="load a Vosk model folder to test it")
     ck.add_argument("model", metavar="DIR")
     ck.set_defaults(func=run_check)
-    p.set_defaults(func=lambda _args: (p.print_help(), 2)[1])
+
+    def usage(_args: argparse.Namespace) -> int:
+        p.print_help()
+        return int(ExitStatus.USAGE)
+
+    p.set_defaults(func=usage)
 
 
 def _mb(n: int) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import http.client
 import logging
 import os
 import shutil
@@ -95,7 +96,7 @@ def _fetch(url: str, out: BinaryIO, progress: Progress | None, timeout_s: float)
                     progress(done, expected)
     except urllib.error.HTTPError as exc:
         raise ModelError(f"The model server answered {exc.code} {exc.reason} for {url}.") from exc
-    except (urllib.error.URLError, OSError) as exc:
+    except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
         reason = getattr(exc, "reason", None) or exc
         raise ModelError(
             f"The model could not be downloaded from {url}: {reason}.",
