@@ -1,0 +1,1 @@
+"""Daily reminders: pure timing and conversation, the scheduler adapter, the daemon loop."""

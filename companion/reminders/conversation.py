@@ -1,0 +1,139 @@
+"""The reminder conversation: a pure state machine, ``handle(event, now) -> effects``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from companion.commands import CONTEXTS, Command, Vocabulary
+from companion.events import (
+    Begin,
+    DeviceProblem,
+    Effect,
+    End,
+    Event,
+    Heard,
+    Listen,
+    NotUnderstood,
+    Say,
+    Tick,
+)
+from companion.prompts import Prompts
+
+log = logging.getLogger(__name__)
+
+CONTEXT = "reminder"
+LIVE = CONTEXTS[CONTEXT]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What one reminder conversation needs to know."""
+
+    max_snoozes: int
+    """How many times "later" is allowed per reminder."""
+    snooze_minutes: int
+    answer_wait: dt.timedelta
+    """How long to wait for an answer before the gentle second reminder (and then letting go)."""
+    snoozes_used: int = 0
+    """How many times this reminder was already put off."""
+    name: str = ""
+    """The user's name, if the caregiver gave one."""
+    late_since: str = ""
+    """The local time the reminder was due, when it is given late (after the computer was off)."""
+
+
+class Conversation:
+    """Asks start / later / skip today; ends with End(how) where how is an outcome.
+
+    Outcomes: ``started``, ``snoozed``, ``skipped``, ``no_answer``. Time only enters through
+    ``now``; ``wake_at`` says when the loop must send a Tick if nothing is heard.
+    """
+
+    def __init__(self, words: Prompts, vocab: Vocabulary, settings: Settings) -> None:
+        self.words = words
+        self.settings = settings
+        self.wake_at: dt.datetime | None = None
+        self.outcome: str | None = None
+        self._asked = 0
+        self._phrases = {
+            "start": vocab.teach(Command.START),
+            "later": vocab.teach(Command.LATER),
+            "skip": vocab.teach(Command.SKIP_TODAY),
+        }
+
+    @property
+    def finished(self) -> bool:
+        """Whether the conversation has ended."""
+        return self.outcome is not None
+
+    def _say(self, key: str, **values: object) -> Say:
+        full = f"reminders.{key}"
+        return Say(self.words.text(full, variant=self.settings.snoozes_used, **values), key=full)
+
+    def _choices(self, now: dt.datetime, *, reset: bool = True) -> list[Effect]:
+        if reset:
+            self.wake_at = now + self.settings.answer_wait
+        return [
+            self._say("reminder.choices", **self._phrases),
+            Listen(CONTEXT, LIVE, suggested=Command.START),
+        ]
+
+    def _end(self, outcome: str, line: Say) -> list[Effect]:
+        self.outcome = outcome
+        self.wake_at = None
+        return [line, End(outcome)]
+
+    def handle(self, event: Event, now: dt.datetime) -> list[Effect]:
+        """The effects of ``event`` happening at ``now``."""
+        if self.finished:
+            return []
+        if isinstance(event, Begin):
+            return self._begin(now)
+        if isinstance(event, Tick):
+            if self.wake_at is None or now < self.wake_at:
+                return []
+            return self._no_answer(now)
+        if isinstance(event, Heard):
+            return self._heard(event.command, now)
+        if isinstance(event, NotUnderstood):
+            return [self._say("reminder.not_understood"), *self._choices(now, reset=False)]
+        if isinstance(event, DeviceProblem):
+            log.warning("reminder: %s problem: %s", event.device, event.detail)
+        return []
+
+    def _begin(self, now: dt.datetime) -> list[Effect]:
+        self._asked = 1
+        s = self.settings
+        first = (
+            self._say("reminder.first_named", name=s.name)
+            if s.name
+            else self._say("reminder.first")
+        )
+        out: list[Effect] = [first]
+        if s.late_since:
+            out.append(self._say("reminder.late", time=s.late_since))
+        return out + self._choices(now)
+
+    def _no_answer(self, now: dt.datetime) -> list[Effect]:
+        if self._asked < 2:
+            self._asked = 2
+            return [self._say("reminder.second"), *self._choices(now)]
+        return self._end("no_answer", self._say("reminder.no_answer"))
+
+    def _heard(self, command: Command, now: dt.datetime) -> list[Effect]:
+        s = self.settings
+        if command is Command.START:
+            return self._end("started", self._say("reminder.starting"))
+        if command is Command.SKIP_TODAY:
+            return self._end("skipped", self._say("reminder.skipped"))
+        if command is Command.LATER:
+            if s.snoozes_used < s.max_snoozes:
+                return self._end("snoozed", self._say("reminder.snoozed", minutes=s.snooze_minutes))
+            return [self._say("reminder.no_more_snoozes"), *self._choices(now)]
+        if command is Command.REPEAT:
+            return self._begin(now)
+        if command is Command.HELP:
+            return [self._say("reminder.help", **self._phrases), *self._choices(now)]
+        return [self._say("reminder.not_understood"), *self._choices(now, reset=False)]

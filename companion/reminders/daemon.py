@@ -1,0 +1,319 @@
+"""The reminders daemon: one at a time, scheduler events handled in order on the main thread."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import queue
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import FrameType
+from typing import Any
+
+from companion import commands, prompts
+from companion import routine as routine_mod
+from companion.errors import CompanionError
+from companion.eventlog import EventLog
+from companion.history.store import HistoryStore
+from companion.inputs.base import Source
+from companion.paths import Paths
+from companion.reminders import jobs, times
+from companion.reminders.conversation import Conversation, Settings
+from companion.reminders.driver import SharedScript, converse
+from companion.reminders.lock import DaemonLock
+from companion.reminders.scheduler import ReminderScheduler, zone
+from companion.routine import Routine
+from companion.speech.base import Speaker
+from companion.speech.captions import CaptionSink, SilentSpeaker
+
+log = logging.getLogger(__name__)
+POLL_S = 0.5
+
+
+@dataclass(frozen=True)
+class Options:
+    """How the daemon runs."""
+
+    data_dir_arg: str | None = None
+    """``--data-dir`` as given, handed on to the session it starts."""
+    at: tuple[str, ...] = ()
+    """Reminder times (HH:MM[:SS]) used instead of the routine's; for tests and demos."""
+    script: tuple[str | float, ...] | None = None
+    """Scripted answers (phrases and wait seconds) shared by every reminder of this run."""
+    voice: bool = True
+    """Speak (otherwise captions only)."""
+    time_scale: float = 1.0
+    """Snoozes, answer waits and script waits run this many times faster."""
+    answer_seconds: float = 120.0
+    """How long a reminder waits for an answer before the gentle second one."""
+    session: bool = True
+    """Run today's session when the user says start."""
+    session_args: tuple[str, ...] = ()
+    """Extra arguments for ``companion session``."""
+
+
+class _Stop(Exception):
+    """SIGTERM or SIGINT: leave the loop and shut down cleanly."""
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class Daemon:
+    """Holds the lock, the scheduler, the history; gives reminders one at a time."""
+
+    def __init__(
+        self,
+        where: Paths,
+        options: Options,
+        status: Callable[[str], None],
+        clock: Callable[[], dt.datetime] = _utc_now,
+    ) -> None:
+        self.where = where
+        self.options = options
+        self.status = status
+        self.clock = clock
+        self.queue: queue.Queue[jobs.DaemonEvent] = queue.Queue()
+        self.routine: Routine = routine_mod.default()
+        self.tz: dt.tzinfo = dt.timezone.utc
+        self.slots: tuple[times.Slot, ...] = ()
+        self._script: SharedScript | None = None
+
+    # ---- setup ---------------------------------------------------------------------------
+
+    def _load_routine(self) -> None:
+        r = routine_mod.load(self.where.routine_file)
+        slots = times.parse_slots(self.options.at or r.reminders.times)
+        self.routine, self.tz, self.slots = r, zone(r.reminders.timezone), slots
+
+    @property
+    def grace(self) -> dt.timedelta:
+        """The caregiver's grace window for late reminders."""
+        return dt.timedelta(minutes=self.routine.reminders.grace_minutes)
+
+    def run(self) -> int:
+        """Run until SIGTERM/SIGINT; CompanionError for a second daemon, bad routine or store."""
+        self.where.ensure()
+        with contextlib.ExitStack() as stack:
+            stack.enter_context(DaemonLock(self.where.daemon_lock))
+            self._load_routine()
+            self.words = prompts.load(self.routine.language)
+            self.vocab = commands.vocabulary(self.routine.language)
+            self.store = stack.enter_context(HistoryStore.open(self.where.history_db))
+            self.events = stack.enter_context(contextlib.closing(EventLog(self.where.event_log)))
+            if self.options.script is not None:
+                self._script = SharedScript(
+                    self.options.script, self.vocab, self.options.time_scale
+                )
+            self.sched = ReminderScheduler(self.where.jobs_db, self.tz, self.grace, self.queue.put)
+            stack.callback(self.sched.close)
+            now = self.clock()
+            stale = self.sched.open(now)
+            self.sched.sync(self.slots, now)
+            self._catch_up(stale, now)
+            self.speaker = self._speaker()
+            stack.callback(self.speaker.close)
+            self._roll_over(now)
+            self.sched.resume()
+            self._announce()
+            previous = self._install_signals()
+            try:
+                self._loop()
+            except _Stop:
+                self.status("stopping; reminders stay stored for the next start")
+            finally:
+                for sig, handler in previous.items():
+                    signal.signal(sig, handler)
+        return 0
+
+    def _install_signals(self) -> dict[int, Any]:
+        def stop(signum: int, frame: FrameType | None) -> None:
+            raise _Stop()
+
+        def reload(signum: int, frame: FrameType | None) -> None:
+            self.queue.put(jobs.Reload())
+
+        previous: dict[int, Any] = {}
+        for sig, handler in (
+            (signal.SIGTERM, stop),
+            (signal.SIGINT, stop),
+            (signal.SIGHUP, reload),
+        ):
+            previous[sig] = signal.signal(sig, handler)
+        return previous
+
+    def _speaker(self) -> Speaker:
+        captions = CaptionSink(sys.stdout)
+        if not self.options.voice:
+            return SilentSpeaker(captions)
+        from companion.speech import make_speaker
+
+        s = self.routine.speech
+        return make_speaker(
+            True,
+            s.rate,
+            s.volume,
+            s.voice,
+            captions,
+            lambda detail: log.warning("speaker: %s", detail),
+        )
+
+    def _announce(self) -> None:
+        upcoming = [p for p in self.sched.pending() if p.kind != "roll-over" and p.at]
+        if upcoming:
+            first = upcoming[0]
+            assert first.at is not None
+            self.status(
+                f"running; next reminder {first.at.astimezone(self.tz):%a %d %b %H:%M:%S}"
+                f" ({first.kind} {first.slot})"
+            )
+        else:
+            self.status("running; no reminder times in the routine")
+
+    # ---- the loop ------------------------------------------------------------------------
+
+    def _loop(self) -> None:
+        while True:
+            try:
+                event = self.queue.get(timeout=POLL_S)
+            except queue.Empty:
+                continue
+            try:
+                self._handle(event)
+            except _Stop:
+                raise
+            except CompanionError as exc:
+                self.status(f"problem: {exc}")
+            except Exception:  # keep reminding: log the fault, never die on one event
+                log.exception("daemon: handling %r failed", event)
+
+    def _handle(self, event: jobs.DaemonEvent) -> None:
+        if isinstance(event, jobs.ReminderDue):
+            self._remind(event.due)
+        elif isinstance(event, jobs.Missed):
+            self._log(event.due.at, event.due, "missed")
+        elif isinstance(event, jobs.RollOver):
+            self._roll_over(event.at)
+        elif isinstance(event, jobs.Reload):
+            self._reload()
+
+    def _reload(self) -> None:
+        try:
+            self._load_routine()
+        except CompanionError as exc:
+            self.status(f"the routine was not reloaded, the old times stay: {exc}")
+            return
+        self.sched.tz, self.sched.grace = self.tz, self.grace
+        self.sched.sync(self.slots, self.clock())
+        self.status("routine reloaded: reminders at " + ", ".join(s.label for s in self.slots))
+
+    def _catch_up(self, stale: list[times.Due], now: dt.datetime) -> None:
+        result = times.catch_up(stale, now, self.grace)
+        for due in result.missed:
+            self._log(due.at, due, "missed")
+        if result.deliver is not None:
+            self.queue.put(jobs.ReminderDue(result.deliver))
+
+    def _day(self, due: times.Due) -> dt.date:
+        return times.local_day(due.at, self.tz)
+
+    def _log(self, at: dt.datetime, due: times.Due, outcome: str) -> None:
+        local = due.at.astimezone(self.tz)
+        self.status(f"reminder {due.slot} due {local:%Y-%m-%d %H:%M:%S}: {outcome}")
+        self.store.log_reminder(at, self._day(due), outcome)
+
+    def _outcomes(self, day: dt.date) -> list[str]:
+        rows = self.store.connection.execute(
+            "SELECT outcome FROM reminders WHERE day = ?", (day.isoformat(),)
+        ).fetchall()
+        return [str(r[0]) for r in rows]
+
+    def _remind(self, due: times.Due) -> None:
+        now = self.clock()
+        if not times.within_grace(due, now, self.grace):
+            self._log(due.at, due, "missed")
+            return
+        if times.day_let_go(self._outcomes(self._day(due))):
+            self.status(f"reminder {due.slot}: today was already let go; not asking again")
+            return
+        self._log(now, due, "fired")
+        r = self.routine.reminders
+        late = now - due.at > dt.timedelta(minutes=1)
+        settings = Settings(
+            max_snoozes=r.max_snoozes,
+            snooze_minutes=r.snooze_minutes,
+            answer_wait=dt.timedelta(seconds=self.options.answer_seconds / self.options.time_scale),
+            snoozes_used=due.snoozes,
+            name=self.routine.name,
+            late_since=f"{due.at.astimezone(self.tz):%H:%M}" if late else "",
+        )
+        conversation = Conversation(self.words, self.vocab, settings)
+        outcome = converse(conversation, self.speaker, self._sources(), self.events, now)
+        done = self.clock()
+        if outcome not in times.OUTCOMES:
+            log.warning("reminder ended oddly (%s); counted as no answer", outcome)
+            outcome = "no_answer"
+        self._log(done, due, outcome)
+        if outcome == "snoozed":
+            back = times.snooze_until(done, r.snooze_minutes, self.options.time_scale)
+            self.sched.snooze(due.slot, back, due.snoozes + 1)
+            self.status(f"reminder {due.slot} snoozed until {back.astimezone(self.tz):%H:%M:%S}")
+        elif outcome in times.LETS_DAY_GO:
+            self.sched.cancel_snoozes()
+        elif outcome == "started":
+            self._run_session()
+
+    def _sources(self) -> list[Source]:
+        if self._script is not None:
+            return [self._script]
+        from companion.inputs.keyboard import KeyboardSource
+
+        keyboard = KeyboardSource.for_terminal(
+            self.vocab, switch=self.routine.input.switch, echo=lambda text: self.speaker.say(text)
+        )
+        return [keyboard] if keyboard is not None else []
+
+    def session_command(self) -> list[str]:
+        """The command that runs today's session in a child process."""
+        cmd = [sys.executable, "-m", "companion.cli.main", "session"]
+        if self.options.data_dir_arg:
+            cmd += ["--data-dir", self.options.data_dir_arg]
+        if not self.options.voice:
+            cmd.append("--no-voice")
+        if self.options.time_scale != 1.0:
+            cmd += ["--time-scale", str(self.options.time_scale)]
+        return cmd + list(self.options.session_args)
+
+    def _run_session(self) -> None:
+        if not self.options.session:
+            self.status("session not started (--no-session)")
+            return
+        cmd = self.session_command()
+        self.status("starting today's session: " + " ".join(cmd[2:]))
+        self.speaker.close()
+        try:
+            code = subprocess.run(cmd, check=False).returncode
+        except OSError as exc:
+            self.status(f"the session could not start: {exc}")
+            return
+        finally:
+            self.speaker = self._speaker()
+        self.status(f"session ended (exit status {code})")
+
+    def _roll_over(self, at: dt.datetime) -> None:
+        day = at.astimezone(self.tz).date()
+        try:
+            from companion.progression import today_plan
+        except ImportError:
+            log.info("progression is not available; the plan stays as the routine says")
+            return
+        plan = today_plan(self.routine, self.store, day)
+        self.store.log_changes(day, plan.changes)
+        self.status(
+            f"plan for {day} prepared: {len(plan.items)} exercises, {len(plan.changes)} changes"
+        )
