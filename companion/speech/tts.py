@@ -1,13 +1,16 @@
 """The pyttsx3 adapter (the only module importing pyttsx3), working around its 2.99 defects.
 
-pyttsx3 2.99 on Linux (espeak driver) keeps only the last text queued before ``runAndWait()``,
-may return from the first ``runAndWait()`` without output, never forgets a ``save_to_file()``
-target (later ``say()`` calls go to that file), can apply a rate set just before speaking too
-late, plays through ``os.system("aplay ...")`` (silently nothing without alsa-utils, and it cannot
-be interrupted) and prints "Audio saved to ..." on standard output. So the adapter never uses
-``say()``: it has pyttsx3 synthesise one line per ``runAndWait()`` into a WAV file, with rate,
-volume and voice set in the same batch, checks the file and the rate afterwards (retrying once),
-and plays the file with a child process it can kill (see ``QueuedSpeaker``).
+pyttsx3 2.99 on Linux (espeak driver) keeps only the last text queued before ``runAndWait()``;
+its espeak runs asynchronously, so ``runAndWait()`` can return before anything was produced
+(the first call after ``init()`` seems to say nothing) and a rate set just before a line is
+sometimes not the one used; it never forgets a ``save_to_file()`` target (later ``say()`` calls
+go to that file); it plays through ``os.system("aplay ...")`` (silently nothing without
+alsa-utils, and it cannot be interrupted); and it prints "Audio saved to ..." on standard output.
+
+So the adapter never uses ``say()``: pyttsx3 synthesises one line per ``runAndWait()`` into a
+WAV file, with voice, rate and volume set in the same batch and also embedded in the text for
+espeak; it waits for pyttsx3's "finished-utterance", checks the file (retrying once), and the
+file is played by a child process that can be killed (see ``QueuedSpeaker``).
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ log = logging.getLogger(__name__)
 # pyttsx3.init() hands out one engine per driver and espeak can only be initialised once per
 # process, so every synthesis in the process goes through this lock.
 _ENGINE_LOCK = threading.Lock()
+_DEFAULT_VOICE: list[str] = []  # the engine's voice before anyone changed it
+_SYNTH_TIMEOUT = 10.0
 
 
 def _quiet_driver_print(*args: object, **_: object) -> None:
@@ -53,7 +58,14 @@ class Pyttsx3Synth:
                 ) from exc
             self._silence_driver_print()
             self._errors: list[BaseException] = []
-            self._token = self._engine.connect("error", self._on_error)
+            self._espeak = getattr(self._engine, "driver_name", "") == "espeak"
+            self._finished = threading.Event()
+            self._tokens = [
+                self._engine.connect("error", self._on_error),
+                self._engine.connect("finished-utterance", self._on_finished),
+            ]
+            if not _DEFAULT_VOICE:
+                _DEFAULT_VOICE.append(str(self._engine.getProperty("voice") or ""))
             voices = self._engine.getProperty("voices") or []
         self._voices = {str(v.id).lower(): str(v.name) for v in voices}
         self.voice_id = self._voice(voice_id) if voice_id else ""
@@ -64,9 +76,10 @@ class Pyttsx3Synth:
         return dict(self._voices)
 
     def close(self) -> None:
-        """Stop listening to the shared engine's errors."""
+        """Stop listening to the shared engine's notifications."""
         with _ENGINE_LOCK:
-            self._engine.disconnect(self._token)
+            for token in self._tokens:
+                self._engine.disconnect(token)
 
     def _voice(self, wanted: str) -> str:
         key = wanted.strip().lower()
@@ -80,31 +93,45 @@ class Pyttsx3Synth:
 
     def synthesize(self, text: str, rate: int, volume: float, wav: Path) -> None:
         """Write ``text`` at ``rate`` words per minute and ``volume`` 0-1 to ``wav``."""
-        target = wav
         with _ENGINE_LOCK:
             for attempt in (1, 2):
-                self._errors.clear()
-                if self.voice_id:
-                    self._engine.setProperty("voice", self.voice_id)
-                self._engine.setProperty("rate", rate)
-                self._engine.setProperty("volume", volume)
-                target.unlink(missing_ok=True)
-                self._engine.save_to_file(text, str(target))
-                self._engine.runAndWait()
-                if self._errors:
-                    raise ModelError(f"The speech engine failed: {self._errors[0]}")
-                used = self._engine.getProperty("rate")
-                frames = _frames(target)
-                if frames > 0 and used == rate:
+                frames = self._attempt(text, rate, volume, wav)
+                if frames > 0:
                     return
-                log.info(
-                    "pyttsx3 attempt %d gave %d frames at rate %s (wanted %d)",
-                    attempt,
-                    frames,
-                    used,
-                    rate,
-                )
+                log.info("pyttsx3 attempt %d gave no audio for %r", attempt, text)
         raise ModelError(f"The speech engine produced no usable audio for {text!r}.")
+
+    def _attempt(self, text: str, rate: int, volume: float, wav: Path) -> int:
+        # espeak runs pyttsx3's commands on its own thread: runAndWait() returns as soon as the
+        # line is handed over (so the first one after init() seems to say nothing), and the
+        # rate read back with getProperty() is not the one in use. Properties are set in the
+        # same batch as the line, which espeak applies in order; then wait for
+        # "finished-utterance" (sent once the file is written) and check the file.
+        self._errors.clear()
+        self._finished.clear()
+        wav.unlink(missing_ok=True)
+        self._engine.setProperty("voice", self.voice_id or _DEFAULT_VOICE[0])
+        self._engine.setProperty("rate", rate)
+        self._engine.setProperty("volume", volume)
+        self._engine.save_to_file(self._with_settings(text, rate, volume), str(wav))
+        self._engine.runAndWait()
+        if not self._finished.wait(_SYNTH_TIMEOUT):
+            log.warning("pyttsx3 did not finish %r within %s s", text, _SYNTH_TIMEOUT)
+        if self._errors:
+            raise ModelError(f"The speech engine failed: {self._errors[0]}")
+        return _frames(wav)
+
+    def _with_settings(self, text: str, rate: int, volume: float) -> str:
+        # espeak can start a line with the rate of an earlier one (seen in about one line in six
+        # when the rate changes), so the espeak driver also gets rate and volume as embedded
+        # commands at the start of the text (Ctrl-A, value, S = speed, A = amplitude).
+        clean = "".join(ch if ch.isprintable() else " " for ch in text)
+        if self._espeak:
+            return f"\x01{rate}S\x01{round(volume * 100)}A{clean}"
+        return clean
+
+    def _on_finished(self, **_: object) -> None:
+        self._finished.set()
 
     def _on_error(self, exception: BaseException | None = None, **_: object) -> None:
         if exception is not None:
