@@ -1,0 +1,107 @@
+"""``companion report`` (the therapist's HTML page) and ``companion export --csv DIR``."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+from pathlib import Path
+
+from companion import paths, prompts, routine
+from companion.errors import BadInputError, CompanionError
+from companion.history.store import HistoryStore
+from companion.report import data, export, page
+from companion.routine_edit import atomic_write
+
+log = logging.getLogger(__name__)
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-03-31") from None
+
+
+def _days(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 3660:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of days from 1 to 3660")
+    return int(text)
+
+
+def register(
+    subs: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
+    """Add the ``report`` and ``export`` commands."""
+    p = subs.add_parser(
+        "report",
+        parents=[common],
+        help="write the therapist's report (one HTML page with charts)",
+        description="Write one self-contained HTML page a therapist can open or print: "
+        "repetitions, pain and effort, an adherence calendar, dose changes and every stop.",
+    )
+    p.add_argument("--days", type=_days, default=28, help="how many days (default 28)")
+    p.add_argument("--end", type=_date, help="last day, YYYY-MM-DD (default today)")
+    p.add_argument("--out", type=Path, required=True, metavar="FILE.html", help="page to write")
+    p.set_defaults(func=run_report)
+
+    e = subs.add_parser("export", parents=[common], help="write the raw history as CSV files")
+    e.add_argument(
+        "--csv",
+        type=Path,
+        required=True,
+        metavar="DIR",
+        help="folder for the CSV files (one per table)",
+    )
+    e.set_defaults(func=run_export)
+
+
+def _open(data_dir: str | None) -> HistoryStore:
+    return HistoryStore.open(paths.resolve(data_dir).history_db, create=False)
+
+
+def _routine(data_dir: str | None) -> routine.Routine:
+    try:
+        return routine.load(paths.resolve(data_dir).routine_file)
+    except CompanionError as exc:
+        log.warning("the routine file has a problem; the report uses the defaults: %s", exc)
+        return routine.default()
+
+
+def run_report(args: argparse.Namespace) -> int:
+    """Gather, draw and write the page."""
+    out: Path = args.out
+    if out.is_dir():
+        raise BadInputError(f"{out} is a folder; give a file name like report.html")
+    now = dt.datetime.now().astimezone()
+    last = args.end or now.date()
+    first = last - dt.timedelta(days=args.days - 1)
+    r = _routine(args.data_dir)
+    with _open(args.data_dir) as store:
+        store.connection.execute("BEGIN")
+        try:
+            numbers = data.gather(store.connection, first, last)
+        finally:
+            store.connection.execute("COMMIT")
+    html = page.render(numbers, r, prompts.load(r.language), now)
+    try:
+        atomic_write(out, html)
+    except OSError as exc:
+        raise BadInputError(
+            f"The report cannot be written to {out}: {exc.strerror or exc}"
+        ) from exc
+    print(
+        f"Wrote {out} ({len(html) // 1024} KB): {first:%d %b %Y} to {last:%d %b %Y}, "
+        f"{sum(d.sessions for d in numbers.days)} sessions, "
+        f"{sum(d.total_reps for d in numbers.days)} repetitions."
+    )
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    """Write every history table as CSV."""
+    with _open(args.data_dir) as store:
+        written = export.export(store.connection, args.csv)
+    for table, count in written.items():
+        print(f"{args.csv / (table + '.csv')}: {count} rows")
+    return 0

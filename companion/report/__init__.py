@@ -1,0 +1,1 @@
+"""The therapist's report: history gathered into charts, an HTML page and CSV files."""

@@ -1,0 +1,195 @@
+"""The numbers of the therapist's report, gathered from the history for a range of days."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from companion import library
+from companion.history import queries
+
+DONE, PARTLY, MISSED, NOT_STARTED = "done", "partly", "missed", "not started"
+"""Adherence of one day: every planned set done in a completed session; some practice; no
+practice at all; or a day before the first session ever recorded (not counted)."""
+
+
+@dataclass(frozen=True)
+class Day:
+    """One calendar day of the report."""
+
+    day: dt.date
+    status: str
+    sessions: int = 0
+    reps: dict[str, int] = field(default_factory=dict)
+    """Repetitions done per counted exercise."""
+    seconds: dict[str, int] = field(default_factory=dict)
+    """Seconds done per timed exercise."""
+    sets_done: int = 0
+    sets_planned: int = 0
+    max_pain: int | None = None
+    max_effort: int | None = None
+    stops: int = 0
+
+    @property
+    def total_reps(self) -> int:
+        """All repetitions of counted exercises that day."""
+        return sum(self.reps.values())
+
+
+@dataclass(frozen=True)
+class Stop:
+    """A stop, a skip or a session that ended early, with its reason."""
+
+    at: str
+    day: dt.date
+    what: str
+    """stop, skip or session."""
+    exercise_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """Everything the report shows for the days ``first`` to ``last``."""
+
+    first: dt.date
+    last: dt.date
+    days: tuple[Day, ...]
+    ratings: tuple[queries.RatingRow, ...]
+    changes: tuple[queries.ChangeRow, ...]
+    stops: tuple[Stop, ...]
+    per_exercise: dict[str, tuple[int, int, int]]
+    """exercise id -> (repetitions or seconds done, sets done, sets planned)."""
+
+    def count(self, status: str) -> int:
+        """How many days had this adherence status."""
+        return sum(1 for d in self.days if d.status == status)
+
+    @property
+    def adherence(self) -> float | None:
+        """Share of counted days (after practice began) that were done or partly done."""
+        counted = [d for d in self.days if d.status != NOT_STARTED]
+        if not counted:
+            return None
+        return sum(1 for d in counted if d.status != MISSED) / len(counted)
+
+
+Planned = tuple[str, int, int]
+"""(exercise id, sets, reps or seconds) planned in a session."""
+
+
+def planned(conn: sqlite3.Connection, first: dt.date, last: dt.date) -> dict[int, list[Planned]]:
+    """session id -> [(exercise id, sets, reps)] planned, for sessions in [first, last]."""
+    out: dict[int, list[Planned]] = defaultdict(list)
+    for sid, ex, n_sets, reps in conn.execute(
+        "SELECT p.session_id, p.exercise_id, p.sets, p.reps FROM planned p JOIN sessions s "
+        "ON s.id = p.session_id WHERE s.day BETWEEN ? AND ? ORDER BY p.session_id, p.position",
+        (first.isoformat(), last.isoformat()),
+    ):
+        out[sid].append((ex, n_sets, reps))
+    return out
+
+
+def first_day(conn: sqlite3.Connection) -> dt.date | None:
+    """The day of the first session ever recorded."""
+    row = conn.execute("SELECT min(day) FROM sessions").fetchone()
+    return dt.date.fromisoformat(row[0]) if row and row[0] else None
+
+
+def _timed(exercise_id: str) -> bool:
+    ex = library.BY_ID.get(exercise_id)
+    return ex is not None and ex.kind is library.Kind.TIMED
+
+
+def _status(
+    sessions: list[queries.SessionRow], done: dict[int, int], plans: dict[int, list[Planned]]
+) -> str:
+    """Done if one session was completed with every planned set; partly if any practice."""
+    if not sessions:
+        return MISSED
+    for s in sessions:
+        wanted = sum(n_sets for _, n_sets, _ in plans[s.id])
+        if s.how == "completed" and wanted and done[s.id] >= wanted:
+            return DONE
+    return PARTLY
+
+
+def gather(conn: sqlite3.Connection, first: dt.date, last: dt.date) -> ReportData:
+    """The report's numbers for the days ``first`` to ``last`` (inclusive)."""
+    sessions = queries.sessions(conn, first, last)
+    sets = queries.sets(conn, first, last)
+    ratings = queries.ratings(conn, first, last)
+    plans = planned(conn, first, last)
+    stops = queries.stops(conn, first, last)
+    skips = queries.skips(conn, first, last)
+    start = first_day(conn)
+
+    by_day: dict[dt.date, list[queries.SessionRow]] = defaultdict(list)
+    for s in sessions:
+        by_day[s.day].append(s)
+    reps: dict[dt.date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    secs: dict[dt.date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    done_sets: dict[dt.date, int] = defaultdict(int)
+    done_by_session: dict[int, int] = defaultdict(int)
+    for row in sets:
+        (secs if _timed(row.exercise_id) else reps)[row.day][row.exercise_id] += row.done
+        totals[row.exercise_id][0] += row.done
+        if row.completed and row.done >= row.planned:
+            done_sets[row.day] += 1
+            done_by_session[row.session_id] += 1
+            totals[row.exercise_id][1] += 1
+    planned_sets: dict[dt.date, int] = defaultdict(int)
+    for s in sessions:
+        for ex, n_sets, _ in plans[s.id]:
+            planned_sets[s.day] += n_sets
+            totals[ex][2] += n_sets
+    pain: dict[dt.date, int] = {}
+    effort: dict[dt.date, int] = {}
+    for r in ratings:
+        target = pain if r.kind == "pain" else effort
+        target[r.day] = max(target.get(r.day, 0), r.value)
+    stop_count: dict[dt.date, int] = defaultdict(int)
+    for e in stops:
+        stop_count[e.day] += 1
+
+    days = []
+    d = first
+    while d <= last:
+        status = _status(by_day[d], done_by_session, plans)
+        if status == MISSED and (start is None or d < start):
+            status = NOT_STARTED
+        days.append(
+            Day(
+                day=d,
+                status=status,
+                sessions=len(by_day[d]),
+                reps=dict(reps[d]),
+                seconds=dict(secs[d]),
+                sets_done=done_sets[d],
+                sets_planned=planned_sets[d],
+                max_pain=pain.get(d),
+                max_effort=effort.get(d),
+                stops=stop_count[d],
+            )
+        )
+        d += dt.timedelta(days=1)
+
+    events = [Stop(e.at, e.day, "stop", e.exercise_id, e.reason) for e in stops]
+    events += [Stop(e.at, e.day, "skip", e.exercise_id, e.reason) for e in skips]
+    events += [
+        Stop(s.ended_at or s.started_at, s.day, "session", "", s.how or "not finished")
+        for s in sessions
+        if s.how != "completed"
+    ]
+    return ReportData(
+        first=first,
+        last=last,
+        days=tuple(days),
+        ratings=tuple(ratings),
+        changes=tuple(queries.changes(conn, first, last)),
+        stops=tuple(sorted(events, key=lambda e: (e.day, e.at))),
+        per_exercise={k: (v[0], v[1], v[2]) for k, v in totals.items()},
+    )

@@ -1,0 +1,228 @@
+"""The report as one self-contained HTML page (inline SVG charts, inline CSS, no outside files)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Sequence
+from html import escape
+
+from companion import library, plan, progression
+from companion.history.queries import ChangeRow
+from companion.prompts import Prompts
+from companion.report import charts
+from companion.report.data import DONE, MISSED, PARTLY, ReportData
+from companion.routine import Routine
+
+CSS = """
+body{font-family:"DejaVu Sans",Arial,sans-serif;margin:2em auto;max-width:62em;color:#212121;
+line-height:1.4;padding:0 1em}
+h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.2em;border-bottom:2px solid #1565c0;
+margin-top:2em}
+table{border-collapse:collapse;width:100%;font-size:.9em}th,td{border:1px solid #bdbdbd;
+padding:.25em .5em;text-align:left}th{background:#eceff1}td.n{text-align:right}
+figure{margin:1em 0;page-break-inside:avoid}figure svg{max-width:100%;height:auto}
+dl.summary{display:grid;grid-template-columns:max-content auto;gap:.2em 1em}dt{font-weight:bold}
+.done{background:#c8e6c9}.partly{background:#fff9c4}.missed{background:#ffcdd2}
+.muted{color:#757575}
+@media print{body{margin:0;max-width:none}h2{page-break-after:avoid}
+tr{page-break-inside:avoid}}
+"""
+
+CHECK = """
+(function(){
+  var problems=[];
+  var figs=document.querySelectorAll('figure[data-chart]');
+  figs.forEach(function(f){
+    var s=f.querySelector('svg');
+    if(!s){problems.push('no chart in '+f.dataset.chart);return;}
+    var b=s.getBoundingClientRect();
+    if(!(b.width>0&&b.height>0))problems.push('empty chart '+f.dataset.chart);
+  });
+  Array.prototype.forEach.call(document.images,function(i){
+    if(!i.complete||i.naturalWidth===0)problems.push('image not loaded');
+  });
+  document.body.setAttribute('data-rendered',problems.length?'error: '+problems.join('; '):'ok');
+  document.body.setAttribute('data-charts',String(figs.length));
+})();
+"""
+
+
+def _json(value: object) -> str:
+    return escape(json.dumps(value, sort_keys=True), quote=True)
+
+
+def _table(
+    headers: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    table_id: str,
+    row_class: Sequence[str] | None = None,
+) -> str:
+    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    body = []
+    for n, row in enumerate(rows):
+        cells = "".join(
+            f'<td class="n">{v}</td>'
+            if isinstance(v, int | float)
+            else f"<td>{escape(str(v))}</td>"
+            for v in row
+        )
+        cls = f' class="{row_class[n]}"' if row_class else ""
+        body.append(f"<tr{cls}>{cells}</tr>")
+    if not body:
+        body.append(f'<tr><td colspan="{len(headers)}" class="muted">none</td></tr>')
+    rows_html = "".join(body)
+    return (
+        f'<table id="{table_id}"><thead><tr>{head}</tr></thead><tbody>{rows_html}</tbody></table>'
+    )
+
+
+def _figure(name: str, svg: str, values: object, caption: str) -> str:
+    return (
+        f'<figure data-chart="{name}" data-values="{_json(values)}">{svg}'
+        f"<figcaption>{escape(caption)}</figcaption></figure>"
+    )
+
+
+def _opt(v: int | None) -> object:
+    return "" if v is None else v
+
+
+def render(data: ReportData, r: Routine, words: Prompts, now: dt.datetime) -> str:
+    """The whole page for ``data``; ``now`` is when it was made (shown in the header)."""
+
+    def name_of(ex: str) -> str:
+        return words.exercise(ex).name if ex in library.BY_ID else ex
+
+    def timed(ex: str) -> bool:
+        return ex in library.BY_ID and library.get(ex).kind is library.Kind.TIMED
+
+    def reason(c: ChangeRow) -> str:
+        change = plan.Change(c.exercise_id, c.kind, c.old, c.new, c.rule)
+        try:
+            return progression.describe(change, words, r.progression.days_needed)
+        except KeyError:
+            return c.rule
+
+    total = sum(d.total_reps for d in data.days)
+    sessions = sum(d.sessions for d in data.days)
+    pains = [x.value for x in data.ratings if x.kind == "pain"]
+    efforts = [x.value for x in data.ratings if x.kind == "effort"]
+    adherence = "no days yet" if data.adherence is None else f"{data.adherence:.0%}"
+    summary = [
+        ("Days", f"{len(data.days)} ({data.first:%d %b %Y} to {data.last:%d %b %Y})"),
+        (
+            "Done / partly / missed",
+            f"{data.count(DONE)} / {data.count(PARTLY)} / {data.count(MISSED)}",
+        ),
+        ("Days practised", adherence),
+        ("Sessions", str(sessions)),
+        ("Repetitions (counted exercises)", str(total)),
+        ("Pain ratings", f"{len(pains)}, highest {max(pains)}" if pains else "none"),
+        ("Effort ratings", f"{len(efforts)}, highest {max(efforts)}" if efforts else "none"),
+        ("Stops and skips", str(len(data.stops))),
+    ]
+    figures = [
+        _figure(
+            "reps-per-day",
+            charts.reps_per_day(data, name_of),
+            {d.day.isoformat(): d.reps for d in data.days},
+            "Repetitions done each day, by exercise (timed exercises are not included).",
+        ),
+        _figure(
+            "per-exercise",
+            charts.per_exercise(data, name_of, timed),
+            {ex: v[0] for ex, v in data.per_exercise.items()},
+            "Total repetitions per exercise; seconds for timed exercises.",
+        ),
+        _figure(
+            "pain-effort",
+            charts.pain_effort(data),
+            {d.day.isoformat(): [d.max_pain, d.max_effort] for d in data.days},
+            "Highest pain and effort rating (0-10) each day; gaps: no rating that day.",
+        ),
+        _figure(
+            "calendar",
+            charts.calendar(data),
+            {d.day.isoformat(): d.status for d in data.days},
+            "Done: every planned set in a completed session. Partly: some practice. "
+            "Missed: no session. Grey: before the first session.",
+        ),
+    ]
+    day_rows = [
+        (
+            f"{d.day:%a %d %b %Y}",
+            d.status,
+            d.sessions,
+            d.total_reps,
+            sum(d.seconds.values()),
+            f"{d.sets_done} of {d.sets_planned}",
+            _opt(d.max_pain),
+            _opt(d.max_effort),
+            d.stops,
+        )
+        for d in data.days
+    ]
+    exercise_rows = [
+        (name_of(ex), "seconds" if timed(ex) else "repetitions", v[0], f"{v[1]} of {v[2]}")
+        for ex, v in sorted(data.per_exercise.items())
+    ]
+    change_rows = [
+        (
+            f"{c.day:%d %b %Y}",
+            name_of(c.exercise_id) if c.exercise_id else "programme",
+            c.kind,
+            c.old,
+            c.new,
+            reason(c),
+        )
+        for c in data.changes
+    ]
+    stop_rows = [
+        (
+            s.at.replace("T", " ")[:16],
+            s.what,
+            name_of(s.exercise_id) if s.exercise_id else "",
+            s.reason,
+        )
+        for s in data.stops
+    ]
+    who = escape(r.name) if r.name else "Hand exercise report"
+    parts = [
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{who}: {data.first:%d %b} to {data.last:%d %b %Y}</title>",
+        f'<style>{CSS}</style></head><body data-rendered="no">',
+        f"<header><h1>{who}</h1><p>Home hand exercises. Affected hand: "
+        f"{escape(r.affected_side)}. Report made {now:%d %b %Y %H:%M}.</p></header>",
+        '<section id="summary"><h2>Summary</h2><dl class="summary">',
+        *(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in summary),
+        '</dl></section><section id="charts"><h2>Charts</h2>',
+        *figures,
+        "</section>",
+        '<section id="changes"><h2>Level and dose changes, with reasons</h2>',
+        _table(("Day", "Exercise", "Change", "From", "To", "Reason"), change_rows, "changes-table"),
+        '</section><section id="stops"><h2>Every stop and its reason</h2>',
+        _table(("When", "What", "Exercise", "Reason"), stop_rows, "stops-table"),
+        '</section><section id="exercises"><h2>Exercises</h2>',
+        _table(("Exercise", "Measured in", "Done", "Sets done"), exercise_rows, "exercises-table"),
+        '</section><section id="days"><h2>Day by day</h2>',
+        _table(
+            (
+                "Day",
+                "Status",
+                "Sessions",
+                "Repetitions",
+                "Seconds",
+                "Sets",
+                "Pain",
+                "Effort",
+                "Stops",
+            ),
+            day_rows,
+            "days-table",
+            [d.status.replace(" ", "-") for d in data.days],
+        ),
+        f"</section><script>{CHECK}</script></body></html>",
+    ]
+    return "\n".join(parts)
