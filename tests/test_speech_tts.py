@@ -1,4 +1,4 @@
-"""pyttsx3 synthesis to files: one line per file, rate honoured at once, checked against espeak-ng."""
+"""pyttsx3 synthesis to files: one line per file, the rate used at once, checked with espeak-ng."""
 
 from __future__ import annotations
 
