@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import sys
@@ -10,6 +11,8 @@ import threading
 from typing import TextIO
 
 from companion.speech.base import Speaker
+
+log = logging.getLogger(__name__)
 
 _BOLD = "\033[1m"
 _RESET = "\033[0m"
@@ -31,6 +34,7 @@ class CaptionSink:
         self._fancy = fancy
         self._bold = fancy and not os.environ.get("NO_COLOR")
         self._lock = threading.Lock()
+        self._broken = False
 
     @property
     def fancy(self) -> bool:
@@ -44,8 +48,13 @@ class CaptionSink:
             return
         rendered = self._boxed(line) if self._fancy else line + "\n"
         with self._lock:
-            self._stream.write(rendered)
-            self._stream.flush()
+            try:
+                self._stream.write(rendered)
+                self._stream.flush()
+            except (OSError, ValueError) as exc:  # closed terminal or pipe: keep the session going
+                if not self._broken:
+                    log.warning("captions cannot be shown: %s", exc)
+                self._broken = True
 
     def _boxed(self, line: str) -> str:
         columns = shutil.get_terminal_size((80, 24)).columns

@@ -6,6 +6,7 @@ import logging
 import shutil
 import tempfile
 import threading
+import weakref
 from collections import OrderedDict, deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -64,6 +65,7 @@ class QueuedSpeaker:
         self._cache_size = cache_size
         self._cache: OrderedDict[tuple[str, int, float], Path] = OrderedDict()
         self._dir = Path(tempfile.mkdtemp(prefix="companion-speech-"))
+        self._cleanup = weakref.finalize(self, shutil.rmtree, self._dir, True)
         self._count = 0
         self._cond = threading.Condition()
         self._queue: deque[_Line] = deque()
@@ -121,7 +123,7 @@ class QueuedSpeaker:
             self._closing = True
             self._interrupt_locked()
         self._thread.join(timeout=5)
-        shutil.rmtree(self._dir, ignore_errors=True)
+        self._cleanup()
 
     # ---- the worker -----------------------------------------------------------------------
 

@@ -146,10 +146,13 @@ class Pyttsx3Synth:
 
 
 def _frames(wav: Path) -> int:
+    """Audio frames in ``wav`` (other drivers may write other formats: then bytes past 1 KiB)."""
     try:
         with wave.open(str(wav), "rb") as w:
             return w.getnframes()
-    except (OSError, EOFError, wave.Error):
+    except (EOFError, wave.Error):
+        return max(0, wav.stat().st_size - 1024)
+    except OSError:
         return 0
 
 
@@ -182,3 +185,9 @@ class Pyttsx3Speaker(QueuedSpeaker):
         """Say what is still queued (at most ``timeout`` seconds), then release everything."""
         super().close(timeout)
         self._pyttsx3.close()
+
+
+# Also importable from here; the factory lives in companion.speech.factory.
+from companion.speech.factory import make_speaker  # noqa: E402
+
+__all__ = ["Pyttsx3Speaker", "Pyttsx3Synth", "make_speaker"]
