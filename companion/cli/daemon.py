@@ -88,7 +88,8 @@ def register(
 
 
 def _status(message: str) -> None:
-    print(f"{dt.datetime.now().astimezone():%H:%M:%S} companion daemon: {message}", flush=True)
+    now = dt.datetime.now().astimezone().isoformat(timespec="milliseconds")
+    print(f"{now} companion daemon: {message}", flush=True)
 
 
 def _read_script(name: str) -> tuple[str | float, ...]:

@@ -1,0 +1,419 @@
+"""The reminders daemon with the real scheduler, real SQLite files and real processes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+ZONE = "Europe/London"
+TZ = ZoneInfo(ZONE)
+REPO = Path(__file__).resolve().parent.parent
+TOLERANCE = dt.timedelta(seconds=1)
+
+
+def write_routine(data: Path, **reminders: object) -> None:
+    settings = {"timezone": ZONE, **reminders}
+    lines = ["[reminders]"] + [f"{k} = {json.dumps(v)}" for k, v in settings.items()]
+    data.mkdir(parents=True, exist_ok=True)
+    (data / "routine.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def ahead(seconds: int) -> tuple[str, dt.datetime]:
+    """A reminder time ``seconds`` from now, on a whole second: (HH:MM:SS, aware due time)."""
+    due = (dt.datetime.now(TZ) + dt.timedelta(seconds=seconds)).replace(microsecond=0)
+    if due.second == 0:  # HH:MM:00 would be written HH:MM; keep the test's label exact
+        due += dt.timedelta(seconds=1)
+    return due.strftime("%H:%M:%S"), due
+
+
+class Daemon:
+    """One ``companion daemon`` process; its output goes to a file we can poll."""
+
+    count = 0
+
+    def __init__(self, data: Path, *args: str) -> None:
+        Daemon.count += 1
+        self.out = data / f"daemon-{Daemon.count}.out"
+        self.started = dt.datetime.now(dt.timezone.utc)
+        with self.out.open("w") as f:
+            self.proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "companion.cli.main",
+                    "daemon",
+                    "--data-dir",
+                    str(data),
+                    "--no-voice",
+                    *args,
+                ],
+                stdout=f,
+                stderr=subprocess.STDOUT,
+                cwd=REPO,
+                env=_env(),
+            )
+
+    def text(self) -> str:
+        return self.out.read_text(encoding="utf-8")
+
+    def wait_for(self, needle: str, timeout: float = 15) -> str:
+        """The first output line containing ``needle`` (fails after ``timeout`` seconds)."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            for line in self.text().splitlines():
+                if needle in line:
+                    return line
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        pytest.fail(f"daemon never printed {needle!r}; output:\n{self.text()}")
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(timeout=10)
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("COMPANION_DATA_DIR", None)
+    env["PYTHONPATH"] = str(REPO)
+    return env
+
+
+def line_time(line: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(line.split(" ", 1)[0])
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> Path:
+    d = tmp_path / "data"
+    d.mkdir()
+    return d
+
+
+def outcomes(data: Path) -> list[tuple[dt.datetime, str, str]]:
+    """(at, day, outcome) rows of the history's reminders table, in order."""
+    with sqlite3.connect(data / "history.sqlite3") as conn:
+        rows = conn.execute("SELECT at, day, outcome FROM reminders ORDER BY id").fetchall()
+    return [(dt.datetime.fromisoformat(a), d, o) for a, d, o in rows]
+
+
+def said(data: Path, key: str) -> list[dt.datetime]:
+    """When each line with prompt ``key`` was said (from the event log)."""
+    out = []
+    path = data / "events.log"
+    if not path.exists():
+        return out
+    for line in path.read_text(encoding="utf-8").splitlines():
+        at, kind, details = line.split("\t", 2)
+        if kind == "say" and json.loads(details).get("key") == key:
+            out.append(dt.datetime.fromisoformat(at))
+    return out
+
+
+def stored_jobs(data: Path) -> dict[str, float | None]:
+    """Job id -> next run time (epoch seconds) straight from the SQLite job store."""
+    with sqlite3.connect(data / "reminders.sqlite3") as conn:
+        return dict(conn.execute("SELECT id, next_run_time FROM apscheduler_jobs").fetchall())
+
+
+def wait_until(predicate: object, timeout: float = 15) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():  # type: ignore[operator]
+            return
+        time.sleep(0.05)
+    pytest.fail("condition not met in time")
+
+
+FIRST = "reminders.reminder.first"
+
+
+def test_reminder_fires_on_time_then_later_then_start_runs_the_session(data: Path) -> None:
+    write_routine(data, snooze_minutes=1, max_snoozes=2)
+    (data / "answers.txt").write_text("later\nstart\n")
+    (data / "session.txt").write_text("")
+    label, due = ahead(4)
+    d = Daemon(
+        data,
+        "--at",
+        label,
+        "--script",
+        str(data / "answers.txt"),
+        "--time-scale",
+        "20",
+        "--session-script",
+        str(data / "session.txt"),
+    )
+    try:
+        d.wait_for("starting today's session", timeout=20)
+        wait_until(lambda: any(True for _ in _sessions(data)), timeout=20)
+    finally:
+        d.stop()
+    rows = outcomes(data)
+    assert [o for _, _, o in rows] == ["fired", "snoozed", "fired", "started"]
+    assert {day for _, day, _ in rows} == {due.date().isoformat()}
+    first, second = said(data, FIRST)
+    assert abs(first - due) <= TOLERANCE, (first, due)
+    snoozed_at = rows[1][0]
+    back = snoozed_at + dt.timedelta(minutes=1) / 20
+    assert abs(second - back) <= TOLERANCE, (second, back)
+    assert said(data, "reminders.reminder.snoozed") and said(data, "reminders.reminder.starting")
+    # the session ran as a child process and wrote today's session to the same history
+    assert [day for (day,) in _sessions(data)] == [dt.date.today().isoformat()]
+
+
+def _sessions(data: Path) -> list[tuple[str]]:
+    with sqlite3.connect(data / "history.sqlite3") as conn:
+        return conn.execute("SELECT day FROM sessions").fetchall()
+
+
+def test_a_snooze_stored_by_one_process_fires_in_the_next(data: Path) -> None:
+    write_routine(data, snooze_minutes=1)
+    (data / "one.txt").write_text("later\n")
+    (data / "two.txt").write_text("start\n")
+    label, due = ahead(3)
+    one = Daemon(data, "--at", label, "--script", str(data / "one.txt"), "--time-scale", "10")
+    one.wait_for("snoozed until")
+    assert one.stop() == 0
+    jobs = stored_jobs(data)
+    snooze = jobs[f"snooze {label}"]
+    assert snooze is not None
+    back = dt.datetime.fromtimestamp(snooze, dt.timezone.utc)
+    assert back > dt.datetime.now(dt.timezone.utc), "the test machine was too slow"
+    # the second process knows nothing of that reminder: no --at, the routine says 10:30
+    two = Daemon(data, "--script", str(data / "two.txt"), "--no-session")
+    try:
+        two.wait_for("started", timeout=20)
+    finally:
+        two.stop()
+    first, second = said(data, FIRST)
+    assert abs(first - due) <= TOLERANCE
+    assert abs(second - back) <= TOLERANCE, (second, back)
+    assert [o for _, _, o in outcomes(data)] == ["fired", "snoozed", "fired", "started"]
+    assert f"snooze {label}" not in stored_jobs(data)
+    assert f"reminder {label}" not in stored_jobs(data)  # not in the routine any more
+    assert "reminder 10:30" in stored_jobs(data)
+
+
+def today_at(label: str) -> dt.datetime:
+    return dt.datetime.combine(dt.datetime.now(TZ).date(), dt.time.fromisoformat(label), tzinfo=TZ)
+
+
+def _missed_while_down(data: Path, labels: list[str], script: str) -> Daemon:
+    """Start a daemon with reminders at ``labels``, stop it, let them pass, start again."""
+    at_args = [a for label in labels for a in ("--at", label)]
+    one = Daemon(data, *at_args)
+    one.wait_for("running")
+    assert one.stop() == 0
+    first = min(today_at(x) for x in labels)
+    assert dt.datetime.now(TZ) < first, "the test machine was too slow to stop in time"
+    for label in labels:
+        assert stored_jobs(data)[f"reminder {label}"] is not None
+    last = max(today_at(x) for x in labels)
+    while dt.datetime.now(TZ) < last + dt.timedelta(seconds=1):
+        time.sleep(0.1)
+    (data / "answers.txt").write_text(script)
+    return Daemon(data, *at_args, "--script", str(data / "answers.txt"), "--no-session")
+
+
+def test_missed_while_down_within_grace_is_delivered_once_at_start(data: Path) -> None:
+    write_routine(data, grace_minutes=30)
+    label1, due1 = ahead(5)
+    label2, due2 = ahead(7)
+    two = _missed_while_down(data, [label1, label2], "skip today\n")
+    try:
+        running = line_time(two.wait_for("running"))
+        two.wait_for(": skipped")
+        time.sleep(1.5)  # nothing more may come
+    finally:
+        two.stop()
+    rows = outcomes(data)
+    # the older one is logged missed, only the latest is given, and only once
+    assert [(o, at) for at, _, o in rows if o == "missed"] == [("missed", due1)]
+    assert [o for _, _, o in rows if o != "missed"] == ["fired", "skipped"]
+    (delivered,) = said(data, FIRST)
+    assert abs(delivered - running) <= TOLERANCE, (delivered, running)
+    assert due2 < delivered
+
+
+def test_missed_while_down_outside_grace_is_logged_missed_and_not_said(data: Path) -> None:
+    write_routine(data, grace_minutes=0)
+    label, due = ahead(5)
+    two = _missed_while_down(data, [label], "start\n")
+    try:
+        two.wait_for(": missed")
+        two.wait_for("running")
+        time.sleep(1.5)
+    finally:
+        two.stop()
+    assert [(at, o) for at, _, o in outcomes(data)] == [(due, "missed")]
+    assert said(data, FIRST) == []
+
+
+def test_no_answer_gives_a_second_reminder_then_lets_the_day_go(data: Path) -> None:
+    write_routine(data)
+    (data / "answers.txt").write_text("wait 60\n")
+    label, due = ahead(3)
+    label2, due2 = ahead(7)
+    d = Daemon(
+        data,
+        "--at",
+        label,
+        "--at",
+        label2,
+        "--script",
+        str(data / "answers.txt"),
+        "--answer-seconds",
+        "1.5",
+    )
+    try:
+        d.wait_for(": no_answer")
+        d.wait_for("already let go", timeout=10)
+    finally:
+        d.stop()
+    assert [o for _, _, o in outcomes(data)] == ["fired", "no_answer"]
+    (first,) = said(data, FIRST)
+    (second,) = said(data, "reminders.reminder.second")
+    assert abs(first - due) <= TOLERANCE
+    assert abs((second - first).total_seconds() - 1.5) <= 0.5
+    assert len(said(data, "reminders.reminder.no_answer")) == 1
+
+
+def test_only_one_daemon_at_a_time(data: Path) -> None:
+    write_routine(data)
+    one = Daemon(data)
+    try:
+        one.wait_for("running")
+        two = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "companion.cli.main",
+                "daemon",
+                "--data-dir",
+                str(data),
+                "--no-voice",
+            ],
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            env=_env(),
+            timeout=30,
+        )
+    finally:
+        assert one.stop() == 0
+    assert two.returncode == 7
+    assert "already running" in two.stderr and f"pid {one.proc.pid}" in two.stderr
+
+
+def _run(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "companion.cli.main", *args, "--data-dir", str(data)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=_env(),
+        timeout=30,
+    )
+
+
+def test_a_damaged_job_store_is_refused_clearly_and_left_alone(data: Path) -> None:
+    store = data / "reminders.sqlite3"
+    store.write_bytes(b"this is not a database\n" * 50)
+    before = store.read_bytes()
+    result = _run(data, "daemon", "--no-voice")
+    assert result.returncode == 6
+    assert "damaged" in result.stderr and str(store) in result.stderr
+    assert "Traceback" not in result.stderr
+    assert store.read_bytes() == before
+    listed = _run(data, "reminders", "list")
+    assert listed.returncode == 6 and "damaged" in listed.stderr
+
+
+def test_a_foreign_database_is_not_taken_over(data: Path) -> None:
+    store = data / "reminders.sqlite3"
+    with sqlite3.connect(store) as conn:
+        conn.execute("CREATE TABLE photos (id INTEGER PRIMARY KEY, name TEXT)")
+    result = _run(data, "daemon", "--no-voice")
+    assert result.returncode == 6
+    assert "not a reminder store" in result.stderr
+    with sqlite3.connect(store) as conn:
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+    assert names == {"photos"}
+
+
+@pytest.mark.parametrize(
+    ("text", "expect"),
+    [
+        ("[reminders\ntimes = 3\n", "line"),
+        ('[reminders]\ntimes = ["25:00"]\n', "reminders.times (line 2)"),
+        ('[reminders]\ntimezone = "Mars/Base"\n', "reminders.timezone (line 2)"),
+    ],
+)
+def test_a_bad_routine_is_refused_clearly(data: Path, text: str, expect: str) -> None:
+    (data / "routine.toml").write_text(text)
+    result = _run(data, "daemon", "--no-voice")
+    assert result.returncode == 3, result.stderr
+    assert expect in result.stderr and "Traceback" not in result.stderr
+    assert not (data / "reminders.sqlite3").exists()
+    listed = _run(data, "reminders", "list")
+    assert listed.returncode == 3 and expect in listed.stderr
+    # the lock was released: a fixed routine starts at once
+    write_routine(data)
+    d = Daemon(data)
+    d.wait_for("running")
+    assert d.stop() == 0
+
+
+def test_changed_times_take_effect_on_sighup_and_keep_the_store(data: Path) -> None:
+    write_routine(data, times=["10:30"], snooze_minutes=60)
+    (data / "answers.txt").write_text("later\n")
+    label, _ = ahead(3)
+    d = Daemon(data, "--script", str(data / "answers.txt"), "--at", label)
+    try:
+        d.wait_for("snoozed until")
+        assert f"snooze {label}" in stored_jobs(data)
+        listed = _run(data, "reminders", "list")
+        assert listed.returncode == 0
+        assert f"the {label} reminder comes back at" in listed.stdout
+        assert f"running (pid {d.proc.pid})" in listed.stdout
+    finally:
+        d.stop()
+    d = Daemon(data)  # the routine's own times now
+    try:
+        d.wait_for("running")
+        assert set(stored_jobs(data)) == {"reminder 10:30", "roll-over", f"snooze {label}"}
+        write_routine(data, times=["07:15", "19:45"], snooze_minutes=60)
+        d.proc.send_signal(signal.SIGHUP)
+        d.wait_for("routine reloaded")
+        assert set(stored_jobs(data)) == {
+            "reminder 07:15",
+            "reminder 19:45",
+            "roll-over",
+            f"snooze {label}",
+        }
+        (data / "routine.toml").write_text("[reminders\n")
+        d.proc.send_signal(signal.SIGHUP)
+        d.wait_for("was not reloaded")
+        assert d.proc.poll() is None  # a broken edit does not stop the reminders
+        assert "reminder 07:15" in stored_jobs(data)
+    finally:
+        assert d.stop() == 0
+    # the stored 07:15 job fires at 07:15 London time
+    nxt = dt.datetime.fromtimestamp(stored_jobs(data)["reminder 07:15"] or 0, TZ)
+    assert (nxt.hour, nxt.minute, nxt.second) == (7, 15, 0)
+    assert dt.timedelta(0) < nxt - dt.datetime.now(TZ) <= dt.timedelta(days=1)

@@ -1,0 +1,95 @@
+"""``companion reminders install|uninstall``: the systemd user unit, with and without systemd."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+from companion.reminders import unit
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def cli(data: Path, *args: str, path: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    if path is not None:
+        env["PATH"] = path
+    return subprocess.run(
+        [sys.executable, "-m", "companion.cli.main", "reminders", *args, "--data-dir", str(data)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=env,
+        timeout=60,
+    )
+
+
+def test_unit_text_runs_the_daemon_and_cannot_crash_loop() -> None:
+    text = unit.unit_text(["/opt/my env/bin/python", "-m", "companion.cli.main", "daemon"])
+    assert 'ExecStart="/opt/my env/bin/python" -m companion.cli.main daemon' in text
+    assert "Restart=on-failure" in text
+    assert "StartLimitBurst=" in text and "StartLimitIntervalSec=" in text
+    prevent = next(x for x in text.splitlines() if x.startswith("RestartPreventExitStatus="))
+    from companion.errors import ExitStatus
+
+    codes = {int(c) for c in prevent.split("=")[1].split()}
+    assert {ExitStatus.BAD_INPUT, ExitStatus.DATABASE, ExitStatus.ALREADY_RUNNING} <= codes
+    assert "WantedBy=default.target" in text
+
+
+def test_install_without_systemd_writes_the_unit_and_says_what_to_do(tmp_path: Path) -> None:
+    empty = tmp_path / "no-systemd-here"
+    empty.mkdir()
+    data, units = tmp_path / "data", tmp_path / "units"
+    result = cli(data, "install", "--unit-dir", str(units), path=str(empty))
+    assert result.returncode == 0, result.stderr
+    path = units / unit.UNIT_NAME
+    assert f"wrote {path}" in result.stdout
+    assert "not available" in result.stdout and "@reboot" in result.stdout
+    text = path.read_text()
+    assert f"daemon --data-dir {data}" in text and sys.executable in text
+    result = cli(data, "uninstall", "--unit-dir", str(units), path=str(empty))
+    assert result.returncode == 0
+    assert f"removed {path}" in result.stdout and not path.exists()
+    again = cli(data, "uninstall", "--unit-dir", str(units), path=str(empty))
+    assert "nothing to remove" in again.stdout
+
+
+def test_install_with_systemd_enables_and_uninstall_disables(tmp_path: Path) -> None:
+    # systemd cannot run in this container: a stand-in systemctl records what it was asked
+    bindir, log = tmp_path / "bin", tmp_path / "systemctl.log"
+    bindir.mkdir()
+    fake = bindir / "systemctl"
+    fake.write_text(f'#!/bin/sh\necho "$@" >> "{log}"\n')
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    data, units = tmp_path / "data", tmp_path / "units"
+    path = f"{bindir}:{os.environ['PATH']}"
+    result = cli(data, "install", "--unit-dir", str(units), path=path)
+    assert result.returncode == 0, result.stderr
+    assert "enabled and started companion.service" in result.stdout
+    assert log.read_text().splitlines() == [
+        "--user show-environment",
+        "--user daemon-reload",
+        "--user enable --now companion.service",
+    ]
+    log.unlink()
+    result = cli(data, "uninstall", "--unit-dir", str(units), path=path)
+    assert result.returncode == 0
+    assert "stopped and disabled companion.service" in result.stdout
+    assert log.read_text().splitlines() == [
+        "--user show-environment",
+        "--user disable --now companion.service",
+        "--user daemon-reload",
+    ]
+    assert not (units / unit.UNIT_NAME).exists()
+
+
+def test_install_into_an_unwritable_place_is_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    result = cli(tmp_path / "data", "install", "--unit-dir", str(blocker / "units"))
+    assert result.returncode != 0
+    assert "Cannot write" in result.stderr and "Traceback" not in result.stderr
