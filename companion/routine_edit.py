@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -200,7 +201,7 @@ def set_value(doc: TOMLDocument, key: str, raw: str) -> Any:
     if section not in doc:
         doc[section] = tomlkit.table()
     target = doc[section]
-    if not isinstance(target, Table):
+    if not isinstance(target, MutableMapping):  # [table], inline {table} or dotted.keys
         raise RoutineError(f"must be a table like [{section}]", field=section)
     target[name] = value
     return value

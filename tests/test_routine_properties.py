@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import tomlkit
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from companion import library, routine, routine_doc
+from companion import library, routine, routine_doc, routine_edit
 from companion.errors import RoutineError
 
 TEMPLATE = routine_doc.commented_text()
@@ -199,3 +202,58 @@ def test_dates_are_not_names() -> None:
         assert exc.field == "name" and exc.line == 1
     else:
         raise AssertionError("a date was accepted as a name")
+
+
+EDIT_KEYS = [
+    *(k for k in routine.SCHEMA[""]),
+    *(f"{s}.{k}" for s in routine.SCHEMA if s not in ("", "exercise") for k in routine.SCHEMA[s]),
+    *(
+        f"exercise.{ex}.{k}"
+        for ex in ("palm_turn", "wrist_bend", "coin_drop")
+        for k in routine.SCHEMA["exercise"]
+    ),
+    "speech.pitch",
+    "exercise.palm_turn",
+    "nonsense",
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    key=st.sampled_from(EDIT_KEYS),
+    raw=st.one_of(
+        st.text(max_size=20),
+        st.integers(-5, 400).map(str),
+        st.sampled_from(["yes", "off", "right", "vosk", "09:00,17:30", "[", "0.5", "Europe/Paris"]),
+    ),
+)
+def test_an_edit_is_either_saved_whole_or_refused_leaving_the_file_unchanged(
+    key: str, raw: str
+) -> None:
+    from tests.test_routine_edit import COMMENTED, comment_lines
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "routine.toml"
+        path.write_text(COMMENTED, encoding="utf-8")
+        before = path.read_bytes()
+        try:
+            _, doc = routine_edit.read_document(path)
+            value = routine_edit.set_value(doc, key, raw)
+            routine_edit.save(path, doc)
+        except RoutineError as exc:
+            assert_clear(exc)
+            assert path.read_bytes() == before
+            assert os.listdir(tmp) == ["routine.toml"]
+            return
+        text = path.read_text(encoding="utf-8")
+        for comment in comment_lines(COMMENTED):
+            assert comment in text
+        r = routine.load(path)
+        parts = key.split(".")
+        if parts[0] == "exercise":
+            got = getattr(next(e for e in r.exercises if e.id == parts[1]), parts[2])
+        elif len(parts) == 2:
+            got = getattr(getattr(r, parts[0]), parts[1])
+        else:
+            got = getattr(r, parts[0])
+        assert got == (tuple(value) if isinstance(value, list) else value)
