@@ -28,6 +28,7 @@ def register(
         "'-' reads standard input",
     )
     d.add_argument("--no-voice", action="store_true", help="captions only, no speech")
+    d.add_argument("--no-listen", action="store_true", help="do not use the microphone")
     d.add_argument(
         "--time-scale",
         type=float,
@@ -123,6 +124,7 @@ def run_daemon(args: argparse.Namespace) -> int:
         voice=not args.no_voice,
         time_scale=args.time_scale,
         answer_seconds=args.answer_seconds,
+        listen=not args.no_listen,
         session=not args.no_session,
         session_args=session_args,
     )

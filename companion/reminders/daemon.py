@@ -9,6 +9,7 @@ import queue
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import FrameType
@@ -32,6 +33,7 @@ from companion.speech.captions import CaptionSink, SilentSpeaker
 
 log = logging.getLogger(__name__)
 POLL_S = 0.5
+CLOCK_JUMP_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,8 @@ class Options:
     """Snoozes, answer waits and script waits run this many times faster."""
     answer_seconds: float = 120.0
     """How long a reminder waits for an answer before the gentle second one."""
+    listen: bool = True
+    """Listen for spoken answers with the microphone (when voice input is on in the routine)."""
     session: bool = True
     """Run today's session when the user says start."""
     session_args: tuple[str, ...] = ()
@@ -178,10 +182,18 @@ class Daemon:
     # ---- the loop ------------------------------------------------------------------------
 
     def _loop(self) -> None:
+        offset = time.time() - time.monotonic()
         while True:
             try:
                 event = self.queue.get(timeout=POLL_S)
             except queue.Empty:
+                # After a suspend (or a clock change) the scheduler's monotonic wait is wrong:
+                # make it look at the wall clock again so a due reminder is not hours late.
+                now_offset = time.time() - time.monotonic()
+                if abs(now_offset - offset) > CLOCK_JUMP_S:
+                    offset = now_offset
+                    self.status("the clock jumped (sleep or a clock change); checking reminders")
+                    self.sched.wakeup()
                 continue
             try:
                 self._handle(event)
@@ -273,10 +285,39 @@ class Daemon:
             return [self._script]
         from companion.inputs.keyboard import KeyboardSource
 
+        sources: list[Source] = []
         keyboard = KeyboardSource.for_terminal(
             self.vocab, switch=self.routine.input.switch, echo=lambda text: self.speaker.say(text)
         )
-        return [keyboard] if keyboard is not None else []
+        if keyboard is not None:
+            sources.append(keyboard)
+        if self.options.listen and self.routine.input.voice:
+            sources += self._microphone()
+        return sources
+
+    def _microphone(self) -> list[Source]:
+        """The microphone listener for this one reminder, when voice input is installed."""
+        try:
+            from companion.listen.voice import VoiceSource
+        except ImportError:
+            log.info("voice input is not available; answers by keyboard or script only")
+            return []
+        lst = self.routine.listening
+        try:
+            return [
+                VoiceSource.create(
+                    self.routine,
+                    self.vocab,
+                    engine=lst.engine,
+                    model=lst.model or None,
+                    device=lst.device or None,
+                    speaker=self.speaker,
+                    on_problem=lambda d: log.warning("microphone: %s", d),
+                )
+            ]
+        except Exception as exc:  # noqa: BLE001 - go on without the microphone
+            self.status(f"no microphone for this reminder: {exc}")
+            return []
 
     def session_command(self) -> list[str]:
         """The command that runs today's session in a child process."""

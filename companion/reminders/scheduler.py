@@ -15,6 +15,7 @@ import tzlocal
 from apscheduler.events import EVENT_JOB_EXECUTED, EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import STATE_RUNNING
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 
@@ -102,6 +103,20 @@ def check_store(path: Path) -> None:
         raise DatabaseError(f"{path} is not a reminder store (it holds other tables).", hint=hint)
 
 
+class _Scheduler(BackgroundScheduler):
+    """BackgroundScheduler that never touches jobs unless running.
+
+    APScheduler 3 processes due jobs once more while shutting down (state stopped, not paused):
+    it cannot run them any more, yet moves their next run time on, so a reminder missed while
+    the computer was off would vanish when a paused scheduler (``reminders list``) closes.
+    """
+
+    def _process_jobs(self) -> float | None:
+        if self.state != STATE_RUNNING:
+            return None
+        return super()._process_jobs()
+
+
 @dataclass(frozen=True)
 class Pending:
     """A job waiting in the store."""
@@ -136,7 +151,7 @@ class ReminderScheduler:
         self.grace = grace
         self._emit = emit
         self._path = jobs_db
-        self._sched = BackgroundScheduler(
+        self._sched = _Scheduler(
             jobstores={"default": SQLAlchemyJobStore(url=f"sqlite:///{jobs_db}")},
             executors={"default": {"type": "threadpool", "max_workers": 2}},
             job_defaults={"coalesce": True, "max_instances": 1},
@@ -176,6 +191,10 @@ class ReminderScheduler:
     def resume(self) -> None:
         """Begin firing jobs."""
         self._sched.resume()
+
+    def wakeup(self) -> None:
+        """Look at the due jobs again now (after the computer slept or the clock changed)."""
+        self._sched.wakeup()
 
     def close(self) -> None:
         """Stop the scheduler thread; the store keeps every job."""
