@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import matplotlib
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
+from companion import library
 from companion.report.data import DONE, MISSED, NOT_STARTED, PARTLY, ReportData
 
 matplotlib.use("Agg")  # never a window, even if pyplot gets imported elsewhere
@@ -29,6 +30,21 @@ PALETTE = (
     "#283593",
     "#9e9d24",
 )
+
+
+def colour_of(exercise_id: str) -> str:
+    """The same colour for an exercise in every chart (by its place in the library)."""
+    ids = list(library.BY_ID)
+    n = ids.index(exercise_id) if exercise_id in ids else len(ids)
+    return PALETTE[n % len(PALETTE)]
+
+
+def programme_order(ids: Iterable[str]) -> list[str]:
+    """Exercise ids in library order (unknown ids last, by name)."""
+    order = {e: n for n, e in enumerate(library.BY_ID)}
+    return sorted(ids, key=lambda e: (order.get(e, len(order)), e))
+
+
 RC: dict[Any, Any] = {"svg.fonttype": "none", "svg.hashsalt": "companion-report", "font.size": 9}
 
 Namer = Callable[[str], str]
@@ -61,11 +77,11 @@ def reps_per_day(data: ReportData, name_of: Namer) -> str:
         fig = _figure(9, 3.4)
         ax = fig.add_subplot()
         x = list(range(len(data.days)))
-        exercises = sorted({ex for d in data.days for ex in d.reps})
+        exercises = programme_order({ex for d in data.days for ex in d.reps})
         bottom = [0] * len(x)
-        for n, ex in enumerate(exercises):
+        for ex in exercises:
             values = [d.reps.get(ex, 0) for d in data.days]
-            ax.bar(x, values, bottom=bottom, color=PALETTE[n % len(PALETTE)], label=name_of(ex))
+            ax.bar(x, values, bottom=bottom, color=colour_of(ex), label=name_of(ex))
             bottom = [b + v for b, v in zip(bottom, values, strict=True)]
         for i, total in enumerate(bottom):
             if total:
@@ -86,13 +102,13 @@ def reps_per_day(data: ReportData, name_of: Namer) -> str:
 def per_exercise(data: ReportData, name_of: Namer, is_timed: Callable[[str], bool]) -> str:
     """Horizontal bars: total repetitions (or seconds) per exercise over the period."""
     with matplotlib.rc_context(RC):
-        items = sorted(data.per_exercise.items())
+        items = [(ex, data.per_exercise[ex]) for ex in programme_order(data.per_exercise)]
         fig = _figure(9, 0.5 + 0.45 * max(1, len(items)))
         ax = fig.add_subplot()
         labels = [name_of(ex) + (" (seconds)" if is_timed(ex) else "") for ex, _ in items]
         values = [v[0] for _, v in items]
         y = list(range(len(items)))
-        ax.barh(y, values, color=[PALETTE[n % len(PALETTE)] for n in y])
+        ax.barh(y, values, color=[colour_of(ex) for ex, _ in items])
         for i, v in enumerate(values):
             ax.text(v, i, f" {v}", va="center", fontsize=8)
         ax.set_yticks(y, labels)
@@ -118,7 +134,7 @@ def pain_effort(data: ReportData) -> str:
             (line,) = ax.plot(x, ys, marker=marker, color=colour, label=label, linewidth=1.5)
             line.set_gid(attr.replace("max_", ""))
         ax.axhspan(5, 10, color="#fff3e0", zorder=0)
-        ax.text(0, 9.6, "5 or more: lower the dose", fontsize=7, color="#bf360c", va="top")
+        ax.text(0.3, 9.6, "5 or more: lower the dose", fontsize=7, color="#bf360c", va="top")
         step = _label_every(len(x))
         ax.set_xticks(
             x[::step], [d.day.strftime("%d %b") for d in data.days][::step], rotation=60, ha="right"

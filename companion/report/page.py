@@ -165,7 +165,7 @@ def render(data: ReportData, r: Routine, words: Prompts, now: dt.datetime) -> st
     ]
     exercise_rows = [
         (name_of(ex), "seconds" if timed(ex) else "repetitions", v[0], f"{v[1]} of {v[2]}")
-        for ex, v in sorted(data.per_exercise.items())
+        for ex, v in ((e, data.per_exercise[e]) for e in charts.programme_order(data.per_exercise))
     ]
     change_rows = [
         (
