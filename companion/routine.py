@@ -400,7 +400,21 @@ def from_text(text: str, source: str = "routine") -> Routine:
     """A routine from TOML text layered over the defaults; RoutineError if anything is wrong."""
     data = _parse(text, source)
     validate(data, text)
-    return _build(merge(defaults_data(), data))
+    merged = merge(defaults_data(), data)
+    check_whole(merged, text)
+    return _build(merged)
+
+
+def check_whole(merged: dict[str, Any], text: str = "") -> None:
+    """Rules across settings, on the routine in effect (file over defaults)."""
+    inputs = merged["input"]
+    if not (inputs["voice"] or inputs["keyboard"] or inputs["switch"]):
+        raise RoutineError(
+            "voice, keyboard and switch are all off, so the user could not answer; "
+            "turn at least one on (true)",
+            field="input",
+            line=line_of(text, "", "input"),
+        )
 
 
 def default() -> Routine:

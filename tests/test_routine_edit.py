@@ -250,3 +250,12 @@ def test_routine_error_keeps_field_and_line() -> None:
     with pytest.raises(RoutineError) as info:
         routine.from_text("\n\n[speech]\nrate = 'fast'\n")
     assert info.value.field == "speech.rate" and info.value.line == 4
+
+
+def test_turning_every_input_off_is_refused(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli(home, "set", "input.voice", "false") == 0
+    assert cli(home, "set", "input.switch", "off") == 0
+    before = (home / "routine.toml").read_bytes()
+    assert cli(home, "set", "input.keyboard", "no") == 3
+    assert "could not answer" in capsys.readouterr().err
+    assert (home / "routine.toml").read_bytes() == before
