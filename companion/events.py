@@ -22,6 +22,8 @@ class Heard:
     text: str = ""
     """What was said or pressed, as received."""
     confidence: float = 1.0
+    unsure: bool = False
+    """The recogniser was not sure: the session asks before acting (never for safety words)."""
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,12 @@ class Begin:
     """Start the session."""
 
 
-Event = Heard | NotUnderstood | Tick | DeviceProblem | Begin
+@dataclass(frozen=True)
+class InputEnded:
+    """The script (or stdin) has no more lines: the user has gone."""
+
+
+Event = Heard | NotUnderstood | Tick | DeviceProblem | Begin | InputEnded
 
 # ---- effects: what the session asks the loop to do -----------------------------------------
 

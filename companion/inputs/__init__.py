@@ -1,0 +1,1 @@
+"""Ways in: keyboard, single switch, scripted lines (and, in companion.listen, the voice)."""

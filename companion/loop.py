@@ -1,0 +1,140 @@
+"""The one loop: inputs queue events, the session answers with effects, the loop acts on them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import queue
+from collections.abc import Callable
+from typing import Protocol
+
+from companion.clock import ScaledClock
+from companion.eventlog import EventLog
+from companion.events import (
+    Begin,
+    DeviceProblem,
+    Effect,
+    End,
+    Event,
+    Heard,
+    Listen,
+    NotUnderstood,
+    Record,
+    Say,
+    SetVoice,
+    StopSpeech,
+    Tick,
+)
+from companion.inputs.base import Source
+from companion.records import Record as HistoryRecord
+from companion.speech.base import Speaker
+
+log = logging.getLogger(__name__)
+IDLE_POLL_S = 0.5
+
+
+class Machine(Protocol):
+    """A conversation: the session, or the reminder's question."""
+
+    wake_at: dt.datetime | None
+
+    @property
+    def finished(self) -> bool:
+        """Whether it is over."""
+
+    def handle(self, event: Event, now: dt.datetime) -> list[Effect]:
+        """React to one event."""
+
+
+class Loop:
+    """Runs one machine until it ends, carrying out its effects."""
+
+    def __init__(
+        self,
+        machine: Machine,
+        speaker: Speaker,
+        sources: list[Source],
+        clock: ScaledClock,
+        events: EventLog,
+        history: Callable[[HistoryRecord], None] | None = None,
+    ) -> None:
+        self.machine = machine
+        self.speaker = speaker
+        self.sources = sources
+        self.clock = clock
+        self.events = events
+        self.history = history
+        self.queue: queue.Queue[Event] = queue.Queue()
+        self.ended: str | None = None
+
+    def put(self, event: Event) -> None:
+        """Thread-safe: hand an event to the loop."""
+        self.queue.put(event)
+
+    def run(self) -> str:
+        """Run to the end; returns how the machine ended."""
+        for source in self.sources:
+            source.start(self.put)
+        try:
+            self._carry_out(self.machine.handle(Begin(), self.clock.now()))
+            while not self.machine.finished:
+                event = self._next_event()
+                if event is None:
+                    continue
+                now = self.clock.now()
+                self._log_event(event, now)
+                self._carry_out(self.machine.handle(event, now))
+        finally:
+            for source in self.sources:
+                source.close()
+        return self.ended or "ended"
+
+    def _next_event(self) -> Event | None:
+        wake = self.machine.wake_at
+        timeout = (
+            IDLE_POLL_S if wake is None else min(IDLE_POLL_S, self.clock.real_seconds_until(wake))
+        )
+        try:
+            return self.queue.get(timeout=timeout)
+        except queue.Empty:
+            if wake is not None and self.clock.now() >= wake:
+                return Tick()
+            return None
+
+    def _log_event(self, event: Event, now: dt.datetime) -> None:
+        if isinstance(event, Heard):
+            value = {} if event.value is None else {"value": event.value}
+            self.events.write(
+                now,
+                "command",
+                command=event.command.value,
+                source=event.source,
+                text=event.text,
+                confidence=round(event.confidence, 3),
+                **value,
+            )
+        elif isinstance(event, NotUnderstood):
+            self.events.write(now, "not-understood", source=event.source, text=event.text)
+        elif isinstance(event, DeviceProblem):
+            self.events.write(now, "device-problem", device=event.device, detail=event.detail)
+
+    def _carry_out(self, effects: list[Effect]) -> None:
+        now = self.clock.now()
+        for effect in effects:
+            if isinstance(effect, Say):
+                self.events.write(now, "say", text=effect.text, key=effect.key)
+                self.speaker.say(effect.text, beat=effect.beat)
+            elif isinstance(effect, StopSpeech):
+                self.speaker.stop()
+            elif isinstance(effect, SetVoice):
+                self.speaker.set_voice(effect.rate, effect.volume)
+            elif isinstance(effect, Listen):
+                for source in self.sources:
+                    source.listen(effect)
+            elif isinstance(effect, Record):
+                self.events.write(now, "record", type=type(effect.record).__name__)
+                if self.history is not None:
+                    self.history(effect.record)
+            elif isinstance(effect, End):
+                self.events.write(now, "end", how=effect.how)
+                self.ended = effect.how

@@ -1,0 +1,149 @@
+"""Puts a session together: routine, today's plan, history, speaker, inputs, clock, loop."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+from companion import commands
+from companion import plan as plan_mod
+from companion.clock import ScaledClock, start_of_session
+from companion.eventlog import EventLog
+from companion.events import DeviceProblem
+from companion.inputs.base import Source
+from companion.inputs.script import ScriptSource
+from companion.loop import Loop
+from companion.paths import Paths
+from companion.prompts import Prompts
+from companion.routine import Routine
+from companion.session.engine import Session
+from companion.speech.base import Speaker
+from companion.speech.captions import CaptionSink, SilentSpeaker
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to run a session."""
+
+    day: dt.date | None = None
+    """The day it counts for (None: today)."""
+    script: list[str | float] | None = None
+    """Scripted user lines (None: keyboard and microphone)."""
+    voice: bool = True
+    """Speak (otherwise captions only)."""
+    listen: bool = True
+    """Use the microphone."""
+    switch: bool = False
+    """Single-switch mode."""
+    time_scale: float = 1.0
+    engine: str = "auto"
+    model: str | None = None
+    device: str | None = None
+
+
+def _speaker(routine: Routine, options: Options, loop_put: list[Any]) -> Speaker:
+    captions = CaptionSink(sys.stdout)
+    if not options.voice:
+        return SilentSpeaker(captions)
+
+    def on_problem(detail: str) -> None:
+        if loop_put:
+            loop_put[0](DeviceProblem("speaker", detail))
+
+    try:
+        from companion.speech.tts import make_speaker
+    except ImportError:  # pragma: no cover - speech module missing in a broken install
+        log.warning("speech output is not available; captions only")
+        return SilentSpeaker(captions)
+    return make_speaker(
+        voice=True,
+        rate=routine.speech.rate,
+        volume=routine.speech.volume,
+        voice_id=routine.speech.voice,
+        captions=captions,
+        on_problem=on_problem,
+    )
+
+
+def todays_plan(
+    where: Paths, routine: Routine, day: dt.date, stack: contextlib.ExitStack
+) -> tuple[plan_mod.Plan, Any]:
+    """Today's plan from the history (opened and kept open on ``stack``)."""
+    from companion.history.store import HistoryStore
+
+    store = stack.enter_context(HistoryStore.open(where.history_db))
+    try:
+        from companion.progression import today_plan
+    except ImportError:
+        return plan_mod.from_routine(routine, day), store
+    return today_plan(routine, store, day), store
+
+
+def run(
+    where: Paths, routine: Routine, words: Prompts, options: Options, stack: contextlib.ExitStack
+) -> str:
+    """Run one session to its end; returns how it ended."""
+    start = start_of_session(options.day)
+    day = options.day or start.date()
+    plan, store = todays_plan(where, routine, day, stack)
+    vocab = commands.vocabulary(routine.language)
+    session = Session(routine, plan, words, vocab)
+    put: list[Any] = []
+    speaker = _speaker(routine, options, put)
+    stack.callback(speaker.close)
+    events = stack.enter_context(contextlib.closing(EventLog(where.event_log)))
+    sources: list[Source] = []
+    clock = ScaledClock(start, options.time_scale)
+    loop = Loop(session, speaker, sources, clock, events, history=store.write)
+    put.append(loop.put)
+    if options.script is not None:
+        sources.append(
+            ScriptSource(
+                options.script, vocab, options.time_scale, ready=lambda: not speaker.busy()
+            )
+        )
+    else:
+        from companion.inputs.keyboard import KeyboardSource
+
+        keyboard = KeyboardSource.for_terminal(
+            vocab, switch=options.switch, echo=lambda text: speaker.say(text)
+        )
+        if keyboard is not None:
+            sources.append(keyboard)
+        if options.listen and routine.input.voice:
+            sources += _voice_sources(routine, options, vocab, speaker, put)
+    return loop.run()
+
+
+def _voice_sources(
+    routine: Routine, options: Options, vocab: commands.Vocabulary, speaker: Speaker, put: list[Any]
+) -> list[Source]:
+    """The microphone listener, if recognition is available; else tell the user once."""
+    try:
+        from companion.listen.voice import VoiceSource
+    except ImportError:
+        log.info("voice input not available")
+        return []
+    try:
+        return [
+            VoiceSource.create(
+                routine,
+                vocab,
+                engine=options.engine,
+                model=options.model,
+                device=options.device,
+                speaker=speaker,
+                on_problem=lambda d: put[0](DeviceProblem("microphone", d)),
+            )
+        ]
+    except Exception as exc:  # noqa: BLE001 - any failure: go on without the microphone
+        log.warning("no voice input: %s", exc)
+        if put:
+            put[0](DeviceProblem("microphone", str(exc)))
+        return []
