@@ -14,11 +14,13 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+import tomllib
 
 from companion import library
 from companion.cli.main import main
 from companion.history.migrations import TABLES
 from companion.history.store import HistoryStore
+from companion.paths import prompts_dir
 from companion.plan import Change
 from companion.records import Rating, SessionEnded, SessionStarted, SetDone, Skipped, Stopped
 from companion.report.charts import STATUS_COLOURS
@@ -237,9 +239,11 @@ def test_tables_list_days_changes_and_every_stop(built: tuple[Path, Expected, st
         assert row[5].endswith("the last 3 days were easy.") and row[4] in row[5]
     stops = page.tables["stops-table"][1:]
     got = sorted((r[0][:10], r[1], r[3]) for r in stops)
-    want = sorted((d.isoformat(), what, reason) for d, what, _, reason in exp.stops)
+    words = tomllib.loads((prompts_dir() / "en" / "report.toml").read_text(encoding="utf-8"))
+    said = words["reasons"]
+    want = sorted((d.isoformat(), what, said[reason]) for d, what, _, reason in exp.stops)
     assert got == want
-    assert "interrupted" in {r[3] for r in stops} and "pain" in {r[3] for r in stops}
+    assert {"interrupted", "pain", "stopped", "tired", "user"} <= {r for *_, r in exp.stops}
 
 
 def test_the_page_is_self_contained(built: tuple[Path, Expected, str, Page]) -> None:

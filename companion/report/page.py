@@ -104,6 +104,7 @@ def render(data: ReportData, r: Routine, words: Prompts, now: dt.datetime) -> st
         except KeyError:
             return c.rule
 
+    reasons: dict[str, str] = words.tables.get("report", {}).get("reasons", {})
     total = sum(d.total_reps for d in data.days)
     sessions = sum(d.sessions for d in data.days)
     pains = [x.value for x in data.ratings if x.kind == "pain"]
@@ -183,7 +184,7 @@ def render(data: ReportData, r: Routine, words: Prompts, now: dt.datetime) -> st
             s.at.replace("T", " ")[:16],
             s.what,
             name_of(s.exercise_id) if s.exercise_id else "",
-            s.reason,
+            reasons.get(s.reason, s.reason),
         )
         for s in data.stops
     ]
