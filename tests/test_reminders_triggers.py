@@ -96,3 +96,24 @@ def test_zone_names() -> None:
     assert zone("") is not None  # this computer's zone
     with pytest.raises(BadInputError, match="time zone"):
         zone("Mars/Olympus")
+
+
+def test_a_time_in_the_hour_the_clocks_go_back_fires_once_that_day() -> None:
+    trigger = daily_trigger(Slot(1, 30), NEW_YORK)
+    start = dt.datetime(2026, 10, 31, 12, 0, tzinfo=NEW_YORK)
+    fires = _days(trigger, start, 3)
+    assert [f.date() for f in fires] == [dt.date(2026, 11, d) for d in (1, 2, 3)]
+    # catching up over that night finds one reminder, not an endless repeat of 01:30
+    night_end = dt.datetime(2026, 11, 1, 12, 0, tzinfo=NEW_YORK)
+    assert len(fire_times(trigger, fires[0], night_end)) == 1
+
+
+def test_a_time_in_the_hour_the_clocks_skip_fires_once_an_hour_later_that_day() -> None:
+    trigger = daily_trigger(Slot(2, 30), NEW_YORK)
+    start = dt.datetime(2026, 3, 7, 12, 0, tzinfo=NEW_YORK)
+    fires = _days(trigger, start, 3)
+    assert [f.date() for f in fires] == [dt.date(2026, 3, d) for d in (8, 9, 10)]
+    assert fires[0].astimezone(dt.timezone.utc) == dt.datetime(
+        2026, 3, 8, 7, 30, tzinfo=dt.timezone.utc
+    )
+    assert fires[1].astimezone(NEW_YORK).strftime("%H:%M") == "02:30"

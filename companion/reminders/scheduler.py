@@ -31,6 +31,8 @@ ROLL_OVER_AT = Slot(0, 5)
 MAX_CATCH_UP = 400
 """At most this many missed times are counted per reminder (more than a year of one a day)."""
 TABLE = "apscheduler_jobs"
+MIN_GAP = dt.timedelta(hours=2)
+"""Fires of one daily trigger are at least this far apart (more than any clock change)."""
 
 
 def zone(name: str) -> dt.tzinfo:
@@ -45,9 +47,25 @@ def zone(name: str) -> dt.tzinfo:
         ) from exc
 
 
+class DailyTrigger(CronTrigger):
+    """A CronTrigger that fires once a day, even in the hour the clocks go back.
+
+    APScheduler 3.11 gives the same time again after a fire in the repeated hour (01:30 on
+    the night the clocks go back), which would make the scheduler loop on it. The next fire
+    is therefore looked for from two hours after the previous one.
+    """
+
+    def get_next_fire_time(
+        self, previous_fire_time: dt.datetime | None, now: dt.datetime
+    ) -> dt.datetime | None:
+        if previous_fire_time is None:
+            return super().get_next_fire_time(None, now)
+        return super().get_next_fire_time(None, previous_fire_time + MIN_GAP)
+
+
 def daily_trigger(slot: Slot, tz: dt.tzinfo) -> CronTrigger:
     """Every day at ``slot`` local time in ``tz`` (a 9:00 reminder stays at 9:00 across DST)."""
-    return CronTrigger(hour=slot.hour, minute=slot.minute, second=slot.second, timezone=tz)
+    return DailyTrigger(hour=slot.hour, minute=slot.minute, second=slot.second, timezone=tz)
 
 
 def fire_times(
