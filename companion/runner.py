@@ -92,6 +92,7 @@ def run(
     start = start_of_session(options.day)
     day = options.day or start.date()
     plan, store = todays_plan(where, routine, day, stack)
+    store.log_changes(day, plan.changes)  # the level/dose changes this session announces
     vocab = commands.vocabulary(routine.language)
     session = Session(routine, plan, words, vocab)
     put: list[Any] = []

@@ -206,7 +206,7 @@ def test_describe_fills_every_placeholder_in_one_sentence() -> None:
         text = describe(Change("wrist_curl", kind, 10, 12, rule), words, 3)
         assert "{" not in text and text[0].isupper()
     up = describe(Change("wrist_curl", "up", 10, 12, "up_easy"), words, 3)
-    assert words.exercise("wrist_curl").name in up and "12" in up and "3" in up
+    assert words.exercise("wrist_curl").name in up and "12" in up
     assert "7" in describe(Change("", "restart", 7, 0, "restart_gap"), words, 3)
 
 

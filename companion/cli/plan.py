@@ -199,6 +199,9 @@ def run_history(args: argparse.Namespace) -> int:
         if len(d.sessions) > 1:
             print(f"{pad}{len(d.sessions)} sessions this day")
         for c in d.changes:
+            if c.kind == "restart":
+                print(f"{pad}change: gentle restart after {c.old} days off ({c.rule})")
+                continue
             name = words.exercise(c.exercise_id).name if c.exercise_id else "programme"
             print(f"{pad}change: {name} {c.kind} {c.old} -> {c.new} ({c.rule})")
         if d.reminders:
