@@ -316,6 +316,10 @@ def _return_to(s: Session, stage: Stage, now: dt.datetime) -> None:
         s._ask(Stage.PAUSED, [("paused", {})], now)
     elif stage in RUNNING:
         s._resume(now)
+    elif stage is Stage.REST and s.rest_end is not None:
+        s.stage = Stage.REST
+        s._listen()
+        s.wake_at = max(now, s.rest_end)
     elif stage in QUESTIONS:
         for line in s.last_prompt:
             s._say_text(line, "repeat")
