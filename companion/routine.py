@@ -427,7 +427,7 @@ def load(path: Path) -> Routine:
     if not path.exists():
         return default()
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise RoutineError(f"cannot read the routine file: {exc}", field=str(path)) from exc
     try:

@@ -63,7 +63,7 @@ def read_document(path: Path) -> tuple[str, TOMLDocument]:
     """The file's text and its comment-keeping document (the commented template if absent)."""
     if path.exists():
         try:
-            text = path.read_text(encoding="utf-8")
+            text = path.read_bytes().decode("utf-8-sig")  # keeps CRLF line ends as they are
         except (OSError, UnicodeDecodeError) as exc:
             raise RoutineError(f"cannot read the routine file: {exc}", field=str(path)) from exc
     else:

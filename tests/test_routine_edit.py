@@ -259,3 +259,26 @@ def test_turning_every_input_off_is_refused(home: Path, capsys: pytest.CaptureFi
     assert cli(home, "set", "input.keyboard", "no") == 3
     assert "could not answer" in capsys.readouterr().err
     assert (home / "routine.toml").read_bytes() == before
+
+
+def test_a_file_saved_by_windows_notepad_loads_and_edits(tmp_path: Path) -> None:
+    path = tmp_path / "routine.toml"
+    path.write_bytes(
+        b'\xef\xbb\xbf# from Notepad\r\nname = "Ann"\r\n\r\n[speech]\r\nrate = 130\r\n'
+    )
+    assert routine.load(path).name == "Ann"
+    assert cli(tmp_path, "set", "speech.rate", "140") == 0
+    data = path.read_bytes()
+    assert b"# from Notepad\r\n" in data and b"rate = 140\r\n" in data
+    assert routine.load(path).speech.rate == 140
+
+
+def test_a_file_that_is_not_text_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "routine.toml"
+    path.write_bytes(b"\xff\xfe\x00n\x00a\x00m\x00e")
+    assert cli(tmp_path, "check") == 3
+    assert cli(tmp_path, "set", "name", "Ann") == 3
+    assert "cannot read the routine file" in capsys.readouterr().err
+    assert path.read_bytes() == b"\xff\xfe\x00n\x00a\x00m\x00e"

@@ -83,7 +83,7 @@ def effective_data(path: Path) -> dict[str, Any]:
     if not path.exists():
         return routine.defaults_data()
     routine.load(path)
-    text = path.read_text(encoding="utf-8")
+    text = path.read_text(encoding="utf-8-sig")
     return routine.merge(routine.defaults_data(), tomllib.loads(text))
 
 
