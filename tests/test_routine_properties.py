@@ -257,3 +257,16 @@ def test_an_edit_is_either_saved_whole_or_refused_leaving_the_file_unchanged(
         else:
             got = getattr(r, parts[0])
         assert got == (tuple(value) if isinstance(value, list) else value)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.binary(max_size=200) | st.text(max_size=200).map(lambda t: t.encode("utf-16")))
+def test_any_bytes_in_the_file_give_a_routine_or_a_clear_error(data: bytes) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "routine.toml"
+        path.write_bytes(data)
+        try:
+            routine.load(path)
+        except RoutineError as exc:
+            assert_clear(exc)
+        assert path.read_bytes() == data

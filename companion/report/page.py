@@ -116,7 +116,7 @@ def render(data: ReportData, r: Routine, words: Prompts, now: dt.datetime) -> st
             "Done / partly / missed",
             f"{data.count(DONE)} / {data.count(PARTLY)} / {data.count(MISSED)}",
         ),
-        ("Days practised", adherence),
+        ("Days with practice, since the first session", adherence),
         ("Sessions", str(sessions)),
         ("Repetitions (counted exercises)", str(total)),
         ("Pain ratings", f"{len(pains)}, highest {max(pains)}" if pains else "none"),
