@@ -235,8 +235,11 @@ def test_tables_list_days_changes_and_every_stop(built: tuple[Path, Expected, st
         assert row[6] == str(exp.pain.get(day, "")) and row[7] == str(exp.effort.get(day, ""))
     changes = page.tables["changes-table"][1:]
     assert [(r[3], r[4]) for r in changes] == [(str(o), str(n)) for _, _, o, n in exp.changes]
-    for row in changes:
-        assert row[5].endswith("the last 3 days were easy.") and row[4] in row[5]
+    rules = tomllib.loads((prompts_dir() / "en" / "progression.toml").read_text("utf-8"))
+    names = tomllib.loads((prompts_dir() / "en" / "exercises.toml").read_text("utf-8"))
+    for row, (_, ex, old, new) in zip(changes, exp.changes, strict=True):
+        said = rules["up_easy"].format(exercise=names[ex]["name"], old=old, new=new, days=3)
+        assert row[1] == names[ex]["name"] and row[5] == said[:1].upper() + said[1:]
     stops = page.tables["stops-table"][1:]
     got = sorted((r[0][:10], r[1], r[3]) for r in stops)
     words = tomllib.loads((prompts_dir() / "en" / "report.toml").read_text(encoding="utf-8"))
