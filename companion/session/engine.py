@@ -385,11 +385,12 @@ class Session:
         if how == "incomplete":
             self._say("input_ended")
         elif how == "completed":
-            self._say("summary", reps=self.reps_total)
+            self._say("summary_one" if self.reps_total == 1 else "summary", reps=self.reps_total)
         elif how == "pain":
             self._say("summary_pain")
         else:
-            self._say("summary_stopped", reps=self.reps_total)
+            one = self.reps_total == 1
+            self._say("summary_stopped_one" if one else "summary_stopped", reps=self.reps_total)
         if self.seconds_total and how != "incomplete":
             self._say("summary_timed", seconds=self.seconds_total)
         if how != "incomplete":
