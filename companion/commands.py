@@ -44,17 +44,40 @@ _ALWAYS = frozenset({C.HURTS, C.REPEAT, C.HELP, C.EMERGENCY})
 
 CONTEXTS: dict[str, frozenset[Command]] = {
     # waiting for the user to begin an exercise or a set ("start" live, so never "stop")
-    "ready": _ALWAYS | {C.START, C.NEXT, C.BACK, C.HOW_MANY, C.TIRED, C.SLOWER, C.FASTER,
-                        C.LOUDER, C.QUIETER, C.END, C.PAUSE},
+    "ready": _ALWAYS
+    | {
+        C.START,
+        C.NEXT,
+        C.BACK,
+        C.HOW_MANY,
+        C.TIRED,
+        C.SLOWER,
+        C.FASTER,
+        C.LOUDER,
+        C.QUIETER,
+        C.END,
+        C.PAUSE,
+    },
     # while repetitions are counted or a timed exercise runs ("stop" live, never "start")
-    "counting": _ALWAYS | {C.STOP, C.PAUSE, C.SLOWER, C.FASTER, C.LOUDER, C.QUIETER,
-                           C.HOW_MANY, C.TIRED},
+    "counting": _ALWAYS
+    | {C.STOP, C.PAUSE, C.SLOWER, C.FASTER, C.LOUDER, C.QUIETER, C.HOW_MANY, C.TIRED},
     # a rest between sets
-    "rest": _ALWAYS | {C.STOP, C.PAUSE, C.NEXT, C.HOW_MANY, C.TIRED, C.LOUDER, C.QUIETER,
-                       C.SLOWER, C.FASTER},
+    "rest": _ALWAYS
+    | {C.STOP, C.PAUSE, C.NEXT, C.HOW_MANY, C.TIRED, C.LOUDER, C.QUIETER, C.SLOWER, C.FASTER},
     # paused in the middle of something
-    "paused": _ALWAYS | {C.RESUME, C.STOP, C.NEXT, C.BACK, C.HOW_MANY, C.TIRED, C.LOUDER,
-                         C.QUIETER, C.SLOWER, C.FASTER},
+    "paused": _ALWAYS
+    | {
+        C.RESUME,
+        C.STOP,
+        C.NEXT,
+        C.BACK,
+        C.HOW_MANY,
+        C.TIRED,
+        C.LOUDER,
+        C.QUIETER,
+        C.SLOWER,
+        C.FASTER,
+    },
     # a yes/no question
     "yesno": _ALWAYS | {C.YES, C.NO, C.STOP},
     # a 0-10 rating

@@ -46,8 +46,9 @@ class RoutineError(BadInputError):
 
     code = "routine"
 
-    def __init__(self, message: str, *, field: str = "", line: int | None = None,
-                 hint: str = "") -> None:
+    def __init__(
+        self, message: str, *, field: str = "", line: int | None = None, hint: str = ""
+    ) -> None:
         where = field + (f" (line {line})" if line else "")
         super().__init__(f"{where}: {message}" if where else message, hint=hint)
         self.field = field

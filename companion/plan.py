@@ -51,6 +51,10 @@ class Plan:
 
 def from_routine(routine: Routine, day: dt.date) -> Plan:
     """The plan straight from the routine (no history)."""
-    return Plan(day=day, items=tuple(
-        PlannedExercise(e.id, e.sets, e.reps, e.seconds_per_rep, e.rest_seconds)
-        for e in routine.exercises))
+    return Plan(
+        day=day,
+        items=tuple(
+            PlannedExercise(e.id, e.sets, e.reps, e.seconds_per_rep, e.rest_seconds)
+            for e in routine.exercises
+        ),
+    )

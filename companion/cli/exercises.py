@@ -7,8 +7,9 @@ import argparse
 from companion import library, paths, prompts, routine
 
 
-def register(subs: argparse._SubParsersAction[argparse.ArgumentParser],
-             common: argparse.ArgumentParser) -> None:
+def register(
+    subs: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
     """Add the command."""
     p = subs.add_parser("exercises", parents=[common], help="list the exercises by level")
     p.add_argument("--steps", action="store_true", help="also show each exercise's steps")
@@ -23,11 +24,15 @@ def run(args: argparse.Namespace) -> int:
     for level in (1, 2, 3):
         print(f"Level {level} - {levels[str(level)]}")
         for ex in library.by_level(level):
-            w = words.exercise(ex.id, hand=f"your {r.affected_side} hand",
-                               other=f"your {r.other_side} hand")
+            w = words.exercise(
+                ex.id, hand=f"your {r.affected_side} hand", other=f"your {r.other_side} hand"
+            )
             kit = ", ".join(words.equipment(i) for i in ex.equipment)
-            dose = (f"timed: {ex.default_seconds} s each way" if ex.kind is library.Kind.TIMED
-                    else f"counted: {ex.default_reps} reps")
+            dose = (
+                f"timed: {ex.default_seconds} s each way"
+                if ex.kind is library.Kind.TIMED
+                else f"counted: {ex.default_reps} reps"
+            )
             print(f"  {ex.id:<13} {w.name:<20} {dose:<26} needs {kit}")
             if args.steps:
                 for s in w.steps:
