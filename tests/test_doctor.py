@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from companion import doctor, paths
+from companion import doctor, paths, routine
 from companion.history.store import HistoryStore
 from companion.listen import models
 from companion.records import SessionEnded, SessionStarted
@@ -75,7 +75,7 @@ def test_plain_output_says_what_to_fix_and_exits_non_zero(tmp_path: Path) -> Non
     )
     assert run.returncode == 1
     assert "[FAIL] Routine: speech.rate (line 2)" in run.stdout
-    assert "80 to 260" in run.stdout and "To fix:" in run.stdout
+    assert routine.SCHEMA["speech"]["rate"][1] in run.stdout and "To fix:" in run.stdout
     assert "Needs fixing before use: Routine" in run.stdout
 
 
@@ -170,7 +170,7 @@ def test_a_broken_model_folder_is_named(tmp_path: Path) -> None:
     (tmp_path / "routine.toml").write_text(f'[listening]\nmodel = "{bad}"\n')
     finding = doctor.check_recognition(ctx_for(tmp_path))
     assert finding.status is doctor.Status.FAIL
-    assert "not a complete Vosk model" in finding.detail
+    assert str(bad) in finding.detail
 
 
 def test_a_crashing_check_is_reported_not_raised(

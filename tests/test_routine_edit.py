@@ -43,6 +43,10 @@ emergency_number = "999"  # UK
 """
 
 
+ALLOWED = {s: {k: v[1] for k, v in keys.items()} for s, keys in routine.SCHEMA.items()}
+"""What each setting allows, as the error message says it."""
+
+
 def cli(data_dir: Path, *args: str) -> int:
     return main(["routine", *args, "--data-dir", str(data_dir)])
 
@@ -90,18 +94,18 @@ def test_edits_keep_every_comment_and_change_only_what_was_asked(home: Path) -> 
 @pytest.mark.parametrize(
     ("args", "field", "allowed"),
     [
-        (("set", "speech.rate", "400"), "speech.rate", "80 to 260"),
-        (("set", "speech.volume", "loud"), "speech.volume", "0.1 to 1.0"),
-        (("set", "exercise.wrist_bend.reps", "0"), "exercise[2].reps", "1 to 60"),
-        (("set", "reminders.times", "25:00"), "reminders.times", "09:00"),
-        (("set", "affected_side", "middle"), "affected_side", "'left', 'right'"),
-        (("set", "input.switch", "maybe"), "input.switch", "true or false"),
+        (("set", "speech.rate", "400"), "speech.rate", ALLOWED["speech"]["rate"]),
+        (("set", "speech.volume", "loud"), "speech.volume", ALLOWED["speech"]["volume"]),
+        (("set", "exercise.wrist_bend.reps", "0"), "exercise[2].reps", ALLOWED["exercise"]["reps"]),
+        (("set", "reminders.times", "25:00"), "reminders.times", ALLOWED["reminders"]["times"]),
+        (("set", "affected_side", "middle"), "affected_side", ALLOWED[""]["affected_side"]),
+        (("set", "input.switch", "maybe"), "input.switch", ALLOWED["input"]["switch"]),
         (("set", "reminders.timezone", "Mars/Olympus"), "reminders.timezone", "Europe/London"),
         (("set", "speech.pitch", "3"), "speech.pitch", "rate, volume, voice"),
         (("set", "exercise.coin_drop.reps", "5"), "exercise.coin_drop.reps", "routine add"),
         (("add", "wrist_bend"), "wrist_bend", "already"),
         (("add", "juggling"), "juggling", "palm_turn"),
-        (("add", "coin_drop", "--sets", "9"), "exercise[3].sets", "1 to 6"),
+        (("add", "coin_drop", "--sets", "9"), "exercise[3].sets", ALLOWED["exercise"]["sets"]),
         (("remove", "finger_thumb"), "finger_thumb", "not in the routine"),
     ],
 )
@@ -200,7 +204,7 @@ def test_check_reports_field_line_and_allowed(
     )
     assert cli(tmp_path, "check") == 3
     err = capsys.readouterr().err
-    assert "exercise[2].sets (line 6)" in err and "1 to 6" in err
+    assert "exercise[2].sets (line 6)" in err and ALLOWED["exercise"]["sets"] in err
 
 
 def test_a_failed_write_leaves_the_old_file_and_no_temp_file(
