@@ -417,3 +417,53 @@ def test_changed_times_take_effect_on_sighup_and_keep_the_store(data: Path) -> N
     nxt = dt.datetime.fromtimestamp(stored_jobs(data)["reminder 07:15"] or 0, TZ)
     assert (nxt.hour, nxt.minute, nxt.second) == (7, 15, 0)
     assert dt.timedelta(0) < nxt - dt.datetime.now(TZ) <= dt.timedelta(days=1)
+
+
+def _easy_days(data: Path, days: int) -> None:
+    """Completed, painless sessions on the ``days`` days before today (London)."""
+    from companion import routine
+    from companion.history.store import HistoryStore
+    from companion.records import Rating, SessionEnded, SessionStarted, SetDone
+
+    r = routine.load(data / "routine.toml")
+    today = dt.datetime.now(TZ).date()
+    with HistoryStore.open(data / "history.sqlite3") as store:
+        for back in range(days, 0, -1):
+            day = today - dt.timedelta(days=back)
+            at = dt.datetime.combine(day, dt.time(10), tzinfo=TZ)
+            store.write(SessionStarted(at, day, tuple((e.id, e.sets, e.reps) for e in r.exercises)))
+            for e in r.exercises:
+                for n in range(1, e.sets + 1):
+                    store.write(SetDone(at, e.id, n, e.reps, e.reps, 40.0, True))
+                    store.write(Rating(at, e.id, n, "pain", 0))
+                    store.write(Rating(at, e.id, n, "effort", 2))
+            store.write(SessionEnded(at + dt.timedelta(minutes=10), "completed"))
+
+
+def test_the_day_s_plan_is_prepared_and_its_changes_recorded(data: Path) -> None:
+    from companion import routine
+    from companion.history.store import HistoryStore
+    from companion.progression import today_plan
+
+    write_routine(data)
+    _easy_days(data, 3)
+    today = dt.datetime.now(TZ).date()
+    with HistoryStore.open(data / "history.sqlite3") as store:
+        expected = today_plan(routine.load(data / "routine.toml"), store, today).changes
+    assert expected, "three easy days should change the plan"
+    d = Daemon(data)
+    try:
+        d.wait_for(f"plan for {today} prepared")
+        d.wait_for("running")
+    finally:
+        assert d.stop() == 0
+    with sqlite3.connect(data / "history.sqlite3") as conn:
+        rows = conn.execute(
+            "SELECT exercise_id, kind, old, new, rule FROM changes WHERE day = ?",
+            (today.isoformat(),),
+        ).fetchall()
+    assert sorted(rows) == sorted((c.exercise_id, c.kind, c.old, c.new, c.rule) for c in expected)
+    # the daily job that does this again after midnight is in the store
+    nxt = dt.datetime.fromtimestamp(stored_jobs(data)["roll-over"] or 0, TZ)
+    assert (nxt.hour, nxt.minute) == (0, 5)
+    assert dt.timedelta(0) < nxt - dt.datetime.now(TZ) <= dt.timedelta(days=1)
