@@ -129,6 +129,7 @@ class Loop:
             elif isinstance(effect, SetVoice):
                 self.speaker.set_voice(effect.rate, effect.volume)
             elif isinstance(effect, Listen):
+                self.events.write(now, "listen", context=effect.context)
                 for source in self.sources:
                     source.listen(effect)
             elif isinstance(effect, Record):

@@ -119,6 +119,12 @@ def run(
             sources.append(keyboard)
         if options.listen and routine.input.voice:
             sources += _voice_sources(routine, options, vocab, speaker, put)
+    for source in sources:
+        own = getattr(source, "own", None)
+        if own is not None:
+            from companion.listen.voice import TeeSpeaker
+
+            loop.speaker = TeeSpeaker(speaker, own)
     return loop.run()
 
 

@@ -1,0 +1,178 @@
+"""Voice input for the session: microphone → listener → commands, on a worker thread of its own."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from companion.commands import Vocabulary
+from companion.events import Heard, Listen
+from companion.inputs.base import Sink
+from companion.listen.base import Engine
+from companion.listen.engines import make_engine
+from companion.listen.listener import Decision, Listener
+from companion.listen.microphone import Microphone
+from companion.routine import Routine
+from companion.speech.base import Speaker
+
+log = logging.getLogger(__name__)
+
+
+def choose_engine(name: str, model: str | None) -> Engine:
+    """``auto``: Vosk when a Vosk model is given or installed, else the built-in PocketSphinx."""
+    if name != "auto":
+        return make_engine(name, model)
+    if model:
+        return make_engine("vosk" if _looks_like_vosk(Path(model)) else "pocketsphinx", model)
+    try:
+        return make_engine("vosk", None)
+    except Exception:  # noqa: BLE001 - no Vosk model installed: the built-in engine
+        return make_engine("pocketsphinx", None)
+
+
+def _looks_like_vosk(folder: Path) -> bool:
+    return (folder / "am").is_dir() or (folder / "conf" / "model.conf").is_file()
+
+
+class OwnVoice:
+    """Remembers what the companion is saying, so the listener never takes it as a command."""
+
+    def __init__(self, speaker: Speaker) -> None:
+        self.speaker = speaker
+        self._lines: list[str] = []
+        self._lock = threading.Lock()
+
+    def said(self, text: str) -> None:
+        """A line was handed to the speaker."""
+        with self._lock:
+            self._lines = [*self._lines[-3:], text]
+
+    def now(self) -> str | None:
+        """The text being spoken (recent lines), or None when the speaker is quiet."""
+        if not self.speaker.busy():
+            with self._lock:
+                self._lines = []
+            return None
+        with self._lock:
+            return " ".join(self._lines)
+
+
+class VoiceSource:
+    """Feeds microphone audio to a Listener and hands its decisions to the session."""
+
+    def __init__(
+        self,
+        listener: Listener,
+        own: OwnVoice,
+        mic_factory: Callable[[Callable[[bytes], None]], Microphone],
+    ) -> None:
+        self.listener = listener
+        self.own = own
+        self._chunks: queue.Queue[bytes | Listen | None] = queue.Queue(maxsize=500)
+        self._mic = mic_factory(self._on_chunk)
+        self._thread: threading.Thread | None = None
+
+    @classmethod
+    def create(
+        cls,
+        routine: Routine,
+        vocab: Vocabulary,
+        *,
+        engine: str,
+        model: str | None,
+        device: str | None,
+        speaker: Speaker,
+        on_problem: Callable[[str], None],
+    ) -> VoiceSource:
+        """The live voice input; raises DeviceError/ModelError when it cannot work."""
+        chosen = choose_engine(engine, model)
+        listener = Listener(chosen, vocab, end_silence_s=routine.listening.end_silence_seconds)
+        own = OwnVoice(speaker)
+        dev: str | int | None = int(device) if device and device.isdigit() else device
+
+        def mic(sink: Callable[[bytes], None]) -> Microphone:
+            return Microphone(sink, device=dev, rate=chosen.sample_rate, on_problem=on_problem)
+
+        source = cls(listener, own, mic)
+        source._mic.start()
+        return source
+
+    def start(self, sink: Sink) -> None:
+        """Start the worker that runs the listener."""
+        self._thread = threading.Thread(
+            target=self._run, args=(sink,), daemon=True, name="voice-input"
+        )
+        self._thread.start()
+
+    def listen(self, listen: Listen) -> None:
+        """Follow the session's live commands (applied on the worker, between chunks)."""
+        self._chunks.put(listen)
+
+    def close(self) -> None:
+        """Stop the microphone and the worker."""
+        self._mic.stop()
+        self._chunks.put(None)
+        if self._thread is not None:
+            self._thread.join(timeout=2)
+
+    def _on_chunk(self, pcm16: bytes) -> None:
+        try:
+            self._chunks.put_nowait(pcm16)
+        except queue.Full:
+            log.warning("voice input is falling behind; dropping audio")
+
+    def _run(self, sink: Sink) -> None:
+        while True:
+            item = self._chunks.get()
+            if item is None:
+                return
+            if isinstance(item, Listen):
+                self.listener.set_context(item.context, item.commands)
+                continue
+            self.listener.own_speech(self.own.now())
+            for decision in self.listener.process(item):
+                sink(to_event(decision))
+
+
+def to_event(decision: Decision) -> Heard:
+    """A listener decision as a session event."""
+    return Heard(
+        decision.command,
+        decision.value,
+        source="voice",
+        text=decision.text,
+        confidence=decision.confidence,
+        unsure=decision.unsure,
+    )
+
+
+class TeeSpeaker:
+    """A speaker that also tells the listener what it is saying (its own voice)."""
+
+    def __init__(self, speaker: Speaker, own: OwnVoice) -> None:
+        self.inner = speaker
+        self.own = own
+
+    def say(self, text: str, *, beat: bool = False) -> None:
+        """Remember the line, then speak it."""
+        self.own.said(text)
+        self.inner.say(text, beat=beat)
+
+    def stop(self) -> None:
+        """Stop speaking."""
+        self.inner.stop()
+
+    def set_voice(self, rate: int, volume: float) -> None:
+        """Change rate and volume."""
+        self.inner.set_voice(rate, volume)
+
+    def busy(self) -> bool:
+        """Whether anything is being said."""
+        return self.inner.busy()
+
+    def close(self) -> None:
+        """Close the inner speaker."""
+        self.inner.close()
