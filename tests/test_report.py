@@ -293,3 +293,24 @@ def test_bad_destinations_and_missing_history_are_refused(
     assert not (tmp_path / "r.html").exists() and not (empty / "history.sqlite3").exists()
     with pytest.raises(SystemExit):
         main(["report", "--data-dir", str(home), "--days", "0", "--out", str(tmp_path / "x")])
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize(
+    ("end", "days"),
+    [(END, 1), (START - dt.timedelta(days=30), 7), (END + dt.timedelta(days=60), 30), (END, 400)],
+)
+def test_odd_periods_give_a_whole_page_without_warnings(
+    built: tuple[Path, Expected, str, Page], tmp_path: Path, end: dt.date, days: int
+) -> None:
+    home, exp, _, _ = built
+    out = tmp_path / "r.html"
+    args = ["report", "--data-dir", str(home), "--end", end.isoformat(), "--days", str(days)]
+    assert main([*args, "--out", str(out)]) == 0
+    page = Page()
+    page.feed(out.read_text(encoding="utf-8"))
+    assert len(page.figures["calendar"]) == days
+    assert len(page.tables["days-table"]) == days + 1
+    total = sum(exp.reps[d] for d in exp.reps if end - dt.timedelta(days=days) < d <= end)
+    got = sum(sum(v.values()) for v in page.figures["reps-per-day"].values())  # type: ignore[attr-defined]
+    assert got == total

@@ -90,6 +90,7 @@ def reps_per_day(data: ReportData, name_of: Namer) -> str:
         ax.set_xticks(
             x[::step], [d.day.strftime("%d %b") for d in data.days][::step], rotation=60, ha="right"
         )
+        ax.set_xlim(-0.6, max(len(x), 1) - 0.4)
         ax.set_ylabel("repetitions")
         ax.set_title("Repetitions per day")
         ax.set_ylim(0, max([*bottom, 1]) * 1.15)
@@ -134,7 +135,8 @@ def pain_effort(data: ReportData) -> str:
             (line,) = ax.plot(x, ys, marker=marker, color=colour, label=label, linewidth=1.5)
             line.set_gid(attr.replace("max_", ""))
         ax.axhspan(5, 10, color="#fff3e0", zorder=0)
-        ax.text(0.3, 9.6, "5 or more: lower the dose", fontsize=7, color="#bf360c", va="top")
+        ax.set_xlim(-0.6, max(len(x), 1) - 0.4)
+        ax.text(-0.5, 9.6, "5 or more: lower the dose", fontsize=7, color="#bf360c", va="top")
         step = _label_every(len(x))
         ax.set_xticks(
             x[::step], [d.day.strftime("%d %b") for d in data.days][::step], rotation=60, ha="right"
