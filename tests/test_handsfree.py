@@ -39,12 +39,14 @@ pre_session_check = false
 pytestmark = [pytest.mark.audio, pytest.mark.slow]
 
 
-def recognised(files: list[Path], context: str, command: str, value: int | None = None,
-               want: int = 1) -> list[Path]:
+def recognised(
+    files: list[Path], context: str, command: str, value: int | None = None, want: int = 1
+) -> list[Path]:
     """Clips the offline listener decodes as ``command`` (the path is under test, not accuracy)."""
     cmd = [sys.executable, "-m", "companion.cli.main", "recognize", "--context", context]
-    out = subprocess.run([*cmd, *map(str, files)], capture_output=True, text=True, timeout=300,
-                         cwd=REPO)
+    out = subprocess.run(
+        [*cmd, *map(str, files)], capture_output=True, text=True, timeout=300, cwd=REPO
+    )
     good = []
     for line in out.stdout.splitlines():
         row = json.loads(line)
@@ -68,7 +70,7 @@ class Follower:
         if not self.path.exists():
             return
         lines = self.path.read_text(encoding="utf-8").splitlines()
-        for line in lines[self.seen:]:
+        for line in lines[self.seen :]:
             _at, kind, details = line.split("\t", 2)
             self.events.append((kind, json.loads(details)))
         self.seen = len(lines)

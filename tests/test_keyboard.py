@@ -1,0 +1,149 @@
+"""Keyboard and single-switch input: the pure key decoder, and a real terminal (pty) session."""
+
+from __future__ import annotations
+
+import os
+import pty
+import select
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from companion.commands import CONTEXTS, Command
+from companion.events import Heard, Listen, NotUnderstood
+from companion.inputs.keyboard import LONG_PRESS_S, NUMBER_PAUSE_S, KeyDecoder
+
+C = Command
+REPO = Path(__file__).resolve().parent.parent
+
+
+def decoder(context: str, suggested: Command | None = None, switch: bool = False) -> KeyDecoder:
+    d = KeyDecoder(switch=switch)
+    d.listen(Listen(context, CONTEXTS[context], suggested))
+    return d
+
+
+def commands(events: list[Heard | NotUnderstood]) -> list[tuple[Command, int | None]]:
+    return [(e.command, e.value) for e in events if isinstance(e, Heard)]
+
+
+def test_keys_map_to_commands_by_context() -> None:
+    d = decoder("ready", C.START)
+    assert commands(d.key(" ", 0.0)) == [(C.START, None)]
+    assert commands(d.key("n", 0.1)) == [(C.NEXT, None)]
+    assert commands(d.key("x", 0.2)) == [(C.HURTS, None)]
+    assert commands(d.key("\x1b", 0.3)) == [(C.STOP, None)]
+    d = decoder("yesno")
+    assert commands(d.key("n", 0.0)) == [(C.NO, None)]
+    assert commands(d.key("y", 0.1)) == [(C.YES, None)]
+    assert commands(d.key("\r", 0.2)) == [(C.YES, None)]
+
+
+def test_unknown_key_is_reported_not_ignored() -> None:
+    d = decoder("ready", C.START)
+    events = d.key("z", 0.0)
+    assert isinstance(events[0], NotUnderstood) and "z" in events[0].text
+    assert isinstance(decoder("ready").key("7", 0.0)[0], NotUnderstood)  # no number asked
+
+
+def test_numbers_including_ten() -> None:
+    d = decoder("number")
+    assert commands(d.key("7", 0.0)) == [(C.NUMBER, 7)]
+    assert d.key("1", 1.0) == []  # might be ten
+    assert commands(d.key("0", 1.2)) == [(C.NUMBER, 10)]
+    assert d.key("1", 2.0) == []
+    events, _ = d.idle(2.0 + 0.9)
+    assert commands(events) == [(C.NUMBER, 1)]
+
+
+def test_switch_short_press_does_the_suggested_action() -> None:
+    d = decoder("ready", C.START, switch=True)
+    assert d.key(" ", 0.0) == []
+    assert d.idle(0.3) == ([], None)  # not decided yet: might be a long press
+    events, _ = d.idle(LONG_PRESS_S + 0.05)
+    assert commands(events) == [(C.START, None)]
+
+
+def test_switch_long_press_stops_at_once() -> None:
+    d = decoder("counting", C.PAUSE, switch=True)
+    t = 0.0
+    stops = []
+    d.key(" ", t)
+    t = 0.5
+    while t < 1.6:  # key auto-repeat while held
+        d.key(" ", t)
+        events, _ = d.idle(t + 0.01)
+        stops += commands(events)
+        t += 0.033
+    events, _ = d.idle(t + 0.5)
+    stops += commands(events)
+    assert stops == [(C.STOP, None)]
+
+
+def test_switch_counts_presses_for_a_number() -> None:
+    d = decoder("number", switch=True)
+    echoes = []
+    t = 0.0
+    for _ in range(4):
+        d.key(" ", t)
+        _, echo = d.idle(t + LONG_PRESS_S + 0.01)
+        echoes.append(echo)
+        t += LONG_PRESS_S + 0.2
+    assert echoes == ["0", "1", "2", "3"]
+    events, _ = d.idle(t + NUMBER_PAUSE_S)
+    assert commands(events) == [(C.NUMBER, 3)]
+
+
+def _read_until(fd: int, text: str, timeout: float = 30) -> str:
+    out = b""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.1)
+        if ready:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                break
+            out += chunk
+            if text.encode() in out:
+                return out.decode(errors="replace")
+    raise AssertionError(f"{text!r} not seen; got {out.decode(errors='replace')[-800:]}")
+
+
+def test_keyboard_drives_a_session_in_a_real_terminal(tmp_path: Path) -> None:
+    (tmp_path / "routine.toml").write_text(
+        '[[exercise]]\nid = "wrist_bend"\nreps = 2\nsets = 1\nseconds_per_rep = 2.0\n'
+        "[safety]\npre_session_check = false\n",
+        encoding="utf-8",
+    )
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "companion.cli.main", "--data-dir", str(tmp_path), "session",
+         "--no-voice", "--no-listen", "--time-scale", "4"],
+        stdin=follower, stdout=follower, stderr=follower, cwd=REPO, close_fds=True,
+    )  # fmt: skip
+    os.close(follower)
+    try:
+        screen = _read_until(leader, "Keys: SPACE")
+        _read_until(leader, "say start, or press the space bar")
+        os.write(leader, b"?")
+        screen = _read_until(leader, "You can say")
+        os.write(leader, b"z")
+        screen = _read_until(leader, "That key does nothing here")
+        os.write(leader, b" ")
+        _read_until(leader, "And forward")
+        screen = _read_until(leader, "Any pain?")
+        os.write(leader, b"2")
+        _read_until(leader, "How hard was that?")
+        os.write(leader, b"1")
+        time.sleep(0.2)
+        os.write(leader, b"0")
+        screen = _read_until(leader, "10. Thank you.")
+        screen = _read_until(leader, "That is all for today")
+        assert proc.wait(timeout=20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(leader)
+    assert "┃" in screen  # large boxed captions on a terminal
