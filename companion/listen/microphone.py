@@ -138,6 +138,7 @@ class Microphone:
         chunk_ms: int = 20,
         on_problem: ProblemSink | None = None,
         stall_s: float = 2.0,
+        first_audio_s: float = 5.0,
     ) -> None:
         self.on_chunk = on_chunk
         self.on_problem = on_problem
@@ -145,6 +146,10 @@ class Microphone:
         self.rate = rate
         self.chunk_ms = chunk_ms
         self.stall_s = stall_s
+        """Silence from the device (no audio at all, not quiet audio) longer than this is a
+        failure."""
+        self.first_audio_s = first_audio_s
+        """How long the device may take to deliver its first audio after ``start``."""
         self.device: AudioDevice | None = None
         self.device_rate = 0
         self._stream: Any = None
@@ -152,6 +157,7 @@ class Microphone:
         self._reported = threading.Event()
         self._stopping = threading.Event()
         self._last_audio = 0.0
+        self._heard = False
         self._watchdog: threading.Thread | None = None
 
     def start(self, refresh: bool = False) -> None:
@@ -180,6 +186,7 @@ class Microphone:
                 hint="Check it is plugged in; the keyboard still works.",
             ) from exc
         self._last_audio = time.monotonic()
+        self._heard = False
         self._watchdog = threading.Thread(target=self._watch, name="mic-watchdog", daemon=True)
         self._watchdog.start()
         log.info(
@@ -214,6 +221,7 @@ class Microphone:
 
     def _callback(self, indata: Any, _frames: int, _time: Any, status: Any) -> None:
         self._last_audio = time.monotonic()
+        self._heard = True
         if status.input_overflow:
             log.debug("input overflow")
         try:
@@ -230,9 +238,10 @@ class Microphone:
             self._report("the microphone stopped")
 
     def _watch(self) -> None:
-        while not self._stopping.wait(min(0.5, self.stall_s / 2)):
-            if time.monotonic() - self._last_audio > self.stall_s:
-                self._report(f"no sound has come from the microphone for {self.stall_s:g} s")
+        while not self._stopping.wait(min(0.25, self.stall_s / 2)):
+            limit = self.stall_s if self._heard else self.first_audio_s
+            if time.monotonic() - self._last_audio > limit:
+                self._report(f"no sound has come from the microphone for {limit:g} s")
                 threading.Thread(target=self.stop, daemon=True).start()
                 return
 

@@ -1,0 +1,182 @@
+"""Microphone capture through the real audio path: paplay -> PulseAudio null sink -> monitor ->
+ALSA pulse plugin -> PortAudio -> ``Microphone`` (resampled from the device rate to 16 kHz)."""
+
+from __future__ import annotations
+
+import os
+import queue
+import subprocess
+import sys
+import time
+import wave
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from companion.errors import DeviceError
+from companion.listen import microphone, resample
+from companion.listen.microphone import Microphone
+from tests.conftest import REPO, skip_or_fail
+from tests.pulse import PulseServer, write_wav
+
+pytestmark = pytest.mark.audio
+RATE = 16000
+
+
+def speech_data() -> Path:
+    root = Path(os.environ.get("COMPANION_SPEECH_DATA") or REPO.parent / "shared/data/speech")
+    if not (root / "commands").is_dir():
+        skip_or_fail(f"speech data not found at {root}")
+    return root
+
+
+def capture(
+    mic: Microphone, chunks: queue.Queue[bytes], during: Callable[[], object], tail_s: float = 0.6
+) -> np.ndarray:
+    """Start ``mic``, wait for its first audio, run ``during()``, return what it delivered."""
+    mic.start(refresh=True)
+    try:
+        chunks.get(timeout=8)
+        while not chunks.empty():
+            chunks.get_nowait()
+        during()
+        time.sleep(tail_s)
+    finally:
+        mic.stop()
+    data = b"".join(chunks.get_nowait() for _ in range(chunks.qsize()))
+    return np.frombuffer(data, dtype="<i2")
+
+
+def new_mic(device: str | None = None) -> tuple[Microphone, queue.Queue[bytes]]:
+    chunks: queue.Queue[bytes] = queue.Queue()
+    return Microphone(chunks.put, device=device, rate=RATE), chunks
+
+
+def load16k(path: Path) -> np.ndarray:
+    """A WAV file as 16 kHz mono samples."""
+    with wave.open(str(path)) as f:
+        pcm = f.readframes(f.getnframes())
+        return np.frombuffer(
+            resample.convert(pcm, f.getframerate(), RATE, f.getnchannels()), dtype="<i2"
+        )
+
+
+def best_match(captured: np.ndarray, clip: np.ndarray) -> float:
+    """Peak normalised cross-correlation of ``clip`` inside ``captured`` (1.0 = identical)."""
+    c = captured.astype(np.float64)
+    k = clip.astype(np.float64)
+    n = len(c) + len(k)
+    size = 1 << (n - 1).bit_length()
+    corr = np.fft.irfft(np.fft.rfft(c, size) * np.conj(np.fft.rfft(k, size)), size)[: len(c)]
+    energy = np.concatenate([[0.0], np.cumsum(c**2)])
+    ends = np.minimum(np.arange(len(c)) + len(k), len(c))
+    window = energy[ends] - energy[: len(c)]
+    score = corr / (np.sqrt(np.maximum(window, 1e-9)) * np.sqrt(np.sum(k**2)))
+    return float(score.max())
+
+
+def test_captures_a_real_recording(pulse_server: PulseServer) -> None:
+    clip_path = sorted((speech_data() / "commands" / "stop").glob("*.wav"))[0]
+    clip = load16k(clip_path)
+    mic, chunks = new_mic()
+    got = capture(mic, chunks, lambda: pulse_server.play(clip_path))
+    assert mic.device is not None and mic.device_rate == mic.device.default_rate
+    assert len(got) > len(clip)
+    assert best_match(got, clip) > 0.9
+    other = sorted((speech_data() / "commands" / "yes").glob("*.wav"))[0]
+    assert best_match(got, load16k(other)) < 0.5
+
+
+def test_delivers_16_khz_whatever_the_device_rate(
+    pulse_server: PulseServer, tmp_path: Path
+) -> None:
+    tone = tmp_path / "tone.wav"
+    t = np.arange(int(1.5 * 8000)) / 8000
+    write_wav(tone, (8000 * np.sin(2 * np.pi * 1000 * t)).astype(np.int16), 8000)
+    mic, chunks = new_mic()
+    start = time.monotonic()
+    got = capture(mic, chunks, lambda: pulse_server.play(tone), tail_s=0.3)
+    elapsed = time.monotonic() - start
+    loud = got[np.abs(got) > 2000]
+    assert len(loud) > RATE  # about 1.5 s of tone came through
+    segment = got[np.argmax(np.abs(got) > 2000) :][:RATE].astype(np.float64)
+    spectrum = np.abs(np.fft.rfft(segment * np.hanning(len(segment))))
+    peak_hz = np.argmax(spectrum) * RATE / len(segment)
+    assert abs(peak_hz - 1000) < 5, peak_hz
+    assert len(got) <= elapsed * RATE * 1.02  # never more samples than 16 kHz of real time
+
+
+def test_device_choice_by_name_and_index(pulse_server: PulseServer) -> None:
+    found = microphone.devices(refresh=True)
+    pulse = microphone.choose("pulse", refresh=False)
+    assert pulse.name == "pulse" and pulse.inputs > 0
+    assert microphone.choose(str(pulse.index)) == pulse
+    assert microphone.choose(pulse.index) == pulse
+    assert microphone.choose(None).default_input
+    with pytest.raises(DeviceError, match="matches no microphone"):
+        microphone.choose("no such microphone")
+    assert len(found) >= 2
+    clip_path = sorted((speech_data() / "commands" / "go").glob("*.wav"))[0]
+    mic, chunks = new_mic(device="pulse")
+    got = capture(mic, chunks, lambda: pulse_server.play(clip_path))
+    assert best_match(got, load16k(clip_path)) > 0.9
+
+
+def test_a_microphone_that_vanishes_is_reported_once(
+    pulse_server: PulseServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    second = PulseServer.start(tmp_path / "second")
+    try:
+        conf = tmp_path / "asound.conf"
+        conf.write_text(
+            Path(pulse_server.env["ALSA_CONFIG_PATH"]).read_text()
+            + f'pcm.vanishing {{ type pulse server "{second.env["PULSE_SERVER"]}" }}\n'
+        )
+        monkeypatch.setenv("ALSA_CONFIG_PATH", str(conf))
+        problems: list[str] = []
+        chunks: queue.Queue[bytes] = queue.Queue()
+        mic = Microphone(chunks.put, device="vanishing", on_problem=problems.append)
+        mic.start(refresh=True)
+        chunks.get(timeout=8)
+        second.stop()  # the audio server behind this microphone goes away
+        deadline = time.monotonic() + 6
+        while not problems and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(1.0)
+        assert len(problems) == 1 and "vanishing" in problems[0]
+        assert not mic.active
+        mic.stop()
+        mic.stop()
+    finally:
+        second.stop()
+
+
+def test_no_microphone_at_all(tmp_path: Path) -> None:
+    """This machine has no sound card: with no audio server either, there is no device."""
+    env = {
+        **os.environ,
+        "ALSA_CONFIG_PATH": "/usr/share/alsa/alsa.conf",  # the system's, pulse plugin included
+        "PULSE_SERVER": f"unix:{tmp_path}/no-server",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "companion.cli.main", "devices"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO,
+    )
+    assert done.returncode == 4, done
+    assert "No microphone was found" in done.stdout
+    code = (
+        "from companion.listen.microphone import Microphone\n"
+        "from companion.errors import DeviceError\n"
+        "try:\n    Microphone(print).start(refresh=True)\n"
+        "except DeviceError as e:\n    print('DeviceError:', e)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60, cwd=REPO
+    )
+    assert done.returncode == 0 and "DeviceError: No microphone was found." in done.stdout
