@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,9 +11,11 @@ import tomllib
 
 from companion import library
 from companion.errors import RoutineError
+from companion.routine_schema import SCHEMA as SCHEMA
+from companion.routine_schema import check_whole as check_whole
+from companion.routine_schema import validate as validate
 
 DEFAULTS_FILE = Path(__file__).with_name("default_routine.toml")
-_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
 @dataclass(frozen=True)
@@ -132,156 +133,6 @@ class Routine:
         return "right" if self.affected_side == "left" else "left"
 
 
-Check = Callable[[Any], bool]
-
-
-def _int(lo: int, hi: int) -> tuple[Check, str]:
-    return (
-        lambda v: isinstance(v, int) and not isinstance(v, bool) and lo <= v <= hi,
-        f"a whole number from {lo} to {hi}",
-    )
-
-
-def _num(lo: float, hi: float) -> tuple[Check, str]:
-    return (
-        lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and lo <= v <= hi,
-        f"a number from {lo} to {hi}",
-    )
-
-
-def _choice(*options: str) -> tuple[Check, str]:
-    return (lambda v: v in options, "one of " + ", ".join(repr(o) for o in options))
-
-
-_BOOL: tuple[Check, str] = (lambda v: isinstance(v, bool), "true or false")
-_STR: tuple[Check, str] = (lambda v: isinstance(v, str) and len(v) <= 200, "text")
-_TIMES: tuple[Check, str] = (
-    lambda v: (
-        isinstance(v, list)
-        and len(v) <= 12
-        and all(isinstance(t, str) and _TIME.match(t) for t in v)
-    ),
-    'a list of times like ["09:00", "17:30"]',
-)
-
-SCHEMA: dict[str, dict[str, tuple[Check, str]]] = {
-    "": {"name": _STR, "affected_side": _choice("left", "right"), "language": _choice("en")},
-    "exercise": {
-        "id": _choice(*library.BY_ID),
-        "reps": _int(1, 60),
-        "sets": _int(1, 6),
-        "seconds_per_rep": _num(1.5, 20.0),
-        "rest_seconds": _int(5, 300),
-    },
-    "speech": {"rate": _int(80, 260), "volume": _num(0.1, 1.0), "voice": _STR},
-    "input": {"voice": _BOOL, "keyboard": _BOOL, "switch": _BOOL},
-    "listening": {
-        "end_silence_seconds": _num(0.3, 3.0),
-        "reprompt_seconds": _num(0, 600),
-        "engine": _choice("auto", "pocketsphinx", "vosk"),
-        "model": _STR,
-        "device": _STR,
-    },
-    "reminders": {
-        "times": _TIMES,
-        "timezone": _STR,
-        "grace_minutes": _int(0, 720),
-        "snooze_minutes": _int(1, 120),
-        "max_snoozes": _int(0, 10),
-    },
-    "progression": {
-        "days_needed": _int(1, 14),
-        "max_pain": _int(0, 10),
-        "max_effort": _int(0, 10),
-        "rep_step": _int(1, 10),
-        "caregiver_approval": _BOOL,
-        "gap_days": _int(1, 60),
-    },
-    "safety": {"pre_session_check": _BOOL, "emergency_number": _STR},
-}
-
-
-_HEADER = re.compile(r"^\[\[?(.*?)\]\]?\s*(#.*)?$")
-_KEY = re.compile(r"^([^=#\[]+?)\s*=")
-
-
-def _dotted(raw: str) -> str:
-    """A TOML key path without quotes or spaces around the dots."""
-    return ".".join(part.strip().strip("\"'") for part in raw.split("."))
-
-
-def line_of(text: str, section: str, key: str, index: int = 0) -> int | None:
-    """The line number of ``key`` in ``section`` (the index-th ``[[section]]``), if found.
-
-    Also finds the key written as a table (``[speech.rate]``) or a dotted key (``speech.rate =``).
-    """
-    current, seen, fallback = "", -1, None
-    full = f"{section}.{key}" if section else key
-    for number, line in enumerate(text.splitlines(), start=1):
-        s = line.strip()
-        header = _HEADER.match(s)
-        if header:
-            current = _dotted(header.group(1))
-            if s.startswith("[[") and current == section:
-                seen += 1
-            here = section != "exercise" or seen == index
-            if fallback is None and here and (current == full or current.startswith(full + ".")):
-                fallback = number
-            continue
-        m = _KEY.match(s)
-        if not m:
-            continue
-        name = _dotted(m.group(1))
-        if current == section and (section != "exercise" or seen == index):
-            if name == key:
-                return number
-            if fallback is None and name.startswith(key + "."):
-                fallback = number
-        path = f"{current}.{name}" if current else name
-        if (
-            fallback is None
-            and section != "exercise"
-            and (path == full or path.startswith(full + "."))
-        ):
-            fallback = number
-    return fallback
-
-
-def header_line(text: str, name: str, index: int) -> int | None:
-    """The line of the index-th ``[[name]]`` header."""
-    seen = -1
-    for number, line in enumerate(text.splitlines(), start=1):
-        header = _HEADER.match(line.strip())
-        if header and line.strip().startswith("[[") and _dotted(header.group(1)) == name:
-            seen += 1
-            if seen == index:
-                return number
-    return None
-
-
-def _validate_table(table: dict[str, Any], section: str, text: str, index: int = 0) -> None:
-    allowed = SCHEMA[section]
-    where = f"{section}." if section else ""
-    if section == "exercise":
-        where = f"exercise[{index + 1}]."
-    for key, value in table.items():
-        if section == "" and key in SCHEMA and key != "":
-            continue
-        if key not in allowed:
-            raise RoutineError(
-                f"unknown setting; allowed here: {', '.join(allowed)}",
-                field=where + key,
-                line=line_of(text, section, key, index),
-            )
-        check, description = allowed[key]
-        if not check(value):
-            raise RoutineError(
-                f"{value!r} is not allowed; use {description}",
-                field=where + key,
-                line=line_of(text, section, key, index),
-            )
-
-
 def _parse(text: str, source: str) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
@@ -293,56 +144,6 @@ def _parse(text: str, source: str) -> dict[str, Any]:
             line=int(m.group(1)) if m else None,
             hint="Fix the line shown, or run: companion routine init",
         ) from exc
-
-
-def validate(data: dict[str, Any], text: str = "") -> None:
-    """Raise RoutineError naming the field and line of the first problem in ``data``."""
-    _validate_table(data, "", text)
-    for section in SCHEMA:
-        if section in ("", "exercise") or section not in data:
-            continue
-        if not isinstance(data[section], dict):
-            raise RoutineError(
-                "must be a table like [" + section + "]",
-                field=section,
-                line=line_of(text, "", section),
-            )
-        _validate_table(data[section], section, text)
-    if "exercise" in data:
-        items = data["exercise"]
-        if not isinstance(items, list) or not items or not all(isinstance(i, dict) for i in items):
-            raise RoutineError(
-                "must be one or more [[exercise]] tables, each with an id",
-                field="exercise",
-                line=line_of(text, "", "exercise"),
-            )
-        seen: set[str] = set()
-        for n, item in enumerate(items):
-            _validate_table(item, "exercise", text, n)
-            if "id" not in item:
-                raise RoutineError(
-                    "every [[exercise]] needs an id; use one of " + ", ".join(library.BY_ID),
-                    field=f"exercise[{n + 1}].id",
-                    line=header_line(text, "exercise", n),
-                )
-            if item["id"] in seen:
-                raise RoutineError(
-                    f"{item['id']!r} is listed twice",
-                    field=f"exercise[{n + 1}].id",
-                    line=line_of(text, "exercise", "id", n),
-                )
-            seen.add(item["id"])
-    if "timezone" in data.get("reminders", {}) and data["reminders"]["timezone"]:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            ZoneInfo(data["reminders"]["timezone"])
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise RoutineError(
-                "unknown time zone; use a name like 'Europe/London'",
-                field="reminders.timezone",
-                line=line_of(text, "reminders", "timezone"),
-            ) from exc
 
 
 def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -403,18 +204,6 @@ def from_text(text: str, source: str = "routine") -> Routine:
     merged = merge(defaults_data(), data)
     check_whole(merged, text)
     return _build(merged)
-
-
-def check_whole(merged: dict[str, Any], text: str = "") -> None:
-    """Rules across settings, on the routine in effect (file over defaults)."""
-    inputs = merged["input"]
-    if not (inputs["voice"] or inputs["keyboard"] or inputs["switch"]):
-        raise RoutineError(
-            "voice, keyboard and switch are all off, so the user could not answer; "
-            "turn at least one on (true)",
-            field="input",
-            line=line_of(text, "", "input"),
-        )
 
 
 def default() -> Routine:
