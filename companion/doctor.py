@@ -245,7 +245,12 @@ def check_recognition(ctx: Context) -> Finding:
         return Finding(name, Status.FAIL, detail, "Reinstall: make setup")
     if engine == "auto" and vosk_dir is not None and not models.vosk_problem(vosk_dir):
         return _ok(name, f"vosk with the model {vosk_dir} (pocketsphinx {ps_model} as fallback)")
-    return _ok(name, f"pocketsphinx with its built-in model {ps_model}")
+    extra = (
+        ""
+        if vosk_dir
+        else (f"; no Vosk model in {ctx.models_dir} (optional: companion models download en-us)")
+    )
+    return _ok(name, f"pocketsphinx with its built-in model {ps_model}{extra}")
 
 
 def check_daemon(ctx: Context) -> Finding:

