@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -214,3 +215,36 @@ def test_a_missing_history_is_not_created_when_only_reading(path: Path) -> None:
     with pytest.raises(DatabaseError, match="no history yet"):
         HistoryStore.open(path, create=False)
     assert not path.exists()
+
+
+def _open_many(paths: list[str], barrier: Any, results: Any) -> None:
+    for path in paths:
+        barrier.wait(timeout=60)  # every process opens the same new file at the same moment
+        try:
+            store = HistoryStore.open(path)
+            conn = store.connection
+            results.put(
+                (
+                    conn.execute("PRAGMA user_version").fetchone()[0],
+                    conn.execute("SELECT count(*) FROM _migrations").fetchone()[0],
+                )
+            )
+            store.close()
+        except DatabaseError as exc:
+            results.put(str(exc))
+
+
+def test_processes_opening_a_new_history_at_once_all_succeed(tmp_path: Path) -> None:
+    """The daemon and a session may both create the file on the very first day."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    paths = [str(tmp_path / f"h{n}.sqlite3") for n in range(15)]
+    barrier, results = ctx.Barrier(4), ctx.Queue()
+    workers = [ctx.Process(target=_open_many, args=(paths, barrier, results)) for _ in range(4)]
+    for w in workers:
+        w.start()
+    got = [results.get(timeout=120) for _ in range(4 * len(paths))]
+    for w in workers:
+        w.join(timeout=30)
+    assert got == [(len(MIGRATIONS), len(MIGRATIONS))] * len(got)

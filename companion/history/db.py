@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 from pathlib import Path
 
 from companion.errors import DatabaseError
@@ -116,6 +117,18 @@ def migrate(conn: sqlite3.Connection) -> int:
     return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
+def _wal(conn: sqlite3.Connection) -> bool:
+    """Switch to write-ahead logging; retried, as the switch does not wait for other openers."""
+    for attempt in range(100):
+        try:
+            return str(conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]).lower() == "wal"
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == 99:
+                raise
+            time.sleep(0.05)
+    return False
+
+
 def connect(path: Path, *, create: bool = True) -> sqlite3.Connection:
     """A checked, migrated connection (autocommit; callers use explicit transactions).
 
@@ -131,9 +144,13 @@ def connect(path: Path, *, create: bool = True) -> sqlite3.Connection:
     except (OSError, sqlite3.Error) as exc:
         raise _damaged(path, f"it cannot be opened ({exc})") from exc
     try:
-        _check_ours(conn, path)
+        conn.execute("BEGIN")  # one consistent snapshot while another process may be migrating
+        try:
+            _check_ours(conn, path)
+        finally:
+            conn.execute("ROLLBACK")
         conn.execute("PRAGMA busy_timeout = 10000")
-        if conn.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower() != "wal":
+        if not _wal(conn):
             log.warning("history: WAL journal mode is not available for %s", path)
         conn.execute("PRAGMA synchronous = FULL")  # a power cut loses at most the set in progress
         conn.execute("PRAGMA foreign_keys = ON")
