@@ -29,6 +29,8 @@ def pulse_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PulseServ
     ``PULSE_RUNTIME_PATH``), so child processes (aplay, paplay) and PortAudio reach it. PortAudio
     reads the ALSA configuration when it initialises: if ``sounddevice`` was imported before this
     fixture ran, call ``sounddevice._terminate(); sounddevice._initialize()`` to see the server.
+    Because the environment stays set for the rest of the session, a test that needs "no audio
+    device" must build its own environment (or monkeypatch these variables).
 
     Use it:  ``server.play(wav)`` plays a WAV into the sink (heard on the default source, the
     sink's monitor, i.e. "the microphone"); ``start = server.mark()`` ... ``server.samples(start)``

@@ -228,3 +228,20 @@ def _find(signal: np.ndarray, template: np.ndarray, lo: int, hi: int) -> tuple[i
     score = raw / energy
     best = int(np.argmax(score))
     return lo + best, float(score[best])
+
+
+def test_without_aplay_the_user_is_told_once_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no aplay, no paplay
+    shown = io.StringIO()
+    problems: list[str] = []
+    speaker = make_speaker(True, 170, 1.0, "", CaptionSink(shown), problems.append)
+    for line in ("Hello", "Open your hand", "Well done"):
+        speaker.say(line)
+    assert isinstance(speaker, CaptionedSpeaker) and isinstance(speaker.voice, Pyttsx3Speaker)
+    assert speaker.voice.wait(timeout=10)
+    speaker.close()
+    assert len(problems) == 1
+    assert "alsa-utils" in problems[0]
+    assert shown.getvalue().splitlines() == ["Hello", "Open your hand", "Well done"]
