@@ -16,6 +16,8 @@ from companion.cli.main import main
 from companion.errors import ExitStatus
 from companion.history import queries
 from companion.history.store import HistoryStore
+from companion.plan import Change
+from companion.progression import describe
 from companion.records import Rating, SessionEnded, SessionStarted, SetDone
 
 UTC = dt.timezone.utc
@@ -160,3 +162,26 @@ def test_history_shows_each_day_missed_days_and_streaks(
     assert "reminders: no_answer" in "\n".join(lines)
     assert "Streak: 3 days in a row; longest 3." in lines
     assert f"Missed days: 1 (Wed {(D1 + dt.timedelta(days=2)).isoformat()})." in lines
+
+
+def test_plan_says_each_change_and_reads_the_data_dir_from_the_environment(data: Path) -> None:
+    with HistoryStore.open(data / "history.sqlite3") as store:
+        write_day(store, D1, {"palm_turn": 20, "wrist_bend": 10})
+        write_day(store, D1 + dt.timedelta(days=1), {"palm_turn": 20, "wrist_bend": 10})
+    proc = subprocess.run(
+        [sys.executable, "-m", "companion.cli.main", "plan", "--date", "2026-03-25"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "COMPANION_DATA_DIR": str(data)},
+    )
+    assert proc.returncode == 0, proc.stderr
+    words = prompts.load("en")
+    for change in (
+        Change("wrist_bend", "up", 10, 12, "up_easy"),
+        Change("wrist_slide", "approval_needed", 20, 10, "approval_needed"),
+    ):
+        assert f"  - {describe(change, words, 2)}" in proc.stdout
+    assert "2 sets x 12 reps" in proc.stdout and "Last practice: Tuesday 24 March 2026." in (
+        proc.stdout
+    )
