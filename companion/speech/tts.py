@@ -68,7 +68,11 @@ class Pyttsx3Synth:
                 _DEFAULT_VOICE.append(str(self._engine.getProperty("voice") or ""))
             voices = self._engine.getProperty("voices") or []
         self._voices = {str(v.id).lower(): str(v.name) for v in voices}
-        self.voice_id = self._voice(voice_id) if voice_id else ""
+        try:
+            self.voice_id = self._voice(voice_id) if voice_id else ""
+        except BadInputError:
+            self.close()
+            raise
 
     @property
     def voices(self) -> dict[str, str]:
@@ -110,7 +114,9 @@ class Pyttsx3Synth:
         self._errors.clear()
         self._finished.clear()
         wav.unlink(missing_ok=True)
-        self._engine.setProperty("voice", self.voice_id or _DEFAULT_VOICE[0])
+        voice = self.voice_id or _DEFAULT_VOICE[0]
+        if voice:
+            self._engine.setProperty("voice", voice)
         self._engine.setProperty("rate", rate)
         self._engine.setProperty("volume", volume)
         self._engine.save_to_file(self._with_settings(text, rate, volume), str(wav))
