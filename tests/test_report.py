@@ -43,6 +43,7 @@ class Expected:
     stops: list[tuple[dt.date, str, str, str]] = field(default_factory=list)
     changes: list[tuple[dt.date, str, int, int]] = field(default_factory=list)
     rows: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    reminders: dict[tuple[dt.date, str], int] = field(default_factory=lambda: defaultdict(int))
 
 
 def build_history(db: Path, start: dt.date, days: int, seed: int = 7) -> Expected:
@@ -60,6 +61,10 @@ def build_history(db: Path, start: dt.date, days: int, seed: int = 7) -> Expecte
                     ["full"] * 5 + ["missed", "pain_stop", "tired_skip", "twice", "interrupted"]
                 )
             )
+            remind_at = dt.datetime.combine(day, dt.time(8, 30), TZ)
+            for outcome in ("fired", "missed") if kind == "missed" else ("fired", "started"):
+                store.log_reminder(remind_at, day, outcome)
+                exp.reminders[(day, outcome)] += 1
             if kind == "missed":
                 exp.status[day] = "missed"
                 continue
@@ -247,6 +252,20 @@ def test_tables_list_days_changes_and_every_stop(built: tuple[Path, Expected, st
     want = sorted((d.isoformat(), what, said[reason]) for d, what, _, reason in exp.stops)
     assert got == want
     assert {"interrupted", "pain", "stopped", "tired", "user"} <= {r for *_, r in exp.stops}
+
+
+def test_summary_counts_sessions_and_reminders(built: tuple[Path, Expected, str, Page]) -> None:
+    _, exp, html, _ = built
+    summary = dict(re.findall(r"<dt>([^<]*)</dt><dd>([^<]*)</dd>", html))
+    days = set(report_days())
+    counts: dict[str, int] = defaultdict(int)
+    for (day, outcome), n in exp.reminders.items():
+        if day in days:
+            counts[outcome] += n
+    for outcome, n in counts.items():
+        assert f"{n} {outcome}" in summary["Reminders"]
+    assert summary["Sessions"] == str(exp.rows["sessions"] - 1)  # the closing one is after END
+    assert summary["Repetitions (counted exercises)"] == str(sum(exp.reps.values()))
 
 
 def test_the_page_is_self_contained(built: tuple[Path, Expected, str, Page]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from companion import library
@@ -62,6 +62,8 @@ class ReportData:
     stops: tuple[Stop, ...]
     per_exercise: dict[str, tuple[int, int, int]]
     """exercise id -> (repetitions or seconds done, sets done, sets planned)."""
+    reminders: dict[str, int] = field(default_factory=dict)
+    """How many reminders had each outcome (fired, snoozed, started, skipped, missed ...)."""
 
     def count(self, status: str) -> int:
         """How many days had this adherence status."""
@@ -192,4 +194,5 @@ def gather(conn: sqlite3.Connection, first: dt.date, last: dt.date) -> ReportDat
         changes=tuple(queries.changes(conn, first, last)),
         stops=tuple(sorted(events, key=lambda e: (e.day, e.at))),
         per_exercise={k: (v[0], v[1], v[2]) for k, v in totals.items()},
+        reminders=dict(Counter(m.outcome for m in queries.reminders(conn, first, last))),
     )

@@ -122,6 +122,11 @@ def render(data: ReportData, r: Routine, words: Prompts, now: dt.datetime) -> st
         ("Pain ratings", f"{len(pains)}, highest {max(pains)}" if pains else "none"),
         ("Effort ratings", f"{len(efforts)}, highest {max(efforts)}" if efforts else "none"),
         ("Stops and skips", str(len(data.stops))),
+        (
+            "Reminders",
+            ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(data.reminders.items()))
+            or "none recorded",
+        ),
     ]
     figures = [
         _figure(
