@@ -165,18 +165,17 @@ class QueuedSpeaker:
         except CompanionError as exc:
             self._problem(exc.message)
             return
+        playback: Playback | None = None
+        problem: str | None = None
         with self._cond:
             if line.generation != self._generation:
                 return
             try:
-                self._playback = Playback(self._player, wav)
+                playback = Playback(self._player, wav)
             except OSError as exc:
-                self._playback = None
-                problem: str | None = f"the audio player could not start: {exc}"
-            else:
-                problem = None
-        if problem is None and self._playback is not None:
-            playback = self._playback
+                problem = f"the audio player could not start: {exc}"
+            self._playback = playback
+        if playback is not None:
             log.debug("playing %r (pid %d)", line.text, playback.pid)
             problem = playback.wait()
             with self._cond:
