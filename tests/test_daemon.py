@@ -30,8 +30,13 @@ def write_routine(data: Path, **reminders: object) -> None:
     (data / "routine.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+STARTUP = 6
+"""Seconds a daemon may need to start on a busy test machine (reminders are set later than this)."""
+
+
 def ahead(seconds: int) -> tuple[str, dt.datetime]:
-    """A reminder time ``seconds`` from now, on a whole second: (HH:MM:SS, aware due time)."""
+    """A reminder time ``seconds`` after start-up, on a whole second: (HH:MM:SS, due time)."""
+    seconds += STARTUP
     due = (dt.datetime.now(TZ) + dt.timedelta(seconds=seconds)).replace(microsecond=0)
     if due.second == 0:  # HH:MM:00 would be written HH:MM; keep the test's label exact
         due += dt.timedelta(seconds=1)
@@ -146,7 +151,7 @@ def test_reminder_fires_on_time_then_later_then_start_runs_the_session(data: Pat
     write_routine(data, snooze_minutes=1, max_snoozes=2)
     (data / "answers.txt").write_text("later\nstart\n")
     (data / "session.txt").write_text("")
-    label, due = ahead(4)
+    label, due = ahead(1)
     d = Daemon(
         data,
         "--at",
@@ -185,8 +190,8 @@ def test_a_snooze_stored_by_one_process_fires_in_the_next(data: Path) -> None:
     write_routine(data, snooze_minutes=1)
     (data / "one.txt").write_text("later\n")
     (data / "two.txt").write_text("start\n")
-    label, due = ahead(3)
-    one = Daemon(data, "--at", label, "--script", str(data / "one.txt"), "--time-scale", "10")
+    label, due = ahead(1)
+    one = Daemon(data, "--at", label, "--script", str(data / "one.txt"), "--time-scale", "5")
     one.wait_for("snoozed until")
     assert one.stop() == 0
     jobs = stored_jobs(data)
@@ -232,8 +237,8 @@ def _missed_while_down(data: Path, labels: list[str], script: str) -> Daemon:
 
 def test_missed_while_down_within_grace_is_delivered_once_at_start(data: Path) -> None:
     write_routine(data, grace_minutes=30)
-    label1, due1 = ahead(5)
-    label2, due2 = ahead(7)
+    label1, due1 = ahead(2)
+    label2, due2 = ahead(4)
     two = _missed_while_down(data, [label1, label2], "skip today\n")
     try:
         running = line_time(two.wait_for("running"))
@@ -252,7 +257,7 @@ def test_missed_while_down_within_grace_is_delivered_once_at_start(data: Path) -
 
 def test_missed_while_down_outside_grace_is_logged_missed_and_not_said(data: Path) -> None:
     write_routine(data, grace_minutes=0)
-    label, due = ahead(5)
+    label, due = ahead(2)
     two = _missed_while_down(data, [label], "start\n")
     try:
         two.wait_for(": missed")
@@ -267,8 +272,8 @@ def test_missed_while_down_outside_grace_is_logged_missed_and_not_said(data: Pat
 def test_no_answer_gives_a_second_reminder_then_lets_the_day_go(data: Path) -> None:
     write_routine(data)
     (data / "answers.txt").write_text("wait 60\n")
-    label, due = ahead(3)
-    label2, due2 = ahead(7)
+    label, due = ahead(1)
+    label2, due2 = ahead(5)
     d = Daemon(
         data,
         "--at",
@@ -382,7 +387,7 @@ def test_a_bad_routine_is_refused_clearly(data: Path, text: str, expect: str) ->
 def test_changed_times_take_effect_on_sighup_and_keep_the_store(data: Path) -> None:
     write_routine(data, times=["10:30"], snooze_minutes=60)
     (data / "answers.txt").write_text("later\n")
-    label, _ = ahead(3)
+    label, _ = ahead(1)
     d = Daemon(data, "--script", str(data / "answers.txt"), "--at", label)
     try:
         d.wait_for("snoozed until")

@@ -7,11 +7,8 @@ import datetime as dt
 import logging
 import queue
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from types import FrameType
 from typing import Any
 
@@ -20,44 +17,19 @@ from companion import routine as routine_mod
 from companion.errors import CompanionError
 from companion.eventlog import EventLog
 from companion.history.store import HistoryStore
-from companion.inputs.base import Source
 from companion.paths import Paths
-from companion.reminders import jobs, times
+from companion.progression import today_plan
+from companion.reminders import jobs, times, wiring
 from companion.reminders.conversation import Conversation, Settings
 from companion.reminders.driver import SharedScript, converse
 from companion.reminders.lock import DaemonLock
 from companion.reminders.scheduler import ReminderScheduler, zone
+from companion.reminders.wiring import Options
 from companion.routine import Routine
-from companion.speech.base import Speaker
-from companion.speech.captions import CaptionSink, SilentSpeaker
 
 log = logging.getLogger(__name__)
 POLL_S = 0.5
 CLOCK_JUMP_S = 2.0
-
-
-@dataclass(frozen=True)
-class Options:
-    """How the daemon runs."""
-
-    data_dir_arg: str | None = None
-    """``--data-dir`` as given, handed on to the session it starts."""
-    at: tuple[str, ...] = ()
-    """Reminder times (HH:MM[:SS]) used instead of the routine's; for tests and demos."""
-    script: tuple[str | float, ...] | None = None
-    """Scripted answers (phrases and wait seconds) shared by every reminder of this run."""
-    voice: bool = True
-    """Speak (otherwise captions only)."""
-    time_scale: float = 1.0
-    """Snoozes, answer waits and script waits run this many times faster."""
-    answer_seconds: float = 120.0
-    """How long a reminder waits for an answer before the gentle second one."""
-    listen: bool = True
-    """Listen for spoken answers with the microphone (when voice input is on in the routine)."""
-    session: bool = True
-    """Run today's session when the user says start."""
-    session_args: tuple[str, ...] = ()
-    """Extra arguments for ``companion session``."""
 
 
 class _Stop(Exception):
@@ -120,7 +92,7 @@ class Daemon:
             stale = self.sched.open(now)
             self.sched.sync(self.slots, now)
             self._catch_up(stale, now)
-            self.speaker = self._speaker()
+            self.speaker = wiring.make_speaker(self.routine, self.options.voice)
             stack.callback(self.speaker.close)
             self._roll_over(now)
             self.sched.resume()
@@ -150,22 +122,6 @@ class Daemon:
         ):
             previous[sig] = signal.signal(sig, handler)
         return previous
-
-    def _speaker(self) -> Speaker:
-        captions = CaptionSink(sys.stdout)
-        if not self.options.voice:
-            return SilentSpeaker(captions)
-        from companion.speech import make_speaker
-
-        s = self.routine.speech
-        return make_speaker(
-            True,
-            s.rate,
-            s.volume,
-            s.voice,
-            captions,
-            lambda detail: log.warning("speaker: %s", detail),
-        )
 
     def _announce(self) -> None:
         upcoming = [p for p in self.sched.pending() if p.kind != "roll-over" and p.at]
@@ -265,7 +221,20 @@ class Daemon:
             late_since=f"{due.at.astimezone(self.tz):%H:%M}" if late else "",
         )
         conversation = Conversation(self.words, self.vocab, settings)
-        outcome = converse(conversation, self.speaker, self._sources(), self.events, now)
+        outcome = converse(
+            conversation,
+            self.speaker,
+            wiring.answer_sources(
+                self.routine,
+                self.vocab,
+                self.speaker,
+                self._script,
+                self.options.listen,
+                self.status,
+            ),
+            self.events,
+            now,
+        )
         done = self.clock()
         if outcome not in times.OUTCOMES:
             log.warning("reminder ended oddly (%s); counted as no answer", outcome)
@@ -280,79 +249,25 @@ class Daemon:
         elif outcome == "started":
             self._run_session()
 
-    def _sources(self) -> list[Source]:
-        if self._script is not None:
-            return [self._script]
-        from companion.inputs.keyboard import KeyboardSource
-
-        sources: list[Source] = []
-        keyboard = KeyboardSource.for_terminal(
-            self.vocab, switch=self.routine.input.switch, echo=lambda text: self.speaker.say(text)
-        )
-        if keyboard is not None:
-            sources.append(keyboard)
-        if self.options.listen and self.routine.input.voice:
-            sources += self._microphone()
-        return sources
-
-    def _microphone(self) -> list[Source]:
-        """The microphone listener for this one reminder, when voice input is installed."""
-        try:
-            from companion.listen.voice import VoiceSource
-        except ImportError:
-            log.info("voice input is not available; answers by keyboard or script only")
-            return []
-        lst = self.routine.listening
-        try:
-            return [
-                VoiceSource.create(
-                    self.routine,
-                    self.vocab,
-                    engine=lst.engine,
-                    model=lst.model or None,
-                    device=lst.device or None,
-                    speaker=self.speaker,
-                    on_problem=lambda d: log.warning("microphone: %s", d),
-                )
-            ]
-        except Exception as exc:  # noqa: BLE001 - go on without the microphone
-            self.status(f"no microphone for this reminder: {exc}")
-            return []
-
-    def session_command(self) -> list[str]:
-        """The command that runs today's session in a child process."""
-        cmd = [sys.executable, "-m", "companion.cli.main", "session"]
-        if self.options.data_dir_arg:
-            cmd += ["--data-dir", self.options.data_dir_arg]
-        if not self.options.voice:
-            cmd.append("--no-voice")
-        if self.options.time_scale != 1.0:
-            cmd += ["--time-scale", str(self.options.time_scale)]
-        return cmd + list(self.options.session_args)
-
     def _run_session(self) -> None:
         if not self.options.session:
             self.status("session not started (--no-session)")
             return
-        cmd = self.session_command()
+        cmd = wiring.session_command(self.options)
         self.status("starting today's session: " + " ".join(cmd[2:]))
         self.speaker.close()
         try:
-            code = subprocess.run(cmd, check=False).returncode
-        except OSError as exc:
-            self.status(f"the session could not start: {exc}")
-            return
+            code = wiring.run_child(cmd)
         finally:
-            self.speaker = self._speaker()
-        self.status(f"session ended (exit status {code})")
+            self.speaker = wiring.make_speaker(self.routine, self.options.voice)
+        self.status(
+            f"session ended (exit status {code})"
+            if code is not None
+            else "the session could not start"
+        )
 
     def _roll_over(self, at: dt.datetime) -> None:
         day = at.astimezone(self.tz).date()
-        try:
-            from companion.progression import today_plan
-        except ImportError:
-            log.info("progression is not available; the plan stays as the routine says")
-            return
         plan = today_plan(self.routine, self.store, day)
         self.store.log_changes(day, plan.changes)
         self.status(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ from apscheduler.triggers.date import DateTrigger
 
 from companion.errors import BadInputError, DatabaseError
 from companion.reminders import jobs
+from companion.reminders.store_check import check_store
 from companion.reminders.times import Due, Slot
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,6 @@ ROLL_OVER_AT = Slot(0, 5)
 """The daily job runs just after midnight, local time."""
 MAX_CATCH_UP = 400
 """At most this many missed times are counted per reminder (more than a year of one a day)."""
-TABLE = "apscheduler_jobs"
 MIN_GAP = dt.timedelta(hours=2)
 """Fires of one daily trigger are at least this far apart (more than any clock change)."""
 
@@ -94,31 +93,6 @@ def next_times(
             out.append((t, slot))
             t = trigger.get_next_fire_time(t, t + dt.timedelta(microseconds=1))
     return sorted(out, key=lambda pair: pair[0])[:count]
-
-
-def check_store(path: Path) -> None:
-    """DatabaseError with a plain message if ``path`` exists and is not a usable job store."""
-    if not path.exists():
-        return
-    hint = (
-        f"Move it away (mv '{path}' '{path}.broken') and start the daemon again: the "
-        "reminders are rebuilt from the routine; only pending snoozes are lost."
-    )
-    try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            status = conn.execute("PRAGMA quick_check").fetchone()[0]
-            tables = {
-                r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-            }
-        finally:
-            conn.close()
-    except sqlite3.Error as exc:
-        raise DatabaseError(f"The reminder store {path} is damaged ({exc}).", hint=hint) from exc
-    if status != "ok":
-        raise DatabaseError(f"The reminder store {path} is damaged ({status}).", hint=hint)
-    if tables and TABLE not in tables:
-        raise DatabaseError(f"{path} is not a reminder store (it holds other tables).", hint=hint)
 
 
 class _Scheduler(BackgroundScheduler):
