@@ -85,7 +85,7 @@ def _evaluate(s: Status, facts: DaySummary, p: Progression) -> tuple[Status, Cha
     if not f.met_completed:
         cut_short = f.met_cut_short or any(h != "completed" for h in facts.hows)
         return hold("hold_short" if cut_short else "hold_missed")
-    if facts.max_pain is not None and facts.max_pain > p.max_pain:
+    if facts.pain_stopped or (facts.max_pain is not None and facts.max_pain > p.max_pain):
         return hold("hold_pain")  # pain anywhere that day: nothing advances
     if f.max_pain is None or f.max_effort is None:
         return hold("hold_unrated")
@@ -137,6 +137,8 @@ class _Replay:
                 for s in self.items
             ]
             self.changes = [Change("", "restart", missed, 0, "restart_gap")]
+            self.taken -= set(self.waiting.values())  # a new exercise must be earned again
+            self.waiting.clear()
         for n, s in enumerate(self.items):
             nxt = self.waiting.get(s.exercise_id)
             if nxt is None:

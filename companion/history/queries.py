@@ -259,6 +259,7 @@ def summary(conn: sqlite3.Connection, before: dt.date) -> HistorySummary:
                 tuple(s.how or "interrupted" for s in by_day[day]),
                 exercises,
                 day_pain.get(day),
+                any(d == day for d, _ in pain_events),
             )
         )
     return HistorySummary(tuple(days), tuple(approvals(conn)))
