@@ -201,3 +201,29 @@ def test_the_plan_does_not_depend_on_the_clock_change_or_the_order_days_are_aske
     assert [c.rule for c in later_first[0].changes] == ["up_easy", "approval_needed"]
     assert later_first[0].items[0].reps == 20
     assert Change(S, "approval_needed", 20, 10, "approval_needed") in later_first[0].changes
+
+
+def test_a_back_filled_paper_log_counts_for_its_own_day(tmp_path: Path) -> None:
+    """A caregiver copies a missed day's paper log a week later: it fills the gap, not today."""
+    routine = from_text(ROUTINE)
+    store = HistoryStore.open(tmp_path / "h.sqlite3")
+    for day in (d(3, 2), d(3, 3), d(3, 7)):
+        session(store, today_plan(routine, store, day), at(day, 10))
+    gap = today_plan(routine, store, d(3, 7))
+    assert [c.rule for c in gap.changes] == []  # already done that day
+    assert [c.rule for c in today_plan(routine, store, d(3, 8)).changes] == []
+    before = {day: today_plan(routine, store, day) for day in (d(3, 7), d(3, 8))}
+    for day in (d(3, 4), d(3, 5)):  # written on 14 March, for 4 and 5 March
+        plan = today_plan(routine, store, day)
+        assert plan.changes == (
+            Change(P, "up", 16, 18, "up_easy"),
+            Change(B, "up", 10, 12, "up_easy"),
+        ) or day == d(3, 5)
+        session(store, plan, at(d(3, 14), 19))
+    rows = queries.sessions(store.connection)
+    assert [r.day for r in rows] == [d(3, 2), d(3, 3), d(3, 7), d(3, 4), d(3, 5)]
+    assert all(r.started_at.startswith("2026-03-14T") for r in rows[3:])
+    after = {day: today_plan(routine, store, day) for day in (d(3, 7), d(3, 8))}
+    assert before[d(3, 7)].items[0].reps == 14  # without the log: 18, restarted after 3 days off
+    assert after[d(3, 7)].items[0].reps == 20  # with it: 4 easy days in a row, two steps up
+    assert before[d(3, 8)] != after[d(3, 8)]
