@@ -84,7 +84,10 @@ class Daemon:
             self.events = stack.enter_context(contextlib.closing(EventLog(self.where.event_log)))
             if self.options.script is not None:
                 self._script = SharedScript(
-                    self.options.script, self.vocab, self.options.time_scale
+                    self.options.script,
+                    self.vocab,
+                    self.options.time_scale,
+                    ready=lambda: not self.speaker.busy(),
                 )
             self.sched = ReminderScheduler(self.where.jobs_db, self.tz, self.grace, self.queue.put)
             stack.callback(self.sched.close)

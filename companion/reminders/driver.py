@@ -6,7 +6,7 @@ import collections
 import datetime as dt
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from companion.clock import ScaledClock
 from companion.commands import Vocabulary
@@ -26,11 +26,17 @@ class SharedScript:
     """
 
     def __init__(
-        self, items: Iterable[str | float], vocab: Vocabulary, time_scale: float = 1.0
+        self,
+        items: Iterable[str | float],
+        vocab: Vocabulary,
+        time_scale: float = 1.0,
+        ready: Callable[[], bool] = lambda: True,
     ) -> None:
         self._items: collections.deque[str | float] = collections.deque(items)
         self._vocab = vocab
         self._scale = time_scale
+        self._ready = ready
+        """Whether the user can answer now (the question has been heard to its end)."""
         self._lock = threading.Lock()
         self._closed = threading.Event()
         self._wanted = threading.Event()
@@ -86,7 +92,7 @@ class SharedScript:
                     self._put_back(max(0.0, item - spent))
                     return
                 continue
-            while not self._closed.is_set() and not self._wanted.wait(0.05):
+            while not self._closed.is_set() and not (self._wanted.wait(0.05) and self._ready()):
                 pass
             if self._closed.is_set():
                 self._put_back(item)
