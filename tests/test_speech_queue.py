@@ -59,6 +59,7 @@ class Rig:
             player,  # type: ignore[arg-type]
             self.problems.append,
             pause=kw.pop("pause", 0.0),  # type: ignore[arg-type]
+            grace=kw.pop("grace", 5.0),  # type: ignore[arg-type]
         )
 
     def events(self) -> list[tuple[str, str, float]]:
@@ -155,6 +156,20 @@ def test_a_player_that_cannot_start_is_reported_once(tmp_path: Path) -> None:
     assert r.speaker.wait(timeout=5)
     assert len(r.problems) == 1
     assert "could not start" in r.problems[0]
+    r.speaker.close()
+
+
+def test_a_hung_player_is_stopped_reported_once_and_speaking_goes_on(tmp_path: Path) -> None:
+    hung = (sys.executable, "-c", "import time; time.sleep(60)")
+    r = Rig(tmp_path, player=hung, grace=0.5)
+    asked = time.monotonic()
+    r.speaker.say("first")
+    r.speaker.say("second")
+    assert r.speaker.wait(timeout=10)
+    assert time.monotonic() - asked < 5
+    assert len(r.problems) == 1
+    assert "hung" in r.problems[0]
+    assert [t for t, _, _ in r.synth.calls] == ["first", "second"]
     r.speaker.close()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import wave
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -69,11 +70,28 @@ class Playback:
         self._killed = True
         self._proc.kill()  # Popen.kill ignores a process that has already ended
 
-    def wait(self) -> str | None:
-        """Wait until the file has played; returns what went wrong, or None when all is well."""
-        _, err = self._proc.communicate()
+    def wait(self, timeout: float | None = None) -> str | None:
+        """Wait until the file has played; returns what went wrong, or None when all is well.
+
+        A player still running after ``timeout`` seconds is killed and reported as hung.
+        """
+        try:
+            _, err = self._proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.communicate()
+            return f"the audio player {self._name} hung and was stopped after {timeout:.0f} s"
         if self._killed or self._proc.returncode == 0:
             return None
         detail = err.decode("utf-8", "replace").strip().splitlines()
         last = detail[-1] if detail else "no message"
         return f"the audio player {self._name} failed (exit {self._proc.returncode}): {last}"
+
+
+def wav_seconds(path: Path, default: float = 60.0) -> float:
+    """How long a WAV file plays (``default`` when it cannot be read as WAV)."""
+    try:
+        with wave.open(str(path), "rb") as w:
+            return w.getnframes() / float(w.getframerate())
+    except (OSError, EOFError, wave.Error, ZeroDivisionError):
+        return default

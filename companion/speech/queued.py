@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Protocol
 
 from companion.errors import BadInputError, CompanionError
-from companion.speech.player import Playback
+from companion.speech.player import Playback, wav_seconds
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,8 @@ class QueuedSpeaker:
     at once) and played by a child process, which ``stop()`` and beat lines kill. A beat line
     also drops the lines still waiting before it: they are already stale (and captioned).
     ``on_problem`` is called once, from whichever thread notices, the first time a line cannot
-    be heard (no player, no audio device, synthesis failed); speaking goes on being tried.
+    be heard (no player, no audio device, synthesis failed, a player still running ``grace``
+    seconds after its line should have ended); speaking goes on being tried.
     """
 
     def __init__(
@@ -56,12 +57,14 @@ class QueuedSpeaker:
         volume: float = 1.0,
         pause: float = 0.3,
         cache_size: int = 64,
+        grace: float = 5.0,
         missing_player: str = "no audio player found",
     ) -> None:
         self._synth = synth
         self._player = tuple(player) if player else None
         self._on_problem = on_problem
         self._pause = pause
+        self._grace = grace
         self._cache_size = cache_size
         self._cache: OrderedDict[tuple[str, int, float], Path] = OrderedDict()
         self._dir = Path(tempfile.mkdtemp(prefix="companion-speech-"))
@@ -177,7 +180,7 @@ class QueuedSpeaker:
             self._playback = playback
         if playback is not None:
             log.debug("playing %r (pid %d)", line.text, playback.pid)
-            problem = playback.wait()
+            problem = playback.wait(timeout=wav_seconds(wav) + self._grace)
             with self._cond:
                 self._playback = None
         if problem:
