@@ -156,12 +156,15 @@ def test_history_shows_each_day_missed_days_and_streaks(
     by_day = {line[4:14]: line for line in lines if line[4:14].startswith("2026-")}
     assert by_day[(D1 - dt.timedelta(days=1)).isoformat()].endswith("-")  # before the start
     assert by_day[(D1 + dt.timedelta(days=2)).isoformat()].endswith("missed")
-    assert by_day[last.isoformat()].endswith("no session yet")
+    assert by_day[last.isoformat()].endswith("missed")  # a past day, so it is over
     for day in practised:
         assert "completed" in by_day[day.isoformat()]
     assert "reminders: no_answer" in "\n".join(lines)
-    assert "Streak: 3 days in a row; longest 3." in lines
-    assert f"Missed days: 1 (Wed {(D1 + dt.timedelta(days=2)).isoformat()})." in lines
+    assert "Streak: 0 days in a row; longest 3." in lines
+    assert (
+        f"Missed days: 2 (Wed {(D1 + dt.timedelta(days=2)).isoformat()}, "
+        f"Sun {last.isoformat()})." in lines
+    )
 
 
 def test_plan_says_each_change_and_reads_the_data_dir_from_the_environment(data: Path) -> None:
@@ -185,3 +188,17 @@ def test_plan_says_each_change_and_reads_the_data_dir_from_the_environment(data:
     assert "2 sets x 12 reps" in proc.stdout and "Last practice: Tuesday 24 March 2026." in (
         proc.stdout
     )
+
+
+def test_today_without_a_session_is_not_missed_yet(
+    data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    today = dt.date.today()
+    with HistoryStore.open(data / "history.sqlite3") as store:
+        for back in (3, 2, 1):
+            write_day(store, today - dt.timedelta(days=back), {"palm_turn": 20, "wrist_bend": 10})
+    assert run(data, "history", "--days", "4") == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[-3].endswith("no session yet") and today.isoformat() in lines[-3]
+    assert "Streak: 3 days in a row; longest 3." in lines
+    assert "Missed days: 0." in lines

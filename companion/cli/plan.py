@@ -182,13 +182,15 @@ def run_history(args: argparse.Namespace) -> int:
         print(f"No sessions recorded yet (looked in {where.history_db}).")
         return 0
     with HistoryStore.open(where.history_db, create=False) as store:
-        book = daybook.build(store.connection, first, last)
+        book = daybook.build(store.connection, first, last, today=dt.date.today())
     print(f"History for the {args.days} days to {_long(last)}")
     pad = " " * 16
     for d in book.days:
         head = f"{d.day:%a} {d.day.isoformat()}"
         if not d.sessions:
-            what = "-" if d.before_start else ("no session yet" if d.day == last else "missed")
+            what = (
+                "-" if d.before_start else ("missed" if d.day in book.missed else "no session yet")
+            )
             print(f"{head}  {what}")
         for n, entry in enumerate(d.sessions):
             print(f"{head if n == 0 else pad[:14]}  {_session_line(entry, words)}")

@@ -51,14 +51,14 @@ class Daybook:
 
     days: tuple[DayEntry, ...]
     current_streak: int
-    """Days in a row with a session, ending at ``last`` (or the day before, if ``last`` has none
-    yet)."""
+    """Days in a row with a session, ending at ``last`` (or the day before, if ``last`` is today
+    and has none yet)."""
     longest_streak: int
     """The longest run of days in a row with a session, in the whole history."""
     missed: tuple[dt.date, ...] = field(default=())
 
 
-def _streaks(practice: set[dt.date], last: dt.date) -> tuple[int, int]:
+def _streaks(practice: set[dt.date], last: dt.date, today: dt.date) -> tuple[int, int]:
     longest = run = 0
     previous: dt.date | None = None
     for d in sorted(x for x in practice if x <= last):
@@ -66,15 +66,21 @@ def _streaks(practice: set[dt.date], last: dt.date) -> tuple[int, int]:
         longest = max(longest, run)
         previous = d
     current = 0
-    d = last if last in practice else last - dt.timedelta(days=1)
+    d = last if last in practice or last < today else last - dt.timedelta(days=1)
     while d in practice:
         current += 1
         d -= dt.timedelta(days=1)
     return current, longest
 
 
-def build(conn: sqlite3.Connection, first: dt.date, last: dt.date) -> Daybook:
-    """Everything recorded for the days ``first`` to ``last``."""
+def build(
+    conn: sqlite3.Connection, first: dt.date, last: dt.date, today: dt.date | None = None
+) -> Daybook:
+    """Everything recorded for the days ``first`` to ``last``.
+
+    ``today`` (default ``last``) is not over yet: without a session it is not a missed day.
+    """
+    today = last if today is None else today
     sets: dict[int, list[queries.SetRow]] = defaultdict(list)
     for s in queries.sets(conn, first, last):
         sets[s.session_id].append(s)
@@ -117,7 +123,7 @@ def build(conn: sqlite3.Connection, first: dt.date, last: dt.date) -> Daybook:
             )
         )
         d += dt.timedelta(days=1)
-    current, longest = _streaks(practice, last)
+    current, longest = _streaks(practice, last, today)
     return Daybook(
-        tuple(days), current, longest, tuple(e.day for e in days if e.missed and e.day != last)
+        tuple(days), current, longest, tuple(e.day for e in days if e.missed and e.day < today)
     )
