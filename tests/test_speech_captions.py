@@ -55,6 +55,23 @@ def test_no_color_keeps_the_box_without_escape_codes(monkeypatch: pytest.MonkeyP
     assert "┃ Relax ┃" in out.getvalue()
 
 
+def test_a_terminal_without_unicode_gets_a_plain_ascii_box(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    raw = io.BytesIO()
+    out = io.TextIOWrapper(raw, encoding="ascii")
+    monkeypatch.setattr(out, "isatty", lambda: True, raising=False)
+    CaptionSink(out).show("Rest now")
+    assert raw.getvalue().decode("ascii").split("\n") == [
+        "",
+        "+----------+",
+        "| Rest now |",
+        "+----------+",
+        "",
+    ]
+
+
 def test_a_closed_stream_does_not_stop_the_session() -> None:
     out = io.StringIO()
     sink = CaptionSink(out)

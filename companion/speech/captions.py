@@ -16,6 +16,17 @@ log = logging.getLogger(__name__)
 
 _BOLD = "\033[1m"
 _RESET = "\033[0m"
+_UNICODE_BOX = ("┏", "━", "┓", "┃", "┗", "┛")
+_ASCII_BOX = ("+", "-", "+", "|", "+", "+")
+
+
+def _can_encode(stream: TextIO, text: str) -> bool:
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    try:
+        text.encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
 
 
 class CaptionSink:
@@ -33,6 +44,7 @@ class CaptionSink:
             fancy = bool(isatty and isatty())
         self._fancy = fancy
         self._bold = fancy and not os.environ.get("NO_COLOR")
+        self._box = _UNICODE_BOX if _can_encode(self._stream, "".join(_UNICODE_BOX)) else _ASCII_BOX
         self._lock = threading.Lock()
         self._broken = False
 
@@ -62,9 +74,10 @@ class CaptionSink:
         rows = textwrap.wrap(line, width=width) or [line]
         inner = max(len(r) for r in rows)
         bold, reset = (_BOLD, _RESET) if self._bold else ("", "")
-        out = ["", "┏" + "━" * (inner + 2) + "┓"]
-        out += [f"┃ {bold}{r.ljust(inner)}{reset} ┃" for r in rows]
-        out.append("┗" + "━" * (inner + 2) + "┛")
+        tl, h, tr, v, bl, br = self._box
+        out = ["", tl + h * (inner + 2) + tr]
+        out += [f"{v} {bold}{r.ljust(inner)}{reset} {v}" for r in rows]
+        out.append(bl + h * (inner + 2) + br)
         return "\n".join(out) + "\n"
 
 
