@@ -472,3 +472,33 @@ def test_the_day_s_plan_is_prepared_and_its_changes_recorded(data: Path) -> None
     nxt = dt.datetime.fromtimestamp(stored_jobs(data)["roll-over"] or 0, TZ)
     assert (nxt.hour, nxt.minute) == (0, 5)
     assert dt.timedelta(0) < nxt - dt.datetime.now(TZ) <= dt.timedelta(days=1)
+
+
+def test_no_reminder_while_a_session_is_going_on(data: Path) -> None:
+    from companion.history.store import HistoryStore
+    from companion.records import SessionStarted
+
+    write_routine(data, snooze_minutes=30)
+    now = dt.datetime.now(TZ)
+    with HistoryStore.open(data / "history.sqlite3") as store:
+        store.write(SessionStarted(now - dt.timedelta(minutes=5), now.date(), ()))
+    label, _ = ahead(1)
+    d = Daemon(data, "--at", label)
+    try:
+        line = d.wait_for("a session is going on")
+    finally:
+        assert d.stop() == 0
+    assert outcomes(data) == [] and said(data, FIRST) == []
+    back = dt.datetime.fromtimestamp(stored_jobs(data)[f"snooze {label}"] or 0, dt.timezone.utc)
+    assert abs(back - (line_time(line) + dt.timedelta(minutes=30))) <= TOLERANCE
+
+
+def test_a_damaged_history_is_refused_clearly_and_left_alone(data: Path) -> None:
+    history = data / "history.sqlite3"
+    history.write_bytes(b"\x00garbage" * 100)
+    before = history.read_bytes()
+    result = _run(data, "daemon", "--no-voice")
+    assert result.returncode == 6, result.stderr
+    assert str(history) in result.stderr and "Traceback" not in result.stderr
+    assert history.read_bytes() == before
+    assert not (data / "reminders.sqlite3").exists()

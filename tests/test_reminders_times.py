@@ -95,3 +95,10 @@ def test_local_day_uses_the_zone() -> None:
     late_evening_utc = dt.datetime(2026, 7, 1, 23, 30, tzinfo=UTC)
     assert times.local_day(late_evening_utc, ZoneInfo("Europe/London")) == dt.date(2026, 7, 2)
     assert times.local_day(late_evening_utc, ZoneInfo("America/New_York")) == dt.date(2026, 7, 1)
+
+
+def test_a_session_going_on_now_but_not_one_long_abandoned() -> None:
+    assert times.session_in_progress([NOW - dt.timedelta(minutes=20)], NOW)
+    assert not times.session_in_progress([NOW - times.SESSION_STALE - dt.timedelta(minutes=1)], NOW)
+    assert not times.session_in_progress([], NOW)
+    assert not times.session_in_progress([NOW + dt.timedelta(hours=1)], NOW)

@@ -204,6 +204,13 @@ class Daemon:
         ).fetchall()
         return [str(r[0]) for r in rows]
 
+    def _open_sessions(self) -> list[dt.datetime]:
+        rows = self.store.connection.execute(
+            "SELECT started_at FROM sessions WHERE ended_at IS NULL"
+        ).fetchall()
+        started = [dt.datetime.fromisoformat(str(r[0])) for r in rows]
+        return [t if t.tzinfo else t.astimezone() for t in started]
+
     def _remind(self, due: times.Due) -> None:
         now = self.clock()
         if not times.within_grace(due, now, self.grace):
@@ -212,8 +219,16 @@ class Daemon:
         if times.day_let_go(self._outcomes(self._day(due))):
             self.status(f"reminder {due.slot}: today was already let go; not asking again")
             return
-        self._log(now, due, "fired")
         r = self.routine.reminders
+        if times.session_in_progress(self._open_sessions(), now):
+            back = times.snooze_until(now, r.snooze_minutes, self.options.time_scale)
+            self.sched.snooze(due.slot, back, due.snoozes)
+            self.status(
+                f"reminder {due.slot}: a session is going on; asking again at "
+                f"{back.astimezone(self.tz):%H:%M:%S} if it has ended"
+            )
+            return
+        self._log(now, due, "fired")
         late = now - due.at > dt.timedelta(minutes=1)
         settings = Settings(
             max_snoozes=r.max_snoozes,
