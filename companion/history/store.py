@@ -196,11 +196,12 @@ class HistoryStore:
 
     def approve(self, exercise_id: str, day: dt.date, at: dt.datetime) -> bool:
         """The caregiver approves ``exercise_id`` from ``day`` on; False if already approved."""
-        cur = self.connection.execute(
+        before = self.connection.total_changes
+        self._run(
             "INSERT OR IGNORE INTO approvals (day, exercise_id, at) VALUES (?, ?, ?)",
             (day.isoformat(), exercise_id, at.isoformat()),
         )
-        return cur.rowcount > 0
+        return self.connection.total_changes > before
 
 
 def with_tx(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], object]) -> None:
