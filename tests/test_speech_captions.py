@@ -62,7 +62,8 @@ def test_a_terminal_without_unicode_gets_a_plain_ascii_box(
     raw = io.BytesIO()
     out = io.TextIOWrapper(raw, encoding="ascii")
     monkeypatch.setattr(out, "isatty", lambda: True, raising=False)
-    CaptionSink(out).show("Rest now")
+    sink = CaptionSink(out)
+    sink.show("Rest now")
     assert raw.getvalue().decode("ascii").split("\n") == [
         "",
         "+----------+",
@@ -70,6 +71,8 @@ def test_a_terminal_without_unicode_gets_a_plain_ascii_box(
         "+----------+",
         "",
     ]
+    sink.show("Rest – now")  # a character the terminal cannot show is replaced, not lost
+    assert "| Rest ? now |" in raw.getvalue().decode("ascii")
 
 
 def test_a_closed_stream_does_not_stop_the_session() -> None:

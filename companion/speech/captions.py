@@ -59,6 +59,9 @@ class CaptionSink:
         if not line:
             return
         rendered = self._boxed(line) if self._fancy else line + "\n"
+        if not _can_encode(self._stream, rendered):  # e.g. a dash on an ASCII-only terminal
+            encoding = getattr(self._stream, "encoding", None) or "ascii"
+            rendered = rendered.encode(encoding, "replace").decode(encoding)
         with self._lock:
             try:
                 self._stream.write(rendered)
