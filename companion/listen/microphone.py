@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from companion.errors import DeviceError
-from companion.listen.resample import Resampler
+from companion.listen.resample import Resampler, to_mono
 
 log = logging.getLogger(__name__)
 
@@ -60,11 +60,16 @@ class AudioDevice:
     default_output: bool = False
 
 
+_open_streams: set[int] = set()
+"""Streams of this module that are open; PortAudio is only re-read while there are none."""
+
+
 def devices(refresh: bool = True) -> list[AudioDevice]:
-    """Every sound device; ``refresh`` asks the audio system again (plugged in since start)."""
+    """Every sound device; ``refresh`` asks the audio system again (devices plugged in since,
+    or an audio server started since), unless a stream of ours is open."""
     _audio()
     try:
-        if refresh:
+        if refresh and not _open_streams:
             sd._terminate()
             sd._initialize()
         raw: Any = sd.query_devices()
@@ -153,6 +158,7 @@ class Microphone:
         self.device: AudioDevice | None = None
         self.device_rate = 0
         self._stream: Any = None
+        self._channels = 1
         self._resampler: Resampler | None = None
         self._reported = threading.Event()
         self._stopping = threading.Event()
@@ -160,31 +166,28 @@ class Microphone:
         self._heard = False
         self._watchdog: threading.Thread | None = None
 
-    def start(self, refresh: bool = False) -> None:
-        """Open the device and begin delivering chunks."""
+    def start(self, refresh: bool = True) -> None:
+        """Open the device and begin delivering chunks (``refresh``: see ``devices``)."""
+        if self._stream is not None:
+            return
         self.device = choose(self.device_choice, want_input=True, refresh=refresh)
         self.device_rate = self.device.default_rate or self.rate
         self._resampler = Resampler(self.device_rate, self.rate)
         self._stopping.clear()
         self._reported.clear()
-        try:
-            self._stream = sd.RawInputStream(
-                samplerate=self.device_rate,
-                blocksize=self.device_rate * self.chunk_ms // 1000,
-                device=self.device.index,
-                channels=1,
-                dtype="int16",
-                latency="low",
-                callback=self._callback,
-                finished_callback=self._finished,
-            )
-            self._stream.start()
-        except (sd.PortAudioError, OSError, ValueError) as exc:
-            self._stream = None
+        problem: Exception | None = None
+        for channels in (1, 2) if self.device.inputs >= 2 else (1,):
+            try:
+                self._stream = self._open(self.device.index, channels)
+                break
+            except (sd.PortAudioError, OSError, ValueError) as exc:  # some only do stereo
+                problem = exc
+        if self._stream is None:
             raise DeviceError(
-                f"The microphone '{self.device.name}' could not be opened: {exc}",
+                f"The microphone '{self.device.name}' could not be opened: {problem}",
                 hint="Check it is plugged in; the keyboard still works.",
-            ) from exc
+            ) from problem
+        _open_streams.add(id(self))
         self._last_audio = time.monotonic()
         self._heard = False
         self._watchdog = threading.Thread(target=self._watch, name="mic-watchdog", daemon=True)
@@ -196,10 +199,30 @@ class Microphone:
             self.rate,
         )
 
+    def _open(self, index: int, channels: int) -> Any:
+        stream = sd.RawInputStream(
+            samplerate=self.device_rate,
+            blocksize=self.device_rate * self.chunk_ms // 1000,
+            device=index,
+            channels=channels,
+            dtype="int16",
+            latency="low",
+            callback=self._callback,
+            finished_callback=self._finished,
+        )
+        try:
+            stream.start()
+        except BaseException:
+            stream.close(ignore_errors=True)
+            raise
+        self._channels = channels
+        return stream
+
     def stop(self) -> None:
         """Stop capturing (safe to call twice, or after a problem)."""
         self._stopping.set()
         stream, self._stream = self._stream, None
+        _open_streams.discard(id(self))
         if stream is not None:
             try:
                 stream.abort(ignore_errors=True)
@@ -226,7 +249,8 @@ class Microphone:
             log.debug("input overflow")
         try:
             assert self._resampler is not None
-            chunk = self._resampler.process_bytes(bytes(indata))
+            samples = to_mono(np.frombuffer(bytes(indata), dtype="<i2"), self._channels)
+            chunk = self._resampler.process(samples).astype("<i2").tobytes()
             if chunk:
                 self.on_chunk(chunk)
         except Exception as exc:  # never let anything escape onto the audio thread
