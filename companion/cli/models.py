@@ -62,7 +62,13 @@ def run_list(args: argparse.Namespace) -> int:
     print(f"Models folder: {folder}")
     print(f"  {'NAME':<30} {'ENGINE':<13} {'SIZE':>9}  PATH")
     for m in found:
-        note = "  (built in)" if m.builtin else ""
+        note = (
+            ""
+            if not m.builtin
+            else "  (built in)"
+            if m.engine == "pocketsphinx"
+            else ("  (from a Python package)")
+        )
         print(f"  {m.name:<30} {m.engine:<13} {_mb(m.size_bytes):>9}  {m.path}{note}")
     if not any(m.engine == "vosk" and not m.builtin for m in found):
         print(
