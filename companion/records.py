@@ -49,8 +49,9 @@ class Stopped:
 
     at: dt.datetime
     exercise_id: str
+    """The exercise under way ("" before the first one, e.g. at the safety check)."""
     reason: str
-    """user, pain, tired, device, safety_check."""
+    """user, pain, tired, warning_signs, safety_check."""
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,8 @@ class SessionEnded:
 
     at: dt.datetime
     how: str
-    """completed, stopped, pain, tired, safety_check, device."""
+    """completed; stopped (the user ended it); pain; safety_check (a pre-session answer was
+    yes); warning_signs (stroke warning signs reported); incomplete (the input ended)."""
 
 
 Record = SessionStarted | SetDone | Rating | Stopped | Skipped | SessionEnded
