@@ -48,6 +48,16 @@ class VoskEngine:
                 hint="Download it again: companion models download en-us",
             ) from exc
         self.has_unknown = self.knows(UNKNOWN)
+        self.takes_grammar = (self.model_dir / "graph" / "HCLr.fst").is_file()
+        """Small (lookahead) models take a grammar; big ones with a fixed graph ignore it."""
+        if not self.takes_grammar:
+            log.warning(
+                "model %s cannot be limited to a grammar; words outside the live "
+                "phrases are reported as %s",
+                self.model_dir,
+                UNKNOWN,
+            )
+        self._allowed: frozenset[str] = frozenset()
         self._recognisers: OrderedDict[tuple[str, ...], Any] = OrderedDict()
         self._rec: Any = None
         self._segments: list[dict[str, Any]] = []
@@ -76,6 +86,7 @@ class VoskEngine:
                 f"{', '.join(wanted)}; it may be for another language."
             )
         self.phrases = usable
+        self._allowed = frozenset(w for p in usable for w in p.split()) | {UNKNOWN}
         self._rec = self._recogniser(usable)
         self._rec.Reset()
         self._segments = []
@@ -113,6 +124,7 @@ class VoskEngine:
         else:
             partial = json.loads(self._rec.PartialResult()).get("partial", "")
             text = " ".join(filter(None, [self._joined_text(), partial]))
+        text = self._restrict(text)
         if text and text != self._last_partial:
             self._last_partial = text
             return Hypothesis(text=text)
@@ -124,7 +136,7 @@ class VoskEngine:
             raise RuntimeError("finish() before start()")
         self._segments.append(json.loads(self._rec.FinalResult()))
         words = tuple(
-            (str(w["word"]), float(w.get("conf", 0.0)))
+            (self._restrict(str(w["word"])), float(w.get("conf", 0.0)))
             for seg in self._segments
             for w in seg.get("result", ())
         )
@@ -133,6 +145,10 @@ class VoskEngine:
         text = " ".join(w for w, _ in words)
         confidence = min((c for _, c in words), default=0.0)
         return Hypothesis(text=text, confidence=confidence, words=words)
+
+    def _restrict(self, text: str) -> str:
+        """Words outside the live phrases as ``[unk]`` (only big fixed-graph models make them)."""
+        return " ".join(w if w in self._allowed else UNKNOWN for w in text.split())
 
     def _joined_text(self) -> str:
         return " ".join(s.get("text", "") for s in self._segments if s.get("text"))
