@@ -84,10 +84,16 @@ def test_snooze_says_how_long() -> None:
 
 def test_later_is_refused_once_the_snoozes_are_used_up() -> None:
     c = make(max_snoozes=2, snoozes_used=2)
-    c.handle(Begin(), T0)
+    first = c.handle(Begin(), T0)
+    assert "reminders.reminder.choices_no_later" in keys(first)
+    assert "reminders.reminder.help_no_later" in keys(c.handle(said(Command.HELP), T0))
     out = c.handle(said(Command.LATER), T0 + dt.timedelta(seconds=10))
     assert ended(out) is None
-    assert keys(out) == ["reminders.reminder.no_more_snoozes", "reminders.reminder.choices"]
+    assert keys(out) == [
+        "reminders.reminder.no_more_snoozes",
+        "reminders.reminder.choices_no_later",
+    ]
+    assert VOCAB.teach(Command.LATER) not in out[-2].text.lower()  # type: ignore[union-attr]
     assert ended(c.handle(said(Command.START), T0 + dt.timedelta(seconds=20))) == "started"
 
 

@@ -76,9 +76,14 @@ class Conversation:
         if reset:
             self.wake_at = now + self.settings.answer_wait
         return [
-            self._say("reminder.choices", **self._phrases),
+            self._say(self._with_later("reminder.choices"), **self._phrases),
             Listen(CONTEXT, LIVE, suggested=Command.START),
         ]
+
+    def _with_later(self, key: str) -> str:
+        """``key``, or its variant without "later" once the snoozes are used up."""
+        s = self.settings
+        return key if s.snoozes_used < s.max_snoozes else f"{key}_no_later"
 
     def _end(self, outcome: str, line: Say) -> list[Effect]:
         self.outcome = outcome
@@ -135,5 +140,8 @@ class Conversation:
         if command is Command.REPEAT:
             return self._begin(now)
         if command is Command.HELP:
-            return [self._say("reminder.help", **self._phrases), *self._choices(now)]
+            return [
+                self._say(self._with_later("reminder.help"), **self._phrases),
+                *self._choices(now),
+            ]
         return [self._say("reminder.not_understood"), *self._choices(now, reset=False)]
