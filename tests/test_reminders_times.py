@@ -102,3 +102,12 @@ def test_a_session_going_on_now_but_not_one_long_abandoned() -> None:
     assert not times.session_in_progress([NOW - times.SESSION_STALE - dt.timedelta(minutes=1)], NOW)
     assert not times.session_in_progress([], NOW)
     assert not times.session_in_progress([NOW + dt.timedelta(hours=1)], NOW)
+
+
+def test_clock_watch_notices_a_suspend_or_a_clock_change_once() -> None:
+    watch = times.ClockWatch(wall=1_000_000.0, mono=50.0, limit_s=2.0)
+    assert not watch.jumped(1_000_010.0, 60.0)  # both moved on together
+    assert not watch.jumped(1_000_011.5, 61.0)  # a little drift is fine
+    assert watch.jumped(1_003_700.0, 70.0)  # slept about an hour
+    assert not watch.jumped(1_003_710.0, 80.0)  # reported once
+    assert watch.jumped(1_000_000.0, 90.0)  # the clock was set back

@@ -141,16 +141,14 @@ class Daemon:
     # ---- the loop ------------------------------------------------------------------------
 
     def _loop(self) -> None:
-        offset = time.time() - time.monotonic()
+        watch = times.ClockWatch(time.time(), time.monotonic(), CLOCK_JUMP_S)
         while True:
             try:
                 event = self.queue.get(timeout=POLL_S)
             except queue.Empty:
                 # After a suspend (or a clock change) the scheduler's monotonic wait is wrong:
                 # make it look at the wall clock again so a due reminder is not hours late.
-                now_offset = time.time() - time.monotonic()
-                if abs(now_offset - offset) > CLOCK_JUMP_S:
-                    offset = now_offset
+                if watch.jumped(time.time(), time.monotonic()):
                     self.status("the clock jumped (sleep or a clock change); checking reminders")
                     self.sched.wakeup()
                 continue

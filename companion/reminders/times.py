@@ -104,3 +104,23 @@ def snooze_until(now: dt.datetime, minutes: int, time_scale: float = 1.0) -> dt.
 def local_day(at: dt.datetime, zone: dt.tzinfo) -> dt.date:
     """The calendar day ``at`` falls on in ``zone``."""
     return at.astimezone(zone).date()
+
+
+class ClockWatch:
+    """Notices when the wall clock jumps against the monotonic clock (a suspend, a clock change).
+
+    The scheduler waits on the monotonic clock, which stands still while the computer sleeps;
+    after such a jump it must look at the wall clock again.
+    """
+
+    def __init__(self, wall: float, mono: float, limit_s: float = 2.0) -> None:
+        self._offset = wall - mono
+        self._limit = limit_s
+
+    def jumped(self, wall: float, mono: float) -> bool:
+        """Whether the clocks moved apart by more than the limit since the last jump."""
+        offset = wall - mono
+        if abs(offset - self._offset) <= self._limit:
+            return False
+        self._offset = offset
+        return True
