@@ -56,11 +56,8 @@ def _speaker(routine: Routine, options: Options, loop_put: list[Any]) -> Speaker
         if loop_put:
             loop_put[0](DeviceProblem("speaker", detail))
 
-    try:
-        from companion.speech.tts import make_speaker
-    except ImportError:  # pragma: no cover - speech module missing in a broken install
-        log.warning("speech output is not available; captions only")
-        return SilentSpeaker(captions)
+    from companion.speech import make_speaker
+
     return make_speaker(
         voice=True,
         rate=routine.speech.rate,
@@ -125,7 +122,11 @@ def run(
             from companion.listen.voice import TeeSpeaker
 
             loop.speaker = TeeSpeaker(speaker, own)
-    return loop.run()
+    try:
+        return loop.run()
+    except BaseException:
+        speaker.stop()  # quitting (Ctrl-C, an error): do not wait for queued lines
+        raise
 
 
 def _voice_sources(
