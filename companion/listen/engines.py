@@ -1,0 +1,47 @@
+"""Choosing a recogniser by name: PocketSphinx (built in) or Vosk (when a model is installed)."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+from companion.errors import BadInputError, ModelError
+from companion.listen.base import Engine
+
+ENGINES = ("pocketsphinx", "vosk")
+"""Engine names accepted by ``make_engine``."""
+
+
+def make_engine(name: str, model_dir: str | Path | None = None) -> Engine:
+    """A ready engine; BadInputError for an unknown name, ModelError for a bad model."""
+    if model_dir is not None and not Path(model_dir).is_dir():
+        raise ModelError(f"The model folder {model_dir} does not exist.")
+    if name == "pocketsphinx":
+        from companion.listen.pocketsphinx_engine import PocketSphinxEngine
+
+        return PocketSphinxEngine(model_dir)
+    if name == "vosk":
+        try:
+            vosk_engine = importlib.import_module("companion.listen.vosk_engine")
+        except ImportError as exc:
+            raise ModelError(f"The Vosk engine is not available: {exc}") from exc
+        if model_dir is None:
+            model_dir = _default_vosk_dir()
+        engine: Engine = vosk_engine.VoskEngine(model_dir)
+        return engine
+    raise BadInputError(
+        f"unknown speech engine {name!r}", hint=f"Choose one of: {', '.join(ENGINES)}."
+    )
+
+
+def _default_vosk_dir() -> Path:
+    from companion import paths
+    from companion.listen import models
+
+    found = models.find_vosk(paths.models_dir())
+    if found is None:
+        raise ModelError(
+            "No Vosk model is installed.",
+            hint="Run: companion models download en-us   (or give --model DIR)",
+        )
+    return found

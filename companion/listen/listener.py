@@ -1,0 +1,223 @@
+"""The listener: chunking, endpointing, recognition, rejection and own-voice filtering."""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from dataclasses import dataclass
+
+from companion.commands import SAFETY, Command, Parsed, Vocabulary, normalise
+from companion.listen.base import Engine, Hypothesis
+from companion.listen.endpoint import Edge, Segmenter
+from companion.listen.vad import EnergyVad
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A command the listener accepted."""
+
+    command: Command
+    value: int | None
+    """The number in the number context, else None."""
+    text: str
+    """The words heard."""
+    confidence: float
+    """0-1; from the engine's second opinion."""
+    decided_at_s: float
+    """Position in the audio fed so far at which it was decided."""
+    unsure: bool = False
+    """The session should ask "I heard ... Is that right?" (never for safety commands)."""
+
+
+@dataclass(frozen=True)
+class ListenerSettings:
+    """How the listener cuts and judges speech."""
+
+    end_silence_s: float = 1.5
+    """Silence that ends an utterance whose words are not yet a whole command."""
+    settle_s: float = 0.5
+    """Silence after a whole command (that no longer phrase starts with) before acting."""
+    prefix_settle_s: float = 0.8
+    """Same, when a longer live phrase starts with the words heard ("go" / "go back")."""
+    safety_settle_s: float = 0.15
+    """Silence after a safety command before acting."""
+    frame_s: float = 0.03
+    """Audio is judged and fed in frames of this length."""
+    pre_roll_s: float = 0.3
+    """Audio kept from before speech was detected and fed with it."""
+    max_utterance_s: float = 6.0
+    """Longest utterance decoded; bounds every decode."""
+    min_confidence: float = 0.5
+    """Below this a hypothesis is rejected."""
+    unsure_below: float = 0.75
+    """Below this an accepted non-safety command is marked unsure."""
+    own_voice_tail_s: float = 1.0
+    """After the companion stops speaking, its words are still ignored this long."""
+
+
+class Listener:
+    """Turns 16-bit mono PCM into command decisions; free of threads and clocks."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        vocabulary: Vocabulary,
+        end_silence_s: float = 1.5,
+        settings: ListenerSettings | None = None,
+    ) -> None:
+        self.engine = engine
+        self.vocabulary = vocabulary
+        base = settings or ListenerSettings()
+        self.settings = ListenerSettings(**{**base.__dict__, "end_silence_s": end_silence_s})
+        s = self.settings
+        self.segmenter = Segmenter(end_silence_s=end_silence_s, max_utterance_s=s.max_utterance_s)
+        self.vad = EnergyVad()
+        self._frame_bytes = 2 * max(1, round(engine.sample_rate * s.frame_s))
+        self._frame_s = self._frame_bytes / 2 / engine.sample_rate
+        self._pending = b""
+        self._pre_roll: deque[bytes] = deque(maxlen=max(1, round(s.pre_roll_s / self._frame_s)))
+        self._position_s = 0.0
+        self._active = False
+        self._partial = ""
+        self.context = ""
+        self.commands: frozenset[Command] = frozenset()
+        self._table: dict[str, Parsed] = {}
+        self._own_text = ""
+        self._speaking = False
+        self._own_until_s = -1.0
+        self._utterance_start_s = 0.0
+        self.heard = ""
+        """Words of the last finished utterance, accepted or not ("" if nothing)."""
+        self.last_confidence = 0.0
+        """Confidence of the last finished utterance."""
+
+    @property
+    def position_s(self) -> float:
+        """Seconds of audio processed so far."""
+        return self._position_s
+
+    def set_context(self, context: str, commands: frozenset[Command]) -> None:
+        """Listen for ``commands`` from now on; an utterance under way is dropped."""
+        if Command.START in commands and Command.STOP in commands:
+            raise ValueError("start and stop are never live together")
+        self.context = context
+        self.commands = commands
+        self._table = self.vocabulary.phrases_for(commands)
+        if self._active:
+            self.engine.finish()
+            self._active = False
+            self.segmenter.reset()
+
+    def own_speech(self, text: str | None) -> None:
+        """What the companion is saying now (None when it has stopped)."""
+        if text is None:
+            if self._speaking:
+                self._own_until_s = self._position_s + self.settings.own_voice_tail_s
+            self._speaking = False
+            return
+        self._own_text = normalise(text)
+        self._speaking = True
+
+    def process(self, pcm16: bytes) -> list[Decision]:
+        """Take more audio; returns the decisions it completed."""
+        out: list[Decision] = []
+        data = self._pending + pcm16
+        n = len(data) - len(data) % self._frame_bytes
+        self._pending = data[n:]
+        for i in range(0, n, self._frame_bytes):
+            decision = self._frame(data[i : i + self._frame_bytes])
+            if decision is not None:
+                out.append(decision)
+        return out
+
+    def flush(self) -> list[Decision]:
+        """End of input: decide on the utterance under way, if any."""
+        out: list[Decision] = []
+        if self._pending:
+            frame = self._pending + b"\0" * (self._frame_bytes - len(self._pending))
+            self._pending = b""
+            decision = self._frame(frame)
+            if decision is not None:
+                out.append(decision)
+        if self._active:
+            decision = self._finish()
+            if decision is not None:
+                out.append(decision)
+        return out
+
+    def _frame(self, frame: bytes) -> Decision | None:
+        self._position_s += self._frame_s
+        if not self._table:
+            return None
+        speech = self.vad.is_speech(frame, self._frame_s)
+        edge = self.segmenter.process(self._frame_s, speech)
+        if not self._active:
+            if edge is Edge.START:
+                self._begin()
+            else:
+                self._pre_roll.append(frame)
+                return None
+        partial = self.engine.feed(frame)
+        if partial is not None:
+            self._partial = normalise(partial.text)
+        if edge is Edge.END or self._settled():
+            return self._finish()
+        return None
+
+    def _begin(self) -> None:
+        self._utterance_start_s = self._position_s - self._frame_s * (len(self._pre_roll) + 1)
+        self.engine.start(list(self._table))
+        self._active = True
+        self._partial = ""
+        for old in self._pre_roll:
+            self.engine.feed(old)
+        self._pre_roll.clear()
+
+    def _settled(self) -> bool:
+        """A whole command has been followed by enough silence to act on it now."""
+        parsed = self._table.get(self._partial)
+        if parsed is None:
+            return False
+        silence = self.segmenter.silence_s
+        s = self.settings
+        if parsed.command in SAFETY:
+            return silence >= s.safety_settle_s - 1e-9
+        longer = any(p != self._partial and p.startswith(self._partial + " ") for p in self._table)
+        return silence >= (s.prefix_settle_s if longer else s.settle_s) - 1e-9
+
+    def _finish(self) -> Decision | None:
+        hyp = self.engine.finish()
+        self._active = False
+        self._partial = ""
+        self.segmenter.reset()
+        return self._judge(hyp)
+
+    def _judge(self, hyp: Hypothesis) -> Decision | None:
+        text = normalise(hyp.text)
+        self.heard = text
+        self.last_confidence = hyp.confidence
+        parsed = self._table.get(text)
+        if parsed is None or hyp.confidence < self.settings.min_confidence:
+            log.debug("rejected %r (confidence %.2f)", text, hyp.confidence)
+            return None
+        if self._own_voice_active():
+            own = f" {self._own_text} "
+            if parsed.command not in SAFETY or f" {text} " in own:
+                log.debug("ignored %r: the companion is speaking %r", text, self._own_text)
+                return None
+        safety = parsed.command in SAFETY
+        unsure = not safety and hyp.confidence < self.settings.unsure_below
+        return Decision(
+            command=parsed.command,
+            value=parsed.value,
+            text=text,
+            confidence=hyp.confidence,
+            decided_at_s=round(self._position_s, 3),
+            unsure=unsure,
+        )
+
+    def _own_voice_active(self) -> bool:
+        """The companion spoke during the utterance or less than the tail before it began."""
+        return self._speaking or self._utterance_start_s < self._own_until_s

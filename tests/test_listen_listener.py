@@ -1,0 +1,157 @@
+"""Listener logic with a scripted engine: endpointing, early safety decisions, own voice, unsure."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pytest
+
+from companion.commands import CONTEXTS, Command, vocabulary
+from companion.listen.base import Hypothesis
+from companion.listen.listener import Listener
+
+RATE = 16000
+
+
+class ScriptedEngine:
+    """Says ``text`` (as partial and final) for any utterance; records what it was fed."""
+
+    name = "scripted"
+    sample_rate = RATE
+
+    def __init__(self, text: str, confidence: float = 1.0) -> None:
+        self.text = text
+        self.confidence = confidence
+        self.starts: list[tuple[str, ...]] = []
+        self.fed = 0
+
+    def start(self, phrases: Sequence[str]) -> None:
+        self.starts.append(tuple(phrases))
+        self.fed = 0
+
+    def feed(self, pcm16: bytes) -> Hypothesis | None:
+        self.fed += len(pcm16)
+        return Hypothesis(self.text) if self.fed > RATE // 5 else None
+
+    def finish(self) -> Hypothesis:
+        return Hypothesis(self.text, self.confidence)
+
+
+def audio(*parts: tuple[float, bool]) -> bytes:
+    """(seconds, loud) runs: loud is a -20 dBFS noise burst, quiet is digital near-silence."""
+    rng = np.random.default_rng(0)
+    out = []
+    for seconds, loud in parts:
+        n = round(seconds * RATE)
+        amp = 3000 if loud else 3
+        out.append((rng.standard_normal(n) * amp).astype("<i2"))
+    return np.concatenate(out).tobytes()
+
+
+def listener(
+    text: str, context: str = "counting", confidence: float = 1.0, end_silence_s: float = 1.5
+) -> tuple[Listener, ScriptedEngine]:
+    engine = ScriptedEngine(text, confidence)
+    lis = Listener(engine, vocabulary(), end_silence_s=end_silence_s)
+    lis.set_context(context, CONTEXTS[context])
+    return lis, engine
+
+
+def test_silence_never_starts_the_engine() -> None:
+    lis, engine = listener("stop")
+    assert lis.process(audio((5.0, False))) == []
+    assert lis.flush() == []
+    assert engine.starts == []
+
+
+def test_grammar_is_the_live_phrases() -> None:
+    lis, engine = listener("stop")
+    lis.process(audio((0.5, False), (0.5, True), (2.0, False)))
+    assert set(engine.starts[0]) == set(vocabulary().phrases_for(CONTEXTS["counting"]))
+    assert "start" not in engine.starts[0]
+
+
+def test_stop_is_decided_soon_after_the_word_without_waiting_for_end_silence() -> None:
+    lis, _ = listener("stop")
+    decisions = lis.process(audio((0.5, False), (0.5, True), (2.5, False)))
+    assert [d.command for d in decisions] == [Command.STOP]
+    assert 1.0 < decisions[0].decided_at_s <= 1.0 + 0.3
+    assert not decisions[0].unsure
+
+
+def test_an_unfinished_phrase_waits_for_the_adjustable_end_silence() -> None:
+    # "how" is no whole phrase: only the end silence ends it, and then it is rejected
+    for end in (1.5, 2.5):
+        lis, engine = listener("how", end_silence_s=end)
+        lis.process(audio((0.5, False), (0.5, True), (end - 0.1, False)))
+        assert lis.segmenter.in_speech
+        lis.process(audio((0.2, False)))
+        assert not lis.segmenter.in_speech
+        assert lis.heard == "how"
+
+
+def test_low_confidence_is_rejected_and_middle_confidence_is_unsure() -> None:
+    lis, _ = listener("pause", confidence=0.2)
+    assert lis.process(audio((0.5, False), (0.5, True), (2.0, False))) == []
+    assert lis.heard == "pause"
+    lis, _ = listener("pause", confidence=0.6)
+    [d] = lis.process(audio((0.5, False), (0.5, True), (2.0, False)))
+    assert d.command is Command.PAUSE and d.unsure
+
+
+def test_safety_command_is_never_unsure() -> None:
+    lis, _ = listener("it hurts", confidence=0.6)
+    [d] = lis.process(audio((0.5, False), (0.5, True), (2.0, False)))
+    assert d.command is Command.HURTS and not d.unsure
+
+
+def test_number_context_gives_the_value() -> None:
+    lis, _ = listener("seven", context="number")
+    [d] = lis.process(audio((0.5, False), (0.5, True), (2.0, False)))
+    assert (d.command, d.value) == (Command.NUMBER, 7)
+
+
+def test_own_voice_saying_stop_is_ignored_but_stop_gets_through_while_counting() -> None:
+    lis, _ = listener("stop")
+    lis.own_speech("Say stop to stop.")
+    assert lis.process(audio((0.5, False), (0.5, True), (2.0, False))) == []
+    lis.own_speech("three")
+    [d] = lis.process(audio((0.5, False), (0.5, True), (2.0, False)))
+    assert d.command is Command.STOP
+
+
+def test_while_speaking_only_safety_commands_are_live_and_a_tail_follows() -> None:
+    lis, _ = listener("slower")
+    lis.own_speech("four")
+    assert lis.process(audio((0.5, False), (0.5, True), (2.0, False))) == []
+    lis.own_speech(None)
+    # within the tail after the companion stopped speaking, still ignored
+    assert lis.process(audio((0.1, False), (0.5, True), (2.0, False))) == []
+    lis.process(audio((1.0, False)))
+    [d] = lis.process(audio((0.5, True), (2.0, False)))
+    assert d.command is Command.SLOWER
+
+
+def test_flush_decides_an_utterance_cut_off_by_the_end_of_input() -> None:
+    lis, _ = listener("slower")
+    assert lis.process(audio((0.5, False), (0.6, True))) == []
+    [d] = lis.flush()
+    assert d.command is Command.SLOWER
+
+
+def test_start_and_stop_together_are_refused() -> None:
+    lis, _ = listener("stop")
+    with pytest.raises(ValueError):
+        lis.set_context("bad", frozenset({Command.START, Command.STOP}))
+
+
+def test_odd_chunk_sizes_give_the_same_decision() -> None:
+    pcm = audio((0.5, False), (0.5, True), (2.0, False))
+    whole, _ = listener("pause")
+    split, _ = listener("pause")
+    expected = whole.process(pcm)
+    got = []
+    for i in range(0, len(pcm), 777 * 2 + 1):
+        got += split.process(pcm[i : i + 777 * 2 + 1])
+    assert got == expected and len(got) == 1
