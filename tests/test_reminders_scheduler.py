@@ -127,3 +127,29 @@ def test_sync_follows_the_routine_and_cancel_drops_snoozes(tmp_path: Path) -> No
 def test_no_store_yet_lists_nothing_and_creates_nothing(tmp_path: Path) -> None:
     assert read_pending(tmp_path / "none.sqlite3", UTC) == []
     assert not (tmp_path / "none.sqlite3").exists()
+
+
+def test_jobs_are_stored_as_module_function_references(tmp_path: Path) -> None:
+    import importlib
+    import pickle
+    import sqlite3
+
+    path = tmp_path / "jobs.sqlite3"
+    now = dt.datetime.now(UTC)
+    s, _, _ = _open(path, 600, now)
+    s.sync([Slot(9, 0)], now)
+    s.snooze("09:00", now + dt.timedelta(minutes=15), 1)
+    s.close()
+    with sqlite3.connect(path) as conn:
+        states = {
+            i: pickle.loads(b)
+            for i, b in conn.execute("SELECT id, job_state FROM apscheduler_jobs")
+        }
+    assert {i: st["func"] for i, st in states.items()} == {
+        "reminder 09:00": jobs.REMIND,
+        "snooze 09:00": jobs.REMIND,
+        "roll-over": jobs.ROLL_OVER,
+    }
+    for ref in (jobs.REMIND, jobs.ROLL_OVER):  # and each reference resolves
+        module, _, name = ref.partition(":")
+        assert callable(getattr(importlib.import_module(module), name))
