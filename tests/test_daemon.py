@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -47,11 +48,12 @@ class Daemon:
     """One ``companion daemon`` process; its output goes to a file we can poll."""
 
     count = 0
+    started: list[Daemon] = []
+    """Every daemon a test started (all are stopped when the test ends, even if it failed)."""
 
     def __init__(self, data: Path, *args: str) -> None:
         Daemon.count += 1
         self.out = data / f"daemon-{Daemon.count}.out"
-        self.started = dt.datetime.now(dt.timezone.utc)
         with self.out.open("w") as f:
             self.proc = subprocess.Popen(
                 [
@@ -69,6 +71,7 @@ class Daemon:
                 cwd=REPO,
                 env=_env(),
             )
+        Daemon.started.append(self)
 
     def text(self) -> str:
         return self.out.read_text(encoding="utf-8")
@@ -88,7 +91,22 @@ class Daemon:
     def stop(self) -> int:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
-        return self.proc.wait(timeout=10)
+        try:
+            return self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+            raise
+
+
+@pytest.fixture(autouse=True)
+def _stop_daemons() -> Iterator[None]:
+    yield
+    while Daemon.started:
+        d = Daemon.started.pop()
+        if d.proc.poll() is None:
+            d.proc.kill()
+            d.proc.wait(timeout=10)
 
 
 def _env() -> dict[str, str]:
@@ -166,8 +184,10 @@ def test_reminder_fires_on_time_then_later_then_start_runs_the_session(data: Pat
     try:
         d.wait_for("starting today's session", timeout=20)
         wait_until(lambda: any(True for _ in _sessions(data)), timeout=20)
+        assert _session_children(data), "the session should be running now"
     finally:
-        d.stop()
+        assert d.stop() == 0  # stopping the daemon also ends the session it started
+    assert _session_children(data) == []
     rows = outcomes(data)
     assert [o for _, _, o in rows] == ["fired", "snoozed", "fired", "started"]
     assert {day for _, day, _ in rows} == {due.date().isoformat()}
@@ -179,6 +199,19 @@ def test_reminder_fires_on_time_then_later_then_start_runs_the_session(data: Pat
     assert said(data, "reminders.reminder.snoozed") and said(data, "reminders.reminder.starting")
     # the session ran as a child process and wrote today's session to the same history
     assert [day for (day,) in _sessions(data)] == [dt.date.today().isoformat()]
+
+
+def _session_children(data: Path) -> list[int]:
+    """Pids of ``companion session`` processes working on ``data``."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            args = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"session" in args and str(data).encode() in args:
+            found.append(int(proc.name))
+    return found
 
 
 def _sessions(data: Path) -> list[tuple[str]]:

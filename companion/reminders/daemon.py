@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import logging
 import queue
 import signal
@@ -32,7 +33,7 @@ POLL_S = 0.5
 CLOCK_JUMP_S = 2.0
 
 
-class _Stop(Exception):
+class _Stop(BaseException):
     """SIGTERM or SIGINT: leave the loop and shut down cleanly."""
 
 
@@ -75,40 +76,53 @@ class Daemon:
     def run(self) -> int:
         """Run until SIGTERM/SIGINT; CompanionError for a second daemon, bad routine or store."""
         self.where.ensure()
-        with contextlib.ExitStack() as stack:
-            stack.enter_context(DaemonLock(self.where.daemon_lock))
-            self._load_routine()
-            self.words = prompts.load(self.routine.language)
-            self.vocab = commands.vocabulary(self.routine.language)
-            self.store = stack.enter_context(HistoryStore.open(self.where.history_db))
-            self.events = stack.enter_context(contextlib.closing(EventLog(self.where.event_log)))
-            if self.options.script is not None:
-                self._script = SharedScript(
-                    self.options.script,
-                    self.vocab,
-                    self.options.time_scale,
-                    ready=lambda: not self.speaker.busy(),
-                )
-            self.sched = ReminderScheduler(self.where.jobs_db, self.tz, self.grace, self.queue.put)
-            stack.callback(self.sched.close)
-            now = self.clock()
-            stale = self.sched.open(now)
-            self.sched.sync(self.slots, now)
-            self._catch_up(stale, now)
-            self.speaker = wiring.make_speaker(self.routine, self.options.voice)
-            stack.callback(self.speaker.close)
-            self._roll_over(now)
-            self.sched.resume()
-            self._announce()
-            previous = self._install_signals()
-            try:
+        previous = self._install_signals()
+        try:
+            with contextlib.ExitStack() as stack:
+                self._start(stack)
                 self._loop()
-            except _Stop:
-                self.status("stopping; reminders stay stored for the next start")
-            finally:
-                for sig, handler in previous.items():
-                    signal.signal(sig, handler)
+        except _Stop:
+            self.status("stopping; reminders stay stored for the next start")
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
         return 0
+
+    def _start(self, stack: contextlib.ExitStack) -> None:
+        """Lock, routine, history, scheduler; catch up; then let the scheduler fire."""
+        stack.enter_context(DaemonLock(self.where.daemon_lock))
+        self._load_routine()
+        self.words = prompts.load(self.routine.language)
+        self.vocab = commands.vocabulary(self.routine.language)
+        self.store = stack.enter_context(HistoryStore.open(self.where.history_db))
+        self.events = stack.enter_context(contextlib.closing(EventLog(self.where.event_log)))
+        if self.options.script is not None:
+            self._script = SharedScript(
+                self.options.script,
+                self.vocab,
+                self.options.time_scale,
+                ready=lambda: not self.speaker.busy(),
+            )
+        self.sched = ReminderScheduler(self.where.jobs_db, self.tz, self.grace, self.queue.put)
+        stack.callback(self.sched.close)
+        now = self.clock()
+        stale = self.sched.open(now)
+        self.sched.sync(self.slots, now)
+        self._catch_up(stale, now)
+        self.speaker = wiring.make_speaker(self.routine, self.options.voice)
+        stack.callback(lambda: self.speaker.close())
+        self._safely(lambda: self._roll_over(now), "preparing the plan")
+        self.sched.resume()
+        self._announce()
+
+    def _safely(self, work: Callable[[], None], what: str) -> None:
+        """Do ``work``; a fault is reported and logged, and the reminders go on."""
+        try:
+            work()
+        except CompanionError as exc:
+            self.status(f"problem: {exc}")
+        except Exception:  # noqa: BLE001 - never die on one event
+            log.exception("daemon: %s failed", what)
 
     def _install_signals(self) -> dict[int, Any]:
         def stop(signum: int, frame: FrameType | None) -> None:
@@ -152,14 +166,7 @@ class Daemon:
                     self.status("the clock jumped (sleep or a clock change); checking reminders")
                     self.sched.wakeup()
                 continue
-            try:
-                self._handle(event)
-            except _Stop:
-                raise
-            except CompanionError as exc:
-                self.status(f"problem: {exc}")
-            except Exception:  # keep reminding: log the fault, never die on one event
-                log.exception("daemon: handling %r failed", event)
+            self._safely(functools.partial(self._handle, event), repr(event))
 
     def _handle(self, event: jobs.DaemonEvent) -> None:
         if isinstance(event, jobs.ReminderDue):
