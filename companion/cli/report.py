@@ -10,7 +10,6 @@ from pathlib import Path
 from companion import paths, prompts, routine
 from companion.errors import BadInputError, CompanionError
 from companion.history.store import HistoryStore
-from companion.report import data, export, page
 from companion.routine_edit import atomic_write
 
 log = logging.getLogger(__name__)
@@ -70,6 +69,8 @@ def _routine(data_dir: str | None) -> routine.Routine:
 
 def run_report(args: argparse.Namespace) -> int:
     """Gather, draw and write the page."""
+    from companion.report import data, page  # matplotlib: loaded only when a report is made
+
     out: Path = args.out
     if out.is_dir():
         raise BadInputError(f"{out} is a folder; give a file name like report.html")
@@ -100,6 +101,8 @@ def run_report(args: argparse.Namespace) -> int:
 
 def run_export(args: argparse.Namespace) -> int:
     """Write every history table as CSV."""
+    from companion.report import export
+
     with _open(args.data_dir) as store:
         written = export.export(store.connection, args.csv)
     for table, count in written.items():
