@@ -17,9 +17,12 @@ def make_engine(name: str, model_dir: str | Path | None = None) -> Engine:
     if model_dir is not None and not Path(model_dir).is_dir():
         raise ModelError(f"The model folder {model_dir} does not exist.")
     if name == "pocketsphinx":
+        from companion.commands import Command, vocabulary
         from companion.listen.pocketsphinx_engine import PocketSphinxEngine
 
-        return PocketSphinxEngine(model_dir)
+        # every command word is a decoy wherever it is not live
+        words = {w for p in vocabulary().phrases_for(frozenset(Command)) for w in p.split()}
+        return PocketSphinxEngine(model_dir, decoys=sorted(words))
     if name == "vosk":
         try:
             vosk_engine = importlib.import_module("companion.listen.vosk_engine")

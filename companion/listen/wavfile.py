@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 import wave
 from pathlib import Path
 
@@ -35,7 +36,7 @@ def read(path: str | Path, rate: int) -> bytes:
             channels, width, in_rate = w.getnchannels(), w.getsampwidth(), w.getframerate()
             frames = w.getnframes()
             raw = w.readframes(frames)
-    except (wave.Error, EOFError, OSError, ValueError) as exc:
+    except (wave.Error, EOFError, OSError, ValueError, RuntimeError, struct.error) as exc:
         raise BadInputError(
             f"{p}: not a readable WAV file ({exc})",
             hint="Use uncompressed PCM WAV (16-bit is best), any rate, any number of channels.",

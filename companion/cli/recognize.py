@@ -1,0 +1,57 @@
+"""``companion recognize``: recorded files through the same listener used live, as JSON lines."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from companion.commands import vocabulary
+from companion.errors import BadInputError
+from companion.listen import offline, wavfile
+from companion.listen.endpoint import MAX_END_SILENCE_S, MIN_END_SILENCE_S
+from companion.listen.engines import ENGINES, make_engine
+
+RECOGNIZE_CONTEXTS = ("ready", "counting", "yesno", "number")
+
+
+def register(
+    subs: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
+    """Add the command."""
+    p = subs.add_parser(
+        "recognize",
+        parents=[common],
+        help="recognise commands in WAV recordings (one JSON line per file)",
+    )
+    p.add_argument("--engine", default="pocketsphinx", help=f"one of: {', '.join(ENGINES)}")
+    p.add_argument("--model", metavar="DIR", help="model folder (default: the built-in one)")
+    p.add_argument(
+        "--context",
+        default="ready",
+        choices=RECOGNIZE_CONTEXTS,
+        help="which commands are live (default: ready)",
+    )
+    p.add_argument(
+        "--end-silence",
+        type=float,
+        default=1.5,
+        metavar="SECONDS",
+        help=f"silence that ends a command ({MIN_END_SILENCE_S}-{MAX_END_SILENCE_S})",
+    )
+    p.add_argument("files", nargs="+", metavar="FILE", help="WAV files, any rate and channels")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Recognise each file; print one JSON object per file."""
+    if not MIN_END_SILENCE_S <= args.end_silence <= MAX_END_SILENCE_S:
+        raise BadInputError(
+            f"--end-silence must be between {MIN_END_SILENCE_S} and {MAX_END_SILENCE_S} seconds"
+        )
+    engine = make_engine(args.engine, args.model)
+    vocab = vocabulary()
+    recordings = [(path, wavfile.read(path, engine.sample_rate)) for path in args.files]
+    for path, pcm in recordings:
+        result = offline.recognise(engine, vocab, args.context, pcm, args.end_silence)
+        print(json.dumps(result.as_dict(str(path))), flush=True)
+    return 0

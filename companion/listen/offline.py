@@ -1,0 +1,54 @@
+"""Recognising a whole recording with the live listener, as fast as the engine allows."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from companion.commands import CONTEXTS, Vocabulary
+from companion.listen.base import Engine
+from companion.listen.listener import Listener
+
+
+@dataclass(frozen=True)
+class Result:
+    """What the listener made of one recording."""
+
+    heard: str
+    """Words of the first decision, else of the last utterance ("" if nothing)."""
+    command: str | None
+    value: int | None
+    confidence: float
+    decided_at_s: float | None
+    decode_ms: float
+
+    def as_dict(self, file: str) -> dict[str, object]:
+        """The JSON line of ``companion recognize``."""
+        return {
+            "file": file,
+            "heard": self.heard,
+            "command": self.command,
+            "value": self.value,
+            "confidence": round(self.confidence, 3),
+            "decided_at_s": self.decided_at_s,
+            "decode_ms": round(self.decode_ms, 1),
+        }
+
+
+def recognise(
+    engine: Engine,
+    vocabulary: Vocabulary,
+    context: str,
+    pcm16: bytes,
+    end_silence_s: float = 1.5,
+) -> Result:
+    """Run ``pcm16`` (mono, ``engine.sample_rate``) through a fresh listener in ``context``."""
+    began = time.perf_counter()
+    listener = Listener(engine, vocabulary, end_silence_s=end_silence_s)
+    listener.set_context(context, CONTEXTS[context])
+    decisions = listener.process(pcm16) + listener.flush()
+    decode_ms = (time.perf_counter() - began) * 1000
+    if not decisions:
+        return Result(listener.heard, None, None, listener.last_confidence, None, decode_ms)
+    d = decisions[0]
+    return Result(d.text, d.command.value, d.value, d.confidence, d.decided_at_s, decode_ms)

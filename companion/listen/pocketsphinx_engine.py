@@ -1,0 +1,227 @@
+"""PocketSphinx behind the ``Engine`` protocol; the only module importing pocketsphinx."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pocketsphinx
+
+from companion.errors import ModelError
+from companion.listen.base import Hypothesis
+
+log = logging.getLogger(__name__)
+
+MAX_UTTERANCE_S = 8.0
+"""Audio beyond this in one utterance is not decoded: every decode is time-bounded."""
+DECOY_COUNT = 300
+"""How many common words stand beside the commands as "not a command" (the reject path)."""
+DECOY_WEIGHT = 1.0
+"""Prior weight of the decoy words against the commands (chosen on speaker half A)."""
+PROBE_TIMEOUT_S = 60.0
+"""Longest wait for a trial load of a model given with --model."""
+DECOY_FILE = Path(__file__).resolve().parent / "data" / "decoys-en-us.txt"
+
+
+def load_decoys(path: Path = DECOY_FILE) -> tuple[str, ...]:
+    """Common words, most probable first (scripts/make_decoys.py writes the file)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise ModelError(f"The decoy word list {path} cannot be read: {exc}") from exc
+    return tuple(w.strip() for w in lines if w.strip() and not w.startswith("#"))
+
+
+def default_model_dir() -> Path:
+    """The US English model shipped inside the pocketsphinx wheel."""
+    return Path(pocketsphinx.get_model_path("en-us"))
+
+
+def _find_model(model_dir: Path) -> tuple[Path, Path]:
+    """(acoustic model folder, pronunciation dictionary) inside ``model_dir``."""
+    if not model_dir.is_dir():
+        raise ModelError(f"The PocketSphinx model folder {model_dir} does not exist.")
+    candidates = [model_dir, *(p for p in sorted(model_dir.iterdir()) if p.is_dir())]
+    hmm = next((c for c in candidates if (c / "mdef").is_file()), None)
+    if hmm is None:
+        raise ModelError(
+            f"{model_dir} holds no PocketSphinx acoustic model (no 'mdef' file).",
+            hint="Leave out --model to use the model that comes with PocketSphinx.",
+        )
+    dicts = sorted(model_dir.glob("*.dict")) + sorted(hmm.glob("*.dict"))
+    if not dicts:
+        raise ModelError(f"{model_dir} holds no pronunciation dictionary (*.dict).")
+    return hmm, dicts[0]
+
+
+def _probe(hmm: Path, dictionary: Path, model_dir: Path) -> None:
+    """Load an unfamiliar model in a child process first: PocketSphinx exits on a bad one."""
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", __name__, str(hmm), str(dictionary)],
+            capture_output=True,
+            text=True,
+            timeout=PROBE_TIMEOUT_S,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise ModelError(f"The PocketSphinx model in {model_dir} takes too long to load.") from exc
+    if done.returncode != 0:
+        detail = (done.stderr.strip().splitlines() or ["no details"])[-1]
+        raise ModelError(
+            f"The PocketSphinx model in {model_dir} could not be loaded: it is damaged or "
+            f"incomplete ({detail}).",
+            hint="Leave out --model to use the model that comes with PocketSphinx.",
+        )
+
+
+def _grammar(phrases: Sequence[str], decoys: Sequence[str], decoy_weight: float) -> str:
+    """JSGF: one of ``phrases`` or one decoy word; no repetition, so decoding stays bounded."""
+    body = " | ".join(f"( {p} )" for p in phrases)
+    if not decoys:
+        return f"#JSGF V1.0;\ngrammar commands;\npublic <utterance> = {body};\n"
+    return (
+        "#JSGF V1.0;\ngrammar commands;\n"
+        f"public <utterance> = /1/ <command> | /{decoy_weight:g}/ <decoy>;\n"
+        f"<command> = {body};\n<decoy> = {' | '.join(decoys)};\n"
+    )
+
+
+class PocketSphinxEngine:
+    """Grammar-limited PocketSphinx recogniser that can answer "not a command".
+
+    The grammar holds the live phrases and, as alternatives, a few hundred common words
+    that are not live (the other commands among them). Speech that fits a decoy better
+    than any phrase is reported with confidence 0, so the listener rejects it: that is the
+    rejection. A live phrase gets confidence 1.
+    """
+
+    name = "pocketsphinx"
+
+    def __init__(
+        self,
+        model_dir: str | Path | None = None,
+        *,
+        sample_rate: int = 16000,
+        decoys: Sequence[str] = (),
+        decoy_count: int = DECOY_COUNT,
+        decoy_weight: float = DECOY_WEIGHT,
+    ) -> None:
+        self.model_dir = Path(model_dir) if model_dir is not None else default_model_dir()
+        self.sample_rate = sample_rate
+        self.decoy_weight = decoy_weight
+        self._decoy_pool = tuple(dict.fromkeys([*decoys, *load_decoys()[:decoy_count]]))
+        hmm, dictionary = _find_model(self.model_dir)
+        if self.model_dir != default_model_dir():
+            _probe(hmm, dictionary, self.model_dir)
+        try:
+            self._decoder = pocketsphinx.Decoder(
+                hmm=str(hmm),
+                dict=str(dictionary),
+                lm=None,
+                samprate=float(sample_rate),
+                loglevel="FATAL",
+            )
+        except (RuntimeError, ValueError, OSError, KeyError) as exc:
+            raise ModelError(
+                f"The PocketSphinx model in {self.model_dir} could not be loaded: it is damaged "
+                "or incomplete.",
+                hint="Leave out --model to use the model that comes with PocketSphinx.",
+            ) from exc
+        self._searches: set[str] = set()
+        self._search = ""
+        self._fed_bytes = 0
+        self._in_utterance = False
+        self._partial = ""
+        self.phrases: tuple[str, ...] = ()
+        """Phrases of the current utterance that the dictionary can pronounce."""
+        self.dropped: tuple[str, ...] = ()
+        """Phrases asked for that hold a word missing from the dictionary."""
+
+    def knows(self, word: str) -> bool:
+        """Whether the dictionary can pronounce ``word``."""
+        return self._decoder.lookup_word(word) is not None
+
+    def start(self, phrases: Sequence[str]) -> None:
+        """Begin a new utterance, recognising only ``phrases`` (or nothing)."""
+        wanted = tuple(dict.fromkeys(" ".join(p.lower().split()) for p in phrases if p.strip()))
+        if not wanted:
+            raise ValueError("start() needs at least one phrase")
+        usable = tuple(p for p in wanted if all(self.knows(w) for w in p.split()))
+        self.dropped = tuple(p for p in wanted if p not in usable)
+        if self.dropped:
+            log.debug("no pronunciation for: %s", ", ".join(self.dropped))
+        if not usable:
+            raise ModelError(f"The speech model knows none of the words {', '.join(wanted)}.")
+        if self._in_utterance:
+            self._decoder.end_utt()
+            self._in_utterance = False
+        self.phrases = usable
+        self._activate(usable)
+        self._decoder.start_utt()
+        self._in_utterance = True
+        self._fed_bytes = 0
+        self._partial = ""
+
+    def _activate(self, phrases: tuple[str, ...]) -> None:
+        key = "g" + hashlib.sha1("|".join(phrases).encode()).hexdigest()[:12]
+        if key not in self._searches:
+            jsgf = _grammar(phrases, self._decoys(phrases), self.decoy_weight)
+            try:
+                self._decoder.add_jsgf_string(key, jsgf)
+            except (RuntimeError, ValueError) as exc:
+                raise ModelError(
+                    f"PocketSphinx could not build the command grammar: {exc}"
+                ) from exc
+            self._searches.add(key)
+        if self._search != key:
+            self._decoder.activate_search(key)
+            self._search = key
+
+    def _decoys(self, phrases: tuple[str, ...]) -> list[str]:
+        """Decoys for ``phrases``: no live word, nothing that sounds like one."""
+        live = {w for p in phrases for w in p.split()}
+        sounds = {self._decoder.lookup_word(w) for w in live}
+        return [
+            w
+            for w in self._decoy_pool
+            if w not in live and self.knows(w) and self._decoder.lookup_word(w) not in sounds
+        ]
+
+    def _words(self) -> str:
+        """The current best path ("" for none)."""
+        hyp = self._decoder.hyp()
+        return hyp.hypstr if hyp is not None else ""
+
+    def feed(self, pcm16: bytes) -> Hypothesis | None:
+        """Add 16-bit mono audio; returns the partial result when it changes."""
+        if not self._in_utterance:
+            raise RuntimeError("feed() before start()")
+        room = int(MAX_UTTERANCE_S * self.sample_rate) * 2 - self._fed_bytes
+        if room <= 0 or not pcm16:
+            return None
+        pcm16 = pcm16[:room]
+        self._fed_bytes += len(pcm16)
+        self._decoder.process_raw(pcm16, False, False)
+        text = self._words()
+        if text != self._partial:
+            self._partial = text
+            return Hypothesis(text=text)
+        return None
+
+    def finish(self) -> Hypothesis:
+        """End the utterance: a live phrase (confidence 1), else a decoy or nothing (0)."""
+        if not self._in_utterance:
+            raise RuntimeError("finish() before start()")
+        self._decoder.end_utt()
+        self._in_utterance = False
+        text = self._words()
+        confidence = 1.0 if text in self.phrases else 0.0
+        return Hypothesis(text=text, confidence=confidence, words=((text, confidence),))
+
+
+if __name__ == "__main__":  # trial load used by _probe: python -m ... HMM_DIR DICT
+    pocketsphinx.Decoder(hmm=sys.argv[1], dict=sys.argv[2], lm=None, loglevel="FATAL")
