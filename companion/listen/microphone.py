@@ -40,7 +40,8 @@ ChunkSink = Callable[[bytes], None]
 only hand the bytes over (``queue.put_nowait``)."""
 
 ProblemSink = Callable[[str], None]
-"""Told once, in plain words, that the microphone failed or went away."""
+"""Told once, in plain words, that the microphone failed or went away; may be called on the
+audio thread, so it must only hand the message over (and never call ``Microphone.stop``)."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,8 @@ class AudioDevice:
 
 _open_streams: set[int] = set()
 """Streams of this module that are open; PortAudio is only re-read while there are none."""
+_portaudio = threading.RLock()
+"""Held while PortAudio is re-read or a stream is opened or closed (never in callbacks)."""
 
 
 def devices(refresh: bool = True) -> list[AudioDevice]:
@@ -69,12 +72,13 @@ def devices(refresh: bool = True) -> list[AudioDevice]:
     or an audio server started since), unless a stream of ours is open."""
     _audio()
     try:
-        if refresh and not _open_streams:
-            sd._terminate()
-            sd._initialize()
-        raw: Any = sd.query_devices()
-        apis = sd.query_hostapis()
-        default_in, default_out = sd.default.device
+        with _portaudio:
+            if refresh and not _open_streams:
+                sd._terminate()
+                sd._initialize()
+            raw: Any = sd.query_devices()
+            apis = sd.query_hostapis()
+            default_in, default_out = sd.default.device
     except (sd.PortAudioError, OSError) as exc:
         raise DeviceError(f"The audio system cannot be used: {exc}") from exc
     if default_in is None or default_in < 0:
@@ -168,6 +172,10 @@ class Microphone:
 
     def start(self, refresh: bool = True) -> None:
         """Open the device and begin delivering chunks (``refresh``: see ``devices``)."""
+        with _portaudio:
+            self._start(refresh)
+
+    def _start(self, refresh: bool) -> None:
         if self._stream is not None:
             return
         self.device = choose(self.device_choice, want_input=True, refresh=refresh)
@@ -221,14 +229,15 @@ class Microphone:
     def stop(self) -> None:
         """Stop capturing (safe to call twice, or after a problem)."""
         self._stopping.set()
-        stream, self._stream = self._stream, None
-        _open_streams.discard(id(self))
-        if stream is not None:
-            try:
-                stream.abort(ignore_errors=True)
-                stream.close(ignore_errors=True)
-            except (sd.PortAudioError, OSError) as exc:
-                log.debug("closing the stream: %s", exc)
+        with _portaudio:
+            stream, self._stream = self._stream, None
+            _open_streams.discard(id(self))
+            if stream is not None:
+                try:
+                    stream.abort(ignore_errors=True)
+                    stream.close(ignore_errors=True)
+                except (sd.PortAudioError, OSError) as exc:
+                    log.debug("closing the stream: %s", exc)
 
     @property
     def active(self) -> bool:

@@ -66,17 +66,32 @@ def install(
             unpack_dir = Path(tempfile.mkdtemp(dir=folder, prefix=TEMP_PREFIX))
             root = _unpack(archive, unpack_dir)
             models.check_vosk_dir(root)
-            old = folder / f"{TEMP_PREFIX}old-{spec.name}"
-            if target.exists():
-                os.replace(target, old)
-            os.replace(root, target)
-            shutil.rmtree(old, ignore_errors=True)
+            _swap_in(root, target, folder / f"{TEMP_PREFIX}old-{spec.name}")
+        except OSError as exc:
+            raise ModelError(
+                f"The model could not be installed in {folder}: {exc.strerror or exc}. "
+                "Nothing was installed."
+            ) from exc
         finally:
             archive.unlink(missing_ok=True)
             if unpack_dir is not None:
                 shutil.rmtree(unpack_dir, ignore_errors=True)
     log.info("installed %s in %s", spec.name, target)
     return target
+
+
+def _swap_in(new: Path, target: Path, old: Path) -> None:
+    """Rename ``new`` to ``target``; a model already there is kept until that has worked."""
+    if not target.exists():
+        os.replace(new, target)
+        return
+    os.replace(target, old)
+    try:
+        os.replace(new, target)
+    except BaseException:
+        os.replace(old, target)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def _fetch(url: str, out: BinaryIO, progress: Progress | None, timeout_s: float) -> str:
