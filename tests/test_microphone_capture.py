@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 import wave
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -124,33 +124,56 @@ def test_device_choice_by_name_and_index(pulse_server: PulseServer) -> None:
     assert best_match(got, load16k(clip_path)) > 0.9
 
 
-def test_a_microphone_that_vanishes_is_reported_once(
+@pytest.fixture
+def second_server(
     pulse_server: PulseServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+) -> Iterator[PulseServer]:
+    """Another PulseAudio server, reachable as the ALSA (PortAudio) device ``second``."""
     second = PulseServer.start(tmp_path / "second")
     try:
         conf = tmp_path / "asound.conf"
         conf.write_text(
             Path(pulse_server.env["ALSA_CONFIG_PATH"]).read_text()
-            + f'pcm.vanishing {{ type pulse server "{second.env["PULSE_SERVER"]}" }}\n'
+            + f'pcm.second {{ type pulse server "{second.env["PULSE_SERVER"]}" }}\n'
         )
         monkeypatch.setenv("ALSA_CONFIG_PATH", str(conf))
-        problems: list[str] = []
-        chunks: queue.Queue[bytes] = queue.Queue()
-        mic = Microphone(chunks.put, device="vanishing", on_problem=problems.append)
-        mic.start(refresh=True)
+        yield second
+    finally:
+        second.stop()
+
+
+def wait_for_problem(second: PulseServer, break_it: Callable[[], object]) -> list[str]:
+    """Capture from ``second``, run ``break_it``; returns the problems told within 6 s."""
+    problems: list[str] = []
+    chunks: queue.Queue[bytes] = queue.Queue()
+    mic = Microphone(chunks.put, device="second", on_problem=problems.append)
+    mic.start()
+    try:
         chunks.get(timeout=8)
-        second.stop()  # the audio server behind this microphone goes away
+        break_it()
         deadline = time.monotonic() + 6
         while not problems and time.monotonic() < deadline:
             time.sleep(0.05)
-        time.sleep(1.0)
-        assert len(problems) == 1 and "vanishing" in problems[0]
+        time.sleep(1.0)  # room for a second (wrong) report
         assert not mic.active
-        mic.stop()
-        mic.stop()
     finally:
-        second.stop()
+        mic.stop()
+        mic.stop()
+    return problems
+
+
+def test_a_microphone_that_vanishes_is_reported_once(second_server: PulseServer) -> None:
+    problems = wait_for_problem(second_server, second_server.stop)
+    assert len(problems) == 1 and problems[0] == "second: the microphone stopped"
+
+
+def test_a_microphone_that_goes_silent_is_reported_once(second_server: PulseServer) -> None:
+    start = time.monotonic()
+    problems = wait_for_problem(
+        second_server, lambda: second_server.pactl("suspend-sink", second_server.sink, "1")
+    )
+    assert len(problems) == 1 and "no sound has come from the microphone for 2 s" in problems[0]
+    assert time.monotonic() - start < 12
 
 
 def test_no_microphone_at_all(tmp_path: Path) -> None:
