@@ -203,3 +203,18 @@ def test_no_microphone_at_all(tmp_path: Path) -> None:
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60, cwd=REPO
     )
     assert done.returncode == 0 and "DeviceError: No microphone was found." in done.stdout
+
+
+def test_play_sends_sound_to_the_default_speaker(pulse_server: PulseServer) -> None:
+    t = np.arange(RATE) / RATE
+    tone = (8000 * np.sin(2 * np.pi * 600 * t)).astype("<i2")
+    microphone.devices(refresh=True)
+    with pulse_server.recording() as got:
+        microphone.play(tone.tobytes(), RATE)
+    heard = got[0].samples
+    loud = heard[np.abs(heard) > 2000]
+    assert len(loud) > RATE // 2
+    start = int(np.argmax(np.abs(heard) > 2000))
+    segment = heard[start : start + RATE // 2].astype(np.float64)
+    peak = np.argmax(np.abs(np.fft.rfft(segment * np.hanning(len(segment))))) * RATE / len(segment)
+    assert abs(peak - 600) < 5
