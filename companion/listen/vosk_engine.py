@@ -78,13 +78,13 @@ class VoskEngine:
             raise ValueError("start() needs at least one phrase")
         usable = tuple(p for p in wanted if all(self.knows(w) for w in p.split()))
         self.dropped = tuple(p for p in wanted if p not in usable)
-        if self.dropped:
-            log.warning("model %s lacks words of: %s", self.model_dir, ", ".join(self.dropped))
         if not usable:
             raise ModelError(
                 f"The speech model in {self.model_dir} knows none of the words "
-                f"{', '.join(wanted)}; it may be for another language."
+                f"{_some(wanted)}; it may be for another language."
             )
+        if self.dropped:
+            log.warning("model %s lacks words of: %s", self.model_dir, _some(self.dropped))
         self.phrases = usable
         self._allowed = frozenset(w for p in usable for w in p.split()) | {UNKNOWN}
         self._rec = self._recogniser(usable)
@@ -152,3 +152,9 @@ class VoskEngine:
 
     def _joined_text(self) -> str:
         return " ".join(s.get("text", "") for s in self._segments if s.get("text"))
+
+
+def _some(phrases: Sequence[str], shown: int = 5) -> str:
+    """The first few phrases, and how many more, for a message of readable length."""
+    more = len(phrases) - shown
+    return ", ".join(phrases[:shown]) + (f" and {more} more" if more > 0 else "")
