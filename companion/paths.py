@@ -75,6 +75,12 @@ def prompts_dir() -> Path:
 
 
 def models_dir() -> Path:
-    """The folder where speech models are installed (``COMPANION_MODELS_DIR`` overrides)."""
+    """Where speech models are installed: ``COMPANION_MODELS_DIR``, else ``models/`` of the
+    source checkout, else the per-user data folder (an ordinary install)."""
     env = os.environ.get("COMPANION_MODELS_DIR")
-    return Path(env) if env else REPO_ROOT / "models"
+    if env:
+        return Path(env)
+    if (REPO_ROOT / "pyproject.toml").is_file():  # a source checkout: its models/ folder
+        return REPO_ROOT / "models"
+    data = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return data / "companion" / "models"
