@@ -155,3 +155,11 @@ def test_odd_chunk_sizes_give_the_same_decision() -> None:
     for i in range(0, len(pcm), 777 * 2 + 1):
         got += split.process(pcm[i : i + 777 * 2 + 1])
     assert got == expected and len(got) == 1
+
+
+def test_a_safety_command_needs_less_confidence_than_others() -> None:
+    lis, _ = listener("stop", confidence=0.45)
+    [d] = lis.process(audio((0.5, False), (0.5, True), (2.0, False)))
+    assert d.command is Command.STOP
+    lis, _ = listener("slower", confidence=0.45)
+    assert lis.process(audio((0.5, False), (0.5, True), (2.0, False))) == []

@@ -49,9 +49,11 @@ class ListenerSettings:
     """Audio kept from before speech was detected and fed with it."""
     max_utterance_s: float = 6.0
     """Longest utterance decoded; bounds every decode."""
-    min_confidence: float = 0.5
+    min_confidence: float = 0.6
     """Below this a hypothesis is rejected."""
-    unsure_below: float = 0.75
+    safety_min_confidence: float = 0.4
+    """Below this a safety command is rejected (lower: a missed "stop" costs more)."""
+    unsure_below: float = 0.8
     """Below this an accepted non-safety command is marked unsure."""
     own_voice_tail_s: float = 1.0
     """After the companion stops speaking, its words are still ignored this long."""
@@ -199,7 +201,10 @@ class Listener:
         self.heard = text
         self.last_confidence = hyp.confidence
         parsed = self._table.get(text)
-        if parsed is None or hyp.confidence < self.settings.min_confidence:
+        floor = self.settings.min_confidence
+        if parsed is not None and parsed.command in SAFETY:
+            floor = self.settings.safety_min_confidence
+        if parsed is None or hyp.confidence < floor:
             log.debug("rejected %r (confidence %.2f)", text, hyp.confidence)
             return None
         if self._own_voice_active():

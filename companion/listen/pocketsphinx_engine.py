@@ -22,6 +22,8 @@ DECOY_COUNT = 300
 """How many common words stand beside the commands as "not a command" (the reject path)."""
 DECOY_WEIGHT = 1.0
 """Prior weight of the decoy words against the commands (chosen on speaker half A)."""
+CLOSED_ONLY = 0.45
+"""Confidence when only the closed pass names a live phrase (accepted for safety commands)."""
 PROBE_TIMEOUT_S = 60.0
 """Longest wait for a trial load of a model given with --model."""
 DECOY_FILE = Path(__file__).resolve().parent / "data" / "decoys-en-us.txt"
@@ -91,12 +93,14 @@ def _grammar(phrases: Sequence[str], decoys: Sequence[str], decoy_weight: float)
 
 
 class PocketSphinxEngine:
-    """Grammar-limited PocketSphinx recogniser that can answer "not a command".
+    """Grammar-limited PocketSphinx recogniser with a second, open pass that can say "no".
 
-    The grammar holds the live phrases and, as alternatives, a few hundred common words
-    that are not live (the other commands among them). Speech that fits a decoy better
-    than any phrase is reported with confidence 0, so the listener rejects it: that is the
-    rejection. A live phrase gets confidence 1.
+    Two decoders hear the same audio. The closed pass knows only the live phrases (so it
+    always names one; its partial results drive the early decisions). The open pass also
+    offers a few hundred common words that are not live (the other commands among them):
+    speech that is no command goes there. Confidence is 1 when the open pass names a live
+    phrase, ``CLOSED_ONLY`` when only the closed pass does (enough for a safety command,
+    not for others: see ``ListenerSettings``), and 0 otherwise.
     """
 
     name = "pocketsphinx"
@@ -118,12 +122,15 @@ class PocketSphinxEngine:
         if self.model_dir != default_model_dir():
             _probe(hmm, dictionary, self.model_dir)
         try:
-            self._decoder = pocketsphinx.Decoder(
-                hmm=str(hmm),
-                dict=str(dictionary),
-                lm=None,
-                samprate=float(sample_rate),
-                loglevel="FATAL",
+            self._closed, self._open = (
+                pocketsphinx.Decoder(
+                    hmm=str(hmm),
+                    dict=str(dictionary),
+                    lm=None,
+                    samprate=float(sample_rate),
+                    loglevel="FATAL",
+                )
+                for _ in range(2)
             )
         except (RuntimeError, ValueError, OSError, KeyError) as exc:
             raise ModelError(
@@ -143,7 +150,7 @@ class PocketSphinxEngine:
 
     def knows(self, word: str) -> bool:
         """Whether the dictionary can pronounce ``word``."""
-        return self._decoder.lookup_word(word) is not None
+        return self._closed.lookup_word(word) is not None
 
     def start(self, phrases: Sequence[str]) -> None:
         """Begin a new utterance, recognising only ``phrases`` (or nothing)."""
@@ -157,11 +164,13 @@ class PocketSphinxEngine:
         if not usable:
             raise ModelError(f"The speech model knows none of the words {', '.join(wanted)}.")
         if self._in_utterance:
-            self._decoder.end_utt()
+            self._closed.end_utt()
+            self._open.end_utt()
             self._in_utterance = False
         self.phrases = usable
         self._activate(usable)
-        self._decoder.start_utt()
+        self._closed.start_utt()
+        self._open.start_utt()
         self._in_utterance = True
         self._fed_bytes = 0
         self._partial = ""
@@ -169,35 +178,39 @@ class PocketSphinxEngine:
     def _activate(self, phrases: tuple[str, ...]) -> None:
         key = "g" + hashlib.sha1("|".join(phrases).encode()).hexdigest()[:12]
         if key not in self._searches:
-            jsgf = _grammar(phrases, self._decoys(phrases), self.decoy_weight)
             try:
-                self._decoder.add_jsgf_string(key, jsgf)
+                self._closed.add_jsgf_string(key, _grammar(phrases, (), 1.0))
+                self._open.add_jsgf_string(
+                    key, _grammar(phrases, self._decoys(phrases), self.decoy_weight)
+                )
             except (RuntimeError, ValueError) as exc:
                 raise ModelError(
                     f"PocketSphinx could not build the command grammar: {exc}"
                 ) from exc
             self._searches.add(key)
         if self._search != key:
-            self._decoder.activate_search(key)
+            self._closed.activate_search(key)
+            self._open.activate_search(key)
             self._search = key
 
     def _decoys(self, phrases: tuple[str, ...]) -> list[str]:
         """Decoys for ``phrases``: no live word, nothing that sounds like one."""
         live = {w for p in phrases for w in p.split()}
-        sounds = {self._decoder.lookup_word(w) for w in live}
+        sounds = {self._closed.lookup_word(w) for w in live}
         return [
             w
             for w in self._decoy_pool
-            if w not in live and self.knows(w) and self._decoder.lookup_word(w) not in sounds
+            if w not in live and self.knows(w) and self._closed.lookup_word(w) not in sounds
         ]
 
-    def _words(self) -> str:
-        """The current best path ("" for none)."""
-        hyp = self._decoder.hyp()
+    @staticmethod
+    def _words(decoder: pocketsphinx.Decoder) -> str:
+        """The decoder's current best path ("" for none)."""
+        hyp = decoder.hyp()
         return hyp.hypstr if hyp is not None else ""
 
     def feed(self, pcm16: bytes) -> Hypothesis | None:
-        """Add 16-bit mono audio; returns the partial result when it changes."""
+        """Add 16-bit mono audio; returns the closed pass's partial result when it changes."""
         if not self._in_utterance:
             raise RuntimeError("feed() before start()")
         room = int(MAX_UTTERANCE_S * self.sample_rate) * 2 - self._fed_bytes
@@ -205,21 +218,28 @@ class PocketSphinxEngine:
             return None
         pcm16 = pcm16[:room]
         self._fed_bytes += len(pcm16)
-        self._decoder.process_raw(pcm16, False, False)
-        text = self._words()
+        self._closed.process_raw(pcm16, False, False)
+        self._open.process_raw(pcm16, False, False)
+        text = self._words(self._closed)
         if text != self._partial:
             self._partial = text
             return Hypothesis(text=text)
         return None
 
     def finish(self) -> Hypothesis:
-        """End the utterance: a live phrase (confidence 1), else a decoy or nothing (0)."""
+        """End the utterance: what was heard, with the confidence described above."""
         if not self._in_utterance:
             raise RuntimeError("finish() before start()")
-        self._decoder.end_utt()
+        self._closed.end_utt()
+        self._open.end_utt()
         self._in_utterance = False
-        text = self._words()
-        confidence = 1.0 if text in self.phrases else 0.0
+        opened, closed = self._words(self._open), self._words(self._closed)
+        if opened in self.phrases:
+            text, confidence = opened, 1.0
+        elif closed in self.phrases:
+            text, confidence = closed, CLOSED_ONLY
+        else:
+            text, confidence = opened, 0.0
         return Hypothesis(text=text, confidence=confidence, words=((text, confidence),))
 
 

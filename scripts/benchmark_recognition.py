@@ -1,0 +1,260 @@
+"""Benchmark of the live listener on real recordings: accuracy, false accepts, latency, CPU, RSS.
+
+Usage:  .venv/bin/python scripts/benchmark_recognition.py [--engine pocketsphinx] [--data DIR]
+Prints a Markdown report (paste it into docs/benchmarks.md). Speakers are split into two fixed
+halves by a hash of their id, so a threshold chosen on one half can be checked on the other.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import resource
+import sys
+import time
+import zlib
+from collections import defaultdict
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from companion.commands import CONTEXTS, vocabulary  # noqa: E402
+from companion.listen import offline, wavfile  # noqa: E402
+from companion.listen.engines import make_engine  # noqa: E402
+from companion.listen.listener import Listener  # noqa: E402
+from companion.listen.vad import level_db  # noqa: E402
+
+IN_CONTEXT = {
+    "go": ("ready", "start"),
+    "stop": ("counting", "stop"),
+    "yes": ("yesno", "yes"),
+    "no": ("yesno", "no"),
+}
+"""Folder -> (context, expected command): the in-context words of the issue."""
+NEGATIVE_FOLDERS = (
+    "up",
+    "down",
+    "left",
+    "right",
+    "on",
+    "off",
+    "_unknown_",
+    "_silence_",
+    "go",
+    "stop",
+    "yes",
+    "no",
+)
+NEGATIVE_CONTEXTS = ("ready", "counting", "yesno")
+TRAIL_S = 2.0
+"""Quiet added after each one-second clip, as in a room after the word is said."""
+RATE = 16000
+
+
+@dataclass(frozen=True)
+class Job:
+    """One clip in one context, and what should come out."""
+
+    path: str
+    context: str
+    expect: str | None
+    """Expected command ("number:7" for digits), None when nothing may be accepted."""
+    kind: str
+    """"in-context", "false-accept" or "digit"."""
+    word: str
+    half: str
+    """"A" or "B": which half of the speakers."""
+
+
+def half(speaker: str) -> str:
+    """A fixed split of speakers into two halves."""
+    return "A" if zlib.crc32(speaker.encode()) % 2 == 0 else "B"
+
+
+def speech_dir(arg: str | None) -> Path:
+    if arg:
+        return Path(arg)
+    env = os.environ.get("COMPANION_SPEECH_DATA")
+    root = Path(__file__).resolve().parent.parent
+    return Path(env) if env else root.parent / "shared" / "data" / "speech"
+
+
+def jobs(data: Path, every: int) -> Iterator[Job]:
+    vocab = vocabulary()
+    cmds = data / "commands"
+    for folder in sorted(p.name for p in cmds.iterdir() if p.is_dir()):
+        for i, f in enumerate(sorted((cmds / folder).glob("*.wav"))):
+            if i % every:
+                continue
+            parts = f.stem.split("_")
+            word = parts[0] if folder == "_unknown_" else folder
+            speaker = parts[1] if folder == "_unknown_" else parts[0]
+            if folder in IN_CONTEXT:
+                ctx, cmd = IN_CONTEXT[folder]
+                yield Job(str(f), ctx, cmd, "in-context", folder, half(speaker))
+            if folder not in NEGATIVE_FOLDERS:
+                continue
+            for ctx in NEGATIVE_CONTEXTS:
+                if word in vocab.phrases_for(CONTEXTS[ctx]):
+                    continue  # a live phrase here ("right" means yes), not a false accept
+                yield Job(str(f), ctx, None, "false-accept", folder, half(speaker))
+    for i, f in enumerate(sorted((data / "digits").glob("*.wav"))):
+        if i % every == 0:
+            digit, speaker = f.stem.split("_")[:2]
+            yield Job(str(f), "number", f"number:{digit}", "digit", digit, half(speaker))
+
+
+def end_of_word_s(pcm: bytes) -> float:
+    """Where the word ends: the last 10 ms frame within 30 dB of the loudest one."""
+    frame = RATE // 100 * 2
+    levels = [level_db(pcm[i : i + frame]) for i in range(0, len(pcm) - frame + 1, frame)]
+    top = max(levels)
+    loud = [i for i, db in enumerate(levels) if db > top - 30 and db > -60]
+    return (loud[-1] + 1) * 0.01 if loud else len(pcm) / 2 / RATE
+
+
+_ENGINE = None
+
+
+def _init(engine: str, model: str | None) -> None:
+    global _ENGINE
+    _ENGINE = make_engine(engine, model)
+
+
+def run_job(job: Job) -> dict[str, object]:
+    assert _ENGINE is not None
+    pcm = wavfile.read(job.path, RATE)
+    quiet = np.random.default_rng(len(pcm)).standard_normal(int(TRAIL_S * RATE)) * 2
+    fed = pcm + quiet.astype("<i2").tobytes()
+    r = offline.recognise(_ENGINE, vocabulary(), job.context, fed)
+    got = (
+        None if r.command is None else (f"number:{r.value}" if r.command == "number" else r.command)
+    )
+    latency = None if r.decided_at_s is None else r.decided_at_s - end_of_word_s(pcm)
+    return {
+        "job": job,
+        "got": got,
+        "heard": r.heard,
+        "latency": latency,
+        "ms": r.decode_ms,
+        "audio_s": len(fed) / 2 / RATE,
+    }
+
+
+def silence_cpu(engine_name: str, model: str | None, seconds: float) -> float:
+    """CPU share of one core while the listener hears a quiet room, fed in real time."""
+    engine = make_engine(engine_name, model)
+    lis = Listener(engine, vocabulary())
+    lis.set_context("counting", CONTEXTS["counting"])
+    rng = np.random.default_rng(1)
+    chunk_s = 0.03
+    n = int(RATE * chunk_s)
+    c0, t0 = time.process_time(), time.perf_counter()
+    for i in range(int(seconds / chunk_s)):
+        lis.process((rng.standard_normal(n) * 3).astype("<i2").tobytes())
+        delay = t0 + (i + 1) * chunk_s - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+    return (time.process_time() - c0) / (time.perf_counter() - t0)
+
+
+def rate(rows: list[dict[str, object]], ok) -> str:  # type: ignore[no-untyped-def]
+    if not rows:
+        return "-"
+    good = sum(1 for r in rows if ok(r))
+    return f"{good / len(rows):.3f} ({good}/{len(rows)})"
+
+
+def report(rows: list[dict[str, object]]) -> list[str]:
+    def sel(kind: str, h: str | None = None, word: str | None = None) -> list[dict[str, object]]:
+        return [
+            r
+            for r in rows
+            if r["job"].kind == kind
+            and (h is None or r["job"].half == h)
+            and (word is None or r["job"].word == word)
+        ]
+
+    right = lambda r: r["got"] == r["job"].expect  # noqa: E731
+    wrong_accept = lambda r: r["got"] is not None  # noqa: E731
+    out = ["| measure | all speakers | half A | half B |", "|---|---|---|---|"]
+    for label, kind, ok in (
+        ("in-context accuracy", "in-context", right),
+        ("false accepts", "false-accept", wrong_accept),
+        ("digits 0-9 (number context)", "digit", right),
+    ):
+        out.append(
+            f"| {label} | {rate(sel(kind), ok)} | {rate(sel(kind, 'A'), ok)} | "
+            f"{rate(sel(kind, 'B'), ok)} |"
+        )
+    out += ["", "| word (context) | accuracy |", "|---|---|"]
+    for w, (ctx, _) in IN_CONTEXT.items():
+        out.append(f"| {w} ({ctx}) | {rate(sel('in-context', word=w), right)} |")
+    out += ["", "| false accepts by folder | rate |", "|---|---|"]
+    for folder in NEGATIVE_FOLDERS:
+        fa = [r for r in sel("false-accept") if r["job"].path.split("/")[-2] == folder]
+        out.append(f"| {folder} | {rate(fa, wrong_accept)} |")
+    lat: dict[str, list[float]] = defaultdict(list)
+    for r in sel("in-context"):
+        if r["got"] == r["job"].expect and r["latency"] is not None:
+            lat[r["job"].expect].append(float(r["latency"]))
+    out += [
+        "",
+        "| command | latency after end of word: median | 90th percentile | max |",
+        "|---|---|---|---|",
+    ]
+    for cmd, xs in sorted(lat.items()):
+        out.append(
+            f"| {cmd} | {np.median(xs):.2f} s | {np.percentile(xs, 90):.2f} s | {max(xs):.2f} s |"
+        )
+    speed = sum(float(r["ms"]) for r in rows) / 1000 / sum(float(r["audio_s"]) for r in rows)
+    out.append(f"\nDecoding speed: {speed:.3f} s of CPU per second of audio (clips + quiet).")
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--engine", default="pocketsphinx")
+    ap.add_argument("--model", default=None)
+    ap.add_argument("--data", default=None, help="speech folder (default: ../shared/data/speech)")
+    ap.add_argument("--every", type=int, default=1, help="use every Nth file (quick runs)")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--silence-seconds", type=float, default=20.0)
+    args = ap.parse_args()
+    data = speech_dir(args.data)
+    if not (data / "commands").is_dir():
+        print(f"no speech data in {data}", file=sys.stderr)
+        return 1
+    todo = list(jobs(data, args.every))
+    began = time.perf_counter()
+    with ProcessPoolExecutor(
+        args.workers, initializer=_init, initargs=(args.engine, args.model)
+    ) as pool:
+        rows = list(pool.map(run_job, todo, chunksize=16))
+    wall = time.perf_counter() - began
+    cpu = silence_cpu(args.engine, args.model, args.silence_seconds)
+    _init(args.engine, args.model)
+    run_job(todo[0])
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    digest = hashlib.sha1("".join(j.path for j in todo).encode()).hexdigest()[:8]
+    print(
+        f"Engine: {args.engine}; {len(todo)} decodes of {data} (file list {digest}) "
+        f"in {wall:.0f} s with {args.workers} workers.\n"
+    )
+    print("\n".join(report(rows)))
+    print(
+        f"\nListening to a quiet room (real-time feed, {args.silence_seconds:.0f} s): "
+        f"{cpu * 100:.1f}% of one core."
+    )
+    print(f"Resident memory of one listener process (peak): {rss_mb:.0f} MB.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
