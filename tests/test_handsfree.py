@@ -93,7 +93,7 @@ class Follower:
         raise AssertionError(f"no {kind} {match} within {timeout}s; saw {self.events[-15:]}")
 
 
-def wait_until_quiet(server: PulseServer, quiet_s: float = 1.2, timeout: float = 90) -> None:
+def wait_until_quiet(server: PulseServer, quiet_s: float = 2.5, timeout: float = 120) -> None:
     """Wait until the companion has stopped speaking (the sink carries silence)."""
     deadline = time.monotonic() + timeout
     n = int(quiet_s * server.rate)

@@ -74,11 +74,10 @@ class Talk:
         minutes = estimate_minutes(items)
         if not items:
             return [self.line("nothing_planned")]
-        lines = [
-            self.line("plan_one", minutes=minutes)
-            if len(items) == 1
-            else self.line("plan", count=len(items), minutes=minutes)
-        ]
+        key = "plan_one" if len(items) == 1 else "plan"
+        if minutes == 1:
+            key = "plan_one_short" if len(items) == 1 else "plan_short"
+        lines = [self.line(key, count=len(items), minutes=minutes)]
         lines += [self.change_line(c) for c in plan.changes]
         return [s for s in lines if s]
 
