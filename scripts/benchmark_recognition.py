@@ -193,6 +193,14 @@ def report(rows: list[dict[str, object]]) -> list[str]:
             f"| {label} | {rate(sel(kind), ok)} | {rate(sel(kind, 'A'), ok)} | "
             f"{rate(sel(kind, 'B'), ok)} |"
         )
+    unsure = [r for r in rows if r["got"] is not None and r["unsure"]]
+    for kind in ("in-context", "false-accept", "digit"):
+        n = sum(1 for r in unsure if r["job"].kind == kind)
+        if n:
+            out.append(
+                f"\n{kind}: {n} of the accepted results were marked unsure "
+                "(the session asks to confirm them)."
+            )
     out += ["", "| word (context) | accuracy |", "|---|---|"]
     for w, (ctx, _) in IN_CONTEXT.items():
         out.append(f"| {w} ({ctx}) | {rate(sel('in-context', word=w), right)} |")

@@ -163,3 +163,11 @@ def test_a_safety_command_needs_less_confidence_than_others() -> None:
     assert d.command is Command.STOP
     lis, _ = listener("slower", confidence=0.45)
     assert lis.process(audio((0.5, False), (0.5, True), (2.0, False))) == []
+
+
+def test_a_weak_rating_is_kept_as_unsure_but_a_weak_command_is_dropped() -> None:
+    lis, _ = listener("seven", context="number", confidence=0.45)
+    [d] = lis.process(audio((0.5, False), (0.5, True), (2.0, False)))
+    assert (d.command, d.value, d.unsure) == (Command.NUMBER, 7, True)
+    lis, _ = listener("yes", context="yesno", confidence=0.45)
+    assert lis.process(audio((0.5, False), (0.5, True), (2.0, False))) == []

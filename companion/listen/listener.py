@@ -45,6 +45,8 @@ class ListenerSettings:
     """Silence after a safety command before acting."""
     frame_s: float = 0.03
     """Audio is judged and fed in frames of this length."""
+    feed_tail_s: float = 0.3
+    """Silence after speech still given to the engine; the rest is only counted."""
     pre_roll_s: float = 0.3
     """Audio kept from before speech was detected and fed with it."""
     max_utterance_s: float = 6.0
@@ -53,6 +55,10 @@ class ListenerSettings:
     """Below this a hypothesis is rejected."""
     safety_min_confidence: float = 0.4
     """Below this a safety command is rejected (lower: a missed "stop" costs more)."""
+    confirm_contexts: frozenset[str] = frozenset({"number"})
+    """Contexts where a weak result is accepted as unsure (to be confirmed), not dropped."""
+    confirm_min_confidence: float = 0.4
+    """Floor for those contexts (PocketSphinx: the closed pass alone is enough)."""
     unsure_below: float = 0.8
     """Below this an accepted non-safety command is marked unsure."""
     own_voice_tail_s: float = 1.0
@@ -101,9 +107,11 @@ class Listener:
         return self._position_s
 
     def set_context(self, context: str, commands: frozenset[Command]) -> None:
-        """Listen for ``commands`` from now on; an utterance under way is dropped."""
+        """Listen for ``commands`` from now on (a changed set drops an utterance under way)."""
         if Command.START in commands and Command.STOP in commands:
             raise ValueError("start and stop are never live together")
+        if context == self.context and commands == self.commands:
+            return
         self.context = context
         self.commands = commands
         self._table = self.vocabulary.phrases_for(commands)
@@ -161,9 +169,10 @@ class Listener:
             else:
                 self._pre_roll.append(frame)
                 return None
-        partial = self.engine.feed(frame)
-        if partial is not None:
-            self._partial = normalise(partial.text)
+        if self.segmenter.silence_s <= self.settings.feed_tail_s + 1e-9:
+            partial = self.engine.feed(frame)
+            if partial is not None:
+                self._partial = normalise(partial.text)
         if edge is Edge.END or self._settled():
             return self._finish()
         return None
@@ -204,6 +213,8 @@ class Listener:
         floor = self.settings.min_confidence
         if parsed is not None and parsed.command in SAFETY:
             floor = self.settings.safety_min_confidence
+        elif self.context in self.settings.confirm_contexts:
+            floor = self.settings.confirm_min_confidence
         if parsed is None or hyp.confidence < floor:
             log.debug("rejected %r (confidence %.2f)", text, hyp.confidence)
             return None

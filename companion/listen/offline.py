@@ -21,6 +21,8 @@ class Result:
     confidence: float
     decided_at_s: float | None
     decode_ms: float
+    unsure: bool = False
+    """The listener would ask for confirmation (not part of the JSON line)."""
 
     def as_dict(self, file: str) -> dict[str, object]:
         """The JSON line of ``companion recognize``."""
@@ -51,4 +53,6 @@ def recognise(
     if not decisions:
         return Result(listener.heard, None, None, listener.last_confidence, None, decode_ms)
     d = decisions[0]
-    return Result(d.text, d.command.value, d.value, d.confidence, d.decided_at_s, decode_ms)
+    return Result(
+        d.text, d.command.value, d.value, d.confidence, d.decided_at_s, decode_ms, d.unsure
+    )
