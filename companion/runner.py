@@ -12,6 +12,7 @@ from typing import Any
 from companion import commands
 from companion import plan as plan_mod
 from companion.clock import ScaledClock, start_of_session
+from companion.errors import DeviceError
 from companion.eventlog import EventLog
 from companion.events import DeviceProblem
 from companion.inputs.base import Source
@@ -116,6 +117,11 @@ def run(
             sources.append(keyboard)
         if options.listen and routine.input.voice:
             sources += _voice_sources(routine, options, vocab, speaker, put)
+        if not sources:
+            raise DeviceError(
+                "There is no way to answer: no keyboard (not a terminal) and no microphone.",
+                hint="Run it in a terminal, connect a microphone, or give --script FILE.",
+            )
     for source in sources:
         own = getattr(source, "own", None)
         if own is not None:

@@ -120,3 +120,12 @@ def test_back_filled_session_counts_for_its_date(tmp_path: Path) -> None:
     db = sqlite3.connect(tmp_path / "history.sqlite3")
     days = {row[0] for row in db.execute("select day from sessions")}
     assert days == {"2026-03-29"}
+
+
+def test_no_way_to_answer_is_refused_clearly(tmp_path: Path) -> None:
+    # Not a terminal, no script, and no sound server: nothing could answer the session.
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PULSE_SERVER": "unix:/nonexistent"}
+    result = run(tmp_path, "--no-voice", stdin="", env=env)
+    assert result.returncode == 4
+    assert "no way to answer" in result.stderr
+    assert result.stdout == ""
