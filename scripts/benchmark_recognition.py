@@ -122,8 +122,12 @@ def end_of_word_s(pcm: bytes) -> float:
 _ENGINE = None
 
 
-def _init(engine: str, model: str | None) -> None:
+def _init(engine: str, model: str | None, decoys: int | None = None) -> None:
     global _ENGINE
+    if decoys is not None:
+        from companion.listen import pocketsphinx_engine
+
+        pocketsphinx_engine.DECOY_COUNT = decoys
     _ENGINE = make_engine(engine, model)
 
 
@@ -143,6 +147,7 @@ def run_job(job: Job) -> dict[str, object]:
         "heard": r.heard,
         "latency": latency,
         "ms": r.decode_ms,
+        "unsure": r.unsure,
         "audio_s": len(fed) / 2 / RATE,
     }
 
@@ -233,6 +238,7 @@ def main() -> int:
     ap.add_argument("--data", default=None, help="speech folder (default: ../shared/data/speech)")
     ap.add_argument("--every", type=int, default=1, help="use every Nth file (quick runs)")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--decoys", type=int, default=None, help="PocketSphinx decoy words (tuning)")
     ap.add_argument("--silence-seconds", type=float, default=20.0)
     args = ap.parse_args()
     data = speech_dir(args.data)
@@ -242,12 +248,12 @@ def main() -> int:
     todo = list(jobs(data, args.every))
     began = time.perf_counter()
     with ProcessPoolExecutor(
-        args.workers, initializer=_init, initargs=(args.engine, args.model)
+        args.workers, initializer=_init, initargs=(args.engine, args.model, args.decoys)
     ) as pool:
         rows = list(pool.map(run_job, todo, chunksize=16))
     wall = time.perf_counter() - began
     cpu = silence_cpu(args.engine, args.model, args.silence_seconds)
-    _init(args.engine, args.model)
+    _init(args.engine, args.model, args.decoys)
     run_job(todo[0])
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     digest = hashlib.sha1("".join(j.path for j in todo).encode()).hexdigest()[:8]

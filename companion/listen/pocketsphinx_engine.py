@@ -111,13 +111,14 @@ class PocketSphinxEngine:
         *,
         sample_rate: int = 16000,
         decoys: Sequence[str] = (),
-        decoy_count: int = DECOY_COUNT,
+        decoy_count: int | None = None,
         decoy_weight: float = DECOY_WEIGHT,
     ) -> None:
         self.model_dir = Path(model_dir) if model_dir is not None else default_model_dir()
         self.sample_rate = sample_rate
         self.decoy_weight = decoy_weight
-        self._decoy_pool = tuple(dict.fromkeys([*decoys, *load_decoys()[:decoy_count]]))
+        count = DECOY_COUNT if decoy_count is None else decoy_count
+        self._decoy_pool = tuple(dict.fromkeys([*decoys, *load_decoys()[:count]]))
         hmm, dictionary = _find_model(self.model_dir)
         if self.model_dir != default_model_dir():
             _probe(hmm, dictionary, self.model_dir)
