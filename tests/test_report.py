@@ -8,13 +8,13 @@ import json
 import random
 import re
 import sqlite3
+import tomllib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-import tomllib
 
 from companion import library
 from companion.cli.main import main

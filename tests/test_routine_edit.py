@@ -6,10 +6,10 @@ import os
 import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
-import tomllib
 
 from companion import routine, routine_doc, routine_edit
 from companion.cli.main import main

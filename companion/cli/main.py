@@ -12,8 +12,17 @@ from collections.abc import Sequence
 from companion.errors import CompanionError, ExitStatus
 
 GROUPS = (
-    "session", "exercises", "plan", "recognize", "models", "devices", "daemon",
-    "routine", "report", "doctor", "helpcmd",
+    "session",
+    "exercises",
+    "plan",
+    "recognize",
+    "models",
+    "devices",
+    "daemon",
+    "routine",
+    "report",
+    "doctor",
+    "helpcmd",
 )
 """Command modules under ``companion.cli``; each defines ``register(subparsers, common)``."""
 
@@ -21,11 +30,19 @@ GROUPS = (
 def common_parser(suppress: bool = False) -> argparse.ArgumentParser:
     """Options every command accepts (``suppress``: sub-commands keep the top level's value)."""
     p = argparse.ArgumentParser(add_help=False)
-    p.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS if suppress else None,
-                   help="where settings, history and logs live "
-                        "(default: $COMPANION_DATA_DIR or the per-user folders)")
-    p.add_argument("--debug", action="store_true", help="show full error details",
-                   default=argparse.SUPPRESS if suppress else False)
+    p.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        default=argparse.SUPPRESS if suppress else None,
+        help="where settings, history and logs live "
+        "(default: $COMPANION_DATA_DIR or the per-user folders)",
+    )
+    p.add_argument(
+        "--debug",
+        action="store_true",
+        help="show full error details",
+        default=argparse.SUPPRESS if suppress else False,
+    )
     return p
 
 
@@ -33,8 +50,10 @@ def build_parser() -> argparse.ArgumentParser:
     """The whole parser, with every command group that is installed."""
     common = common_parser(suppress=True)
     parser = argparse.ArgumentParser(
-        prog="companion", parents=[common_parser()],
-        description="An offline, voice-guided hand-exercise companion for stroke recovery.")
+        prog="companion",
+        parents=[common_parser()],
+        description="An offline, voice-guided hand-exercise companion for stroke recovery.",
+    )
     subs = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in GROUPS:
         try:
@@ -51,8 +70,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.debug else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
     if not getattr(args, "func", None):
         parser.print_help()
         return ExitStatus.USAGE

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import tomllib
 from pathlib import Path
 from typing import Any
 
 import tomlkit
-import tomllib
 
 from companion import paths, prompts, routine, routine_edit
 from companion.errors import RoutineError
