@@ -213,6 +213,12 @@ def report(rows: list[dict[str, object]]) -> list[str]:
     for folder in NEGATIVE_FOLDERS:
         fa = [r for r in sel("false-accept") if r["job"].path.split("/")[-2] == folder]
         out.append(f"| {folder} | {rate(fa, wrong_accept)} |")
+    taken: dict[str, int] = defaultdict(int)
+    for r in sel("false-accept"):
+        if r["got"] is not None:
+            taken[f"{r['got']} ({r['job'].context})"] += 1
+    out += ["", "| false accept taken as (context) | count |", "|---|---|"]
+    out += [f"| {k} | {v} |" for k, v in sorted(taken.items(), key=lambda kv: -kv[1])]
     lat: dict[str, list[float]] = defaultdict(list)
     for r in sel("in-context"):
         if r["got"] == r["job"].expect and r["latency"] is not None:
