@@ -95,20 +95,31 @@ def test_switch_counts_presses_for_a_number() -> None:
     assert commands(events) == [(C.NUMBER, 3)]
 
 
-def _read_until(fd: int, text: str, timeout: float = 30) -> str:
-    out = b""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([fd], [], [], 0.1)
-        if ready:
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:
+class Screen:
+    """What the terminal has shown; ``until(text)`` waits for text after what was consumed."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.data = b""
+        self.pos = 0
+
+    def until(self, text: str, timeout: float = 30) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            at = self.data.find(text.encode(), self.pos)
+            if at >= 0:
+                shown = self.data[self.pos : at + len(text)].decode(errors="replace")
+                self.pos = at + len(text)
+                return shown
+            if time.monotonic() > deadline:
                 break
-            out += chunk
-            if text.encode() in out:
-                return out.decode(errors="replace")
-    raise AssertionError(f"{text!r} not seen; got {out.decode(errors='replace')[-800:]}")
+            ready, _, _ = select.select([self.fd], [], [], 0.1)
+            if ready:
+                try:
+                    self.data += os.read(self.fd, 4096)
+                except OSError:
+                    break
+        raise AssertionError(f"{text!r} not seen; got {self.data[self.pos :].decode()[-800:]}")
 
 
 def test_keyboard_drives_a_session_in_a_real_terminal(tmp_path: Path) -> None:
@@ -124,23 +135,24 @@ def test_keyboard_drives_a_session_in_a_real_terminal(tmp_path: Path) -> None:
         stdin=follower, stdout=follower, stderr=follower, cwd=REPO, close_fds=True,
     )  # fmt: skip
     os.close(follower)
+    term = Screen(leader)
     try:
-        screen = _read_until(leader, "Keys: SPACE")
-        _read_until(leader, "say start, or press the space bar")
+        term.until("Keys: SPACE")
+        term.until("say start, or press the space bar")
         os.write(leader, b"?")
-        screen = _read_until(leader, "You can say")
+        term.until("You can say")
         os.write(leader, b"z")
-        screen = _read_until(leader, "That key does nothing here")
+        term.until("That key does nothing here")
         os.write(leader, b" ")
-        _read_until(leader, "And forward")
-        screen = _read_until(leader, "Any pain?")
+        term.until("And forward")
+        term.until("Any pain?")
         os.write(leader, b"2")
-        _read_until(leader, "How hard was that?")
+        term.until("How hard was that?")
         os.write(leader, b"1")
         time.sleep(0.2)
         os.write(leader, b"0")
-        screen = _read_until(leader, "10. Thank you.")
-        screen = _read_until(leader, "That is all for today")
+        term.until("10. Thank you.")
+        screen = term.until("That is all for today")
         assert proc.wait(timeout=20) == 0
     finally:
         if proc.poll() is None:
