@@ -30,7 +30,8 @@ from companion.records import Record as HistoryRecord
 from companion.speech.base import Speaker
 
 log = logging.getLogger(__name__)
-IDLE_POLL_S = 0.5
+IDLE_POLL_S = 0.1
+"""Longest wait for an event before the loop looks at the clock and the speaker again."""
 
 
 class Machine(Protocol):
@@ -66,6 +67,7 @@ class Loop:
         self.history = history
         self.queue: queue.Queue[Event] = queue.Queue()
         self.ended: str | None = None
+        self._speaking = False
 
     def put(self, event: Event) -> None:
         """Thread-safe: hand an event to the loop."""
@@ -78,6 +80,7 @@ class Loop:
         try:
             self._carry_out(self.machine.handle(Begin(), self.clock.now()))
             while not self.machine.finished:
+                self._note_quiet()
                 event = self._next_event()
                 if event is None:
                     continue
@@ -88,6 +91,13 @@ class Loop:
             for source in self.sources:
                 source.close()
         return self.ended or "ended"
+
+    def _note_quiet(self) -> None:
+        """Log the moment the companion stops speaking (the user's turn, for logs and tests)."""
+        speaking = self.speaker.busy()
+        if self._speaking and not speaking:
+            self.events.write(self.clock.now(), "quiet")
+        self._speaking = speaking
 
     def _next_event(self) -> Event | None:
         wake = self.machine.wake_at

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections import deque
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
 from companion.commands import SAFETY, Command, Parsed, Vocabulary, normalise
 from companion.listen.base import Engine, Hypothesis
@@ -61,7 +62,7 @@ class ListenerSettings:
     """Floor for those contexts (PocketSphinx: the closed pass alone is enough)."""
     unsure_below: float = 0.8
     """Below this an accepted non-safety command is marked unsure."""
-    own_voice_tail_s: float = 1.0
+    own_voice_tail_s: float = 0.5
     """After the companion stops speaking, its words are still ignored this long."""
 
 
@@ -85,6 +86,8 @@ class Listener:
         self._frame_bytes = 2 * max(1, round(engine.sample_rate * s.frame_s))
         self._frame_s = self._frame_bytes / 2 / engine.sample_rate
         self._pending = b""
+        self._held: list[Decision] = []
+        self._await_silence = False
         self._pre_roll: deque[bytes] = deque(maxlen=max(1, round(s.pre_roll_s / self._frame_s)))
         self._position_s = 0.0
         self._active = False
@@ -125,6 +128,10 @@ class Listener:
         if text is None:
             if self._speaking:
                 self._own_until_s = self._position_s + self.settings.own_voice_tail_s
+                if self._active:  # judge what began while it spoke; the user's turn starts anew
+                    decision = self._finish()
+                    if decision is not None:
+                        self._held.append(decision)
             self._speaking = False
             return
         self._own_text = normalise(text)
@@ -132,7 +139,8 @@ class Listener:
 
     def process(self, pcm16: bytes) -> list[Decision]:
         """Take more audio; returns the decisions it completed."""
-        out: list[Decision] = []
+        out: list[Decision] = self._held
+        self._held = []
         data = self._pending + pcm16
         n = len(data) - len(data) % self._frame_bytes
         self._pending = data[n:]
@@ -163,6 +171,11 @@ class Listener:
             return None
         speech = self.vad.is_speech(frame, self._frame_s)
         edge = self.segmenter.process(self._frame_s, speech)
+        if self._await_silence:  # the rest of a cut-off utterance is not a new one
+            if speech:
+                return None
+            self._await_silence = False
+            self.segmenter.reset()
         if not self._active:
             if edge is Edge.START:
                 self._begin()
@@ -174,6 +187,10 @@ class Listener:
             if partial is not None:
                 self._partial = normalise(partial.text)
         if edge is Edge.END or self._settled():
+            return self._finish()
+        if not self._speaking and self._utterance_start_s < self._own_until_s <= self._position_s:
+            # What began in the companion's voice ends with it: the user's turn starts anew.
+            self._await_silence = True
             return self._finish()
         return None
 
@@ -218,11 +235,9 @@ class Listener:
         if parsed is None or hyp.confidence < floor:
             log.debug("rejected %r (confidence %.2f)", text, hyp.confidence)
             return None
-        if self._own_voice_active():
-            own = f" {self._own_text} "
-            if parsed.command not in SAFETY or f" {text} " in own:
-                log.debug("ignored %r: the companion is speaking %r", text, self._own_text)
-                return None
+        if self._own_voice_active() and self._own_voice_could_be(text, parsed, hyp):
+            log.debug("ignored %r: the companion is speaking %r", text, self._own_text)
+            return None
         safety = parsed.command in SAFETY
         unsure = not safety and hyp.confidence < self.settings.unsure_below
         return Decision(
@@ -234,6 +249,24 @@ class Listener:
             unsure=unsure,
         )
 
+    def _own_voice_could_be(self, text: str, parsed: Parsed, hyp: Hypothesis) -> bool:
+        """While the companion speaks, only a safety word that both passes agree on and that
+        sounds like nothing it is saying gets through."""
+        if parsed.command not in SAFETY or hyp.confidence < self.settings.min_confidence:
+            return True
+        return sounds_like(text, self._own_text)
+
     def _own_voice_active(self) -> bool:
         """The companion spoke during the utterance or less than the tail before it began."""
         return self._speaking or self._utterance_start_s < self._own_until_s
+
+
+def sounds_like(heard: str, spoken: str, threshold: float = 0.5) -> bool:
+    """Whether ``heard`` is (or spells much like) a run of words in ``spoken``."""
+    words = spoken.split()
+    n = max(1, len(heard.split()))
+    for i in range(max(1, len(words) - n + 1)):
+        window = " ".join(words[i : i + n])
+        if window == heard or SequenceMatcher(None, heard, window).ratio() >= threshold:
+            return True
+    return False
