@@ -6,7 +6,7 @@ import re
 import threading
 from collections.abc import Callable, Iterable
 
-from companion.commands import Vocabulary
+from companion.commands import Command, Vocabulary
 from companion.errors import BadInputError
 from companion.events import Heard, InputEnded, Listen, NotUnderstood
 from companion.inputs.base import Sink
@@ -15,6 +15,16 @@ PASSIVE = frozenset({"counting", "rest"})
 """Contexts where the session listens in the background: a line that is no command live there
 is kept for the next question instead of interrupting."""
 _WAIT = re.compile(r"^wait\s+(\S+)\s*$", re.IGNORECASE)
+
+
+def to_event(
+    vocab: Vocabulary, text: str, live: frozenset[Command] | None
+) -> Heard | NotUnderstood:
+    """A scripted line as the session hears it: a live command, or not understood."""
+    parsed = vocab.parse(text, live)
+    if parsed is None:
+        return NotUnderstood(text, source="script")
+    return Heard(parsed.command, parsed.value, source="script", text=text)
 
 
 def parse_lines(lines: Iterable[str]) -> list[str | float]:
@@ -88,11 +98,7 @@ class ScriptSource:
             latest = self._await_listen(item)
             if latest is None:
                 return
-            parsed = self._vocab.parse(item, latest.commands)
-            if parsed is None:
-                sink(NotUnderstood(item, source="script"))
-            else:
-                sink(Heard(parsed.command, parsed.value, source="script", text=item))
+            sink(to_event(self._vocab, item, latest.commands))
         if not self._closed.is_set():
             sink(InputEnded())
 

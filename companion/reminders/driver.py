@@ -11,8 +11,9 @@ from collections.abc import Callable, Iterable
 from companion.clock import ScaledClock
 from companion.commands import Vocabulary
 from companion.eventlog import EventLog
-from companion.events import Heard, Listen, NotUnderstood
+from companion.events import Listen
 from companion.inputs.base import Sink, Source
+from companion.inputs.script import to_event
 from companion.loop import Loop
 from companion.reminders.conversation import Conversation
 from companion.speech.base import Speaker
@@ -100,11 +101,7 @@ class SharedScript:
             with self._lock:
                 self._wanted.clear()
                 live = self._latest.commands if self._latest else None
-            parsed = self._vocab.parse(item, live)
-            if parsed is None:
-                sink(NotUnderstood(item, source="script"))
-            else:
-                sink(Heard(parsed.command, parsed.value, source="script", text=item))
+            sink(to_event(self._vocab, item, live))
 
 
 def converse(

@@ -75,7 +75,6 @@ def _flow(s: Session, cmd: Command, now: dt.datetime) -> None:
             _confirm_end(s, Stage.READY, now)
         elif cmd is C.PAUSE:
             s._ask(Stage.PAUSED, [("paused", {})], now)
-            s.resume_to = Stage.READY
         else:
             _not_now(s)
     elif stage in RUNNING:
