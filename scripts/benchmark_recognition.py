@@ -122,8 +122,14 @@ def end_of_word_s(pcm: bytes) -> float:
 _ENGINE = None
 
 
-def _init(engine: str, model: str | None, decoys: int | None = None) -> None:
+def _init(
+    engine: str, model: str | None, decoys: int | None = None, floor: float | None = None
+) -> None:
     global _ENGINE
+    if floor is not None:
+        from companion.listen import pocketsphinx_engine
+
+        pocketsphinx_engine.NOISE_FLOOR = floor
     if decoys is not None:
         from companion.listen import pocketsphinx_engine
 
@@ -245,6 +251,7 @@ def main() -> int:
     ap.add_argument("--every", type=int, default=1, help="use every Nth file (quick runs)")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--decoys", type=int, default=None, help="PocketSphinx decoy words (tuning)")
+    ap.add_argument("--noise-floor", type=float, default=None, help="PocketSphinx hiss (tuning)")
     ap.add_argument("--silence-seconds", type=float, default=20.0)
     args = ap.parse_args()
     data = speech_dir(args.data)
@@ -254,12 +261,14 @@ def main() -> int:
     todo = list(jobs(data, args.every))
     began = time.perf_counter()
     with ProcessPoolExecutor(
-        args.workers, initializer=_init, initargs=(args.engine, args.model, args.decoys)
+        args.workers,
+        initializer=_init,
+        initargs=(args.engine, args.model, args.decoys, args.noise_floor),
     ) as pool:
         rows = list(pool.map(run_job, todo, chunksize=16))
     wall = time.perf_counter() - began
     cpu = silence_cpu(args.engine, args.model, args.silence_seconds)
-    _init(args.engine, args.model, args.decoys)
+    _init(args.engine, args.model, args.decoys, args.noise_floor)
     run_job(todo[0])
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     digest = hashlib.sha1("".join(j.path for j in todo).encode()).hexdigest()[:8]
