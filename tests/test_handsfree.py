@@ -1,11 +1,13 @@
 """Hands-free end to end: real recordings played into a real audio path drive the session.
 
 The companion speaks through pyttsx3 into a PulseAudio null sink whose monitor is its
-microphone, so it also hears its own voice, as it would in a room. The test follows the event
-log; when the session listens, it plays a real recorded word into the sink and checks that the
-session acted on it, and on nothing else (not another word, not its own counting).
-A whole session by voice (stop during counting, yes/no, ratings) does not yet pass on this path:
-see the note on issue 3.
+microphone, so it also hears its own voice, as it would in a room. The tests follow the event
+log; when the session listens, they play a real recorded word into the sink and check that the
+session acted on it, and on nothing else (not another word, not its own counting). One test runs
+a whole short session by voice alone: "no" to the safety questions, "go", "stop" between two
+counts, "no" to ending, "go on" (spliced from one speaker's "go" and "on"), two ratings. It does
+not yet pass reliably (xfail): PocketSphinx carries its cepstral mean over from the companion's
+own speech into the user's next answer, so some answers decode with too little confidence.
 """
 
 from __future__ import annotations
@@ -15,13 +17,17 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from tests.conftest import skip_or_fail
-from tests.pulse import PulseServer
+from tests.pulse import RATE, PulseServer, read_wav, write_wav
 
 REPO = Path(__file__).resolve().parent.parent
 SPEECH = Path(os.environ.get("COMPANION_SPEECH_DATA", REPO.parent / "shared" / "data" / "speech"))
@@ -46,22 +52,56 @@ pytestmark = [pytest.mark.audio, pytest.mark.slow]
 
 
 def recognised(
-    files: list[Path], context: str, command: str, value: int | None = None, want: int = 1
+    files: list[Path],
+    context: str,
+    command: str,
+    value: int | None = None,
+    want: int = 1,
+    work: Path | None = None,
 ) -> list[Path]:
-    """Clips the offline listener decodes as ``command`` (the path is under test, not accuracy)."""
+    """At least ``want`` clips the offline listener decodes as ``command`` (the path is under test,
+    not accuracy).
+
+    With ``work``, a clip must also be decoded right when shifted against the listener's frames
+    (variants written there): the audio path starts every clip at a different point of a frame,
+    and some clips are decoded right only at some of them, which would make the test flaky.
+    """
+    good = decoded(context, files, command, value)
+    if work is not None:
+        variants = {f: _variants(f, work) for f in good[: want + 5]}
+        right = set(decoded(context, [v for vs in variants.values() for v in vs], command, value))
+        good = [f for f, vs in variants.items() if right.issuperset(vs)]
+    if len(good) < want:
+        pytest.fail(f"too few clips of {files[0].parent} recognised as {command} in {context}")
+    return good
+
+
+def decoded(context: str, files: list[Path], command: str, value: int | None) -> list[Path]:
+    """Those of ``files`` that ``companion recognize`` decodes as ``command`` (and ``value``)."""
     cmd = [sys.executable, "-m", "companion.cli.main", "recognize", "--context", context]
     out = subprocess.run(
         [*cmd, *map(str, files)], capture_output=True, text=True, timeout=300, cwd=REPO
     )
     good = []
-    for line in out.stdout.splitlines():
-        row = json.loads(line)
+    for row in map(json.loads, out.stdout.splitlines()):
         sure = row["confidence"] >= 0.8  # an unsure rating would be confirmed first
-        if row["command"] == command and (value is None or row["value"] == value) and sure:
+        if row["command"] == command and row["value"] == value and sure:
             good.append(Path(row["file"]))
-    if len(good) < want:
-        pytest.fail(f"no clip recognised as {command} in {context}: {out.stdout} {out.stderr}")
-    return good[:want]
+    return good
+
+
+def _variants(clip: Path, work: Path) -> list[Path]:
+    """The clip shifted by 5-25 ms (the listener's frames are 30 ms), once 3 dB quieter."""
+    rec = read_wav(clip)
+    x = rec.samples
+    ms = rec.rate // 1000
+    out = []
+    for shift, gain in ((5, 1.0), (10, 1.0), (15, 1.0), (20, 1.0), (25, 0.7)):
+        samples = np.concatenate([np.zeros(shift * ms), x * gain])
+        path = work / f"{clip.parent.name}_{clip.stem}_{shift}_{gain}.wav"
+        write_wav(path, np.rint(samples).astype(np.int16), rec.rate)
+        out.append(path)
+    return out
 
 
 class Follower:
@@ -114,6 +154,36 @@ def wait_until_quiet(log: Follower, server: PulseServer, quiet_s: float = 1.0) -
     raise AssertionError("the sink never went quiet")
 
 
+@contextmanager
+def running_session(server: PulseServer, tmp_path: Path, routine: str) -> Iterator[Follower]:
+    """``companion session`` on the server's sink and monitor; on a failed check, what its
+    listener did is added to the message."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "routine.toml").write_text(routine, encoding="utf-8")
+    stderr = tmp_path / "stderr.txt"
+    errors = stderr.open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "companion.cli.main", "--debug", "--data-dir", str(data),
+         "session", "--engine", "pocketsphinx"],
+        cwd=REPO, env=server.client_env(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        stderr=errors, text=True,
+    )  # fmt: skip
+    log = Follower(data / "events.log", proc)
+    try:
+        yield log
+    except AssertionError as exc:
+        lines = stderr.read_text().splitlines()
+        heard = [x for x in lines if "listener" in x or "playing" in x]
+        raise AssertionError(f"{exc}\nwhat the listener did:\n" + "\n".join(heard[-40:])) from None
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate(timeout=10)
+        errors.close()
+        log.poll()
+
+
 def test_a_session_starts_hands_free_and_ignores_its_own_voice(
     pulse_server: PulseServer, tmp_path: Path
 ) -> None:
@@ -123,19 +193,7 @@ def test_a_session_starts_hands_free_and_ignores_its_own_voice(
     go = recognised(sorted((cmds / "go").glob("*.wav"))[:12], "ready", "start")[0]
     unknown = sorted((cmds / "_unknown_").glob("bird_*.wav"))[:1]
 
-    data = tmp_path / "data"
-    data.mkdir()
-    (data / "routine.toml").write_text(ROUTINE, encoding="utf-8")
-    env = pulse_server.client_env()
-    errors = (tmp_path / "stderr.txt").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "companion.cli.main", "--debug", "--data-dir", str(data),
-         "session", "--engine", "pocketsphinx"],
-        cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-        stderr=errors, text=True,
-    )  # fmt: skip
-    log = Follower(data / "events.log", proc)
-    try:
+    with running_session(pulse_server, tmp_path, ROUTINE) as log:
         log.wait_for("listen", context="ready")
         wait_until_quiet(log, pulse_server)
         for clip in unknown:  # a word that is no command: nothing happens
@@ -148,19 +206,152 @@ def test_a_session_starts_hands_free_and_ignores_its_own_voice(
         time.sleep(12)  # the companion counts aloud into its own microphone
         log.poll()
         assert [d["command"] for k, d in log.events if k == "command"] == ["start"]
-        proc.terminate()
-        proc.wait(timeout=30)
-    except AssertionError:
-        lines = (tmp_path / "stderr.txt").read_text().splitlines()
-        heard = [x for x in lines if "listener" in x or "playing" in x]
-        raise AssertionError("what the listener did:\n" + "\n".join(heard[-30:])) from None
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        out, _ = proc.communicate(timeout=10)
-        errors.close()
+        log.proc.terminate()
+        log.proc.wait(timeout=30)
     log.poll()
     heard = [d["command"] for k, d in log.events if k == "command"]
     assert heard == ["start"], heard  # its own voice and the other word were never acted on
     spoken = [d["text"] for k, d in log.events if k == "say"]
     assert "1. Palm up." in spoken and "2. Palm up." in spoken
+
+
+WHOLE_ROUTINE = """
+[[exercise]]
+id = "palm_turn"
+reps = 2
+sets = 1
+seconds_per_rep = 10.0
+rest_seconds = 5
+
+[safety]
+pre_session_check = true
+
+[speech]
+volume = 0.3
+"""
+
+
+def spliced(first: Path, second: Path, out: Path) -> Path:
+    """Two recorded words of one speaker as one phrase ("go" + "on"), with a short breath."""
+    words = [read_wav(p).samples for p in (first, second)]
+    trimmed = [w[_loud(w)[0] : _loud(w)[1]] for w in words]
+    gap = np.zeros(RATE // 10, dtype=np.int16)
+    edge = np.zeros(RATE // 2, dtype=np.int16)
+    write_wav(out, np.concatenate([edge, trimmed[0], gap, trimmed[1], edge]), RATE)
+    return out
+
+
+def _loud(x: np.ndarray, margin: int = RATE // 20) -> tuple[int, int]:
+    level = np.abs(x.astype(np.int32))
+    loud = np.flatnonzero(level > 0.1 * level.max())
+    return max(0, int(loud[0]) - margin), int(loud[-1]) + margin
+
+
+USER_DELAY_S = 1.0
+"""How long after the companion's last word the user speaks: words that begin less than
+``ListenerSettings.own_voice_tail_s`` after it are taken for its own voice (safety words aside)."""
+
+
+@dataclass
+class SessionClips:
+    """Robustly recognised recordings for a whole session."""
+
+    no: Path
+    go: Path
+    stop: Path
+    go_on: Path
+    """Spliced from one speaker's "go" and "on": no recording says "continue"."""
+    pain: tuple[Path, int]
+    effort: tuple[Path, int]
+
+
+def whole_session_clips(work: Path) -> SessionClips:
+    """Choose the clips, the words in parallel (each choice decodes a few dozen files)."""
+    work.mkdir()
+    cmds = SPEECH / "commands"
+    go_clips = sorted((cmds / "go").glob("*.wav"))[:20]
+    pairs = [(g, cmds / "on" / g.name) for g in go_clips if (cmds / "on" / g.name).exists()]
+    go_on = [spliced(g, o, work / f"go_on_{g.stem}.wav") for g, o in pairs]
+    first = {w: sorted((cmds / w).glob("*.wav"))[:20] for w in ("no", "stop")}
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        jobs = {
+            "no": pool.submit(recognised, first["no"], "yesno", "no", work=work),
+            "go": pool.submit(recognised, go_clips, "ready", "start", work=work),
+            "stop": pool.submit(recognised, first["stop"], "counting", "stop", work=work),
+            "go_on": pool.submit(recognised, go_on, "paused", "resume", work=work),
+            "pain": pool.submit(rating, (0, 1, 2), work),  # below 4: no advice to rest
+            "effort": pool.submit(rating, (4, 5, 6), work),
+        }
+        got = {name: job.result() for name, job in jobs.items()}
+    return SessionClips(
+        no=got["no"][0], go=got["go"][0], stop=got["stop"][0], go_on=got["go_on"][0],
+        pain=got["pain"], effort=got["effort"],
+    )  # fmt: skip
+
+
+DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
+def rating(values: tuple[int, ...], work: Path) -> tuple[Path, int]:
+    """A 16 kHz recording of a digit word (Speech Commands' other words) with one of
+    ``values``, robustly recognised as that rating."""
+    unknown = SPEECH / "commands" / "_unknown_"
+    for value in values:
+        files = sorted(unknown.glob(f"{DIGITS[value]}_*.wav"))
+        if files and (found := recognised(files, "number", "number", value, want=0, work=work)):
+            return found[0], value
+    pytest.fail(f"no recording of {values} recognised as a rating")
+
+
+def say_to(log: Follower, server: PulseServer, clip: Path, command: str, **match: object) -> None:
+    """A moment after the companion has finished speaking, play ``clip`` and see it acted on."""
+    wait_until_quiet(log, server)
+    time.sleep(USER_DELAY_S)
+    server.play(clip)
+    log.wait_for("command", command=command, source="voice", timeout=30, **match)
+
+
+@pytest.mark.xfail(
+    reason="PocketSphinx's cepstral mean, adapted to the companion's own voice, spoils answers",
+    strict=False,
+)
+def test_a_whole_session_runs_by_voice_alone(pulse_server: PulseServer, tmp_path: Path) -> None:
+    if not SPEECH.is_dir():
+        skip_or_fail(f"speech recordings not found at {SPEECH}")
+    clips = whole_session_clips(tmp_path / "clips")
+    no, go, stop, go_on = clips.no, clips.go, clips.stop, clips.go_on
+    (pain, pain_value), (effort, effort_value) = clips.pain, clips.effort
+
+    with running_session(pulse_server, tmp_path, WHOLE_ROUTINE) as log:
+        for _ in range(3):  # the safety questions
+            log.wait_for("listen", context="yesno")
+            say_to(log, pulse_server, no, "no")
+        log.wait_for("listen", context="ready")
+        say_to(log, pulse_server, go, "start")
+        log.wait_for("say", key="count", timeout=30)
+        log.wait_for("say", key="count", timeout=30)
+        log.wait_for("quiet")  # between two counts
+        time.sleep(USER_DELAY_S)
+        pulse_server.play(stop)
+        log.wait_for("command", command="stop", source="voice", timeout=30)
+        log.wait_for("listen", context="yesno")  # "Do you want to end the session?"
+        say_to(log, pulse_server, no, "no")
+        log.wait_for("listen", context="paused")
+        say_to(log, pulse_server, go_on, "resume")
+        log.wait_for("listen", context="number", timeout=120)  # pain
+        say_to(log, pulse_server, pain, "number", value=pain_value)
+        log.wait_for("listen", context="number")  # effort
+        say_to(log, pulse_server, effort, "number", value=effort_value)
+        log.wait_for("end", how="completed", timeout=60)
+        assert log.proc.wait(timeout=60) == 0
+    log.poll()
+    heard = [(d["command"], d.get("value"), d["source"]) for k, d in log.events if k == "command"]
+    assert heard == [
+        *[("no", None, "voice")] * 3, ("start", None, "voice"), ("stop", None, "voice"),
+        ("no", None, "voice"), ("resume", None, "voice"), ("number", pain_value, "voice"),
+        ("number", effort_value, "voice"),
+    ], heard  # fmt: skip
+    assert not [d for k, d in log.events if k == "not-understood"]
+    records = [d["type"] for k, d in log.events if k == "record"]
+    assert records == ["SessionStarted", "SetDone", "Rating", "Rating", "SessionEnded"], records
+    assert (tmp_path / "data" / "history.sqlite3").is_file()  # the records went to the history

@@ -133,6 +133,40 @@ def test_while_speaking_only_safety_commands_are_live_and_a_tail_follows() -> No
     assert d.command is Command.SLOWER
 
 
+def test_an_answer_begun_just_after_the_tail_is_heard_whole() -> None:
+    lis, _ = listener("no", context="yesno")
+    lis.own_speech("Do you feel dizzy?")
+    assert lis.process(audio((0.5, True), (2.0, False))) == []
+    lis.own_speech(None)
+    # the answer starts 0.6 s after the companion stopped (its tail is 0.5 s): the silence
+    # kept from before it (pre-roll) does not make it look begun in the companion's voice
+    [d] = lis.process(audio((0.6, False), (0.4, True), (2.0, False)))
+    assert d.command is Command.NO
+
+
+class WholeWordEngine(ScriptedEngine):
+    """Names its word only when at least ``needs`` seconds of audio were fed (the whole word)."""
+
+    def __init__(self, text: str, needs: float) -> None:
+        super().__init__(text)
+        self.needs = needs
+
+    def finish(self) -> Hypothesis:
+        return Hypothesis(self.text if self.fed >= self.needs * RATE * 2 else "", 1.0)
+
+
+def test_a_stop_begun_in_the_tail_is_heard_to_its_end() -> None:
+    engine = WholeWordEngine("stop", needs=0.9)  # pre-roll 0.3 s and the word 0.6 s
+    lis = Listener(engine, vocabulary())
+    lis.set_context("counting", CONTEXTS["counting"])
+    lis.own_speech("And down.")
+    assert lis.process(audio((0.5, True), (2.0, False))) == []
+    lis.own_speech(None)
+    # "stop" starts 0.3 s after the companion stopped and goes on past its 0.5 s tail
+    [d] = lis.process(audio((0.3, False), (0.6, True), (2.0, False)))
+    assert d.command is Command.STOP
+
+
 def test_flush_decides_an_utterance_cut_off_by_the_end_of_input() -> None:
     lis, _ = listener("slower")
     assert lis.process(audio((0.5, False), (0.6, True))) == []

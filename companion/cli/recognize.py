@@ -11,7 +11,7 @@ from companion.listen import offline, wavfile
 from companion.listen.endpoint import MAX_END_SILENCE_S, MIN_END_SILENCE_S
 from companion.listen.engines import ENGINES, make_engine
 
-RECOGNIZE_CONTEXTS = ("ready", "counting", "yesno", "number")
+RECOGNIZE_CONTEXTS = ("ready", "counting", "paused", "rest", "yesno", "number")
 
 
 def register(

@@ -87,7 +87,6 @@ class Listener:
         self._frame_s = self._frame_bytes / 2 / engine.sample_rate
         self._pending = b""
         self._held: list[Decision] = []
-        self._await_silence = False
         self._pre_roll: deque[bytes] = deque(maxlen=max(1, round(s.pre_roll_s / self._frame_s)))
         self._position_s = 0.0
         self._active = False
@@ -171,11 +170,6 @@ class Listener:
             return None
         speech = self.vad.is_speech(frame, self._frame_s)
         edge = self.segmenter.process(self._frame_s, speech)
-        if self._await_silence:  # the rest of a cut-off utterance is not a new one
-            if speech:
-                return None
-            self._await_silence = False
-            self.segmenter.reset()
         if not self._active:
             if edge is Edge.START:
                 self._begin()
@@ -186,16 +180,14 @@ class Listener:
             partial = self.engine.feed(frame)
             if partial is not None:
                 self._partial = normalise(partial.text)
-        if edge is Edge.END or self._settled():
-            return self._finish()
-        if not self._speaking and self._utterance_start_s < self._own_until_s <= self._position_s:
-            # What began in the companion's voice ends with it: the user's turn starts anew.
-            self._await_silence = True
+        if edge is Edge.END or self._settled() or self._paused_after_own_voice():
             return self._finish()
         return None
 
     def _begin(self) -> None:
-        self._utterance_start_s = self._position_s - self._frame_s * (len(self._pre_roll) + 1)
+        # Speech began with the run of speech frames that started the utterance; the pre-roll
+        # before it is fed to the engine but is not part of what was said.
+        self._utterance_start_s = self._position_s - self.segmenter.utterance_s
         self.engine.start(list(self._table))
         self._active = True
         self._partial = ""
@@ -214,6 +206,15 @@ class Listener:
             return silence >= s.safety_settle_s - 1e-9
         longer = any(p != self._partial and p.startswith(self._partial + " ") for p in self._table)
         return silence >= (s.prefix_settle_s if longer else s.settle_s) - 1e-9
+
+    def _paused_after_own_voice(self) -> bool:
+        """An utterance begun in the companion's voice or its tail ends at its first pause
+        once the tail is over, so that what the user says next is heard on its own. Only a
+        safety word is taken from it, and a safety word settles after that same pause; one
+        still being said when the tail ends is heard to its end."""
+        if self._speaking or not self._utterance_start_s < self._own_until_s <= self._position_s:
+            return False
+        return self.segmenter.silence_s >= self.settings.safety_settle_s - 1e-9
 
     def _finish(self) -> Decision | None:
         hyp = self.engine.finish()
