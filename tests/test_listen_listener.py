@@ -205,3 +205,18 @@ def test_a_weak_rating_is_kept_as_unsure_but_a_weak_command_is_dropped() -> None
     assert (d.command, d.value, d.unsure) == (Command.NUMBER, 7, True)
     lis, _ = listener("yes", context="yesno", confidence=0.45)
     assert lis.process(audio((0.5, False), (0.5, True), (2.0, False))) == []
+
+
+def test_what_begins_in_its_own_voice_goes_to_the_own_voice_engine() -> None:
+    user, own = ScriptedEngine("stop"), ScriptedEngine("stop")
+    lis = Listener(user, vocabulary(), own_voice_engine=own)
+    lis.set_context("counting", CONTEXTS["counting"])
+    lis.own_speech("three")
+    [d] = lis.process(audio((0.5, False), (0.5, True), (2.0, False)))
+    assert d.command is Command.STOP
+    assert len(own.starts) == 1 and user.starts == []  # the companion's voice never reaches it
+    lis.own_speech(None)
+    lis.process(audio((1.0, False)))
+    [d] = lis.process(audio((0.5, True), (2.0, False)))
+    assert d.command is Command.STOP
+    assert len(own.starts) == 1 and len(user.starts) == 1  # the user's turn: the user engine

@@ -138,3 +138,26 @@ def test_own_voice_saying_stop_is_ignored_but_the_user_stop_is_not(
         lis.own_speech("three")
         through += [d.command for d in lis.process(pcm)] == [Command.STOP]
     assert through >= 0.5 * len(stops), (through, len(stops))
+
+
+def test_a_fresh_engine_learns_nothing_from_one_utterance_for_the_next() -> None:
+    """The adapting engine's result for a clip depends on what it heard before (measured);
+    the fresh one, used for what begins in the companion's voice, decodes a clip the same
+    whatever came before."""
+    files = sorted((speech_data() / "commands" / "no").glob("*.wav"))[:6]
+    pcms = [wavfile.read(f, RATE) for f in files]
+
+    def decode(eng: PocketSphinxEngine, order: list[int]) -> dict[int, tuple[str, float]]:
+        out = {}
+        for i in order:
+            eng.start(["yes", "no"])
+            eng.feed(pcms[i])
+            hyp = eng.finish()
+            out[i] = (hyp.text, hyp.confidence)
+        return out
+
+    forward, backward = list(range(6)), list(range(5, -1, -1))
+    fresh = PocketSphinxEngine(noise_floor=0, fresh_each_utterance=True)
+    assert decode(fresh, forward) == decode(fresh, backward)
+    adapting = PocketSphinxEngine(noise_floor=0)
+    assert decode(adapting, forward + forward) != decode(adapting, backward + backward)

@@ -12,8 +12,11 @@ ENGINES = ("pocketsphinx", "vosk")
 """Engine names accepted by ``make_engine``."""
 
 
-def make_engine(name: str, model_dir: str | Path | None = None) -> Engine:
-    """A ready engine; BadInputError for an unknown name, ModelError for a bad model."""
+def make_engine(name: str, model_dir: str | Path | None = None, *, fresh: bool = False) -> Engine:
+    """A ready engine; BadInputError for an unknown name, ModelError for a bad model.
+
+    ``fresh``: the engine adapts to nothing from one utterance to the next (used for what
+    begins while the companion speaks; Vosk starts every utterance afresh anyway)."""
     if model_dir is not None and not Path(model_dir).is_dir():
         raise ModelError(f"The model folder {model_dir} does not exist.")
     if name == "pocketsphinx":
@@ -22,7 +25,7 @@ def make_engine(name: str, model_dir: str | Path | None = None) -> Engine:
 
         # every command word is a decoy wherever it is not live
         words = {w for p in vocabulary().phrases_for(frozenset(Command)) for w in p.split()}
-        return PocketSphinxEngine(model_dir, decoys=sorted(words))
+        return PocketSphinxEngine(model_dir, decoys=sorted(words), fresh_each_utterance=fresh)
     if name == "vosk":
         try:
             vosk_engine = importlib.import_module("companion.listen.vosk_engine")

@@ -42,7 +42,7 @@ class ListenerSettings:
     """Silence after a whole command (that no longer phrase starts with) before acting."""
     prefix_settle_s: float = 0.8
     """Same, when a longer live phrase starts with the words heard ("go" / "go back")."""
-    safety_settle_s: float = 0.15
+    safety_settle_s: float = 0.1
     """Silence after a safety command before acting."""
     frame_s: float = 0.03
     """Audio is judged and fed in frames of this length."""
@@ -75,8 +75,13 @@ class Listener:
         vocabulary: Vocabulary,
         end_silence_s: float = 1.5,
         settings: ListenerSettings | None = None,
+        own_voice_engine: Engine | None = None,
     ) -> None:
         self.engine = engine
+        self.own_voice_engine = own_voice_engine or engine
+        """Decodes what begins while the companion speaks (or in its tail), so that its voice
+        never adapts ``engine``, which hears the user's turns."""
+        self._decoder = engine
         self.vocabulary = vocabulary
         base = settings or ListenerSettings()
         self.settings = ListenerSettings(**{**base.__dict__, "end_silence_s": end_silence_s})
@@ -118,7 +123,7 @@ class Listener:
         self.commands = commands
         self._table = self.vocabulary.phrases_for(commands)
         if self._active:
-            self.engine.finish()
+            self._decoder.finish()
             self._active = False
             self.segmenter.reset()
 
@@ -177,7 +182,7 @@ class Listener:
                 self._pre_roll.append(frame)
                 return None
         if self.segmenter.silence_s <= self.settings.feed_tail_s + 1e-9:
-            partial = self.engine.feed(frame)
+            partial = self._decoder.feed(frame)
             if partial is not None:
                 self._partial = normalise(partial.text)
         if edge is Edge.END or self._settled() or self._paused_after_own_voice():
@@ -188,11 +193,12 @@ class Listener:
         # Speech began with the run of speech frames that started the utterance; the pre-roll
         # before it is fed to the engine but is not part of what was said.
         self._utterance_start_s = self._position_s - self.segmenter.utterance_s
-        self.engine.start(list(self._table))
+        self._decoder = self.own_voice_engine if self._own_voice_active() else self.engine
+        self._decoder.start(list(self._table))
         self._active = True
         self._partial = ""
         for old in self._pre_roll:
-            self.engine.feed(old)
+            self._decoder.feed(old)
         self._pre_roll.clear()
 
     def _settled(self) -> bool:
@@ -217,7 +223,7 @@ class Listener:
         return self.segmenter.silence_s >= self.settings.safety_settle_s - 1e-9
 
     def _finish(self) -> Decision | None:
-        hyp = self.engine.finish()
+        hyp = self._decoder.finish()
         self._active = False
         self._partial = ""
         self.segmenter.reset()

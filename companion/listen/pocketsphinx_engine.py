@@ -122,11 +122,17 @@ class PocketSphinxEngine:
         decoy_count: int | None = None,
         decoy_weight: float = DECOY_WEIGHT,
         noise_floor: float | None = None,
+        fresh_each_utterance: bool = False,
     ) -> None:
         self.model_dir = Path(model_dir) if model_dir is not None else default_model_dir()
         self.sample_rate = sample_rate
         self.decoy_weight = decoy_weight
         self.noise_floor = NOISE_FLOOR if noise_floor is None else noise_floor
+        self.fresh_each_utterance = fresh_each_utterance
+        """Start each utterance with a new front end (noise estimate, cepstral mean) instead
+        of the one adapted by the utterances before. Adapting helps on the user's turns
+        (measured); for what begins in the companion's own voice a fresh one is used, so that
+        its voice never adapts the decoder that hears the user."""
         self._hiss = np.random.default_rng(20261130)
         count = DECOY_COUNT if decoy_count is None else decoy_count
         self._decoy_pool = tuple(dict.fromkeys([*decoys, *load_decoys()[:count]]))
@@ -181,6 +187,9 @@ class PocketSphinxEngine:
             self._in_utterance = False
         self.phrases = usable
         self._activate(usable)
+        if self.fresh_each_utterance:
+            self._closed.reinit_feat()
+            self._open.reinit_feat()
         self._closed.start_utt()
         self._open.start_utt()
         self._in_utterance = True

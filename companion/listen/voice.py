@@ -89,7 +89,15 @@ class VoiceSource:
     ) -> VoiceSource:
         """The live voice input; raises DeviceError/ModelError when it cannot work."""
         chosen = choose_engine(engine, model)
-        listener = Listener(chosen, vocab, end_silence_s=routine.listening.end_silence_seconds)
+        own_engine = (
+            make_engine(chosen.name, model, fresh=True) if chosen.name == "pocketsphinx" else None
+        )
+        listener = Listener(
+            chosen,
+            vocab,
+            end_silence_s=routine.listening.end_silence_seconds,
+            own_voice_engine=own_engine,
+        )
         own = OwnVoice(speaker)
         dev: str | int | None = int(device) if device and device.isdigit() else device
 
