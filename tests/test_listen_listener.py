@@ -220,3 +220,18 @@ def test_what_begins_in_its_own_voice_goes_to_the_own_voice_engine() -> None:
     [d] = lis.process(audio((0.5, True), (2.0, False)))
     assert d.command is Command.STOP
     assert len(own.starts) == 1 and len(user.starts) == 1  # the user's turn: the user engine
+
+
+def test_in_its_own_voice_only_stop_and_it_hurts_are_listened_for() -> None:
+    user, own = ScriptedEngine("call for help"), ScriptedEngine("call for help")
+    lis = Listener(user, vocabulary(), own_voice_engine=own)
+    lis.set_context("number", CONTEXTS["number"])
+    lis.own_speech("How hard was that? Say a number from 0 to 10.")
+    assert lis.process(audio((0.5, False), (0.5, True), (2.0, False))) == []
+    [phrases] = own.starts
+    table = vocabulary().phrases_for(CONTEXTS["number"])
+    assert {table[p].command for p in phrases} == {Command.STOP, Command.HURTS}
+    lis.own_speech(None)
+    lis.process(audio((1.0, False)))
+    [d] = lis.process(audio((0.5, True), (2.0, False)))  # said when it is quiet: heard
+    assert d.command is Command.EMERGENCY

@@ -66,6 +66,13 @@ class ListenerSettings:
     """After the companion stops speaking, its words are still ignored this long."""
 
 
+OWN_VOICE_LIVE = frozenset({Command.STOP, Command.HURTS})
+"""What can be heard in an utterance begun while the companion speaks. Not the longer
+emergency phrases: a decoder listening to long sentences finds "call for help" in them
+(measured: "How hard was that? Say a number" heard so, with full confidence). The user says
+it again, heard, once the companion is quiet; "stop" first quietens it."""
+
+
 class Listener:
     """Turns 16-bit mono PCM into command decisions; free of threads and clocks."""
 
@@ -193,8 +200,12 @@ class Listener:
         # Speech began with the run of speech frames that started the utterance; the pre-roll
         # before it is fed to the engine but is not part of what was said.
         self._utterance_start_s = self._position_s - self.segmenter.utterance_s
-        self._decoder = self.own_voice_engine if self._own_voice_active() else self.engine
-        self._decoder.start(list(self._table))
+        phrases = list(self._table)
+        self._decoder = self.engine
+        if self._own_voice_active():
+            self._decoder = self.own_voice_engine
+            phrases = [p for p, parsed in self._table.items() if parsed.command in OWN_VOICE_LIVE]
+        self._decoder.start(phrases or list(self._table))
         self._active = True
         self._partial = ""
         for old in self._pre_roll:
@@ -259,7 +270,7 @@ class Listener:
     def _own_voice_could_be(self, text: str, parsed: Parsed, hyp: Hypothesis) -> bool:
         """While the companion speaks, only a safety word that both passes agree on and that
         sounds like nothing it is saying gets through."""
-        if parsed.command not in SAFETY or hyp.confidence < self.settings.min_confidence:
+        if parsed.command not in OWN_VOICE_LIVE or hyp.confidence < self.settings.min_confidence:
             return True
         return sounds_like(text, self._own_text)
 
