@@ -40,7 +40,7 @@ class ListenerSettings:
     """Silence that ends an utterance whose words are not yet a whole command."""
     settle_s: float = 0.5
     """Silence after a whole command (that no longer phrase starts with) before acting."""
-    prefix_settle_s: float = 0.8
+    prefix_settle_s: float = 0.7
     """Same, when a longer live phrase starts with the words heard ("go" / "go back")."""
     safety_settle_s: float = 0.1
     """Silence after a safety command before acting."""
