@@ -284,7 +284,7 @@ def main() -> int:
         f"\nListening to a quiet room (real-time feed, {args.silence_seconds:.0f} s): "
         f"{cpu * 100:.1f}% of one core."
     )
-    print(f"Resident memory of one listener process as in a session, both engines (peak): {rss_mb:.0f} MB.")
+    print(f"Resident memory of a session's listener, both engines (peak): {rss_mb:.0f} MB.")
     return 0
 
 
