@@ -226,9 +226,9 @@ class Listener:
 
     def _paused_after_own_voice(self) -> bool:
         """An utterance begun in the companion's voice or its tail ends at its first pause
-        once the tail is over, so that what the user says next is heard on its own. Only a
-        safety word is taken from it, and a safety word settles after that same pause; one
-        still being said when the tail ends is heard to its end."""
+        once the tail is over, so that what the user says next is heard on its own. Only
+        "stop" or "it hurts" is taken from it (``OWN_VOICE_LIVE``), settled after that same
+        pause; one still being said when the tail ends is heard to its end."""
         if self._speaking or not self._utterance_start_s < self._own_until_s <= self._position_s:
             return False
         return self.segmenter.silence_s >= self.settings.safety_settle_s - 1e-9
@@ -268,8 +268,8 @@ class Listener:
         )
 
     def _own_voice_could_be(self, text: str, parsed: Parsed, hyp: Hypothesis) -> bool:
-        """While the companion speaks, only a safety word that both passes agree on and that
-        sounds like nothing it is saying gets through."""
+        """While the companion speaks, only "stop" or "it hurts" that both passes agree on and
+        that sounds like nothing it is saying gets through."""
         if parsed.command not in OWN_VOICE_LIVE or hyp.confidence < self.settings.min_confidence:
             return True
         return sounds_like(text, self._own_text)

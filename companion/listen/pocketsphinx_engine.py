@@ -237,7 +237,7 @@ class PocketSphinxEngine:
         room = int(MAX_UTTERANCE_S * self.sample_rate) * 2 - self._fed_bytes
         if room <= 0 or not pcm16:
             return None
-        pcm16 = self._with_floor(pcm16[: room - room % 2])
+        pcm16 = self._with_floor(pcm16[:room])
         self._fed_bytes += len(pcm16)
         self._closed.process_raw(pcm16, False, False)
         self._open.process_raw(pcm16, False, False)
