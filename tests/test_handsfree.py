@@ -149,6 +149,11 @@ class Follower:
 def wait_until_quiet(log: Follower, server: PulseServer, quiet_s: float = 1.0) -> None:
     """Wait until the companion has finished speaking and the sink has carried silence since."""
     log.wait_for("quiet")
+    wait_for_silent_sink(server, quiet_s)
+
+
+def wait_for_silent_sink(server: PulseServer, quiet_s: float = 1.0) -> None:
+    """Wait until the sink has carried ``quiet_s`` of silence."""
     n = int(quiet_s * server.rate)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -318,7 +323,10 @@ def say_to(log: Follower, server: PulseServer, clip: Path, command: str, **match
     """A moment after the companion has finished speaking, play ``clip`` and see it acted on;
     if it is not, say it again once, as a user would."""
     for attempt in range(1, ATTEMPTS + 1):
-        wait_until_quiet(log, server)
+        if attempt == 1:
+            wait_until_quiet(log, server)
+        else:  # the companion may have said nothing since: no new "quiet" to wait for
+            wait_for_silent_sink(server)
         time.sleep(USER_DELAY_S)
         server.play(clip)
         try:
