@@ -245,6 +245,18 @@ def check_recognition(ctx: Context) -> Finding:
         return Finding(name, Status.FAIL, detail, "Reinstall: make setup")
     if engine == "auto" and vosk_dir is not None and not models.vosk_problem(vosk_dir):
         return _ok(name, f"vosk with the model {vosk_dir} (pocketsphinx {ps_model} as fallback)")
+    from companion.errors import ModelError
+    from companion.listen import word_classifier
+
+    try:
+        word_classifier.WordClassifier(word_classifier.WEIGHTS)
+    except ModelError as exc:
+        return Finding(
+            name,
+            Status.WARN,
+            f"pocketsphinx works, but without its word classifier (less accurate): {exc.message}",
+            "Reinstall: make setup",
+        )
     extra = (
         ""
         if vosk_dir

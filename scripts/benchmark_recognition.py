@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from companion.commands import CONTEXTS, vocabulary  # noqa: E402
 from companion.listen import offline, wavfile  # noqa: E402
-from companion.listen.engines import make_engine  # noqa: E402
+from companion.listen.engines import make_classifier, make_engine  # noqa: E402
 from companion.listen.listener import Listener  # noqa: E402
 from companion.listen.vad import level_db  # noqa: E402
 
@@ -120,12 +120,19 @@ def end_of_word_s(pcm: bytes) -> float:
 
 
 _ENGINE = None
+_CLASSIFIER: dict[str, object] = {}
+"""Speaker half -> the word classifier its clips are judged with."""
 
 
 def _init(
-    engine: str, model: str | None, decoys: int | None = None, floor: float | None = None
+    engine: str,
+    model: str | None,
+    decoys: int | None = None,
+    floor: float | None = None,
+    classifier: str | None = None,
+    classifier_dir: str = "",
 ) -> None:
-    global _ENGINE
+    global _ENGINE, _CLASSIFIER
     if floor is not None:
         from companion.listen import pocketsphinx_engine
 
@@ -135,6 +142,15 @@ def _init(
 
         pocketsphinx_engine.DECOY_COUNT = decoys
     _ENGINE = make_engine(engine, model)
+    if classifier == "cross":  # each half judged by a classifier trained on the other
+        trained = {h: Path(classifier_dir) / f"word-classifier-{h}.npz" for h in "AB"}
+        _CLASSIFIER = {
+            "A": make_classifier(_ENGINE, trained["B"]),
+            "B": make_classifier(_ENGINE, trained["A"]),
+        }
+    else:
+        one = None if classifier == "none" else make_classifier(_ENGINE, classifier)
+        _CLASSIFIER = {"A": one, "B": one}
 
 
 def run_job(job: Job) -> dict[str, object]:
@@ -142,7 +158,7 @@ def run_job(job: Job) -> dict[str, object]:
     pcm = wavfile.read(job.path, RATE)
     quiet = np.random.default_rng(len(pcm)).standard_normal(int(TRAIL_S * RATE)) * 2
     fed = pcm + quiet.astype("<i2").tobytes()
-    r = offline.recognise(_ENGINE, vocabulary(), job.context, fed)
+    r = offline.recognise(_ENGINE, vocabulary(), job.context, fed, classifier=_CLASSIFIER[job.half])  # type: ignore[arg-type]
     got = (
         None if r.command is None else (f"number:{r.value}" if r.command == "number" else r.command)
     )
@@ -164,7 +180,7 @@ def silence_cpu(engine_name: str, model: str | None, seconds: float) -> float:
     The listener is built as in a session: with its own-voice engine beside the user's."""
     engine = make_engine(engine_name, model)
     own = make_engine(engine_name, model, fresh=True) if engine_name == "pocketsphinx" else None
-    lis = Listener(engine, vocabulary(), own_voice_engine=own)
+    lis = Listener(engine, vocabulary(), own_voice_engine=own, classifier=make_classifier(engine))
     lis.set_context("counting", CONTEXTS["counting"])
     rng = np.random.default_rng(1)
     chunk_s = 0.03
@@ -256,6 +272,18 @@ def main() -> int:
     ap.add_argument("--decoys", type=int, default=None, help="PocketSphinx decoy words (tuning)")
     ap.add_argument("--noise-floor", type=float, default=None, help="PocketSphinx hiss (tuning)")
     ap.add_argument("--silence-seconds", type=float, default=20.0)
+    ap.add_argument(
+        "--classifier",
+        default=None,
+        help="word classifier file (default: the shipped one; 'none': recogniser alone; "
+        "'cross': each speaker half judged by one trained on the other half, see --cross-dir)",
+    )
+    ap.add_argument(
+        "--cross-dir",
+        default="/tmp/companion-cross",
+        help="folder with word-classifier-A.npz and -B.npz "
+        "(scripts/train_word_classifier.py --half A/B --out ...)",
+    )
     args = ap.parse_args()
     data = speech_dir(args.data)
     if not (data / "commands").is_dir():
@@ -266,12 +294,19 @@ def main() -> int:
     with ProcessPoolExecutor(
         args.workers,
         initializer=_init,
-        initargs=(args.engine, args.model, args.decoys, args.noise_floor),
+        initargs=(
+            args.engine,
+            args.model,
+            args.decoys,
+            args.noise_floor,
+            args.classifier,
+            args.cross_dir,
+        ),
     ) as pool:
         rows = list(pool.map(run_job, todo, chunksize=16))
     wall = time.perf_counter() - began
     cpu = silence_cpu(args.engine, args.model, args.silence_seconds)
-    _init(args.engine, args.model, args.decoys, args.noise_floor)
+    _init(args.engine, args.model, args.decoys, args.noise_floor, args.classifier, args.cross_dir)
     run_job(todo[0])
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     digest = hashlib.sha1("".join(j.path for j in todo).encode()).hexdigest()[:8]

@@ -13,6 +13,16 @@ from tests.pulse import PulseServer, missing_tools
 REPO = Path(__file__).resolve().parent.parent
 
 
+def speech_data() -> Path:
+    """The shared recordings (../shared/data/speech, or env ``COMPANION_SPEECH_DATA``);
+    skips when they are absent (fails under CI, where they are always present)."""
+    env = os.environ.get("COMPANION_SPEECH_DATA")
+    folder = Path(env) if env else REPO.parent / "shared" / "data" / "speech"
+    if not (folder / "commands").is_dir():
+        skip_or_fail(f"speech recordings not found in {folder} (set COMPANION_SPEECH_DATA)")
+    return folder
+
+
 def skip_or_fail(reason: str) -> None:
     """Skip with ``reason``; under CI (env ``CI`` set) fail instead, nothing may be skipped."""
     if os.environ.get("CI"):

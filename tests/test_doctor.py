@@ -15,7 +15,7 @@ import pytest
 
 from companion import doctor, paths, routine
 from companion.history.store import HistoryStore
-from companion.listen import models
+from companion.listen import models, word_classifier
 from companion.records import SessionEnded, SessionStarted
 from tests.conftest import skip_or_fail
 from tests.pulse import PulseServer
@@ -171,6 +171,17 @@ def test_a_broken_model_folder_is_named(tmp_path: Path) -> None:
     finding = doctor.check_recognition(ctx_for(tmp_path))
     assert finding.status is doctor.Status.FAIL
     assert str(bad) in finding.detail
+
+
+def test_a_damaged_word_classifier_is_a_warning_not_a_failure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    damaged = tmp_path / "word-classifier.npz"
+    damaged.write_bytes(b"half a file")
+    monkeypatch.setattr(word_classifier, "WEIGHTS", damaged)
+    finding = doctor.check_recognition(ctx_for(tmp_path))
+    assert finding.status is doctor.Status.WARN
+    assert "word classifier" in finding.detail and str(damaged) in finding.detail
 
 
 def test_a_crashing_check_is_reported_not_raised(

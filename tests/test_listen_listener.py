@@ -235,3 +235,59 @@ def test_in_its_own_voice_only_stop_and_it_hurts_are_listened_for() -> None:
     lis.process(audio((1.0, False)))
     [d] = lis.process(audio((0.5, True), (2.0, False)))  # said when it is quiet: heard
     assert d.command is Command.EMERGENCY
+
+
+class FixedJudge:
+    """A word classifier that gives the same probabilities for any audio; records the audio."""
+
+    def __init__(self, **p: float) -> None:
+        self.p = {"other": 1.0 - sum(p.values()), **p}
+        self.heard: list[int] = []
+
+    def probabilities(self, pcm16: bytes) -> dict[str, float]:
+        self.heard.append(len(pcm16))
+        return self.p
+
+
+def judged(text: str, context: str, judge: FixedJudge, confidence: float = 1.0) -> Listener:
+    lis = Listener(ScriptedEngine(text, confidence), vocabulary(), classifier=judge)
+    lis.set_context(context, CONTEXTS[context])
+    return lis
+
+
+def test_the_classifier_corrects_the_recogniser_and_the_session_confirms() -> None:
+    judge = FixedJudge(no=0.9)
+    lis = judged("yes", "yesno", judge)
+    [d] = lis.process(audio((0.5, False), (0.5, True), (2.0, False)))
+    assert (d.command, d.confidence, d.unsure) == (Command.NO, 0.9, True)
+    # it judged the utterance as fed to the engine: pre-roll, the word, the fed tail at most
+    [n] = judge.heard
+    assert 0.5 * RATE * 2 <= n <= (0.3 + 0.5 + 0.3 + 0.06) * RATE * 2
+
+
+def test_the_classifier_alone_is_taken_when_it_is_sure() -> None:
+    lis = judged("yes", "yesno", FixedJudge(no=0.9), confidence=0.45)  # recogniser rejected it
+    [d] = lis.process(audio((0.5, False), (0.5, True), (2.0, False)))
+    assert (d.command, d.unsure) == (Command.NO, False)
+    lis = judged("yes", "yesno", FixedJudge(no=0.7), confidence=0.45)
+    assert lis.process(audio((0.5, False), (0.5, True), (2.0, False))) == []
+
+
+def test_the_classifier_drops_a_word_it_hears_as_another() -> None:
+    lis = judged("stop", "counting", FixedJudge(up=0.9))
+    assert lis.process(audio((0.5, False), (0.5, True), (2.0, False))) == []
+    assert lis.heard == "stop"  # what was heard is still reported
+
+
+def test_a_phrase_the_classifier_never_learnt_is_not_vetoed_by_other() -> None:
+    lis = judged("it hurts", "counting", FixedJudge())
+    [d] = lis.process(audio((0.5, False), (0.5, True), (2.0, False)))
+    assert d.command is Command.HURTS
+
+
+def test_the_classifier_is_not_asked_about_the_companions_own_voice() -> None:
+    judge = FixedJudge(up=0.95)
+    lis = judged("stop", "counting", judge)
+    lis.own_speech("three")
+    [d] = lis.process(audio((0.5, False), (0.5, True), (2.0, False)))
+    assert d.command is Command.STOP and judge.heard == []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -13,18 +12,9 @@ from companion.listen import offline, wavfile
 from companion.listen.engines import make_engine
 from companion.listen.listener import Listener
 from companion.listen.pocketsphinx_engine import PocketSphinxEngine
-from tests.conftest import REPO, skip_or_fail
+from tests.conftest import skip_or_fail, speech_data
 
 RATE = 16000
-
-
-def speech_data() -> Path:
-    """The shared recordings; skips (fails under CI) when they are absent."""
-    env = os.environ.get("COMPANION_SPEECH_DATA")
-    folder = Path(env) if env else REPO.parent / "shared" / "data" / "speech"
-    if not (folder / "commands").is_dir():
-        skip_or_fail(f"speech recordings not found in {folder} (set COMPANION_SPEECH_DATA)")
-    return folder
 
 
 @pytest.fixture(scope="module")

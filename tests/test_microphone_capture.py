@@ -18,18 +18,11 @@ import pytest
 from companion.errors import DeviceError
 from companion.listen import microphone, resample
 from companion.listen.microphone import Microphone
-from tests.conftest import REPO, skip_or_fail
+from tests.conftest import REPO, speech_data
 from tests.pulse import PulseServer, write_wav
 
 pytestmark = pytest.mark.audio
 RATE = 16000
-
-
-def speech_data() -> Path:
-    root = Path(os.environ.get("COMPANION_SPEECH_DATA") or REPO.parent / "shared/data/speech")
-    if not (root / "commands").is_dir():
-        skip_or_fail(f"speech data not found at {root}")
-    return root
 
 
 def capture(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import wave
@@ -12,16 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import REPO, skip_or_fail
-
-
-def speech_data() -> Path:
-    """The shared recordings; skips (fails under CI) when they are absent."""
-    env = os.environ.get("COMPANION_SPEECH_DATA")
-    folder = Path(env) if env else REPO.parent / "shared" / "data" / "speech"
-    if not (folder / "commands").is_dir():
-        skip_or_fail(f"speech recordings not found in {folder} (set COMPANION_SPEECH_DATA)")
-    return folder
+from tests.conftest import REPO, speech_data
 
 
 def recognize(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:

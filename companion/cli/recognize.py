@@ -9,7 +9,7 @@ from companion.commands import vocabulary
 from companion.errors import BadInputError
 from companion.listen import offline, wavfile
 from companion.listen.endpoint import MAX_END_SILENCE_S, MIN_END_SILENCE_S
-from companion.listen.engines import ENGINES, make_engine
+from companion.listen.engines import ENGINES, make_classifier, make_engine
 
 RECOGNIZE_CONTEXTS = ("ready", "counting", "paused", "rest", "yesno", "number")
 
@@ -49,9 +49,12 @@ def run(args: argparse.Namespace) -> int:
             f"--end-silence must be between {MIN_END_SILENCE_S} and {MAX_END_SILENCE_S} seconds"
         )
     engine = make_engine(args.engine, args.model)
+    classifier = make_classifier(engine)
     vocab = vocabulary()
     recordings = [(path, wavfile.read(path, engine.sample_rate)) for path in args.files]
     for path, pcm in recordings:
-        result = offline.recognise(engine, vocab, args.context, pcm, args.end_silence)
+        result = offline.recognise(
+            engine, vocab, args.context, pcm, args.end_silence, classifier=classifier
+        )
         print(json.dumps(result.as_dict(str(path))), flush=True)
     return 0

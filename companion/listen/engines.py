@@ -7,6 +7,7 @@ from pathlib import Path
 
 from companion.errors import BadInputError, ModelError
 from companion.listen.base import Engine
+from companion.listen.word_classifier import WordJudge
 
 ENGINES = ("pocketsphinx", "vosk")
 """Engine names accepted by ``make_engine``."""
@@ -51,3 +52,16 @@ def _default_vosk_dir() -> Path:
             hint="Run: companion models download en-us   (or give --model DIR)",
         )
     return found
+
+
+def make_classifier(engine: Engine, weights: str | Path | None = None) -> WordJudge | None:
+    """The word classifier that gives ``engine``'s listener a second opinion, or None.
+
+    Used with PocketSphinx (US English; measured in docs/benchmarks.md). Vosk keeps its own
+    confidences: its models may be of another language (the tests use a Korean one).
+    ``weights``: another trained classifier file (the benchmark's held-out halves)."""
+    if engine.name != "pocketsphinx":
+        return None
+    from companion.listen.word_classifier import WEIGHTS, WordClassifier
+
+    return WordClassifier(Path(weights) if weights else WEIGHTS)

@@ -10,7 +10,9 @@ from difflib import SequenceMatcher
 from companion.commands import SAFETY, Command, Parsed, Vocabulary, normalise
 from companion.listen.base import Engine, Hypothesis
 from companion.listen.endpoint import Edge, Segmenter
+from companion.listen.second_opinion import OpinionSettings, judge
 from companion.listen.vad import EnergyVad
+from companion.listen.word_classifier import WordJudge
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +66,8 @@ class ListenerSettings:
     """Below this an accepted non-safety command is marked unsure."""
     own_voice_tail_s: float = 0.5
     """After the companion stops speaking, its words are still ignored this long."""
+    opinion: OpinionSettings = OpinionSettings()
+    """How the word classifier's second opinion is weighed (``second_opinion``)."""
 
 
 OWN_VOICE_LIVE = frozenset({Command.STOP, Command.HURTS})
@@ -83,8 +87,12 @@ class Listener:
         end_silence_s: float = 1.5,
         settings: ListenerSettings | None = None,
         own_voice_engine: Engine | None = None,
+        classifier: WordJudge | None = None,
     ) -> None:
         self.engine = engine
+        self.classifier = classifier
+        """Second opinion on the user's turns: which word the audio is (None: the engine's
+        own rejection alone). Not used on what begins in the companion's voice."""
         self.own_voice_engine = own_voice_engine or engine
         """Decodes what begins while the companion speaks (or in its tail), so that its voice
         never adapts ``engine``, which hears the user's turns."""
@@ -110,6 +118,8 @@ class Listener:
         self._speaking = False
         self._own_until_s = -1.0
         self._utterance_start_s = 0.0
+        self._audio = bytearray()
+        """The utterance as fed to the engine (for the classifier)."""
         self.heard = ""
         """Words of the last finished utterance, accepted or not ("" if nothing)."""
         self.last_confidence = 0.0
@@ -189,6 +199,7 @@ class Listener:
                 self._pre_roll.append(frame)
                 return None
         if self.segmenter.silence_s <= self.settings.feed_tail_s + 1e-9:
+            self._keep(frame)
             partial = self._decoder.feed(frame)
             if partial is not None:
                 self._partial = normalise(partial.text)
@@ -208,9 +219,18 @@ class Listener:
         self._decoder.start(phrases or list(self._table))
         self._active = True
         self._partial = ""
+        self._audio = bytearray()
         for old in self._pre_roll:
+            self._keep(old)
             self._decoder.feed(old)
         self._pre_roll.clear()
+
+    def _keep(self, frame: bytes) -> None:
+        if self.classifier is not None and len(self._audio) < self._max_audio_bytes():
+            self._audio += frame
+
+    def _max_audio_bytes(self) -> int:
+        return 2 * round(self.engine.sample_rate * self.settings.max_utterance_s)
 
     def _settled(self) -> bool:
         """A whole command has been followed by enough silence to act on it now."""
@@ -250,19 +270,39 @@ class Listener:
             floor = self.settings.safety_min_confidence
         elif self.context in self.settings.confirm_contexts:
             floor = self.settings.confirm_min_confidence
-        if parsed is None or hyp.confidence < floor:
+        own_voice = self._own_voice_active()
+        heard_ok = parsed is not None and hyp.confidence >= floor
+        confidence, doubt = hyp.confidence, False
+        if self.classifier is not None and not own_voice:
+            verdict = judge(
+                self.classifier.probabilities(bytes(self._audio)),
+                text,
+                heard_ok,
+                hyp.confidence,
+                live=self._table,
+                safety={p for p, v in self._table.items() if v.command in SAFETY},
+                confirm=self.context in self.settings.confirm_contexts,
+                settings=self.settings.opinion,
+            )
+            if verdict.phrase is not None:
+                text, confidence, doubt = verdict.phrase, verdict.confidence, verdict.unsure
+                self.heard, self.last_confidence = text, confidence
+                parsed, heard_ok = self._table[text], True
+            else:
+                heard_ok = False
+        if parsed is None or not heard_ok:
             log.debug("rejected %r (confidence %.2f)", text, hyp.confidence)
             return None
-        if self._own_voice_active() and self._own_voice_could_be(text, parsed, hyp):
+        if own_voice and self._own_voice_could_be(text, parsed, hyp):
             log.debug("ignored %r: the companion is speaking %r", text, self._own_text)
             return None
         safety = parsed.command in SAFETY
-        unsure = not safety and hyp.confidence < self.settings.unsure_below
+        unsure = not safety and (doubt or confidence < self.settings.unsure_below)
         return Decision(
             command=parsed.command,
             value=parsed.value,
             text=text,
-            confidence=hyp.confidence,
+            confidence=confidence,
             decided_at_s=round(self._position_s, 3),
             unsure=unsure,
         )

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from companion.commands import CONTEXTS, Vocabulary
 from companion.listen.base import Engine
 from companion.listen.listener import Listener
+from companion.listen.word_classifier import WordJudge
 
 
 @dataclass(frozen=True)
@@ -43,10 +44,11 @@ def recognise(
     context: str,
     pcm16: bytes,
     end_silence_s: float = 1.5,
+    classifier: WordJudge | None = None,
 ) -> Result:
     """Run ``pcm16`` (mono, ``engine.sample_rate``) through a fresh listener in ``context``."""
     began = time.perf_counter()
-    listener = Listener(engine, vocabulary, end_silence_s=end_silence_s)
+    listener = Listener(engine, vocabulary, end_silence_s=end_silence_s, classifier=classifier)
     listener.set_context(context, CONTEXTS[context])
     decisions = listener.process(pcm16) + listener.flush()
     decode_ms = (time.perf_counter() - began) * 1000

@@ -9,12 +9,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from companion.commands import Vocabulary
+from companion.errors import ModelError
 from companion.events import Heard, Listen
 from companion.inputs.base import Sink
 from companion.listen.base import Engine
-from companion.listen.engines import make_engine
+from companion.listen.engines import make_classifier, make_engine
 from companion.listen.listener import Decision, Listener
 from companion.listen.microphone import Microphone
+from companion.listen.word_classifier import WordJudge
 from companion.routine import Routine
 from companion.speech.base import Speaker
 
@@ -35,6 +37,17 @@ def choose_engine(name: str, model: str | None) -> Engine:
 
 def _looks_like_vosk(folder: Path) -> bool:
     return (folder / "am").is_dir() or (folder / "conf" / "model.conf").is_file()
+
+
+def _classifier_or_none(engine: Engine) -> WordJudge | None:
+    """The word classifier; without it (damaged files) voice still works, less accurately:
+    logged here, and `companion doctor` warns about it. Not a microphone problem, so the
+    user is not told to use the keys."""
+    try:
+        return make_classifier(engine)
+    except ModelError as exc:
+        log.warning("listening without the word classifier: %s", exc)
+        return None
 
 
 class OwnVoice:
@@ -97,6 +110,7 @@ class VoiceSource:
             vocab,
             end_silence_s=routine.listening.end_silence_seconds,
             own_voice_engine=own_engine,
+            classifier=_classifier_or_none(chosen),
         )
         own = OwnVoice(speaker)
         dev: str | int | None = int(device) if device and device.isdigit() else device

@@ -1,0 +1,84 @@
+"""Combining the recogniser's phrase with the word classifier's probabilities.
+
+Pure logic, no audio: the listener hands in what the recogniser heard and what the word
+classifier (``word_classifier``) thinks, and gets back the phrase to act on, or None.
+
+- Both name the same live word: taken, with the classifier's probability as confidence.
+- The classifier names a live word it knows, surely enough: that word is taken (it may
+  correct the recogniser: PocketSphinx often takes "no" for "go"). Surer still when the
+  recogniser heard no live phrase at all.
+- The recogniser heard a word the classifier knows, and the classifier did not agree: dropped.
+  Only "stop" (a safety word) is still taken, unless the classifier is sure it was something
+  else; a rating is kept as unsure in the contexts that confirm.
+- The recogniser heard a phrase the classifier was never taught ("pause", "it hurts"): the
+  recogniser's own rejection decides, and the classifier can only veto it when it is sure the
+  audio was one particular word it knows, or noise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+
+OTHER = "other"
+SILENCE = "_silence_"
+
+
+@dataclass(frozen=True)
+class OpinionSettings:
+    """Thresholds on the classifier's probabilities (chosen on speaker half A)."""
+
+    accept_p: float = 0.5
+    """The classifier's top live word is taken at or above this when the recogniser heard
+    another live phrase (corrected; the session confirms it)."""
+    alone_p: float = 0.8
+    """Same, when the recogniser heard no live phrase at all."""
+    veto_p: float = 0.8
+    """The classifier this sure of something else drops the recogniser's phrase."""
+    confirm_p: float = 0.2
+    """In contexts that confirm, a rating the classifier gives at least this is kept, unsure."""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What to act on."""
+
+    phrase: str | None
+    """A live phrase, or None to act on nothing."""
+    confidence: float
+    unsure: bool = False
+    """Ask "I heard ... Is that right?" (the listener never asks for safety commands)."""
+
+
+def judge(
+    probabilities: Mapping[str, float],
+    heard: str,
+    heard_ok: bool,
+    heard_confidence: float,
+    live: Collection[str],
+    safety: Collection[str],
+    confirm: bool,
+    settings: OpinionSettings | None = None,
+) -> Verdict:
+    """Decide from the recogniser's ``heard`` (``heard_ok``: its own rejection accepts it)
+    and the classifier's ``probabilities``. ``live``: the phrases live now; ``safety``: those
+    of them that must not be missed; ``confirm``: a weak result may be accepted unsure."""
+    s = settings or OpinionSettings()
+    if not probabilities:
+        return Verdict(heard if heard_ok else None, heard_confidence)
+    known = {c for c in probabilities if c not in (OTHER, SILENCE)}
+    top = max(probabilities, key=lambda c: probabilities[c])
+    p_top = probabilities[top]
+    if top in known and top in live:
+        if top == heard and heard_ok:
+            return Verdict(top, p_top)
+        if p_top >= (s.accept_p if heard_ok and heard in live else s.alone_p):
+            return Verdict(top, p_top, unsure=heard_ok)
+    if heard not in live or not heard_ok:
+        return Verdict(None, heard_confidence)
+    sure_of_else = top != heard and p_top >= s.veto_p and (top != OTHER or heard in known)
+    if heard not in known or heard in safety:
+        return Verdict(None if sure_of_else else heard, heard_confidence)
+    if confirm and probabilities.get(heard, 0.0) >= s.confirm_p:
+        return Verdict(heard, heard_confidence, unsure=True)
+    return Verdict(None, heard_confidence)

@@ -1,0 +1,247 @@
+"""Train the word classifier (companion/listen/data/word-classifier.npz) on real recordings
+and synthetic speech.
+
+Usage:  .venv/bin/python scripts/train_word_classifier.py [--half A|B|all] [--out FILE]
+                                                           [--data DIR] [--tts-dir DIR]
+
+Real speech: every clip of ../shared/data/speech (Speech Commands words and FSDD digits), or
+only the speakers of one half (--half A trains on half A, so the benchmark's half B is
+speakers the classifier has never heard). Synthetic speech: every command phrase and some
+other words spoken by espeak-ng and flite in many voices, accents and speeds (apt packages
+espeak-ng and flite; cached in --tts-dir). Prints cross-checked accuracy on the held-out half.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import itertools
+import json
+import os
+import subprocess
+import sys
+import tomllib
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from benchmark_recognition import half, speech_dir  # noqa: E402
+
+from companion.listen import wavfile  # noqa: E402
+from companion.listen.embedding import FEATURES, SpeechEmbedder, pooled  # noqa: E402
+from companion.listen.word_classifier import OTHER, SILENCE, WEIGHTS, softmax  # noqa: E402
+
+DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+WORDS = ("yes", "no", "up", "down", "left", "right", "on", "off", "stop", "go", *DIGITS)
+"""Classes with real recordings (Speech Commands folders and digit words, FSDD digits)."""
+CLASSES = (*WORDS, OTHER, SILENCE)
+SAME_AS = {
+    "yeah": "yes",
+    "yep": "yes",
+    "nope": "no",
+    "no thanks": "no",
+    "stop stop": "stop",
+    "nought": "zero",
+    "won": "one",
+    "to": "two",
+    "too": "two",
+    "for": "four",
+    "ate": "eight",
+}
+"""Synthetic phrases taught as one of the word classes (same command or same sound)."""
+OTHER_WORDS = (
+    "hello", "thank you", "good morning", "what time is it", "the weather is nice today",
+    "dog", "cat", "house", "water", "bottle", "coin", "pen", "table", "hand", "finger", "bed",
+    "bird", "happy", "tree", "wow", "marvin", "sheila", "visual", "follow", "forward",
+    "backward", "learn", "dig", "big", "bag", "so", "yellow", "know", "show", "top", "shop",
+    "drop", "test", "yet", "chess", "less", "door", "oh", "hmm", "uh huh", "and then",
+    "she said", "news at ten", "now", "nose", "toe", "row", "low", "go ahead", "got", "god",
+    "stuff", "step", "cop", "stock", "spot", "cross", "yesterday", "noon", "note", "phone",
+    "one more", "twenty", "eleven", "thirty", "seventy", "fifty", "eighty", "the", "it",
+    "what", "where", "when", "why",
+)  # fmt: skip
+"""Not commands: words that sound near a command word, and everyday words and phrases."""
+ACCENTS = ("en-us", "en-gb", "en-gb-scotland", "en-gb-x-rp", "en-029", "en-gb-x-gbcwmd")
+VARIANTS = ("m1", "m2", "m3", "m4", "m5", "m7", "f1", "f2", "f3", "f4", "grandpa", "klatt")
+FLITE_VOICES = ("kal", "kal16", "awb", "rms", "slt")
+
+
+def synth_commands(phrase: str) -> Iterator[tuple[str, list[str]]]:
+    """(name, command line without text/output) for each synthetic voice."""
+    for i, (accent, variant) in enumerate(itertools.product(ACCENTS, VARIANTS)):
+        speed, pitch = (110, 140, 170)[i % 3], (30, 50, 70)[(i // 3) % 3]
+        voice = ["espeak-ng", "-v", f"{accent}+{variant}", "-s", str(speed), "-p", str(pitch)]
+        yield f"es-{accent}-{variant}-{speed}-{pitch}", voice
+    for voice_name, stretch in itertools.product(FLITE_VOICES, ("0.9", "1.15", "1.4")):
+        flite = ["flite", "-voice", voice_name, "--setf", f"duration_stretch={stretch}"]
+        yield f"fl-{voice_name}-{stretch}", flite
+
+
+def synthesise(phrase: str, tts_dir: Path) -> list[Path]:
+    """WAV files of ``phrase`` in every voice (made once, then cached)."""
+    folder = tts_dir / phrase.replace(" ", "_").replace("'", "")
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for name, cmd in synth_commands(phrase):
+        path = folder / f"{name}.wav"
+        if not path.exists():
+            tmp = path.with_suffix(".tmp.wav")
+            if cmd[0] == "flite":
+                subprocess.run(
+                    [*cmd, "-t", phrase, "-o", str(tmp)], check=True, capture_output=True
+                )
+            else:
+                subprocess.run([*cmd, "-w", str(tmp), phrase], check=True, capture_output=True)
+            tmp.replace(path)
+        out.append(path)
+    return out
+
+
+def command_phrases() -> list[str]:
+    """Every phrase and number word of prompts/en/commands.toml."""
+    table = tomllib.loads((ROOT / "prompts" / "en" / "commands.toml").read_text("utf-8"))
+    phrases = {p for group in ("phrases", "numbers") for ps in table[group].values() for p in ps}
+    return sorted(phrases)
+
+
+def synthetic_label(phrase: str) -> str:
+    if phrase in WORDS:
+        return phrase
+    return SAME_AS.get(phrase, OTHER)
+
+
+def real_clips(data: Path) -> Iterator[tuple[Path, str, str]]:
+    """(file, class, speaker half) of every real recording."""
+    cmds = data / "commands"
+    for folder in sorted(p for p in cmds.iterdir() if p.is_dir()):
+        for f in sorted(folder.glob("*.wav")):
+            parts = f.stem.split("_")
+            if folder.name == "_silence_":
+                yield f, SILENCE, half(f.stem)
+            elif folder.name == "_unknown_":
+                yield f, parts[0] if parts[0] in WORDS else OTHER, half(parts[1])
+            else:
+                yield f, folder.name, half(parts[0])
+    for f in sorted((data / "digits").glob("*.wav")):
+        digit, speaker = f.stem.split("_")[:2]
+        yield f, DIGITS[int(digit)], half(speaker)
+
+
+_EMBEDDER: SpeechEmbedder | None = None
+
+
+def features(path: str) -> npt.NDArray[np.float64]:
+    global _EMBEDDER
+    if _EMBEDDER is None:
+        _EMBEDDER = SpeechEmbedder()
+    return pooled(_EMBEDDER.embed(wavfile.read(path, 16000)))
+
+
+def feature_matrix(paths: list[Path], cache: Path) -> npt.NDArray[np.float64]:
+    """Pooled embeddings of ``paths``, cached by file name, size and time."""
+    key = hashlib.sha256(
+        json.dumps(
+            [FEATURES, *((str(p), p.stat().st_size, p.stat().st_mtime) for p in paths)]
+        ).encode()
+    ).hexdigest()[:16]
+    file = cache / f"features-{key}.npy"
+    if file.exists():
+        return np.asarray(np.load(file), dtype=np.float64)
+    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        rows = list(pool.map(features, [str(p) for p in paths], chunksize=32))
+    matrix = np.stack(rows)
+    cache.mkdir(parents=True, exist_ok=True)
+    np.save(file, matrix)
+    return matrix
+
+
+def sample_weights(
+    labels: npt.NDArray[np.int64], real: npt.NDArray[np.bool_], real_share: float = 0.5
+) -> npt.NDArray[np.float64]:
+    """Every class weighs the same; within a class, real speech weighs ``real_share``."""
+    w = np.zeros(labels.size)
+    for c in np.unique(labels):
+        for kind in (True, False):
+            sel = (labels == c) & (real == kind)
+            if sel.any():
+                both = ((labels == c) & (real != kind)).any()
+                share = real_share if kind else 1.0 - real_share
+                w[sel] = (share if both else 1.0) / sel.sum()
+    return w / w.sum()
+
+
+def train(
+    x: npt.NDArray[np.float64],
+    labels: npt.NDArray[np.int64],
+    weights: npt.NDArray[np.float64],
+    l2: float = 1e-2,
+    steps: int = 2000,
+    rate: float = 0.5,
+) -> dict[str, npt.NDArray[np.float64]]:
+    """Weighted softmax regression by full-batch gradient descent."""
+    mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-6
+    z = (x - mean) / scale
+    w = np.zeros((z.shape[1], len(CLASSES)))
+    b = np.zeros(len(CLASSES))
+    target = np.eye(len(CLASSES))[labels]
+    for _ in range(steps):
+        grad = (softmax(z @ w + b) - target) * weights[:, None]
+        w -= rate * (z.T @ grad + l2 * w)
+        b -= rate * grad.sum(axis=0)
+    return {"mean": mean, "scale": scale, "weights": w, "bias": b}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--half", choices=("A", "B", "all"), default="all")
+    ap.add_argument("--out", type=Path, default=WEIGHTS)
+    ap.add_argument("--data", help="speech folder (default ../shared/data/speech)")
+    ap.add_argument("--tts-dir", type=Path, default=Path("/tmp/companion-tts"))
+    ap.add_argument(
+        "--l2", type=float, default=0.2, help="weight decay (chosen on held-out halves)"
+    )
+    ap.add_argument("--real-share", type=float, default=0.5, help="weight of real speech")
+    args = ap.parse_args(argv)
+
+    data = speech_dir(args.data)
+    real = list(real_clips(data))
+    if not real:
+        print(f"no recordings under {data}", file=sys.stderr)
+        return 1
+    phrases = sorted({*command_phrases(), *WORDS, *OTHER_WORDS})
+    synthetic = [(p, synthetic_label(ph)) for ph in phrases for p in synthesise(ph, args.tts_dir)]
+    paths = [f for f, _, _ in real] + [p for p, _ in synthetic]
+    x = feature_matrix(paths, args.tts_dir / "cache")
+    labels = np.array(
+        [CLASSES.index(c) for _, c, _ in real] + [CLASSES.index(c) for _, c in synthetic]
+    )
+    is_real = np.arange(len(paths)) < len(real)
+    halves = np.array([h for _, _, h in real] + ["tts"] * len(synthetic))
+    held_out = np.zeros(len(paths), dtype=bool)  # --half all: nothing held out
+    if args.half != "all":
+        held_out = halves == ("B" if args.half == "A" else "A")
+    use = ~held_out
+    model = train(
+        x[use], labels[use], sample_weights(labels[use], is_real[use], args.real_share), l2=args.l2
+    )
+    if held_out.any():
+        z = (x[held_out] - model["mean"]) / model["scale"]
+        guess = (z @ model["weights"] + model["bias"]).argmax(axis=1)
+        print(f"held-out half: {(guess == labels[held_out]).mean():.3f} of {held_out.sum()} clips")
+    tmp = args.out.with_suffix(".tmp.npz")
+    np.savez(tmp, classes=np.array(CLASSES), **model)
+    tmp.replace(args.out)
+    n_real = (use & is_real).sum()
+    print(f"wrote {args.out}: {use.sum()} clips ({n_real} real), {len(CLASSES)} classes")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,66 @@
+"""The second-opinion rules (pure logic): the classifier's word against the recogniser's phrase."""
+
+from __future__ import annotations
+
+from companion.listen.second_opinion import OTHER, SILENCE, judge
+
+YESNO = {"yes", "yeah", "right", "no", "nope", "stop", "it hurts"}
+COUNTING = {"stop", "pause", "it hurts", "slower"}
+NUMBER = {"zero", "one", "two", "seven", "ten", "stop", "it hurts"}
+SAFETY = {"stop", "it hurts"}
+
+
+def probs(**p: float) -> dict[str, float]:
+    """Probabilities over a small class set; the rest goes to ``other``."""
+    classes = {"yes": 0.0, "no": 0.0, "go": 0.0, "stop": 0.0, "up": 0.0, "seven": 0.0,
+               "one": 0.0, SILENCE: 0.0}  # fmt: skip
+    classes.update(p)
+    classes[OTHER] = max(0.0, 1.0 - sum(classes.values()))
+    return classes
+
+
+def run(p: dict[str, float], heard: str, ok: bool, live: set[str], confirm: bool = False):  # type: ignore[no-untyped-def]
+    return judge(p, heard, ok, 0.45, live=live, safety=SAFETY & live, confirm=confirm)
+
+
+def test_a_sure_classifier_word_is_taken_and_may_correct_the_recogniser() -> None:
+    v = run(probs(no=0.9), "yes", True, YESNO)
+    assert v.phrase == "no" and v.confidence == 0.9 and v.unsure  # they disagreed: confirm
+    v = run(probs(no=0.9), "", False, YESNO)
+    assert v.phrase == "no" and not v.unsure
+
+
+def test_a_known_word_is_never_taken_where_it_is_not_live() -> None:
+    assert run(probs(go=0.95), "stop", False, COUNTING).phrase is None
+
+
+def test_a_known_word_the_classifier_does_not_back_is_dropped() -> None:
+    assert run(probs(up=0.6), "yes", True, YESNO).phrase is None
+    # both name it, the classifier less surely: taken with its probability
+    v = run(probs(yes=0.4, up=0.3), "yes", True, YESNO)
+    assert v.phrase == "yes" and v.confidence == 0.4
+
+
+def test_stop_is_kept_unless_the_classifier_is_sure_of_something_else() -> None:
+    assert run(probs(stop=0.1, up=0.5), "stop", True, COUNTING).phrase == "stop"
+    assert run(probs(up=0.9), "stop", True, COUNTING).phrase is None
+    assert run(probs(), "stop", True, COUNTING).phrase is None  # all "other": not a stop
+
+
+def test_a_phrase_the_classifier_never_learnt_is_left_to_the_recogniser() -> None:
+    assert run(probs(), "it hurts", True, COUNTING).phrase == "it hurts"  # "other" is no veto
+    assert run(probs(), "pause", False, COUNTING).phrase is None
+    assert run(probs(up=0.85), "pause", True, COUNTING).phrase is None  # sure it was "up"
+    assert run(probs(**{SILENCE: 0.9}), "it hurts", True, COUNTING).phrase is None
+
+
+def test_a_weak_rating_is_kept_unsure_where_ratings_are_confirmed() -> None:
+    v = run(probs(seven=0.3, one=0.4), "seven", True, NUMBER, confirm=True)
+    assert v.phrase == "seven" and v.unsure
+    assert run(probs(seven=0.1, one=0.4), "seven", True, NUMBER, confirm=True).phrase is None
+    assert run(probs(seven=0.3, one=0.4), "seven", True, NUMBER, confirm=False).phrase is None
+
+
+def test_without_probabilities_the_recogniser_decides() -> None:
+    assert judge({}, "yes", True, 0.9, live=YESNO, safety=set(), confirm=False).phrase == "yes"
+    assert judge({}, "yes", False, 0.3, live=YESNO, safety=set(), confirm=False).phrase is None
