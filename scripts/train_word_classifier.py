@@ -205,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", help="speech folder (default ../shared/data/speech)")
     ap.add_argument("--tts-dir", type=Path, default=Path("/tmp/companion-tts"))
     ap.add_argument(
-        "--l2", type=float, default=0.2, help="weight decay (chosen on held-out halves)"
+        "--l2", type=float, default=0.01, help="weight decay (chosen on held-out halves)"
     )
     ap.add_argument("--real-share", type=float, default=0.5, help="weight of real speech")
     args = ap.parse_args(argv)

@@ -9,7 +9,8 @@ import pytest
 
 from companion.commands import CONTEXTS, Command, vocabulary
 from companion.listen.base import Hypothesis
-from companion.listen.listener import Listener
+from companion.listen.listener import Listener, ListenerSettings
+from companion.listen.second_opinion import OpinionSettings
 
 RATE = 16000
 
@@ -250,7 +251,13 @@ class FixedJudge:
 
 
 def judged(text: str, context: str, judge: FixedJudge, confidence: float = 1.0) -> Listener:
-    lis = Listener(ScriptedEngine(text, confidence), vocabulary(), classifier=judge)
+    opinion = OpinionSettings(accept_p=0.5, alone_p=0.8, veto_p=0.8)  # not the tuned defaults
+    lis = Listener(
+        ScriptedEngine(text, confidence),
+        vocabulary(),
+        settings=ListenerSettings(opinion=opinion),
+        classifier=judge,
+    )
     lis.set_context(context, CONTEXTS[context])
     return lis
 
@@ -261,8 +268,9 @@ def test_the_classifier_corrects_the_recogniser_and_the_session_confirms() -> No
     [d] = lis.process(audio((0.5, False), (0.5, True), (2.0, False)))
     assert (d.command, d.confidence, d.unsure) == (Command.NO, 0.9, True)
     # it judged the utterance as fed to the engine: pre-roll, the word, the fed tail at most
-    [n] = judge.heard
-    assert 0.5 * RATE * 2 <= n <= (0.3 + 0.5 + 0.3 + 0.06) * RATE * 2
+    # (asked once at the first short pause, whether it was "stop", and once to decide)
+    assert len(judge.heard) == 2
+    assert 0.5 * RATE * 2 <= judge.heard[-1] <= (0.3 + 0.5 + 0.3 + 0.06) * RATE * 2
 
 
 def test_the_classifier_alone_is_taken_when_it_is_sure() -> None:
@@ -291,3 +299,14 @@ def test_the_classifier_is_not_asked_about_the_companions_own_voice() -> None:
     lis.own_speech("three")
     [d] = lis.process(audio((0.5, False), (0.5, True), (2.0, False)))
     assert d.command is Command.STOP and judge.heard == []
+
+
+def test_stop_heard_by_the_classifier_alone_does_not_wait_for_the_end_silence() -> None:
+    judge = FixedJudge(stop=0.9)
+    lis = judged("when", "counting", judge)  # the recogniser's partial is no command
+    [d] = lis.process(audio((0.5, False), (0.5, True), (2.0, False)))
+    assert d.command is Command.STOP
+    assert d.decided_at_s <= 1.0 + 0.1 + 0.1  # end of word + safety settle + a frame or two
+    lis = judged("when", "counting", FixedJudge(slower=0.9))  # not a safety word: waits
+    [d] = lis.process(audio((0.5, False), (0.5, True), (2.0, False)))
+    assert d.command is Command.SLOWER and d.decided_at_s >= 1.0 + 1.5

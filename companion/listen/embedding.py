@@ -30,7 +30,7 @@ MIN_SECONDS = 1.6
 PAD_HISS = 5.0
 """Standard deviation (16-bit units, about -76 dBFS) of the padding."""
 DIM = 96
-FEATURES = "mean-max-thirds-1"
+FEATURES = "mean-max-1"
 """Names what ``pooled`` returns; caches of features are kept apart by it."""
 
 
@@ -94,9 +94,8 @@ def pad(x: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
 
 
 def pooled(embeddings: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
-    """One vector (480 numbers) per utterance: the mean and the maximum of its embeddings
-    over time, and the means of its first, middle and last third (a little of the order of
-    sounds: "up" / "stop")."""
+    """One vector (192 numbers) per utterance: the mean and the maximum of its embeddings
+    over time. (Adding the means of its thirds scored better on whole clips but worse on
+    utterances as the listener cuts them: docs/benchmarks.md.)"""
     e = embeddings.astype(np.float64)
-    thirds = [part.mean(axis=0) for part in np.array_split(e, 3)]
-    return np.concatenate([e.mean(axis=0), e.max(axis=0), *thirds])
+    return np.concatenate([e.mean(axis=0), e.max(axis=0)])

@@ -203,7 +203,12 @@ class Listener:
             partial = self._decoder.feed(frame)
             if partial is not None:
                 self._partial = normalise(partial.text)
-        if edge is Edge.END or self._settled() or self._paused_after_own_voice():
+        if (
+            edge is Edge.END
+            or self._settled()
+            or self._paused_after_own_voice()
+            or self._classifier_hears_safety()
+        ):
             return self._finish()
         return None
 
@@ -243,6 +248,22 @@ class Listener:
             return silence >= s.safety_settle_s - 1e-9
         longer = any(p != self._partial and p.startswith(self._partial + " ") for p in self._table)
         return silence >= (s.prefix_settle_s if longer else s.settle_s) - 1e-9
+
+    def _classifier_hears_safety(self) -> bool:
+        """At the first pause of ``safety_settle_s`` in an utterance, the word classifier is
+        asked whether it was "stop": the recogniser's partial result may be something else,
+        and "stop" must not wait for the full end silence."""
+        if self.classifier is None or self._own_voice_active():
+            return False
+        settle = self.settings.safety_settle_s
+        silence = self.segmenter.silence_s
+        if not settle - 1e-9 <= silence < settle + self._frame_s - 1e-9:
+            return False
+        safety = {p for p, v in self._table.items() if v.command in SAFETY}
+        probabilities = self.classifier.probabilities(bytes(self._audio))
+        top = max(probabilities, key=lambda c: probabilities[c], default="")
+        o = self.settings.opinion
+        return top in safety and probabilities[top] >= min(o.accept_p, o.alone_p)
 
     def _paused_after_own_voice(self) -> bool:
         """An utterance begun in the companion's voice or its tail ends at its first pause

@@ -58,7 +58,7 @@ class WordClassifier:
         return {c: float(v) for c, v in zip(self.classes, p, strict=True)}
 
     def predict(self, features: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-        """Class probabilities (n, classes) for pooled features (n, 480)."""
+        """Class probabilities (n, classes) for pooled features (n, 192)."""
         return softmax(((features - self._mean) / self._scale) @ self._w + self._b)
 
 
