@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from companion.listen.second_opinion import OTHER, SILENCE, OpinionSettings, judge
 
-YESNO = {"yes", "yeah", "right", "no", "nope", "stop", "it hurts"}
-COUNTING = {"stop", "pause", "it hurts", "slower"}
-NUMBER = {"zero", "one", "two", "seven", "ten", "stop", "it hurts"}
+YESNO = {"yes": "yes", "yeah": "yes", "right": "yes", "no": "no", "nope": "no"}
+YESNO |= {"stop": "stop", "it hurts": "hurts"}
+COUNTING = {"stop": "stop", "pause": "pause", "it hurts": "hurts", "slower": "slower"}
+NUMBER = {"zero": 0, "one": 1, "two": 2, "seven": 7, "ten": 10, "stop": "stop"}
 SAFETY = {"stop", "it hurts"}
 SETTINGS = OpinionSettings(accept_p=0.5, alone_p=0.8, veto_p=0.8, confirm_p=0.2)
 """Fixed here, so that these tests check the rules, not the tuned defaults."""
@@ -21,9 +22,9 @@ def probs(**p: float) -> dict[str, float]:
     return classes
 
 
-def run(p: dict[str, float], heard: str, ok: bool, live: set[str], confirm: bool = False):  # type: ignore[no-untyped-def]
+def run(p: dict[str, float], heard: str, ok: bool, live: dict[str, object], confirm: bool = False):  # type: ignore[no-untyped-def]
     return judge(
-        p, heard, ok, 0.45, live=live, safety=SAFETY & live, confirm=confirm, settings=SETTINGS
+        p, heard, ok, 0.45, live=live, safety=SAFETY & set(live), confirm=confirm, settings=SETTINGS
     )
 
 
@@ -32,6 +33,8 @@ def test_a_sure_classifier_word_is_taken_and_may_correct_the_recogniser() -> Non
     assert v.phrase == "no" and v.confidence == 0.6 and v.unsure  # they disagreed: confirm
     assert run(probs(no=0.6), "", False, YESNO).phrase is None  # alone it must be surer
     v = run(probs(no=0.9), "", False, YESNO)
+    assert v.phrase == "no" and not v.unsure
+    v = run(probs(no=0.6), "nope", True, YESNO)  # another phrase for the same: no doubt
     assert v.phrase == "no" and not v.unsure
 
 
@@ -58,7 +61,7 @@ def test_a_phrase_the_classifier_never_learnt_is_left_to_the_recogniser() -> Non
     assert run(probs(up=0.85), "pause", True, COUNTING).phrase is None  # sure it was "up"
     assert run(probs(**{SILENCE: 0.9}), "it hurts", True, COUNTING).phrase is None
     # a word of the phrase itself is no veto: "go on" sounds much like "go"
-    assert run(probs(go=0.9), "go on", True, COUNTING | {"go on"}).phrase == "go on"
+    assert run(probs(go=0.9), "go on", True, COUNTING | {"go on": "resume"}).phrase == "go on"
 
 
 def test_a_weak_rating_is_kept_unsure_where_ratings_are_confirmed() -> None:

@@ -305,6 +305,13 @@ class Listener:
                 confirm=self.context in self.settings.confirm_contexts,
                 settings=self.settings.opinion,
             )
+            log.debug(
+                "recogniser %r (%.2f), classifier: %r (%.2f)",
+                text,
+                hyp.confidence,
+                verdict.phrase,
+                verdict.confidence,
+            )
             if verdict.phrase is not None:
                 text, confidence, doubt = verdict.phrase, verdict.confidence, verdict.unsure
                 self.heard, self.last_confidence = text, confidence

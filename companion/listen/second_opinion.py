@@ -17,7 +17,7 @@ classifier (``word_classifier``) thinks, and gets back the phrase to act on, or 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Hashable, Mapping
 from dataclasses import dataclass
 
 OTHER = "other"
@@ -56,13 +56,14 @@ def judge(
     heard: str,
     heard_ok: bool,
     heard_confidence: float,
-    live: Collection[str],
+    live: Mapping[str, Hashable],
     safety: Collection[str],
     confirm: bool,
     settings: OpinionSettings | None = None,
 ) -> Verdict:
     """Decide from the recogniser's ``heard`` (``heard_ok``: its own rejection accepts it)
-    and the classifier's ``probabilities``. ``live``: the phrases live now; ``safety``: those
+    and the classifier's ``probabilities``. ``live``: the phrases live now, each with what it
+    means (phrases meaning the same never count as a disagreement); ``safety``: those
     of them that must not be missed; ``confirm``: a weak result may be accepted unsure."""
     s = settings or OpinionSettings()
     if not probabilities:
@@ -74,7 +75,8 @@ def judge(
         if top == heard and heard_ok:
             return Verdict(top, p_top)
         if p_top >= (s.accept_p if heard_ok and heard in live else s.alone_p):
-            return Verdict(top, p_top, unsure=heard_ok)
+            disagree = heard_ok and heard in live and live[heard] != live[top]
+            return Verdict(top, p_top, unsure=disagree)
     if heard not in live or not heard_ok:
         return Verdict(None, heard_confidence)
     sure_of_else = (
