@@ -263,7 +263,7 @@ class Listener:
         probabilities = self.classifier.probabilities(bytes(self._audio))
         top = max(probabilities, key=lambda c: probabilities[c], default="")
         o = self.settings.opinion
-        return top in safety and probabilities[top] >= min(o.accept_p, o.alone_p)
+        return top in safety and probabilities[top] >= o.early_p
 
     def _paused_after_own_voice(self) -> bool:
         """An utterance begun in the companion's voice or its tail ends at its first pause

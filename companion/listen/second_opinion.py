@@ -36,6 +36,9 @@ class OpinionSettings:
     """Same, when the recogniser heard no live phrase at all."""
     veto_p: float = 0.6
     """The classifier this sure of something else drops the recogniser's phrase."""
+    early_p: float = 0.4
+    """A live safety word ("stop") the classifier gives this at the first short pause ends
+    the utterance there, without waiting for the recogniser (then judged as usual)."""
     confirm_p: float = 0.2
     """In contexts that confirm, a rating the classifier gives at least this is kept, unsure."""
 
