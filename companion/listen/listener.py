@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
@@ -114,12 +115,16 @@ class Listener:
         self.context = ""
         self.commands: frozenset[Command] = frozenset()
         self._table: dict[str, Parsed] = {}
+        self._safety: frozenset[str] = frozenset()
+        """The live phrases of safety commands."""
         self._own_text = ""
         self._speaking = False
         self._own_until_s = -1.0
         self._utterance_start_s = 0.0
         self._audio = bytearray()
         """The utterance as fed to the engine (for the classifier)."""
+        self._judged: tuple[int, Mapping[str, float]] = (-1, {})
+        """(audio length, the classifier's probabilities for it)."""
         self.heard = ""
         """Words of the last finished utterance, accepted or not ("" if nothing)."""
         self.last_confidence = 0.0
@@ -139,6 +144,7 @@ class Listener:
         self.context = context
         self.commands = commands
         self._table = self.vocabulary.phrases_for(commands)
+        self._safety = frozenset(p for p, v in self._table.items() if v.command in SAFETY)
         if self._active:
             self._decoder.finish()
             self._active = False
@@ -225,6 +231,7 @@ class Listener:
         self._active = True
         self._partial = ""
         self._audio = bytearray()
+        self._judged = (-1, {})
         for old in self._pre_roll:
             self._keep(old)
             self._decoder.feed(old)
@@ -259,11 +266,17 @@ class Listener:
         silence = self.segmenter.silence_s
         if not settle - 1e-9 <= silence < settle + self._frame_s - 1e-9:
             return False
-        safety = {p for p, v in self._table.items() if v.command in SAFETY}
-        probabilities = self.classifier.probabilities(bytes(self._audio))
+        probabilities = self._probabilities()
         top = max(probabilities, key=lambda c: probabilities[c], default="")
-        o = self.settings.opinion
-        return top in safety and probabilities[top] >= o.early_p
+        return top in self._safety and probabilities[top] >= self.settings.opinion.early_p
+
+    def _probabilities(self) -> Mapping[str, float]:
+        """The classifier's view of the utterance so far (asked once per length of audio:
+        deciding right after the early "stop" check needs no second pass)."""
+        assert self.classifier is not None
+        if self._judged[0] != len(self._audio):
+            self._judged = (len(self._audio), self.classifier.probabilities(bytes(self._audio)))
+        return self._judged[1]
 
     def _paused_after_own_voice(self) -> bool:
         """An utterance begun in the companion's voice or its tail ends at its first pause
@@ -296,12 +309,12 @@ class Listener:
         confidence, doubt = hyp.confidence, False
         if self.classifier is not None and not own_voice:
             verdict = judge(
-                self.classifier.probabilities(bytes(self._audio)),
+                self._probabilities(),
                 text,
                 heard_ok,
                 hyp.confidence,
                 live=self._table,
-                safety={p for p, v in self._table.items() if v.command in SAFETY},
+                safety=self._safety,
                 confirm=self.context in self.settings.confirm_contexts,
                 settings=self.settings.opinion,
             )
