@@ -64,6 +64,14 @@ def test_a_phrase_the_classifier_never_learnt_is_left_to_the_recogniser() -> Non
     assert run(probs(go=0.9), "go on", True, COUNTING | {"go on": "resume"}).phrase == "go on"
 
 
+def test_it_hurts_is_never_swapped_for_another_command() -> None:
+    assert run(probs(no=0.7), "it hurts", True, YESNO).phrase == "it hurts"
+    assert run(probs(no=0.9), "it hurts", True, YESNO).phrase is None  # sure it was "no": veto
+    # "stop" is a word it learnt: there it may name the other command (the session confirms)
+    v = run(probs(no=0.7), "stop", True, YESNO)
+    assert v.phrase == "no" and v.unsure
+
+
 def test_a_weak_rating_is_kept_unsure_where_ratings_are_confirmed() -> None:
     v = run(probs(seven=0.3, one=0.4), "seven", True, NUMBER, confirm=True)
     assert v.phrase == "seven" and v.unsure

@@ -12,7 +12,8 @@ classifier (``word_classifier``) thinks, and gets back the phrase to act on, or 
   else; a rating is kept as unsure in the contexts that confirm.
 - The recogniser heard a phrase the classifier was never taught ("pause", "it hurts"): the
   recogniser's own rejection decides, and the classifier can only veto it when it is sure the
-  audio was one particular word it knows, or noise.
+  audio was one particular word it knows, or noise. A safety phrase of that kind is never
+  swapped for another command ("it hurts" must not become "no" to "any chest pain?").
 """
 
 from __future__ import annotations
@@ -74,7 +75,9 @@ def judge(
     known = {c for c in probabilities if c not in (OTHER, SILENCE)}
     top = max(probabilities, key=lambda c: probabilities[c])
     p_top = probabilities[top]
-    if top in known and top in live:
+    # a safety phrase it never learnt ("it hurts") is never swapped for another command
+    keep_safety = heard_ok and heard in safety and heard not in known
+    if top in known and top in live and not keep_safety:
         if top == heard and heard_ok:
             return Verdict(top, p_top)
         if p_top >= (s.accept_p if heard_ok and heard in live else s.alone_p):
