@@ -18,6 +18,7 @@ import hashlib
 import itertools
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -211,10 +212,14 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     data = speech_dir(args.data)
-    real = list(real_clips(data))
-    if not real:
-        print(f"no recordings under {data}", file=sys.stderr)
+    if not (data / "commands").is_dir() or not (data / "digits").is_dir():
+        print(f"no speech recordings (commands/, digits/) under {data}", file=sys.stderr)
         return 1
+    missing = [tool for tool in ("espeak-ng", "flite") if shutil.which(tool) is None]
+    if missing:
+        print(f"needs {' and '.join(missing)}: apt-get install espeak-ng flite", file=sys.stderr)
+        return 1
+    real = list(real_clips(data))
     phrases = sorted({*command_phrases(), *WORDS, *OTHER_WORDS})
     synthetic = [(p, synthetic_label(ph)) for ph in phrases for p in synthesise(ph, args.tts_dir)]
     paths = [f for f, _, _ in real] + [p for p, _ in synthetic]
@@ -235,6 +240,7 @@ def main(argv: list[str] | None = None) -> int:
         z = (x[held_out] - model["mean"]) / model["scale"]
         guess = (z @ model["weights"] + model["bias"]).argmax(axis=1)
         print(f"held-out half: {(guess == labels[held_out]).mean():.3f} of {held_out.sum()} clips")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
     tmp = args.out.with_suffix(".tmp.npz")
     np.savez(tmp, classes=np.array(CLASSES), **model)
     tmp.replace(args.out)
