@@ -22,7 +22,9 @@ from collections.abc import Collection, Hashable, Mapping
 from dataclasses import dataclass
 
 OTHER = "other"
+"""The word classifier's class for any other word or phrase."""
 SILENCE = "_silence_"
+"""Its class for noise and silence."""
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,10 @@ import numpy.typing as npt
 
 from companion.errors import ModelError
 from companion.listen.embedding import SpeechEmbedder, pooled
+from companion.listen.second_opinion import OTHER, SILENCE
 
 WEIGHTS = Path(__file__).resolve().parent / "data" / "word-classifier.npz"
-OTHER = "other"
-SILENCE = "_silence_"
+__all__ = ["OTHER", "SILENCE", "WEIGHTS", "WordClassifier", "WordJudge", "softmax"]
 
 
 class WordJudge(Protocol):
