@@ -24,7 +24,7 @@ def probs(**p: float) -> dict[str, float]:
 
 def run(p: dict[str, float], heard: str, ok: bool, live: dict[str, object], confirm: bool = False):  # type: ignore[no-untyped-def]
     return judge(
-        p, heard, ok, 0.45, live=live, safety=SAFETY & set(live), confirm=confirm, settings=SETTINGS
+        p, heard, ok, 1.0, live=live, safety=SAFETY & set(live), confirm=confirm, settings=SETTINGS
     )
 
 
@@ -36,6 +36,9 @@ def test_a_sure_classifier_word_is_taken_and_may_correct_the_recogniser() -> Non
     assert v.phrase == "no" and not v.unsure
     v = run(probs(no=0.6), "nope", True, YESNO)  # another phrase for the same: no doubt
     assert v.phrase == "no" and not v.unsure
+    # a weak recogniser phrase (one pass only) is simply overruled
+    weak = judge(probs(no=0.9), "yes", True, 0.45, live=YESNO, safety=set(), confirm=False)
+    assert weak.phrase == "no" and not weak.unsure
 
 
 def test_a_known_word_is_never_taken_where_it_is_not_live() -> None:

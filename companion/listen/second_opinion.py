@@ -42,6 +42,9 @@ class OpinionSettings:
     early_p: float = 0.4
     """A live safety word ("stop") the classifier gives this at the first short pause ends
     the utterance there, without waiting for the recogniser (then judged as usual)."""
+    disagree_confidence: float = 0.6
+    """The recogniser's phrase counts as a disagreement to confirm only this sure (PocketSphinx:
+    both passes agree); a weaker one the classifier simply overrules."""
     confirm_p: float = 0.2
     """In contexts that confirm, a rating the classifier gives at least this is kept, unsure."""
 
@@ -83,7 +86,12 @@ def judge(
         if top == heard and heard_ok:
             return Verdict(top, p_top)
         if p_top >= (s.accept_p if heard_ok and heard in live else s.alone_p):
-            disagree = heard_ok and heard in live and live[heard] != live[top]
+            disagree = (
+                heard_ok
+                and heard_confidence >= s.disagree_confidence
+                and heard in live
+                and live[heard] != live[top]
+            )
             return Verdict(top, p_top, unsure=disagree)
     if heard not in live or not heard_ok:
         return Verdict(None, heard_confidence)
