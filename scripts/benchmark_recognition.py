@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import os
 import resource
 import sys
@@ -17,7 +18,7 @@ import zlib
 from collections import defaultdict
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -273,6 +274,13 @@ def main() -> int:
     ap.add_argument("--noise-floor", type=float, default=None, help="PocketSphinx hiss (tuning)")
     ap.add_argument("--silence-seconds", type=float, default=20.0)
     ap.add_argument(
+        "--only",
+        choices=("in-context", "false-accept", "digit"),
+        default=None,
+        help="run one kind of clip only (tuning; the report is then partial)",
+    )
+    ap.add_argument("--rows", default=None, help="also write one JSON line per clip to this file")
+    ap.add_argument(
         "--classifier",
         default=None,
         help="word classifier file (default: the shipped one; 'none': recogniser alone; "
@@ -289,7 +297,7 @@ def main() -> int:
     if not (data / "commands").is_dir():
         print(f"no speech data in {data}", file=sys.stderr)
         return 1
-    todo = list(jobs(data, args.every))
+    todo = [j for j in jobs(data, args.every) if args.only in (None, j.kind)]
     began = time.perf_counter()
     with ProcessPoolExecutor(
         args.workers,
@@ -305,6 +313,10 @@ def main() -> int:
     ) as pool:
         rows = list(pool.map(run_job, todo, chunksize=16))
     wall = time.perf_counter() - began
+    if args.rows:
+        with open(args.rows, "w") as out:
+            for r in rows:
+                out.write(json.dumps({**r, "job": asdict(r["job"])}) + "\n")  # type: ignore[call-overload]
     cpu = silence_cpu(args.engine, args.model, args.silence_seconds)
     _init(args.engine, args.model, args.decoys, args.noise_floor, args.classifier, args.cross_dir)
     run_job(todo[0])

@@ -16,7 +16,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -113,6 +113,9 @@ class Follower:
         self.events: list[tuple[str, dict[str, object]]] = []
         self.retries: list[str] = []
         """Commands that had to be said a second time."""
+        self.confirmed: list[str] = []
+        """Commands the session asked about ("I heard no. Is that right?") and that were
+        confirmed with a "yes"."""
 
     def skip_seen(self) -> None:
         """From now on, wait only for events not yet logged."""
@@ -144,6 +147,18 @@ class Follower:
                 break
             time.sleep(0.05)
         raise AssertionError(f"no {kind} {match} within {timeout}s; saw {self.events[-15:]}")
+
+    def next_said(self, timeout: float = 5) -> str | None:
+        """The key of the first thing said after the events consumed so far (None if nothing
+        is said within ``timeout``); nothing is consumed."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.poll()
+            for kind, details in self.events[getattr(self, "_cursor", 0) :]:
+                if kind == "say":
+                    return str(details["key"])
+            time.sleep(0.05)
+        return None
 
 
 def wait_until_quiet(log: Follower, server: PulseServer, quiet_s: float = 1.0) -> None:
@@ -268,6 +283,8 @@ class SessionClips:
     """Robustly recognised recordings for a whole session."""
 
     no: Path
+    yes: Path
+    """To confirm a command the session was unsure of."""
     go: Path
     stop: Path
     go_on: Path
@@ -283,10 +300,11 @@ def whole_session_clips(work: Path) -> SessionClips:
     go_clips = sorted((cmds / "go").glob("*.wav"))[:20]
     pairs = [(g, cmds / "on" / g.name) for g in go_clips if (cmds / "on" / g.name).exists()]
     go_on = [spliced(g, o, work / f"go_on_{g.stem}.wav") for g, o in pairs]
-    first = {w: sorted((cmds / w).glob("*.wav"))[:20] for w in ("no", "stop")}
+    first = {w: sorted((cmds / w).glob("*.wav"))[:20] for w in ("no", "yes", "stop")}
     with ThreadPoolExecutor(max_workers=3) as pool:
         jobs = {
             "no": pool.submit(recognised, first["no"], "yesno", "no", work=work),
+            "yes": pool.submit(recognised, first["yes"], "yesno", "yes", work=work),
             "go": pool.submit(recognised, go_clips, "ready", "start", work=work),
             "stop": pool.submit(recognised, first["stop"], "counting", "stop", work=work),
             "go_on": pool.submit(recognised, go_on, "paused", "resume", work=work),
@@ -295,7 +313,8 @@ def whole_session_clips(work: Path) -> SessionClips:
         }
         got = {name: job.result() for name, job in jobs.items()}
     return SessionClips(
-        no=got["no"][0], go=got["go"][0], stop=got["stop"][0], go_on=got["go_on"][0],
+        no=got["no"][0], yes=got["yes"][0], go=got["go"][0], stop=got["stop"][0],
+        go_on=got["go_on"][0],
         pain=got["pain"], effort=got["effort"],
     )  # fmt: skip
 
@@ -319,11 +338,22 @@ ATTEMPTS = 2
 HEARD_WITHIN_S = 12.0
 
 
-def say_to(log: Follower, server: PulseServer, clip: Path, command: str, **match: object) -> None:
-    """A moment after the companion has finished speaking, play ``clip`` and see it acted on;
-    if it is not, say it again once, as a user would."""
+def say_to(
+    log: Follower,
+    server: PulseServer,
+    clip: Path,
+    command: str,
+    when: Callable[[int], None] | None = None,
+    yes: Path | None = None,
+    **match: object,
+) -> None:
+    """A moment after the companion has finished speaking (or once ``when(attempt)`` returns),
+    play ``clip`` and see it acted on; if it is not, say it again once, as a user would. If the
+    session asks whether it heard right, answer with ``yes``, as the user would."""
     for attempt in range(1, ATTEMPTS + 1):
-        if attempt == 1:
+        if when is not None:
+            when(attempt)
+        elif attempt == 1:
             wait_until_quiet(log, server)
         else:  # the companion may have said nothing since: no new "quiet" to wait for
             wait_for_silent_sink(server)
@@ -333,54 +363,56 @@ def say_to(log: Follower, server: PulseServer, clip: Path, command: str, **match
             log.wait_for(
                 "command", command=command, source="voice", timeout=HEARD_WITHIN_S, **match
             )
-            return
+            break
         except AssertionError:
             if attempt == ATTEMPTS:
                 raise
             log.retries.append(command)
+    if log.next_said() == "unsure":  # "I heard no. Is that right? Say yes or no."
+        assert yes is not None, f"the session asked to confirm {command}"
+        log.confirmed.append(command)
+        say_to(log, server, yes, "yes")
 
 
 def test_a_whole_session_runs_by_voice_alone(pulse_server: PulseServer, tmp_path: Path) -> None:
     if not SPEECH.is_dir():
         skip_or_fail(f"speech recordings not found at {SPEECH}")
     clips = whole_session_clips(tmp_path / "clips")
-    no, go, stop, go_on = clips.no, clips.go, clips.stop, clips.go_on
+    no, yes, go, stop, go_on = clips.no, clips.yes, clips.go, clips.stop, clips.go_on
     (pain, pain_value), (effort, effort_value) = clips.pain, clips.effort
 
     with running_session(pulse_server, tmp_path, WHOLE_ROUTINE) as log:
         for _ in range(3):  # the safety questions
             log.wait_for("listen", context="yesno")
-            say_to(log, pulse_server, no, "no")
+            say_to(log, pulse_server, no, "no", yes=yes)
         log.wait_for("listen", context="ready")
-        say_to(log, pulse_server, go, "start")
+        say_to(log, pulse_server, go, "start", yes=yes)
         log.wait_for("say", key="count", timeout=30)
         log.wait_for("say", key="count", timeout=30)
-        for attempt in range(1, ATTEMPTS + 1):
+
+        def between_two_counts(attempt: int) -> None:
             if attempt > 1:
                 log.skip_seen()
                 log.wait_for("say", key="count", timeout=30)
-            log.wait_for("quiet")  # between two counts
-            time.sleep(USER_DELAY_S)
-            pulse_server.play(stop)
-            try:
-                log.wait_for("command", command="stop", source="voice", timeout=HEARD_WITHIN_S)
-                break
-            except AssertionError:
-                if attempt == ATTEMPTS:
-                    raise
-                log.retries.append("stop")
+            log.wait_for("quiet")
+
+        say_to(log, pulse_server, stop, "stop", when=between_two_counts)
         log.wait_for("listen", context="yesno")  # "Do you want to end the session?"
-        say_to(log, pulse_server, no, "no")
+        say_to(log, pulse_server, no, "no", yes=yes)
         log.wait_for("listen", context="paused")
-        say_to(log, pulse_server, go_on, "resume")
+        say_to(log, pulse_server, go_on, "resume", yes=yes)
         log.wait_for("listen", context="number", timeout=120)  # pain
-        say_to(log, pulse_server, pain, "number", value=pain_value)
+        say_to(log, pulse_server, pain, "number", yes=yes, value=pain_value)
         log.wait_for("listen", context="number")  # effort
-        say_to(log, pulse_server, effort, "number", value=effort_value)
+        say_to(log, pulse_server, effort, "number", yes=yes, value=effort_value)
         log.wait_for("end", how="completed", timeout=60)
         assert log.proc.wait(timeout=60) == 0
     log.poll()
     heard = [(d["command"], d.get("value"), d["source"]) for k, d in log.events if k == "command"]
+    print(f"confirmed: {log.confirmed}")
+    assert len(log.confirmed) <= 2, f"asked to confirm: {log.confirmed}"
+    for _ in log.confirmed:  # each "yes" that confirmed a command
+        heard.remove(("yes", None, "voice"))
     assert heard == [
         *[("no", None, "voice")] * 3, ("start", None, "voice"), ("stop", None, "voice"),
         ("no", None, "voice"), ("resume", None, "voice"), ("number", pain_value, "voice"),
