@@ -45,11 +45,21 @@ def test_a_known_word_is_never_taken_where_it_is_not_live() -> None:
     assert run(probs(go=0.95), "stop", False, COUNTING).phrase is None
 
 
-def test_a_known_word_the_classifier_does_not_back_is_dropped() -> None:
-    assert run(probs(up=0.6), "yes", True, YESNO).phrase is None
+def test_a_weak_known_word_the_classifier_does_not_back_is_dropped() -> None:
+    weak = judge(probs(up=0.6), "yes", True, 0.45, live=YESNO, safety=set(), confirm=False)
+    assert weak.phrase is None
     # both name it, the classifier less surely: taken with its probability
     v = run(probs(yes=0.4, up=0.3), "yes", True, YESNO)
     assert v.phrase == "yes" and v.confidence == 0.4
+
+
+def test_a_strong_known_word_stands_unless_the_classifier_is_sure_of_another() -> None:
+    # both recogniser passes heard "yes"; the classifier leans to a word not live here
+    v = run(probs(up=0.6), "yes", True, YESNO)
+    assert v.phrase == "yes" and v.confidence == 1.0 and not v.unsure
+    assert run(probs(up=0.9), "yes", True, YESNO).phrase is None  # sure of another word
+    assert run(probs(), "yes", True, YESNO).phrase is None  # sure it was some other word
+    assert run(probs(up=0.6), "yes", False, YESNO).phrase is None  # rejected by the recogniser
 
 
 def test_stop_is_kept_unless_the_classifier_is_sure_of_something_else() -> None:
@@ -76,10 +86,22 @@ def test_it_hurts_is_never_swapped_for_another_command() -> None:
 
 
 def test_a_weak_rating_is_kept_unsure_where_ratings_are_confirmed() -> None:
-    v = run(probs(seven=0.3, one=0.4), "seven", True, NUMBER, confirm=True)
+    def weak(p: dict[str, float], confirm: bool):  # type: ignore[no-untyped-def]
+        return judge(
+            p, "seven", True, 0.45, live=NUMBER, safety=set(), confirm=confirm, settings=SETTINGS
+        )
+
+    v = weak(probs(seven=0.3, one=0.4), confirm=True)
     assert v.phrase == "seven" and v.unsure
-    assert run(probs(seven=0.1, one=0.4), "seven", True, NUMBER, confirm=True).phrase is None
-    assert run(probs(seven=0.3, one=0.4), "seven", True, NUMBER, confirm=False).phrase is None
+    assert weak(probs(seven=0.1, one=0.4), confirm=True).phrase is None
+    assert weak(probs(seven=0.3, one=0.4), confirm=False).phrase is None
+
+
+def test_a_strong_word_is_asked_about_when_the_classifier_leans_to_another_command() -> None:
+    v = run(probs(seven=0.1, one=0.46), "seven", True, NUMBER)  # "one" its likeliest
+    assert v.phrase == "seven" and v.unsure
+    v = run(probs(seven=0.1, up=0.46), "seven", True, NUMBER)  # "up" means nothing here
+    assert v.phrase == "seven" and not v.unsure
 
 
 def test_without_probabilities_the_recogniser_decides() -> None:

@@ -7,9 +7,10 @@ classifier (``word_classifier``) thinks, and gets back the phrase to act on, or 
 - The classifier names a live word it knows, surely enough: that word is taken (it may
   correct the recogniser: PocketSphinx often takes "no" for "go"). Surer still when the
   recogniser heard no live phrase at all.
-- The recogniser heard a word the classifier knows, and the classifier did not agree: dropped.
-  Only "stop" (a safety word) is still taken, unless the classifier is sure it was something
-  else; a rating is kept as unsure in the contexts that confirm.
+- The recogniser heard a word the classifier knows, and the classifier did not agree: taken
+  when both of the recogniser's passes heard it (a strong phrase) or it is "stop" (a safety
+  word), unless the classifier is sure it was something else; otherwise dropped, but a rating
+  is kept as unsure in the contexts that confirm.
 - The recogniser heard a phrase the classifier was never taught ("pause", "it hurts"): the
   recogniser's own rejection decides, and the classifier can only veto it when it is sure the
   audio was one particular word it knows, or noise. A safety phrase of that kind is never
@@ -42,9 +43,10 @@ class OpinionSettings:
     early_p: float = 0.4
     """A live safety word ("stop") the classifier gives this at the first short pause ends
     the utterance there, without waiting for the recogniser (then judged as usual)."""
-    disagree_confidence: float = 0.6
-    """The recogniser's phrase counts as a disagreement to confirm only this sure (PocketSphinx:
-    both passes agree); a weaker one the classifier simply overrules."""
+    strong_confidence: float = 0.6
+    """A recogniser's phrase this sure (PocketSphinx: both passes agree) is strong: it stands
+    unless the classifier is sure of something else, and the classifier's other word counts as
+    a disagreement to confirm. A weaker one the classifier simply overrules."""
     confirm_p: float = 0.2
     """In contexts that confirm, a rating the classifier gives at least this is kept, unsure."""
 
@@ -88,7 +90,7 @@ def judge(
         if p_top >= (s.accept_p if heard_ok and heard in live else s.alone_p):
             disagree = (
                 heard_ok
-                and heard_confidence >= s.disagree_confidence
+                and heard_confidence >= s.strong_confidence
                 and heard in live
                 and live[heard] != live[top]
             )
@@ -100,8 +102,13 @@ def judge(
         and p_top >= s.veto_p
         and (top != OTHER or heard in known)
     )
-    if heard not in known or heard in safety:
-        return Verdict(None if sure_of_else else heard, heard_confidence)
+    strong = heard_confidence >= s.strong_confidence
+    if heard not in known or heard in safety or strong:
+        if sure_of_else:
+            return Verdict(None, heard_confidence)
+        # the classifier leaning to another live command is a doubt worth a question
+        leaning_else = heard in known and top in live and live[top] != live[heard]
+        return Verdict(heard, heard_confidence, unsure=leaning_else)
     if confirm and probabilities.get(heard, 0.0) >= s.confirm_p:
         return Verdict(heard, heard_confidence, unsure=True)
     return Verdict(None, heard_confidence)
