@@ -34,8 +34,9 @@ class OpinionSettings:
     judged by a classifier trained on the other; docs/benchmarks.md)."""
 
     accept_p: float = 0.3
-    """The classifier's top live word is taken at or above this when the recogniser heard
-    another live phrase (corrected; the session confirms it)."""
+    """The classifier's top live word is taken at or above this when the recogniser weakly
+    heard another live phrase (corrected). Over a strong phrase it needs ``veto_p``, and the
+    session confirms it."""
     alone_p: float = 0.4
     """Same, when the recogniser heard no live phrase at all."""
     veto_p: float = 0.6
@@ -84,17 +85,15 @@ def judge(
     p_top = probabilities[top]
     # a safety phrase it never learnt ("it hurts") is never swapped for another command
     keep_safety = heard_ok and heard in safety and heard not in known
+    strong = heard_ok and heard in live and heard_confidence >= s.strong_confidence
     if top in known and top in live and not keep_safety:
         if top == heard and heard_ok:
             return Verdict(top, p_top)
-        if p_top >= (s.accept_p if heard_ok and heard in live else s.alone_p):
-            disagree = (
-                heard_ok
-                and heard_confidence >= s.strong_confidence
-                and heard in live
-                and live[heard] != live[top]
-            )
-            return Verdict(top, p_top, unsure=disagree)
+        # a strong phrase is overruled only by a classifier sure of its word, then asked about
+        weak_need = s.accept_p if heard_ok and heard in live else s.alone_p
+        need = s.veto_p if strong else weak_need
+        if p_top >= need:
+            return Verdict(top, p_top, unsure=strong and live[heard] != live[top])
     if heard not in live or not heard_ok:
         return Verdict(None, heard_confidence)
     sure_of_else = (
@@ -102,7 +101,6 @@ def judge(
         and p_top >= s.veto_p
         and (top != OTHER or heard in known)
     )
-    strong = heard_confidence >= s.strong_confidence
     if heard not in known or heard in safety or strong:
         if sure_of_else:
             return Verdict(None, heard_confidence)
