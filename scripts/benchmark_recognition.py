@@ -175,6 +175,18 @@ def run_job(job: Job) -> dict[str, object]:
     }
 
 
+BATCHES = 8
+"""The clips are decoded in this many fixed batches, each by a freshly made listener: the
+recogniser adapts from clip to clip, so a fixed order makes runs repeatable (whatever the
+number of workers)."""
+
+
+def run_batch(work: tuple[tuple[object, ...], list[Job]]) -> list[dict[str, object]]:
+    init, batch = work
+    _init(*init)  # type: ignore[arg-type]
+    return [run_job(job) for job in batch]
+
+
 def silence_cpu(engine_name: str, model: str | None, seconds: float) -> float:
     """CPU share of one core while the listener hears a quiet room, fed in real time.
 
@@ -299,19 +311,19 @@ def main() -> int:
         return 1
     todo = [j for j in jobs(data, args.every) if args.only in (None, j.kind)]
     began = time.perf_counter()
-    with ProcessPoolExecutor(
-        args.workers,
-        initializer=_init,
-        initargs=(
-            args.engine,
-            args.model,
-            args.decoys,
-            args.noise_floor,
-            args.classifier,
-            args.cross_dir,
-        ),
-    ) as pool:
-        rows = list(pool.map(run_job, todo, chunksize=16))
+    init = (
+        args.engine,
+        args.model,
+        args.decoys,
+        args.noise_floor,
+        args.classifier,
+        args.cross_dir,
+    )
+    rows: list[dict[str, object]] = [{} for _ in todo]
+    with ProcessPoolExecutor(args.workers) as pool:
+        batches = [(init, todo[i::BATCHES]) for i in range(BATCHES)]
+        for i, done in enumerate(pool.map(run_batch, batches)):
+            rows[i::BATCHES] = done
     wall = time.perf_counter() - began
     if args.rows:
         with open(args.rows, "w") as out:
