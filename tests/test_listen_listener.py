@@ -307,6 +307,34 @@ def test_stop_heard_by_the_classifier_alone_does_not_wait_for_the_end_silence() 
     [d] = lis.process(audio((0.5, False), (0.5, True), (2.0, False)))
     assert d.command is Command.STOP
     assert d.decided_at_s <= 1.0 + 0.1 + 0.1  # end of word + safety settle + a frame or two
-    lis = judged("when", "counting", FixedJudge(slower=0.9))  # not a safety word: waits
+
+
+def test_a_command_the_classifier_hears_at_a_pause_settles_as_a_partial_result_would() -> None:
+    # not a safety word: acted on after the short settle, not the full end silence (1.5 s)
+    lis = judged("when", "counting", FixedJudge(slower=0.9))
     [d] = lis.process(audio((0.5, False), (0.5, True), (2.0, False)))
-    assert d.command is Command.SLOWER and d.decided_at_s >= 1.0 + 1.5
+    assert d.command is Command.SLOWER and 1.0 + 0.5 <= d.decided_at_s < 1.0 + 0.5 + 0.1
+    # a longer live phrase starts with it ("no thanks"): the longer settle
+    lis = judged("when", "yesno", FixedJudge(no=0.9))
+    [d] = lis.process(audio((0.5, False), (0.5, True), (2.0, False)))
+    assert d.command is Command.NO and 1.0 + 0.7 <= d.decided_at_s < 1.0 + 0.7 + 0.1
+
+
+class SequenceJudge:
+    """A word classifier whose answers change from one question to the next."""
+
+    def __init__(self, *answers: dict[str, float]) -> None:
+        self.answers = list(answers)
+
+    def probabilities(self, pcm16: bytes) -> dict[str, float]:
+        return self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
+
+
+def test_what_the_classifier_heard_at_a_pause_is_forgotten_when_speech_goes_on() -> None:
+    slower, other = {"slower": 0.9, "other": 0.1}, {"other": 1.0}
+    lis = judged("when", "counting", SequenceJudge(slower, other, slower))  # type: ignore[arg-type]
+    words = audio((0.5, False), (0.5, True), (0.3, False), (0.4, True), (2.5, False))
+    [d] = lis.process(words)
+    # "slower" at the first pause, then more speech and "other" at the second pause: the
+    # utterance ends only after the full end silence, and is then judged "slower"
+    assert d.command is Command.SLOWER and d.decided_at_s >= 1.7 + 1.5

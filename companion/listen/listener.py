@@ -112,6 +112,8 @@ class Listener:
         self._position_s = 0.0
         self._active = False
         self._partial = ""
+        self._heard_at_pause = ""
+        """The classifier's live word at the utterance's last short pause ("" if none)."""
         self.context = ""
         self.commands: frozenset[Command] = frozenset()
         self._table: dict[str, Parsed] = {}
@@ -204,6 +206,8 @@ class Listener:
             else:
                 self._pre_roll.append(frame)
                 return None
+        if speech:
+            self._heard_at_pause = ""
         if self.segmenter.silence_s <= self.settings.feed_tail_s + 1e-9:
             self._keep(frame)
             partial = self._decoder.feed(frame)
@@ -213,7 +217,7 @@ class Listener:
             edge is Edge.END
             or self._settled()
             or self._paused_after_own_voice()
-            or self._classifier_hears_safety()
+            or self._classifier_at_pause()
         ):
             return self._finish()
         return None
@@ -230,6 +234,7 @@ class Listener:
         self._decoder.start(phrases or list(self._table))
         self._active = True
         self._partial = ""
+        self._heard_at_pause = ""
         self._audio = bytearray()
         self._judged = (-1, {})
         for old in self._pre_roll:
@@ -245,21 +250,26 @@ class Listener:
         return 2 * round(self.engine.sample_rate * self.settings.max_utterance_s)
 
     def _settled(self) -> bool:
-        """A whole command has been followed by enough silence to act on it now."""
-        parsed = self._table.get(self._partial)
+        """A whole command has been followed by enough silence to act on it now: the
+        recogniser's partial result, or the classifier's word at the pause."""
+        return any(self._settled_on(words) for words in (self._partial, self._heard_at_pause))
+
+    def _settled_on(self, words: str) -> bool:
+        parsed = self._table.get(words)
         if parsed is None:
             return False
         silence = self.segmenter.silence_s
         s = self.settings
         if parsed.command in SAFETY:
             return silence >= s.safety_settle_s - 1e-9
-        longer = any(p != self._partial and p.startswith(self._partial + " ") for p in self._table)
+        longer = any(p != words and p.startswith(words + " ") for p in self._table)
         return silence >= (s.prefix_settle_s if longer else s.settle_s) - 1e-9
 
-    def _classifier_hears_safety(self) -> bool:
-        """At the first pause of ``safety_settle_s`` in an utterance, the word classifier is
-        asked whether it was "stop": the recogniser's partial result may be something else,
-        and "stop" must not wait for the full end silence."""
+    def _classifier_at_pause(self) -> bool:
+        """At each pause of ``safety_settle_s`` in an utterance, the word classifier is asked
+        what was said: the recogniser's partial result may be something else, and a command
+        must not wait for the full end silence. "Stop" ends the utterance there; another live
+        word settles it as a partial result would (then judged as usual)."""
         if self.classifier is None or self._own_voice_active():
             return False
         settle = self.settings.safety_settle_s
@@ -268,7 +278,12 @@ class Listener:
             return False
         probabilities = self._probabilities()
         top = max(probabilities, key=lambda c: probabilities[c], default="")
-        return top in self._safety and probabilities[top] >= self.settings.opinion.early_p
+        if top not in self._table or probabilities[top] < self.settings.opinion.early_p:
+            return False
+        if top in self._safety:
+            return True
+        self._heard_at_pause = top
+        return False
 
     def _probabilities(self) -> Mapping[str, float]:
         """The classifier's view of the utterance so far (asked once per length of audio:
@@ -291,6 +306,7 @@ class Listener:
         hyp = self._decoder.finish()
         self._active = False
         self._partial = ""
+        self._heard_at_pause = ""
         self.segmenter.reset()
         return self._judge(hyp)
 

@@ -42,8 +42,9 @@ class OpinionSettings:
     veto_p: float = 0.6
     """The classifier this sure of something else drops the recogniser's phrase."""
     early_p: float = 0.4
-    """A live safety word ("stop") the classifier gives this at the first short pause ends
-    the utterance there, without waiting for the recogniser (then judged as usual)."""
+    """A live word the classifier gives this at a short pause counts as a partial result: a
+    safety word ("stop") ends the utterance there, another command settles it after the usual
+    short silence, without waiting for the recogniser (then judged as usual)."""
     strong_confidence: float = 0.6
     """A recogniser's phrase this sure (PocketSphinx: both passes agree) is strong: it stands
     unless the classifier is sure of something else, and the classifier's other word counts as
