@@ -29,6 +29,7 @@ from companion.commands import CONTEXTS, vocabulary  # noqa: E402
 from companion.listen import offline, wavfile  # noqa: E402
 from companion.listen.engines import make_classifier, make_engine  # noqa: E402
 from companion.listen.listener import Listener  # noqa: E402
+from companion.listen.pocketsphinx_engine import AdaptedState, PocketSphinxEngine  # noqa: E402
 from companion.listen.vad import level_db  # noqa: E402
 
 IN_CONTEXT = {
@@ -125,6 +126,10 @@ _CLASSIFIER: dict[str, object] = {}
 """Speaker half -> the word classifier its clips are judged with."""
 
 
+_WARM: AdaptedState | None = None
+"""The PocketSphinx state every clip is decoded from (after the warm-up clips)."""
+
+
 def _init(
     engine: str,
     model: str | None,
@@ -132,8 +137,9 @@ def _init(
     floor: float | None = None,
     classifier: str | None = None,
     classifier_dir: str = "",
+    warm_up: tuple[tuple[str, str], ...] = (),
 ) -> None:
-    global _ENGINE, _CLASSIFIER
+    global _ENGINE, _CLASSIFIER, _WARM
     if floor is not None:
         from companion.listen import pocketsphinx_engine
 
@@ -152,10 +158,18 @@ def _init(
     else:
         one = None if classifier == "none" else make_classifier(_ENGINE, classifier)
         _CLASSIFIER = {"A": one, "B": one}
+    _WARM = None
+    if isinstance(_ENGINE, PocketSphinxEngine):
+        for path, context in warm_up:
+            offline.recognise(_ENGINE, vocabulary(), context, wavfile.read(path, RATE))
+        _WARM = _ENGINE.adaptation()
 
 
 def run_job(job: Job) -> dict[str, object]:
     assert _ENGINE is not None
+    if _WARM is not None:  # every clip from the same state, whatever came before it
+        assert isinstance(_ENGINE, PocketSphinxEngine)
+        _ENGINE.restore(_WARM)
     pcm = wavfile.read(job.path, RATE)
     quiet = np.random.default_rng(len(pcm)).standard_normal(int(TRAIL_S * RATE)) * 2
     fed = pcm + quiet.astype("<i2").tobytes()
@@ -176,9 +190,12 @@ def run_job(job: Job) -> dict[str, object]:
 
 
 BATCHES = 8
-"""The clips are decoded in this many fixed batches, each by a freshly made listener: the
-recogniser adapts from clip to clip, so a fixed order makes runs repeatable (whatever the
-number of workers)."""
+"""The clips are decoded in this many fixed batches, each by a freshly made engine."""
+WARM_UP = (("yes", "yesno"), ("no", "yesno"), ("go", "ready"), ("stop", "counting"))
+"""PocketSphinx adapts from utterance to utterance (as it should, to its user and room), so a
+clip's result would depend on every clip decoded before it: a change to one clip would move
+the results of all later ones. Each engine first hears the first recording of these words,
+and every clip is then decoded from that same adapted state."""
 
 
 def run_batch(work: tuple[tuple[object, ...], list[Job]]) -> list[dict[str, object]]:
@@ -311,6 +328,10 @@ def main() -> int:
         return 1
     todo = [j for j in jobs(data, args.every) if args.only in (None, j.kind)]
     began = time.perf_counter()
+    warm_up = tuple(
+        (str(sorted((data / "commands" / word).glob("*.wav"))[0]), context)
+        for word, context in WARM_UP
+    )
     init = (
         args.engine,
         args.model,
@@ -318,6 +339,7 @@ def main() -> int:
         args.noise_floor,
         args.classifier,
         args.cross_dir,
+        warm_up,
     )
     rows: list[dict[str, object]] = [{} for _ in todo]
     with ProcessPoolExecutor(args.workers) as pool:
@@ -330,7 +352,7 @@ def main() -> int:
             for r in rows:
                 out.write(json.dumps({**r, "job": asdict(r["job"])}) + "\n")  # type: ignore[call-overload]
     cpu = silence_cpu(args.engine, args.model, args.silence_seconds)
-    _init(args.engine, args.model, args.decoys, args.noise_floor, args.classifier, args.cross_dir)
+    _init(*init)  # type: ignore[arg-type]
     run_job(todo[0])
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     digest = hashlib.sha1("".join(j.path for j in todo).encode()).hexdigest()[:8]

@@ -151,3 +151,30 @@ def test_a_fresh_engine_learns_nothing_from_one_utterance_for_the_next() -> None
     assert decode(fresh, forward) == decode(fresh, backward)
     adapting = PocketSphinxEngine(noise_floor=0)
     assert decode(adapting, forward + forward) != decode(adapting, backward + backward)
+
+
+def test_an_adapted_state_put_back_decodes_a_clip_as_before() -> None:
+    """What the engine adapted (and its hiss) can be saved and put back: a clip decoded from
+    the same state gives the same result whatever was heard in between."""
+    files = sorted((speech_data() / "commands" / "no").glob("*.wav"))[:6]
+    pcms = [wavfile.read(f, RATE) for f in files]
+    eng = PocketSphinxEngine()
+
+    def decode(i: int) -> tuple[str, float, str]:
+        eng.start(["yes", "no"])
+        eng.feed(pcms[i])
+        hyp = eng.finish()
+        return hyp.text, hyp.confidence, eng.adaptation().closed_cmn
+
+    decode(0)
+    saved = eng.adaptation()
+    first = decode(1)
+    for i in range(2, 6):  # hear other speakers: the state moves on
+        decode(i)
+    assert eng.adaptation() != saved
+    eng.restore(saved)
+    assert eng.adaptation() == saved
+    assert decode(1) == first
+    eng.start(["yes"])
+    with pytest.raises(RuntimeError):
+        eng.restore(saved)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import subprocess
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -100,6 +102,15 @@ def _grammar(phrases: Sequence[str], decoys: Sequence[str], decoy_weight: float)
     )
 
 
+@dataclass(frozen=True)
+class AdaptedState:
+    """A PocketSphinx engine's adapted state (``PocketSphinxEngine.adaptation``)."""
+
+    closed_cmn: str
+    open_cmn: str
+    hiss: str
+
+
 class PocketSphinxEngine:
     """Grammar-limited PocketSphinx recogniser with a second, open pass that can say "no".
 
@@ -165,6 +176,24 @@ class PocketSphinxEngine:
         """Phrases of the current utterance that the dictionary can pronounce."""
         self.dropped: tuple[str, ...] = ()
         """Phrases asked for that hold a word missing from the dictionary."""
+
+    def adaptation(self) -> AdaptedState:
+        """What the engine has adapted so far (the front ends' cepstral means) and where its
+        hiss is, to be put back with ``restore``: a benchmark can then decode every clip from
+        the same state, whatever came before it."""
+        return AdaptedState(
+            self._closed.get_cmn(False),
+            self._open.get_cmn(False),
+            json.dumps(self._hiss.bit_generator.state),
+        )
+
+    def restore(self, state: AdaptedState) -> None:
+        """Return to a state from ``adaptation`` (between utterances)."""
+        if self._in_utterance:
+            raise RuntimeError("restore() during an utterance")
+        self._closed.set_cmn(state.closed_cmn)
+        self._open.set_cmn(state.open_cmn)
+        self._hiss.bit_generator.state = json.loads(state.hiss)
 
     def knows(self, word: str) -> bool:
         """Whether the dictionary can pronounce ``word``."""
