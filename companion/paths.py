@@ -40,6 +40,11 @@ class Paths:
         return self.data_dir / "reminders.sqlite3"
 
     @property
+    def voice_dir(self) -> Path:
+        """The user's recordings of command words and the classifier retrained with them."""
+        return self.data_dir / "voice"
+
+    @property
     def daemon_lock(self) -> Path:
         """Lock file that keeps the daemon to one instance."""
         return self.data_dir / "daemon.lock"

@@ -7,6 +7,7 @@ import datetime as dt
 import logging
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from companion import commands
@@ -116,7 +117,7 @@ def run(
         if keyboard is not None:
             sources.append(keyboard)
         if options.listen and routine.input.voice:
-            sources += _voice_sources(routine, options, vocab, speaker, put)
+            sources += _voice_sources(routine, options, vocab, speaker, put, where.voice_dir)
         if not sources:
             raise DeviceError(
                 "There is no way to answer: no keyboard (not a terminal) and no microphone.",
@@ -136,7 +137,12 @@ def run(
 
 
 def _voice_sources(
-    routine: Routine, options: Options, vocab: commands.Vocabulary, speaker: Speaker, put: list[Any]
+    routine: Routine,
+    options: Options,
+    vocab: commands.Vocabulary,
+    speaker: Speaker,
+    put: list[Any],
+    own_voice: Path,
 ) -> list[Source]:
     """The microphone listener, if recognition is available; else tell the user once."""
     try:
@@ -154,6 +160,7 @@ def _voice_sources(
                 device=options.device,
                 speaker=speaker,
                 on_problem=lambda d: put[0](DeviceProblem("microphone", d)),
+                own_voice=own_voice,
             )
         ]
     except Exception as exc:  # noqa: BLE001 - any failure: go on without the microphone

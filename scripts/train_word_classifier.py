@@ -6,9 +6,11 @@ Usage:  .venv/bin/python scripts/train_word_classifier.py [--half A|B|all] [--ou
 
 Real speech: every clip of ../shared/data/speech (Speech Commands words and FSDD digits), or
 only the speakers of one half (--half A trains on half A, so the benchmark's half B is
-speakers the classifier has never heard). Synthetic speech: every command phrase and some
-other words spoken by espeak-ng and flite in many voices, accents and speeds (apt packages
-espeak-ng and flite; cached in --tts-dir). Prints cross-checked accuracy on the held-out half.
+speakers the classifier has never heard). --half all also writes companion/listen/data/replay.npz,
+the sample of training features that `companion voice` retrains it from with a user's own
+recordings. Synthetic speech: every command phrase and some other words spoken by espeak-ng
+and flite in many voices, accents and speeds (apt packages espeak-ng and flite; cached in
+--tts-dir). Prints cross-checked accuracy on the held-out half.
 """
 
 from __future__ import annotations
@@ -37,7 +39,9 @@ from benchmark_recognition import half, speech_dir  # noqa: E402
 
 from companion.listen import wavfile  # noqa: E402
 from companion.listen.embedding import FEATURES, SpeechEmbedder, pooled  # noqa: E402
-from companion.listen.word_classifier import OTHER, SILENCE, WEIGHTS, softmax  # noqa: E402
+from companion.listen.training import sample_weights, train  # noqa: E402
+from companion.listen.voice_profile import REPLAY  # noqa: E402
+from companion.listen.word_classifier import OTHER, SILENCE, WEIGHTS  # noqa: E402
 
 DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 WORDS = ("yes", "no", "up", "down", "left", "right", "on", "off", "stop", "go", *DIGITS)
@@ -163,40 +167,32 @@ def feature_matrix(paths: list[Path], cache: Path) -> npt.NDArray[np.float64]:
     return matrix
 
 
-def sample_weights(
-    labels: npt.NDArray[np.int64], real: npt.NDArray[np.bool_], real_share: float = 0.5
-) -> npt.NDArray[np.float64]:
-    """Every class weighs the same; within a class, real speech weighs ``real_share``."""
-    w = np.zeros(labels.size)
+def speaker_and_take(file: Path) -> tuple[str, int]:
+    """Who spoke a real clip and which of their recordings it is (-1: not known)."""
+    parts = file.stem.split("_")
+    if file.parent.name == "digits":  # DIGIT_SPEAKER_INDEX
+        return parts[1], int(parts[2])
+    if file.parent.name == "_unknown_":  # WORD_SPEAKER_nohash_N
+        return parts[1], int(parts[-1])
+    if "nohash" in parts:  # SPEAKER_nohash_N
+        return parts[0], int(parts[-1])
+    return file.stem, -1
+
+
+def replay_rows(
+    labels: npt.NDArray[np.int64], real: npt.NDArray[np.bool_], per_class: int, other: int
+) -> npt.NDArray[np.bool_]:
+    """Every real clip and, of each class, ``per_class`` synthetic ones spread over its voices
+    and phrases (``other`` for the class of other words): a sample of the training set small
+    enough to ship. Measured on the held-out halves: as good as the whole set."""
+    keep = real.copy()
     for c in np.unique(labels):
-        for kind in (True, False):
-            sel = (labels == c) & (real == kind)
-            if sel.any():
-                both = ((labels == c) & (real != kind)).any()
-                share = real_share if kind else 1.0 - real_share
-                w[sel] = (share if both else 1.0) / sel.sum()
-    return w / w.sum()
-
-
-def train(
-    x: npt.NDArray[np.float64],
-    labels: npt.NDArray[np.int64],
-    weights: npt.NDArray[np.float64],
-    l2: float = 1e-2,
-    steps: int = 2000,
-    rate: float = 0.5,
-) -> dict[str, npt.NDArray[np.float64]]:
-    """Weighted softmax regression by full-batch gradient descent."""
-    mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-6
-    z = (x - mean) / scale
-    w = np.zeros((z.shape[1], len(CLASSES)))
-    b = np.zeros(len(CLASSES))
-    target = np.eye(len(CLASSES))[labels]
-    for _ in range(steps):
-        grad = (softmax(z @ w + b) - target) * weights[:, None]
-        w -= rate * (z.T @ grad + l2 * w)
-        b -= rate * grad.sum(axis=0)
-    return {"mean": mean, "scale": scale, "weights": w, "bias": b}
+        idx = np.flatnonzero(~real & (labels == c))
+        k = other if CLASSES[c] == OTHER else per_class
+        if idx.size > k:
+            idx = idx[np.linspace(0, idx.size - 1, k).astype(int)]
+        keep[idx] = True
+    return keep
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -209,6 +205,13 @@ def main(argv: list[str] | None = None) -> int:
         "--l2", type=float, default=0.01, help="weight decay (chosen on held-out halves)"
     )
     ap.add_argument("--real-share", type=float, default=0.5, help="weight of real speech")
+    ap.add_argument(
+        "--replay-out",
+        type=Path,
+        default=REPLAY,
+        help="with --half all: where to write the sample of training features that a user's "
+        "recordings are added to (companion voice)",
+    )
     args = ap.parse_args(argv)
 
     data = speech_dir(args.data)
@@ -233,9 +236,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.half != "all":
         held_out = halves == ("B" if args.half == "A" else "A")
     use = ~held_out
-    model = train(
-        x[use], labels[use], sample_weights(labels[use], is_real[use], args.real_share), l2=args.l2
-    )
+    weights = sample_weights(labels[use], is_real[use], args.real_share)
+    model = train(x[use], labels[use], weights, len(CLASSES), l2=args.l2)
     if held_out.any():
         z = (x[held_out] - model["mean"]) / model["scale"]
         guess = (z @ model["weights"] + model["bias"]).argmax(axis=1)
@@ -246,6 +248,22 @@ def main(argv: list[str] | None = None) -> int:
     tmp.replace(args.out)
     n_real = (use & is_real).sum()
     print(f"wrote {args.out}: {use.sum()} clips ({n_real} real), {len(CLASSES)} classes")
+    if args.replay_out is not None and args.half == "all":
+        keep = replay_rows(labels, is_real, per_class=87, other=1000)
+        who = [speaker_and_take(f) for f, _, _ in real] + [("tts", -1)] * len(synthetic)
+        tmp = args.replay_out.with_suffix(".tmp.npz")
+        np.savez_compressed(
+            tmp,
+            classes=np.array(CLASSES),
+            features=x[keep].astype(np.float16),
+            labels=labels[keep].astype(np.int16),
+            real=is_real[keep],
+            half=halves[keep],
+            speaker=np.array([s for s, _ in who])[keep],
+            take=np.array([t for _, t in who], dtype=np.int16)[keep],
+        )
+        tmp.replace(args.replay_out)
+        print(f"wrote {args.replay_out}: {keep.sum()} clips to retrain with a user's voice")
     return 0
 
 

@@ -17,6 +17,7 @@ GROUPS = (
     "plan",
     "recognize",
     "models",
+    "voice",
     "devices",
     "daemon",
     "routine",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from companion import paths
 from companion.commands import vocabulary
 from companion.errors import BadInputError
 from companion.listen import offline, wavfile
@@ -49,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
             f"--end-silence must be between {MIN_END_SILENCE_S} and {MAX_END_SILENCE_S} seconds"
         )
     engine = make_engine(args.engine, args.model)
-    classifier = make_classifier(engine)
+    classifier = make_classifier(engine, own_voice=paths.resolve(args.data_dir).voice_dir)
     vocab = vocabulary()
     recordings = [(path, wavfile.read(path, engine.sample_rate)) for path in args.files]
     for path, pcm in recordings:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import importlib
+import logging
 from pathlib import Path
 
 from companion.errors import BadInputError, ModelError
 from companion.listen.base import Engine
 from companion.listen.word_classifier import WordJudge
+
+log = logging.getLogger(__name__)
 
 ENGINES = ("pocketsphinx", "vosk")
 """Engine names accepted by ``make_engine``."""
@@ -54,14 +57,26 @@ def _default_vosk_dir() -> Path:
     return found
 
 
-def make_classifier(engine: Engine, weights: str | Path | None = None) -> WordJudge | None:
+def make_classifier(
+    engine: Engine, weights: str | Path | None = None, own_voice: Path | None = None
+) -> WordJudge | None:
     """The word classifier that gives ``engine``'s listener a second opinion, or None.
 
     Used with PocketSphinx (US English; measured in docs/benchmarks.md). Vosk keeps its own
     confidences: its models may be of another language (the tests use a Korean one).
-    ``weights``: another trained classifier file (the benchmark's held-out halves)."""
+    ``weights``: another trained classifier file (the benchmark's held-out halves).
+    ``own_voice``: the user's voice folder (``companion voice``); the classifier retrained
+    with their recordings is used when there is one (a damaged one is logged and skipped)."""
     if engine.name != "pocketsphinx":
         return None
+    from companion.listen.voice_profile import VoiceProfile
     from companion.listen.word_classifier import WEIGHTS, WordClassifier
 
-    return WordClassifier(Path(weights) if weights else WEIGHTS)
+    if weights:
+        return WordClassifier(Path(weights))
+    if own_voice is not None and VoiceProfile(own_voice).model_file.is_file():
+        try:
+            return WordClassifier(VoiceProfile(own_voice).model_file)
+        except ModelError as exc:
+            log.warning("%s Using the built-in word classifier instead.", exc)
+    return WordClassifier(WEIGHTS)

@@ -254,6 +254,7 @@ class Daemon:
                 self._script,
                 self.options.listen,
                 self.status,
+                self.where.voice_dir,
             ),
             self.events,
             now,

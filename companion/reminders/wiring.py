@@ -7,6 +7,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from companion.commands import Vocabulary
 from companion.inputs.base import Source
@@ -62,6 +63,7 @@ def answer_sources(
     script: SharedScript | None,
     listen: bool,
     status: Callable[[str], None],
+    own_voice: Path | None = None,
 ) -> list[Source]:
     """Where one reminder's answer can come from: the script, else keyboard and microphone.
 
@@ -78,12 +80,16 @@ def answer_sources(
     if keyboard is not None:
         sources.append(keyboard)
     if listen and routine.input.voice:
-        sources += _microphone(routine, vocab, speaker, status)
+        sources += _microphone(routine, vocab, speaker, status, own_voice)
     return sources
 
 
 def _microphone(
-    routine: Routine, vocab: Vocabulary, speaker: Speaker, status: Callable[[str], None]
+    routine: Routine,
+    vocab: Vocabulary,
+    speaker: Speaker,
+    status: Callable[[str], None],
+    own_voice: Path | None,
 ) -> list[Source]:
     """The microphone listener for this one reminder, when voice input is installed."""
     try:
@@ -102,6 +108,7 @@ def _microphone(
                 device=lst.device or None,
                 speaker=speaker,
                 on_problem=lambda d: log.warning("microphone: %s", d),
+                own_voice=own_voice,
             )
         ]
     except Exception as exc:  # noqa: BLE001 - go on without the microphone

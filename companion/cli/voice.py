@@ -1,0 +1,175 @@
+"""``companion voice``: teach the companion how the user says its words (their own recordings)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+
+from companion import paths, prompts, routine
+from companion.errors import BadInputError, DeviceError, ExitStatus
+from companion.listen import wavfile
+from companion.listen.voice_profile import (
+    COMMAND_WORDS,
+    DIGITS,
+    TEACHABLE,
+    RecordingProblem,
+    VoiceProfile,
+    check_word,
+)
+
+DEFAULT_WORDS = (*COMMAND_WORDS, *DIGITS)
+
+
+def register(
+    subs: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
+    """Add the command and its sub-commands."""
+    p = subs.add_parser(
+        "voice",
+        parents=[common],
+        help="teach the companion your voice (record a few words), list or forget recordings",
+    )
+    own = p.add_subparsers(dest="voice_command", metavar="ACTION")
+
+    t = own.add_parser(
+        "teach",
+        parents=[common],
+        help="say each word when asked; the companion learns your voice from it",
+        description="The companion asks for each word in turn and records it. Say it once, "
+        "in your own way. Ctrl+C stops at any time: what was recorded is kept, and running "
+        "this again asks only for what is missing.",
+    )
+    t.add_argument(
+        "--words",
+        default=",".join(DEFAULT_WORDS),
+        help=f"comma-separated words to teach (default: all of {', '.join(TEACHABLE)})",
+    )
+    t.add_argument("--times", type=int, default=2, help="recordings of each word (1-5, default 2)")
+    t.add_argument("--device", help="microphone: a number or part of its name")
+    t.add_argument("--no-voice", action="store_true", help="captions only, nothing spoken")
+    t.set_defaults(func=run_teach)
+
+    a = own.add_parser(
+        "add",
+        parents=[common],
+        help="add recordings of a word from WAV files, then learn from them",
+    )
+    a.add_argument("word", help=f"one of: {', '.join(TEACHABLE)}")
+    a.add_argument("files", nargs="+", metavar="FILE", help="WAV files, one word each")
+    a.set_defaults(func=run_add)
+
+    ls = own.add_parser("list", parents=[common], help="show the recordings kept of each word")
+    ls.set_defaults(func=run_list)
+
+    f = own.add_parser("forget", parents=[common], help="delete recordings (and what was learnt)")
+    f.add_argument("words", nargs="*", metavar="WORD", help="words to forget")
+    f.add_argument("--all", action="store_true", help="forget every recording")
+    f.set_defaults(func=run_forget)
+
+    def usage(_args: argparse.Namespace) -> int:
+        p.print_help()
+        return int(ExitStatus.USAGE)
+
+    p.set_defaults(func=usage)
+
+
+def _profile(args: argparse.Namespace) -> VoiceProfile:
+    return VoiceProfile(paths.resolve(args.data_dir).ensure().voice_dir)
+
+
+def run_list(args: argparse.Namespace) -> int:
+    """One line per taught word, and whether the listener uses them yet."""
+    profile = _profile(args)
+    recs = profile.recordings()
+    if not recs:
+        print("No recordings of your voice yet. Run: companion voice teach")
+        return 0
+    for word in TEACHABLE:
+        if word in recs:
+            n = len(recs[word])
+            print(f"  {word:<6} {n} recording{'s' if n != 1 else ''}")
+    if profile.up_to_date():
+        print(f"The listener uses them ({profile.model_file}).")
+    else:
+        print("Not learnt yet (or damaged): run  companion voice teach  to learn from them.")
+    return 0
+
+
+def run_add(args: argparse.Namespace) -> int:
+    """Check every file first; keep them all, or none when one is unusable."""
+    check_word(args.word)
+    from companion.listen.voice_profile import trimmed
+
+    audio = []
+    for f in args.files:
+        pcm = wavfile.read(f, 16000)
+        try:
+            trimmed(pcm)
+        except RecordingProblem as problem:
+            raise BadInputError(f"{f}: {problem.message}", hint=problem.hint) from None
+        audio.append(pcm)
+    profile = _profile(args)
+    now = dt.datetime.now()
+    for pcm in audio:
+        profile.add(args.word, pcm, now)
+    print(f"Kept {len(audio)} recording(s) of {args.word!r}. Learning from them...")
+    profile.retrain()
+    n = len(profile.recordings().get(args.word, []))
+    print(f"Done: {n} recording(s) of {args.word!r}; the listener uses them from now on.")
+    return 0
+
+
+def run_forget(args: argparse.Namespace) -> int:
+    """Delete the recordings of the words named (or all with --all), then relearn the rest."""
+    if not args.words and not args.all:
+        raise BadInputError(
+            "Say which words to forget, or --all for every recording.",
+            hint="Example: companion voice forget yes   or   companion voice forget --all",
+        )
+    profile = _profile(args)
+    removed = profile.forget(None if args.all else args.words)
+    left = profile.retrain() is not None
+    rest = " The listener uses the remaining recordings." if left else ""
+    print(f"Deleted {removed} recording(s).{rest}")
+    return 0
+
+
+def run_teach(args: argparse.Namespace) -> int:
+    """The guided recording: the companion asks, the user says the word."""
+    from companion.listen.teach import MicCapture, TeachSettings, teach
+    from companion.reminders.wiring import make_speaker
+
+    words = [w.strip() for w in args.words.split(",") if w.strip()]
+    for w in words:
+        check_word(w)
+    if not words:
+        raise BadInputError("--words names no word", hint=f"Choose from: {', '.join(TEACHABLE)}.")
+    if not 1 <= args.times <= 5:
+        raise BadInputError("--times must be between 1 and 5")
+    where = paths.resolve(args.data_dir).ensure()
+    chosen = routine.load(where.routine_file)
+    words_said = prompts.load(chosen.language)
+    device = args.device or chosen.listening.device or None
+    dev: str | int | None = int(device) if device and device.isdigit() else device
+    profile = VoiceProfile(where.voice_dir)
+    speaker = make_speaker(chosen, voice=not args.no_voice)
+    print("(Ctrl+C stops; what is recorded is kept.)", file=sys.stderr)
+    try:
+        with MicCapture(dev, chosen.listening.end_silence_seconds) as capture:
+            result = teach(
+                profile,
+                words,
+                speaker,
+                capture,
+                words_said,
+                dt.datetime.now,
+                TeachSettings(times=args.times),
+            )
+    finally:
+        speaker.close()
+    kept = sum(result.saved.values())
+    print(f"[{kept} new recording(s); skipped: {', '.join(result.skipped) or 'none'}]")
+    if result.problem:
+        raise DeviceError(result.problem, hint="What was recorded is kept; run this again later.")
+    return 0

@@ -1,0 +1,213 @@
+"""Teaching the companion the user's voice: ask for each word, record it, keep it, retrain.
+
+``teach`` is the conversation (no audio of its own: it takes a ``Capture`` that returns one
+utterance at a time); ``MicCapture`` is that capture on the microphone, with the listener's
+energy detector and end-of-speech silence. Wording: prompts/<language>/voice.toml.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import queue
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from companion.errors import DeviceError
+from companion.listen.endpoint import Edge, Segmenter
+from companion.listen.microphone import Microphone
+from companion.listen.vad import EnergyVad
+from companion.listen.voice_profile import RecordingProblem, VoiceProfile
+from companion.prompts import Prompts
+from companion.speech.base import Speaker
+
+
+class Capture(Protocol):
+    """Where the user's words come from."""
+
+    def drain(self) -> None:
+        """Forget everything heard so far (the companion's own prompt)."""
+
+    def next_utterance(self, timeout_s: float) -> bytes | None:
+        """The next utterance (16 kHz mono 16-bit), or None when nobody spoke for
+        ``timeout_s`` seconds."""
+
+
+@dataclass
+class TeachResult:
+    """What one teaching run did."""
+
+    saved: dict[str, int] = field(default_factory=dict)
+    """New recordings of each word."""
+    skipped: list[str] = field(default_factory=list)
+    """Words given up on (nothing usable heard after the allowed attempts)."""
+    retrained: bool = False
+    problem: str = ""
+    """Why it stopped early (the microphone failed), else empty."""
+
+
+@dataclass(frozen=True)
+class TeachSettings:
+    times: int = 2
+    """Recordings wanted of each word (those already kept count)."""
+    attempts: int = 3
+    """Tries for one recording before that word is skipped."""
+    wait_s: float = 10.0
+    """How long to wait for the user to begin speaking (no hurry: then asked again)."""
+    settle_s: float = 0.3
+    """Quiet after the companion stops speaking, before listening (its voice's echo)."""
+
+
+def wait_until_quiet(speaker: Speaker, settle_s: float, sleep: Callable[[float], None]) -> None:
+    """Return once ``speaker`` has finished and ``settle_s`` more has passed."""
+    while speaker.busy():
+        sleep(0.05)
+    sleep(settle_s)
+
+
+def teach(
+    profile: VoiceProfile,
+    words: Sequence[str],
+    speaker: Speaker,
+    capture: Capture,
+    prompts: Prompts,
+    now: Callable[[], dt.datetime],
+    settings: TeachSettings | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    retrain: Callable[[VoiceProfile], object] = lambda p: p.retrain(),
+) -> TeachResult:
+    """Ask for each of ``words`` until it has ``settings.times`` recordings, then retrain.
+
+    A KeyboardInterrupt (Ctrl+C) or a failing microphone (DeviceError, told in
+    ``problem``) stops the asking; what was recorded is kept and learnt."""
+    s = settings or TeachSettings()
+    result = TeachResult()
+    have = {w: len(fs) for w, fs in profile.recordings().items()}
+    todo = [w for w in words if have.get(w, 0) < s.times]
+    try:
+        if todo:
+            speaker.say(prompts.text("voice.intro"))
+        for word in todo:
+            for take in range(have.get(word, 0), s.times):
+                if not _record_one(profile, word, take, speaker, capture, prompts, now, s, sleep):
+                    result.skipped.append(word)
+                    speaker.say(prompts.text("voice.skipped", word=word))
+                    break
+                result.saved[word] = result.saved.get(word, 0) + 1
+    except KeyboardInterrupt:
+        speaker.say(prompts.text("voice.stopped"))
+    except DeviceError as exc:
+        result.problem = str(exc)
+        speaker.say(prompts.text("voice.microphone_lost"))
+    if result.saved or (not profile.up_to_date() and profile.recordings()):
+        speaker.say(prompts.text("voice.learning"))
+        retrain(profile)
+        result.retrained = True
+        speaker.say(prompts.text("voice.done"))
+    elif not todo:
+        speaker.say(prompts.text("voice.nothing_to_do", times=s.times))
+    return result
+
+
+def _record_one(
+    profile: VoiceProfile,
+    word: str,
+    take: int,
+    speaker: Speaker,
+    capture: Capture,
+    prompts: Prompts,
+    now: Callable[[], dt.datetime],
+    s: TeachSettings,
+    sleep: Callable[[float], None],
+) -> bool:
+    """One recording of ``word``; False after ``s.attempts`` tries without a usable one."""
+    ask = "voice.say_word" if take == 0 else "voice.say_again"
+    for attempt in range(s.attempts):
+        speaker.say(prompts.text(ask if attempt == 0 else "voice.try_again", word=word))
+        wait_until_quiet(speaker, s.settle_s, sleep)
+        capture.drain()
+        audio = capture.next_utterance(s.wait_s)
+        if audio is None:
+            speaker.say(prompts.text("voice.heard_nothing"))
+            continue
+        try:
+            profile.add(word, audio, now())
+        except RecordingProblem as problem:
+            speaker.say(prompts.text(f"voice.problem.{problem.reason}"))
+            continue
+        speaker.say(prompts.text("voice.got_it", variant=take))
+        return True
+    return False
+
+
+class MicCapture:
+    """Utterances from the microphone: the listener's energy detector and segmenter, with a
+    little audio kept from before the start of speech."""
+
+    def __init__(
+        self,
+        device: str | int | None,
+        end_silence_s: float,
+        rate: int = 16000,
+        chunk_ms: int = 20,
+        pre_roll_s: float = 0.3,
+        stall_s: float = 3.0,
+    ) -> None:
+        self.rate = rate
+        self.chunk_s = chunk_ms / 1000
+        self.pre_roll = max(1, round(pre_roll_s / self.chunk_s))
+        self.stall_s = stall_s
+        self.end_silence_s = end_silence_s
+        self._chunks: queue.Queue[bytes] = queue.Queue()
+        self._problem: list[str] = []
+        self.mic = Microphone(
+            self._chunks.put,
+            device=device,
+            rate=rate,
+            chunk_ms=chunk_ms,
+            on_problem=self._problem.append,
+        )
+        self.vad = EnergyVad()
+
+    def __enter__(self) -> MicCapture:
+        self.mic.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.mic.stop()
+
+    def drain(self) -> None:
+        while True:
+            try:
+                chunk = self._chunks.get_nowait()
+            except queue.Empty:
+                return
+            self.vad.is_speech(chunk, self.chunk_s)  # keeps following the room's noise
+
+    def _next_chunk(self) -> bytes:
+        try:
+            return self._chunks.get(timeout=self.stall_s)
+        except queue.Empty:
+            detail = self._problem[0] if self._problem else "no audio from the microphone"
+            raise DeviceError(f"The microphone stopped: {detail}") from None
+
+    def next_utterance(self, timeout_s: float) -> bytes | None:
+        seg = Segmenter(end_silence_s=self.end_silence_s)
+        before: list[bytes] = []
+        kept: list[bytes] = []
+        waited = 0.0
+        while True:
+            chunk = self._next_chunk()
+            edge = seg.process(self.chunk_s, self.vad.is_speech(chunk, self.chunk_s))
+            if edge is Edge.START:
+                kept = [*before, chunk]
+            elif kept:
+                kept.append(chunk)
+                if edge is Edge.END:
+                    return b"".join(kept)
+            else:
+                before = [*before, chunk][-self.pre_roll :]
+                waited += self.chunk_s
+                if waited >= timeout_s:
+                    return None

@@ -1,0 +1,293 @@
+"""The user's own voice: their recordings of command words, and the word classifier retrained
+with them.
+
+Recognition trained on general speech serves slurred, slow or accented voices worst; a few
+recordings of the user's own words help most (research.md; measured with
+scripts/benchmark_own_voice.py). The recordings live in the data folder, one WAV file each
+(``voice/<word>/``); the retrained classifier (``voice/word-classifier.npz``) is used by the
+listener instead of the shipped one. Retraining adds them to a shipped sample of the
+classifier's training features (``data/replay.npz``, from scripts/train_word_classifier.py),
+so the words they did not record stay as they were. Every file is written whole or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import tempfile
+import wave
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from companion.errors import BadInputError, ModelError
+from companion.listen import training, wavfile
+from companion.listen.word_classifier import OTHER, SILENCE
+
+REPLAY = Path(__file__).resolve().parent / "data" / "replay.npz"
+RATE = 16000
+DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+COMMAND_WORDS = ("yes", "no", "stop", "go")
+TEACHABLE = (*COMMAND_WORDS, *DIGITS)
+"""Words the classifier has a class for and the session listens for (numbers for ratings)."""
+MODEL_NAME = "word-classifier.npz"
+
+MIN_SPEECH_S = 0.15
+"""A recording with less speech than this is a click or a cough."""
+MAX_SPEECH_S = 3.0
+"""One word, however slowly said; more is talk, or a television."""
+QUIET_DB = -45.0
+"""A recording whose loudest moment is below this (dBFS) did not catch the voice."""
+SPEECH_WITHIN_DB = 30.0
+"""Frames within this of the loudest count as speech when trimming."""
+KEEP_BEFORE_S = 0.15
+KEEP_AFTER_S = 0.25
+
+
+class RecordingProblem(BadInputError):
+    """A recording that cannot teach anything; ``reason`` names which problem (for prompts)."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message, hint="Record the word again, close to the microphone.")
+        self.reason = reason
+
+
+def trimmed(pcm16: bytes, rate: int = RATE) -> bytes:
+    """The spoken part of a recording, with a little room before and after.
+
+    RecordingProblem (reason ``empty``, ``quiet``, ``short`` or ``long``) when it holds no
+    usable word."""
+    x = np.frombuffer(pcm16[: len(pcm16) - len(pcm16) % 2], dtype="<i2").astype(np.float64)
+    frame = rate // 100
+    n = x.size // frame
+    if n == 0:
+        raise RecordingProblem("empty", "The recording is empty.")
+    rms = np.sqrt((x[: n * frame].reshape(n, frame) ** 2).mean(axis=1)) + 1e-9
+    db = 20 * np.log10(rms / 32768)
+    loudest = float(db.max())
+    if loudest < QUIET_DB:
+        raise RecordingProblem("quiet", f"The recording is too quiet ({loudest:.0f} dBFS).")
+    loud = np.flatnonzero(db >= loudest - SPEECH_WITHIN_DB)
+    first, last = int(loud[0]), int(loud[-1]) + 1
+    speech_s = (last - first) / 100
+    if speech_s < MIN_SPEECH_S:
+        raise RecordingProblem("short", f"Only {speech_s:.2f} s of sound: not a whole word.")
+    if speech_s > MAX_SPEECH_S:
+        raise RecordingProblem(
+            "long", f"{speech_s:.1f} s of sound: more than one word, or other noise."
+        )
+    start = max(0, first - int(KEEP_BEFORE_S * 100)) * frame
+    end = min(x.size, (last + int(KEEP_AFTER_S * 100)) * frame)
+    return pcm16[start * 2 : end * 2]
+
+
+def _write_whole(path: Path, write: Callable[[Path], None]) -> None:
+    """Write via a temporary file in the same folder, then rename: whole or not at all."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@dataclass(frozen=True)
+class ReplaySet:
+    """A sample of the classifier's training features, with who said each clip."""
+
+    classes: tuple[str, ...]
+    features: npt.NDArray[np.float64]
+    labels: npt.NDArray[np.int64]
+    real: npt.NDArray[np.bool_]
+    half: npt.NDArray[np.str_]
+    """``A`` or ``B`` (the benchmark's speaker halves) for real speech, ``tts`` otherwise."""
+    speaker: npt.NDArray[np.str_]
+    take: npt.NDArray[np.int64]
+    """Which recording of that speaker (-1 when not known)."""
+
+    @classmethod
+    def load(cls, path: Path = REPLAY) -> ReplaySet:
+        try:
+            with np.load(path, allow_pickle=False) as d:
+                out = cls(
+                    classes=tuple(str(c) for c in d["classes"]),
+                    features=d["features"].astype(np.float64),
+                    labels=d["labels"].astype(np.int64),
+                    real=d["real"].astype(bool),
+                    half=d["half"].astype(str),
+                    speaker=d["speaker"].astype(str),
+                    take=d["take"].astype(np.int64),
+                )
+        except (OSError, KeyError, ValueError) as exc:
+            raise ModelError(
+                f"The classifier's training sample {path} cannot be read: {exc}"
+            ) from exc
+        n = out.labels.size
+        if any(a.shape[0] != n for a in (out.features, out.real, out.half, out.speaker)) or (
+            n and int(out.labels.max()) >= len(out.classes)
+        ):
+            raise ModelError(f"The classifier's training sample {path} is damaged.")
+        return out
+
+
+class VoiceProfile:
+    """One user's recordings (``root/<word>/*.wav``) and their retrained classifier."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    @property
+    def model_file(self) -> Path:
+        return self.root / MODEL_NAME
+
+    def recordings(self) -> dict[str, list[Path]]:
+        """Each taught word's recordings, oldest first (words without any are left out)."""
+        out: dict[str, list[Path]] = {}
+        for word in TEACHABLE:
+            files = sorted((self.root / word).glob("[!.]*.wav"))
+            if files:
+                out[word] = files
+        return out
+
+    def add(self, word: str, pcm16: bytes, now: dt.datetime) -> Path:
+        """Keep one recording of ``word`` (16 kHz mono), trimmed to the spoken part.
+
+        BadInputError for a word that cannot be taught, RecordingProblem for unusable audio."""
+        check_word(word)
+        audio = trimmed(pcm16)
+        folder = self.root / word
+        stamp = now.strftime("%Y%m%d-%H%M%S")
+        n = 1
+        while (path := folder / f"{stamp}-{n}.wav").exists():
+            n += 1
+
+        def write(tmp: Path) -> None:
+            with wave.open(str(tmp), "wb") as w:
+                w.setnchannels(1)
+                w.setsampwidth(2)
+                w.setframerate(RATE)
+                w.writeframes(audio)
+
+        _write_whole(path, write)
+        return path
+
+    def forget(self, words: Iterable[str] | None = None) -> int:
+        """Remove the recordings of ``words`` (all if None) and the retrained classifier;
+        returns how many recordings were removed."""
+        chosen = list(TEACHABLE if words is None else words)
+        for w in chosen:
+            check_word(w)
+        removed = 0
+        for w in chosen:
+            folder = self.root / w
+            if folder.is_dir():
+                removed += len(list(folder.glob("*.wav")))
+                shutil.rmtree(folder)
+        self.model_file.unlink(missing_ok=True)
+        return removed
+
+    def trained_on(self) -> list[str] | None:
+        """The recordings (``word/file``) the saved classifier learnt from; None if none saved
+        or it cannot be read."""
+        try:
+            with np.load(self.model_file, allow_pickle=False) as d:
+                return [str(s) for s in d["sources"]]
+        except (OSError, KeyError, ValueError):
+            return None
+
+    def up_to_date(self) -> bool:
+        """Whether the saved classifier learnt from exactly the recordings there are now."""
+        return self.trained_on() == self._sources()
+
+    def _sources(self) -> list[str]:
+        return [f"{w}/{f.name}" for w, fs in self.recordings().items() for f in fs]
+
+    def retrain(self, replay: ReplaySet | None = None) -> Path | None:
+        """Retrain the classifier with the recordings and save it; with none, remove it.
+
+        Returns the saved file (None when there are no recordings)."""
+        recs = self.recordings()
+        if not recs:
+            self.model_file.unlink(missing_ok=True)
+            return None
+        data = replay or ReplaySet.load()
+        files = [(w, f) for w, fs in recs.items() for f in fs]
+        model = adapted_model(data, [w for w, _ in files], embed([f for _, f in files]))
+        sources = np.array(self._sources())
+
+        def write(tmp: Path) -> None:
+            with open(tmp, "wb") as f:
+                np.savez(
+                    f,
+                    classes=np.array(data.classes),
+                    sources=sources,
+                    mean=model["mean"],
+                    scale=model["scale"],
+                    weights=model["weights"],
+                    bias=model["bias"],
+                )
+
+        _write_whole(self.model_file, write)
+        return self.model_file
+
+
+def check_word(word: str) -> None:
+    """BadInputError unless ``word`` can be taught."""
+    if word not in TEACHABLE:
+        raise BadInputError(
+            f"{word!r} cannot be taught", hint=f"Choose from: {', '.join(TEACHABLE)}."
+        )
+
+
+def embed(files: Sequence[Path]) -> npt.NDArray[np.float64]:
+    """Pooled speech embeddings of WAV files (n, dims)."""
+    from companion.listen.embedding import SpeechEmbedder, pooled
+
+    embedder = SpeechEmbedder()
+    return np.stack([pooled(embedder.embed(wavfile.read(f, RATE))) for f in files])
+
+
+def adapted_model(
+    replay: ReplaySet,
+    words: Sequence[str],
+    features: npt.NDArray[np.float64],
+    use: npt.NDArray[np.bool_] | None = None,
+) -> training.Model:
+    """The classifier trained on the replay set (rows ``use``, default all) plus the user's
+    recordings (``words[i]`` said in ``features[i]``), which weigh as much as all other clips
+    of their word together."""
+    rows = np.ones(replay.labels.size, dtype=bool) if use is None else use
+    labels = np.concatenate(
+        [replay.labels[rows], np.array([replay.classes.index(w) for w in words], dtype=np.int64)]
+    )
+    own_x = features.reshape(len(words), replay.features.shape[1])
+    x = np.concatenate([replay.features[rows], own_x])
+    real = np.concatenate([replay.real[rows], np.ones(len(words), dtype=bool)])
+    own = np.arange(labels.size) >= int(rows.sum())
+    base = np.zeros(labels.size)
+    base[~own] = training.sample_weights(labels[~own], real[~own])
+    weights = training.own_voice_weights(base, labels, own) if own.any() else base
+    return training.train(x, labels, weights, len(replay.classes))
+
+
+__all__ = [
+    "OTHER",
+    "REPLAY",
+    "SILENCE",
+    "TEACHABLE",
+    "RecordingProblem",
+    "ReplaySet",
+    "VoiceProfile",
+    "adapted_model",
+    "check_word",
+    "trimmed",
+]
