@@ -265,6 +265,30 @@ def check_recognition(ctx: Context) -> Finding:
     return _ok(name, f"pocketsphinx with its built-in model {ps_model}{extra}")
 
 
+def check_own_voice(ctx: Context) -> Finding:
+    """The user's recordings (companion voice) and whether the listener has learnt them."""
+    from companion.errors import ModelError
+    from companion.listen.voice_profile import VoiceProfile
+    from companion.listen.word_classifier import WordClassifier
+
+    name = "Your voice"
+    profile = VoiceProfile(ctx.paths.voice_dir)
+    recs = profile.recordings()
+    if not recs:
+        return _ok(name, "not taught (optional: companion voice teach)")
+    n = sum(len(f) for f in recs.values())
+    count = f"{n} recording{'s' if n != 1 else ''}"
+    teach = "Run: companion voice teach   (it learns from the recordings kept)"
+    try:
+        WordClassifier(profile.model_file)
+    except ModelError as exc:
+        return Finding(name, Status.WARN, f"{count}, not in use: {exc.message}", teach)
+    if not profile.up_to_date():
+        return Finding(name, Status.WARN, f"{count}, some not learnt yet", teach)
+    words = f"{len(recs)} word{'s' if len(recs) != 1 else ''}"
+    return _ok(name, f"{count} of {words}, in use")
+
+
 def check_daemon(ctx: Context) -> Finding:
     """The reminder daemon is running (it holds the lock file)."""
     from companion.reminders.lock import holder
@@ -293,6 +317,7 @@ CHECKS: tuple[Callable[[Context], Finding], ...] = (
     check_speakers,
     check_microphone,
     check_recognition,
+    check_own_voice,
     check_daemon,
 )
 """Every check, in the order they are shown."""

@@ -15,9 +15,10 @@ import pytest
 
 from companion import doctor, paths, routine
 from companion.history.store import HistoryStore
-from companion.listen import models, word_classifier
+from companion.listen import models, wavfile, word_classifier
+from companion.listen.voice_profile import VoiceProfile
 from companion.records import SessionEnded, SessionStarted
-from tests.conftest import skip_or_fail
+from tests.conftest import skip_or_fail, speech_data
 from tests.pulse import PulseServer
 
 EXE = str(Path(sys.executable).with_name("companion"))
@@ -212,3 +213,20 @@ def test_auto_uses_a_vosk_model_found_in_the_models_folder(
     finding = doctor.check_recognition(ctx_for(tmp_path))
     assert finding.status is doctor.Status.OK
     assert finding.detail.startswith(f"vosk with the model {folder / 'vosk-ko'}")
+
+
+def test_the_users_voice_is_reported_learnt_or_not(tmp_path: Path) -> None:
+
+    finding = doctor.check_own_voice(ctx_for(tmp_path))
+    assert finding.status is doctor.Status.OK and "not taught" in finding.detail
+    profile = VoiceProfile(paths.resolve(tmp_path).voice_dir)
+    clip = speech_data() / "digits" / "3_jackson_0.wav"
+    profile.add("three", wavfile.read(clip, 16000), dt.datetime(2026, 11, 30, 9, 0))
+    finding = doctor.check_own_voice(ctx_for(tmp_path))
+    assert finding.status is doctor.Status.WARN and "not in use" in finding.detail
+    profile.retrain()
+    finding = doctor.check_own_voice(ctx_for(tmp_path))
+    assert finding.status is doctor.Status.OK and "1 recording of 1 word, in use" in finding.detail
+    profile.model_file.write_bytes(b"PK\x03\x04 damaged")
+    finding = doctor.check_own_voice(ctx_for(tmp_path))
+    assert finding.status is doctor.Status.WARN and "companion voice teach" in finding.fix

@@ -17,6 +17,7 @@ import os
 import shutil
 import tempfile
 import wave
+import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -127,7 +128,7 @@ class ReplaySet:
                     speaker=d["speaker"].astype(str),
                     take=d["take"].astype(np.int64),
                 )
-        except (OSError, KeyError, ValueError) as exc:
+        except (OSError, EOFError, KeyError, ValueError, zipfile.BadZipFile) as exc:
             raise ModelError(
                 f"The classifier's training sample {path} cannot be read: {exc}"
             ) from exc
@@ -201,7 +202,7 @@ class VoiceProfile:
         try:
             with np.load(self.model_file, allow_pickle=False) as d:
                 return [str(s) for s in d["sources"]]
-        except (OSError, KeyError, ValueError):
+        except (OSError, EOFError, KeyError, ValueError, zipfile.BadZipFile):
             return None
 
     def up_to_date(self) -> bool:

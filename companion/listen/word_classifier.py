@@ -7,6 +7,7 @@ scripts/train_word_classifier.py; the weights are a small .npz file."""
 
 from __future__ import annotations
 
+import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Protocol
@@ -40,7 +41,7 @@ class WordClassifier:
                 self._scale = data["scale"].astype(np.float64)
                 self._w = data["weights"].astype(np.float64)
                 self._b = data["bias"].astype(np.float64)
-        except (OSError, KeyError, ValueError) as exc:
+        except (OSError, EOFError, KeyError, ValueError, zipfile.BadZipFile) as exc:
             raise ModelError(f"The word classifier {weights} cannot be read: {exc}") from exc
         n = self._w.shape[0] if self._w.ndim == 2 else -1
         if (

@@ -1,0 +1,192 @@
+"""Teaching the companion the user's voice: the conversation (real recordings handed in one
+utterance at a time) and the whole command through the real audio path."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from companion import prompts
+from companion.errors import DeviceError
+from companion.listen import wavfile
+from companion.listen.teach import TeachSettings, teach
+from companion.listen.voice_profile import VoiceProfile
+from tests.conftest import REPO, speech_data
+from tests.pulse import PulseServer
+
+RATE = 16000
+WORDS = prompts.load("en")
+
+
+def clip(digit: int, take: int) -> bytes:
+    return wavfile.read(speech_data() / "digits" / f"{digit}_jackson_{take}.wav", RATE)
+
+
+class Lines:
+    """A speaker that keeps what it is asked to say (never busy)."""
+
+    def __init__(self) -> None:
+        self.said: list[str] = []
+
+    def say(self, text: str, *, beat: bool = False) -> None:
+        self.said.append(text)
+
+    def stop(self) -> None: ...
+
+    def set_voice(self, rate: int, volume: float) -> None: ...
+
+    def busy(self) -> bool:
+        return False
+
+    def close(self) -> None: ...
+
+
+class Utterances:
+    """Hands out prepared utterances; None stands for nobody speaking; an exception is raised."""
+
+    def __init__(self, *items: bytes | None | BaseException) -> None:
+        self.items = list(items)
+        self.drained = 0
+
+    def drain(self) -> None:
+        self.drained += 1
+
+    def next_utterance(self, timeout_s: float) -> bytes | None:
+        item = self.items.pop(0)
+        if isinstance(item, BaseException):
+            raise item
+        return item
+
+
+def run(profile: VoiceProfile, words: list[str], capture: Utterances, times: int = 1):  # type: ignore[no-untyped-def]
+    speaker = Lines()
+    retrained: list[int] = []
+    result = teach(
+        profile,
+        words,
+        speaker,
+        capture,
+        WORDS,
+        lambda: dt.datetime(2026, 11, 30, 10, 0, 0),
+        TeachSettings(times=times, settle_s=0.0),
+        sleep=lambda _s: None,
+        retrain=lambda p: retrained.append(len(p.recordings())),
+    )
+    return result, speaker.said, retrained
+
+
+def test_each_word_is_asked_for_recorded_and_learnt(tmp_path: Path) -> None:
+    profile = VoiceProfile(tmp_path)
+    capture = Utterances(clip(1, 0), clip(1, 1), clip(2, 0), clip(2, 1))
+    result, said, retrained = run(profile, ["one", "two"], capture, times=2)
+    assert result.saved == {"one": 2, "two": 2} and result.skipped == []
+    assert {w: len(f) for w, f in profile.recordings().items()} == {"one": 2, "two": 2}
+    assert said[0] == WORDS.text("voice.intro")
+    assert WORDS.text("voice.say_word", word="one") in said
+    assert WORDS.text("voice.say_again", word="two") in said
+    assert said[-2:] == [WORDS.text("voice.learning"), WORDS.text("voice.done")]
+    assert retrained == [2] and capture.drained == 4  # its own prompt is never recorded
+
+
+def test_a_bad_take_is_explained_and_asked_again_then_the_word_is_left(tmp_path: Path) -> None:
+    profile = VoiceProfile(tmp_path)
+    quiet = bytes(RATE)  # a second of digital silence
+    capture = Utterances(quiet, None, clip(3, 0), None, None, None, clip(4, 0))
+    result, said, retrained = run(profile, ["three", "five", "four"], capture)
+    assert result.saved == {"three": 1, "four": 1}
+    assert result.skipped == ["five"]
+    assert WORDS.text("voice.problem.quiet") in said
+    assert said.count(WORDS.text("voice.heard_nothing")) == 4
+    assert WORDS.text("voice.try_again", word="three") in said
+    assert WORDS.text("voice.skipped", word="five") in said
+    assert retrained == [2]
+
+
+def test_running_again_asks_only_for_what_is_missing(tmp_path: Path) -> None:
+    profile = VoiceProfile(tmp_path)
+    profile.add("yes", clip(5, 0), dt.datetime(2026, 11, 29, 9, 0, 0))
+    capture = Utterances(clip(6, 0))
+    result, said, _ = run(profile, ["yes", "six"], capture)
+    assert result.saved == {"six": 1}
+    assert not any("yes" in line for line in said)
+    # everything there and learnt: nothing to ask, nothing to learn
+    profile.retrain()
+    result, said, retrained = run(profile, ["yes", "six"], Utterances())
+    assert result.saved == {} and retrained == []
+    assert said == [WORDS.text("voice.nothing_to_do", times=1)]
+
+
+@pytest.mark.parametrize("stop", [KeyboardInterrupt(), DeviceError("microphone gone")])
+def test_stopping_half_way_keeps_and_learns_what_was_said(
+    tmp_path: Path, stop: BaseException
+) -> None:
+    profile = VoiceProfile(tmp_path)
+    capture = Utterances(clip(7, 0), stop)
+    result, said, retrained = run(profile, ["seven", "eight"], capture)
+    assert result.saved == {"seven": 1}
+    assert list(profile.recordings()) == ["seven"] and retrained == [1]
+    key = "voice.stopped" if isinstance(stop, KeyboardInterrupt) else "voice.microphone_lost"
+    assert WORDS.text(key) in said
+    assert ("microphone gone" in result.problem) == isinstance(stop, DeviceError)
+
+
+def best_match(captured: np.ndarray, k: np.ndarray) -> float:
+    """Peak normalised cross-correlation of ``k`` inside ``captured`` (1.0 = identical)."""
+    c = captured.astype(np.float64)
+    k = k.astype(np.float64)
+    size = 1 << (len(c) + len(k) - 1).bit_length()
+    corr = np.fft.irfft(np.fft.rfft(c, size) * np.conj(np.fft.rfft(k, size)), size)[: len(c)]
+    energy = np.concatenate([[0.0], np.cumsum(c**2)])
+    ends = np.minimum(np.arange(len(c)) + len(k), len(c))
+    score = corr / (np.sqrt(np.maximum(energy[ends] - energy[: len(c)], 1e-9)) * np.linalg.norm(k))
+    return float(score.max())
+
+
+@pytest.mark.audio
+def test_teaching_by_microphone_records_what_the_user_says(
+    pulse_server: PulseServer, tmp_path: Path
+) -> None:
+    """`companion voice teach` on the real audio path: each time it asks (caption), a real
+    recording is played into the microphone; the words are kept and learnt."""
+    data = tmp_path / "data"
+    spoken = {
+        w: speech_data() / "digits" / f"{d}_nicolas_3.wav" for w, d in (("one", 1), ("two", 2))
+    }
+    env = pulse_server.client_env(dict(os.environ))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "companion.cli.main", "voice", "teach", "--data-dir", str(data),
+         "--words", "one,two", "--times", "1", "--no-voice"],
+        cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    lines: list[str] = []
+    try:
+        deadline = time.monotonic() + 120
+        for line in proc.stdout:
+            lines.append(line.strip())
+            for word, wav in spoken.items():
+                if WORDS.text("voice.say_word", word=word) in line:
+                    time.sleep(1.0)  # a person takes a moment to answer
+                    pulse_server.play(wav)
+            assert time.monotonic() < deadline, lines
+        assert proc.wait(timeout=60) == 0, (lines, proc.stderr.read() if proc.stderr else "")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    profile = VoiceProfile(data / "voice")
+    recs = profile.recordings()
+    assert {w: len(fs) for w, fs in recs.items()} == {"one": 1, "two": 1}, lines
+    assert profile.up_to_date()
+    for word, wav in spoken.items():
+        kept = np.frombuffer(wavfile.read(recs[word][0], RATE), dtype="<i2")
+        said = np.frombuffer(wavfile.read(wav, RATE), dtype="<i2")
+        assert best_match(kept, said) > 0.8, word
+    assert WORDS.text("voice.done") in lines
