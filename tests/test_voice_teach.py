@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import pty
 import subprocess
 import sys
 import time
@@ -16,10 +17,11 @@ import pytest
 from companion import prompts
 from companion.errors import DeviceError
 from companion.listen import wavfile
-from companion.listen.teach import TeachSettings, teach
+from companion.listen.teach import SkipWord, StopTeaching, TeachSettings, teach
 from companion.listen.voice_profile import VoiceProfile
 from tests.conftest import REPO, speech_data
 from tests.pulse import PulseServer
+from tests.test_keyboard import Screen
 
 RATE = 16000
 WORDS = prompts.load("en")
@@ -123,6 +125,15 @@ def test_running_again_asks_only_for_what_is_missing(tmp_path: Path) -> None:
     assert said == [WORDS.text("voice.nothing_to_do", times=1)]
 
 
+def test_a_key_skips_a_word_or_stops(tmp_path: Path) -> None:
+    profile = VoiceProfile(tmp_path)
+    capture = Utterances(SkipWord(), clip(8, 0), StopTeaching())
+    result, said, retrained = run(profile, ["seven", "eight", "nine"], capture)
+    assert result.saved == {"eight": 1} and result.skipped == ["seven"]
+    assert WORDS.text("voice.skipped", word="seven") in said
+    assert WORDS.text("voice.stopped") in said and retrained == [1]
+
+
 @pytest.mark.parametrize("stop", [KeyboardInterrupt(), DeviceError("microphone gone")])
 def test_stopping_half_way_keeps_and_learns_what_was_said(
     tmp_path: Path, stop: BaseException
@@ -190,3 +201,42 @@ def test_teaching_by_microphone_records_what_the_user_says(
         said = np.frombuffer(wavfile.read(wav, RATE), dtype="<i2")
         assert best_match(kept, said) > 0.8, word
     assert WORDS.text("voice.done") in lines
+
+
+@pytest.mark.audio
+def test_keys_skip_and_stop_while_the_microphone_listens(
+    pulse_server: PulseServer, tmp_path: Path
+) -> None:
+    """In a real terminal: the first word is said into the microphone, the second skipped with
+    n, and s stops before the third; the one recording is kept and learnt."""
+    data = tmp_path / "data"
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "companion.cli.main", "voice", "teach", "--data-dir", str(data),
+         "--words", "one,two,three", "--times", "1", "--no-voice"],
+        stdin=follower, stdout=follower, stderr=follower, cwd=REPO, close_fds=True,
+        env=pulse_server.client_env(dict(os.environ)),
+    )  # fmt: skip
+    os.close(follower)
+    term = Screen(leader)
+    try:
+        term.until("Keys: SPACE/ENTER or n skip this word")
+        term.until("Please say: one.")
+        time.sleep(1.0)
+        pulse_server.play(speech_data() / "digits" / "1_nicolas_4.wav")
+        term.until("Please say: two.")
+        time.sleep(0.5)
+        os.write(leader, b"n")
+        term.until("Let's leave two for another time.")
+        term.until("Please say: three.")
+        time.sleep(0.5)
+        os.write(leader, b"s")
+        term.until("We stop here.")
+        screen = term.until("skipped: two")
+        assert proc.wait(timeout=30) == 0, screen
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(leader)
+    profile = VoiceProfile(data / "voice")
+    assert list(profile.recordings()) == ["one"] and profile.up_to_date()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import sys
 
@@ -137,7 +138,9 @@ def run_forget(args: argparse.Namespace) -> int:
 
 def run_teach(args: argparse.Namespace) -> int:
     """The guided recording: the companion asks, the user says the word."""
-    from companion.listen.teach import MicCapture, TeachSettings, teach
+    from companion.inputs.keyboard import TerminalKeys
+    from companion.inputs.keymap import TEACH_LEGEND, TEACH_SKIP_KEYS, TEACH_STOP_KEYS
+    from companion.listen.teach import MicCapture, SkipWord, StopTeaching, TeachSettings, teach
     from companion.reminders.wiring import make_speaker
 
     words = [w.strip() for w in args.words.split(",") if w.strip()]
@@ -154,9 +157,21 @@ def run_teach(args: argparse.Namespace) -> int:
     dev: str | int | None = int(device) if device and device.isdigit() else device
     profile = VoiceProfile(where.voice_dir)
     speaker = make_speaker(chosen, voice=not args.no_voice)
-    print("(Ctrl+C stops; what is recorded is kept.)", file=sys.stderr)
     try:
-        with MicCapture(dev, chosen.listening.end_silence_seconds) as capture:
+        with contextlib.ExitStack() as stack:
+            capture = stack.enter_context(MicCapture(dev, chosen.listening.end_silence_seconds))
+
+            def on_key(key: str) -> None:
+                if key in TEACH_SKIP_KEYS:
+                    capture.interrupt(SkipWord())
+                elif key.lower() in TEACH_STOP_KEYS:
+                    capture.interrupt(StopTeaching())
+
+            keys = TerminalKeys.for_terminal(on_key)
+            if keys is not None:
+                stack.enter_context(keys)
+                print(TEACH_LEGEND, file=sys.stderr)
+            print("(Ctrl+C stops; what is recorded is kept.)", file=sys.stderr)
             result = teach(
                 profile,
                 words,

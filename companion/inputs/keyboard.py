@@ -166,3 +166,44 @@ class KeyboardSource:
                 self._echo(echo)
             for event in events:
                 sink(event)
+
+
+class TerminalKeys:
+    """Single keys from a terminal (cbreak mode), each handed to ``on_key`` from a thread of
+    their own; the terminal is restored on close. For short dialogues outside a session
+    (``companion voice teach``), where keys are not session commands."""
+
+    def __init__(self, stream: TextIO, on_key: Callable[[str], None]) -> None:
+        self._stream = stream
+        self._on_key = on_key
+        self._closed = threading.Event()
+        self._saved: list[Any] | None = None
+        self._thread: threading.Thread | None = None
+
+    @classmethod
+    def for_terminal(cls, on_key: Callable[[str], None]) -> TerminalKeys | None:
+        """Keys from standard input if it is a terminal, else None."""
+        return cls(sys.stdin, on_key) if sys.stdin.isatty() else None
+
+    def __enter__(self) -> TerminalKeys:
+        fd = self._stream.fileno()
+        self._saved = termios.tcgetattr(fd)
+        tty.setcbreak(fd)
+        self._thread = threading.Thread(target=self._run, daemon=True, name="keys")
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._closed.set()
+        if self._thread is not None:
+            self._thread.join(timeout=1)
+        if self._saved is not None:
+            termios.tcsetattr(self._stream.fileno(), termios.TCSADRAIN, self._saved)
+            self._saved = None
+
+    def _run(self) -> None:
+        fd = self._stream.fileno()
+        while not self._closed.is_set():
+            ready, _, _ = select.select([fd], [], [], 0.05)
+            if ready:
+                self._on_key(os.read(fd, 1).decode("utf-8", "replace"))

@@ -40,6 +40,14 @@ LEGEND = (
     "y yes   b back   r repeat   h help   - slower   + faster   l louder   q quieter   "
     "w how many left   t tired   e end   0-9 numbers (1 then 0 = 10)"
 )
+TEACH_SKIP_KEYS = (" ", "\r", "\n", "n")
+TEACH_STOP_KEYS = ("s", "\x1b", "e")
+TEACH_LEGEND = (
+    "Keys: SPACE/ENTER or n skip this word   s/ESC stop (what is recorded is kept)   "
+    "Single switch: press to skip a word"
+)
+"""``companion voice teach``: keys that skip the word asked for, or stop."""
+
 SWITCH_LEGEND = (
     "Single switch: press SPACE for the suggested action; hold it down to stop. "
     "For a number: press once for 0, again for 1, and so on, then wait."

@@ -23,6 +23,14 @@ from companion.prompts import Prompts
 from companion.speech.base import Speaker
 
 
+class SkipWord(Exception):
+    """The user asked (by key) to leave the current word."""
+
+
+class StopTeaching(Exception):
+    """The user asked (by key) to stop; what was recorded is kept."""
+
+
 class Capture(Protocol):
     """Where the user's words come from."""
 
@@ -31,7 +39,7 @@ class Capture(Protocol):
 
     def next_utterance(self, timeout_s: float) -> bytes | None:
         """The next utterance (16 kHz mono 16-bit), or None when nobody spoke for
-        ``timeout_s`` seconds."""
+        ``timeout_s`` seconds. May raise SkipWord or StopTeaching (keys)."""
 
 
 @dataclass
@@ -95,7 +103,7 @@ def teach(
                     speaker.say(prompts.text("voice.skipped", word=word))
                     break
                 result.saved[word] = result.saved.get(word, 0) + 1
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, StopTeaching):
         speaker.say(prompts.text("voice.stopped"))
     except DeviceError as exc:
         result.problem = str(exc)
@@ -121,13 +129,17 @@ def _record_one(
     s: TeachSettings,
     sleep: Callable[[float], None],
 ) -> bool:
-    """One recording of ``word``; False after ``s.attempts`` tries without a usable one."""
+    """One recording of ``word``; False after ``s.attempts`` tries without a usable one, or
+    when the user skips the word."""
     ask = "voice.say_word" if take == 0 else "voice.say_again"
     for attempt in range(s.attempts):
         speaker.say(prompts.text(ask if attempt == 0 else "voice.try_again", word=word))
         wait_until_quiet(speaker, s.settle_s, sleep)
         capture.drain()
-        audio = capture.next_utterance(s.wait_s)
+        try:
+            audio = capture.next_utterance(s.wait_s)
+        except SkipWord:
+            return False
         if audio is None:
             speaker.say(prompts.text("voice.heard_nothing"))
             continue
@@ -169,6 +181,12 @@ class MicCapture:
             on_problem=self._problem.append,
         )
         self.vad = EnergyVad()
+        self._interrupt: Exception | None = None
+
+    def interrupt(self, what: Exception) -> None:
+        """Make the wait for an utterance raise ``what`` (SkipWord, StopTeaching): from a key
+        reader's thread."""
+        self._interrupt = what
 
     def __enter__(self) -> MicCapture:
         self.mic.start()
@@ -186,6 +204,9 @@ class MicCapture:
             self.vad.is_speech(chunk, self.chunk_s)  # keeps following the room's noise
 
     def _next_chunk(self) -> bytes:
+        if self._interrupt is not None:
+            what, self._interrupt = self._interrupt, None
+            raise what
         try:
             return self._chunks.get(timeout=self.stall_s)
         except queue.Empty:
