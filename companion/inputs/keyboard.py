@@ -111,9 +111,7 @@ class KeyboardSource:
         self._stream = stream
         self._decoder = KeyDecoder(switch)
         self._echo = echo
-        self._closed = threading.Event()
-        self._saved: list[Any] | None = None
-        self._thread: threading.Thread | None = None
+        self._keys: TerminalKeys | None = None
         self._lock = threading.Lock()
 
     @classmethod
@@ -127,37 +125,11 @@ class KeyboardSource:
 
     def start(self, sink: Sink) -> None:
         """Switch the terminal to key-by-key reading and start the reader thread."""
-        fd = self._stream.fileno()
-        self._saved = termios.tcgetattr(fd)
-        tty.setcbreak(fd)
-        print(SWITCH_LEGEND if self._decoder.switch else LEGEND, file=sys.stderr)
-        self._thread = threading.Thread(
-            target=self._run, args=(sink,), daemon=True, name="keyboard"
-        )
-        self._thread.start()
 
-    def listen(self, listen: Listen) -> None:
-        """Follow the session's context."""
-        with self._lock:
-            self._decoder.listen(listen)
-
-    def close(self) -> None:
-        """Stop reading and restore the terminal."""
-        self._closed.set()
-        if self._thread is not None:
-            self._thread.join(timeout=1)
-        if self._saved is not None:
-            termios.tcsetattr(self._stream.fileno(), termios.TCSADRAIN, self._saved)
-            self._saved = None
-
-    def _run(self, sink: Sink) -> None:
-        fd = self._stream.fileno()
-        while not self._closed.is_set():
-            ready, _, _ = select.select([fd], [], [], 0.05)
+        def step(key: str | None) -> None:
             now = time.monotonic()
             with self._lock:
-                if ready:
-                    key = os.read(fd, 1).decode("utf-8", "replace")
+                if key is not None:
                     events = self._decoder.key(key, now)
                     echo = None
                 else:
@@ -167,15 +139,38 @@ class KeyboardSource:
             for event in events:
                 sink(event)
 
+        self._keys = TerminalKeys(self._stream, step, idle=True)
+        self._keys.__enter__()
+        print(SWITCH_LEGEND if self._decoder.switch else LEGEND, file=sys.stderr)
+
+    def listen(self, listen: Listen) -> None:
+        """Follow the session's context."""
+        with self._lock:
+            self._decoder.listen(listen)
+
+    def close(self) -> None:
+        """Stop reading and restore the terminal."""
+        if self._keys is not None:
+            self._keys.__exit__()
+            self._keys = None
+
 
 class TerminalKeys:
     """Single keys from a terminal (cbreak mode), each handed to ``on_key`` from a thread of
     their own; the terminal is restored on close. For short dialogues outside a session
     (``companion voice teach``), where keys are not session commands."""
 
-    def __init__(self, stream: TextIO, on_key: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        stream: TextIO,
+        on_key: Callable[[str], None] | Callable[[str | None], None],
+        *,
+        idle: bool = False,
+    ) -> None:
         self._stream = stream
-        self._on_key = on_key
+        self._on_key: Callable[[Any], None] = on_key
+        self._idle = idle
+        """Also call ``on_key(None)`` every 50 ms without a key (timing a held switch)."""
         self._closed = threading.Event()
         self._saved: list[Any] | None = None
         self._thread: threading.Thread | None = None
@@ -207,3 +202,5 @@ class TerminalKeys:
             ready, _, _ = select.select([fd], [], [], 0.05)
             if ready:
                 self._on_key(os.read(fd, 1).decode("utf-8", "replace"))
+            elif self._idle:
+                self._on_key(None)
