@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from companion import prompts
-from companion.errors import DeviceError
+from companion.errors import DeviceError, ModelError
 from companion.listen import wavfile
 from companion.listen.teach import SkipWord, StopTeaching, TeachSettings, teach
 from companion.listen.voice_profile import VoiceProfile
@@ -132,6 +132,23 @@ def test_a_key_skips_a_word_or_stops(tmp_path: Path) -> None:
     assert result.saved == {"eight": 1} and result.skipped == ["seven"]
     assert WORDS.text("voice.skipped", word="seven") in said
     assert WORDS.text("voice.stopped") in said and retrained == [1]
+
+
+def test_a_failed_retraining_is_said_and_the_recordings_kept(tmp_path: Path) -> None:
+    profile = VoiceProfile(tmp_path)
+    speaker = Lines()
+
+    def broken(_p: VoiceProfile) -> None:
+        raise ModelError("The classifier's training sample is damaged.")
+
+    result = teach(
+        profile, ["one"], speaker, Utterances(clip(1, 2)), WORDS,
+        lambda: dt.datetime(2026, 11, 30, 10, 0, 0), TeachSettings(times=1, settle_s=0.0),
+        sleep=lambda _s: None, retrain=broken,
+    )  # fmt: skip
+    assert not result.retrained and "damaged" in result.not_learnt
+    assert speaker.said[-1] == WORDS.text("voice.not_learnt")
+    assert list(profile.recordings()) == ["one"]
 
 
 @pytest.mark.parametrize("stop", [KeyboardInterrupt(), DeviceError("microphone gone")])

@@ -8,7 +8,7 @@ import datetime as dt
 import sys
 
 from companion import paths, prompts, routine
-from companion.errors import BadInputError, DeviceError, ExitStatus
+from companion.errors import BadInputError, DeviceError, ExitStatus, ModelError
 from companion.listen import wavfile
 from companion.listen.voice_profile import (
     COMMAND_WORDS,
@@ -187,4 +187,6 @@ def run_teach(args: argparse.Namespace) -> int:
     print(f"[{kept} new recording(s); skipped: {', '.join(result.skipped) or 'none'}]")
     if result.problem:
         raise DeviceError(result.problem, hint="What was recorded is kept; run this again later.")
+    if result.not_learnt:
+        raise ModelError(result.not_learnt, hint="The recordings are kept. Reinstall: make setup")
     return 0

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from companion.errors import DeviceError
+from companion.errors import DeviceError, ModelError
 from companion.listen.endpoint import Edge, Segmenter
 from companion.listen.microphone import Microphone
 from companion.listen.vad import EnergyVad
@@ -53,6 +53,8 @@ class TeachResult:
     retrained: bool = False
     problem: str = ""
     """Why it stopped early (the microphone failed), else empty."""
+    not_learnt: str = ""
+    """Why retraining failed (a damaged installation), else empty."""
 
 
 @dataclass(frozen=True)
@@ -110,9 +112,14 @@ def teach(
         speaker.say(prompts.text("voice.microphone_lost"))
     if result.saved or (not profile.up_to_date() and profile.recordings()):
         speaker.say(prompts.text("voice.learning"))
-        retrain(profile)
-        result.retrained = True
-        speaker.say(prompts.text("voice.done"))
+        try:
+            retrain(profile)
+        except ModelError as exc:
+            result.not_learnt = str(exc)
+            speaker.say(prompts.text("voice.not_learnt"))
+        else:
+            result.retrained = True
+            speaker.say(prompts.text("voice.done"))
     elif not todo:
         speaker.say(prompts.text("voice.nothing_to_do", times=s.times))
     return result
