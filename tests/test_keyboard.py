@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from companion.commands import CONTEXTS, Command
 from companion.events import Heard, Listen, NotUnderstood
 from companion.inputs.keyboard import LONG_PRESS_S, NUMBER_PAUSE_S, KeyDecoder
@@ -159,3 +161,29 @@ def test_keyboard_drives_a_session_in_a_real_terminal(tmp_path: Path) -> None:
             proc.kill()
         os.close(leader)
     assert "┃" in screen  # large boxed captions on a terminal
+
+
+def test_a_reminder_shows_its_own_keys_and_reads_them_from_a_terminal(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from companion.commands import vocabulary
+    from companion.inputs.keyboard import KeyboardSource
+    from companion.inputs.keymap import REMINDER_LEGEND
+
+    leader, follower = pty.openpty()
+    got: list[object] = []
+    with os.fdopen(follower, "r") as stream:
+        source = KeyboardSource(stream, vocabulary(), False, lambda _t: None, REMINDER_LEGEND)
+        source.listen(Listen("reminder", CONTEXTS["reminder"], C.START))
+        source.start(got.append)
+        try:
+            os.write(leader, b"u")
+            deadline = time.monotonic() + 5
+            while not got and time.monotonic() < deadline:
+                time.sleep(0.02)
+        finally:
+            source.close()
+            os.close(leader)
+    assert commands([e for e in got if isinstance(e, Heard | NotUnderstood)]) == [(C.LATER, None)]
+    legend = capsys.readouterr().err
+    assert "u later" in legend and "k skip today" in legend and "x it hurts" not in legend

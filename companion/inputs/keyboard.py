@@ -106,22 +106,33 @@ class KeyboardSource:
     """Reads the terminal in cbreak mode; shows the key map; restores the terminal on close."""
 
     def __init__(
-        self, stream: TextIO, vocab: Vocabulary, switch: bool, echo: Callable[[str], None]
+        self,
+        stream: TextIO,
+        vocab: Vocabulary,
+        switch: bool,
+        echo: Callable[[str], None],
+        legend: str | None = None,
     ) -> None:
         self._stream = stream
         self._decoder = KeyDecoder(switch)
+        self._legend = SWITCH_LEGEND if switch else (legend or LEGEND)
         self._echo = echo
         self._keys: TerminalKeys | None = None
         self._lock = threading.Lock()
 
     @classmethod
     def for_terminal(
-        cls, vocab: Vocabulary, switch: bool, echo: Callable[[str], None]
+        cls,
+        vocab: Vocabulary,
+        switch: bool,
+        echo: Callable[[str], None],
+        legend: str | None = None,
     ) -> KeyboardSource | None:
-        """A source on standard input if it is a terminal, else None."""
+        """A source on standard input if it is a terminal, else None (``legend``: the key map
+        shown, default the session's)."""
         if not sys.stdin.isatty():
             return None
-        return cls(sys.stdin, vocab, switch, echo)
+        return cls(sys.stdin, vocab, switch, echo, legend)
 
     def start(self, sink: Sink) -> None:
         """Switch the terminal to key-by-key reading and start the reader thread."""
@@ -141,7 +152,7 @@ class KeyboardSource:
 
         self._keys = TerminalKeys(self._stream, step, idle=True)
         self._keys.__enter__()
-        print(SWITCH_LEGEND if self._decoder.switch else LEGEND, file=sys.stderr)
+        print(self._legend, file=sys.stderr)
 
     def listen(self, listen: Listen) -> None:
         """Follow the session's context."""

@@ -40,6 +40,9 @@ LEGEND = (
     "y yes   b back   r repeat   h help   - slower   + faster   l louder   q quieter   "
     "w how many left   t tired   e end   0-9 numbers (1 then 0 = 10)"
 )
+REMINDER_LEGEND = "Keys: SPACE/ENTER start   u later   k skip today   r repeat   h help"
+"""What the keys do while a reminder waits for an answer."""
+
 TEACH_SKIP_KEYS = (" ", "\r", "\n", "n")
 TEACH_STOP_KEYS = ("s", "\x1b", "e")
 TEACH_LEGEND = (

@@ -72,10 +72,14 @@ def answer_sources(
     if script is not None:
         return [script]
     from companion.inputs.keyboard import KeyboardSource
+    from companion.inputs.keymap import REMINDER_LEGEND
 
     sources: list[Source] = []
     keyboard = KeyboardSource.for_terminal(
-        vocab, switch=routine.input.switch, echo=lambda text: speaker.say(text)
+        vocab,
+        switch=routine.input.switch,
+        echo=lambda text: speaker.say(text),
+        legend=REMINDER_LEGEND,
     )
     if keyboard is not None:
         sources.append(keyboard)
