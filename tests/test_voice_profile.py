@@ -70,6 +70,18 @@ def test_a_word_is_trimmed_to_its_spoken_part_with_a_little_room() -> None:
     assert np.abs(x).max() == np.abs(w).max()  # the loudest part is kept
 
 
+def test_a_word_in_a_noisy_room_with_a_long_silence_after_it_is_kept() -> None:
+    """What the microphone delivers for a slow speaker: the word, then 2.5 s of end silence in
+    a room whose noise is only 15 dB below the voice."""
+    rng = np.random.default_rng(1)
+    word = np.frombuffer(digit_clip(7, 3), dtype="<i2").astype(np.float64)
+    noise_rms = np.sqrt((word**2).mean()) * 10 ** (-15 / 20)
+    room = rng.standard_normal(word.size + int(2.8 * RATE)) * noise_rms
+    room[int(0.3 * RATE) : int(0.3 * RATE) + word.size] += word
+    out = trimmed(np.clip(room, -32768, 32767).astype("<i2").tobytes())
+    assert len(out) / 2 / RATE < word.size / RATE + 0.6
+
+
 def test_recordings_are_kept_as_16k_mono_files_with_distinct_names(tmp_path: Path) -> None:
     profile = VoiceProfile(tmp_path / "voice")
     first = profile.add("nine", digit_clip(9, 0), NOW)

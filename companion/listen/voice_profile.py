@@ -44,7 +44,9 @@ MAX_SPEECH_S = 3.0
 QUIET_DB = -45.0
 """A recording whose loudest moment is below this (dBFS) did not catch the voice."""
 SPEECH_WITHIN_DB = 30.0
-"""Frames within this of the loudest count as speech when trimming."""
+"""Frames within this of the loudest count as speech when trimming..."""
+ABOVE_ROOM_DB = 10.0
+"""... and this far above the room's noise (the quietest tenth of the recording)."""
 KEEP_BEFORE_S = 0.15
 KEEP_AFTER_S = 0.25
 
@@ -72,7 +74,9 @@ def trimmed(pcm16: bytes, rate: int = RATE) -> bytes:
     loudest = float(db.max())
     if loudest < QUIET_DB:
         raise RecordingProblem("quiet", f"The recording is too quiet ({loudest:.0f} dBFS).")
-    loud = np.flatnonzero(db >= loudest - SPEECH_WITHIN_DB)
+    room = float(np.percentile(db, 10))
+    above_room = min(room + ABOVE_ROOM_DB, loudest - 6.0)  # a steady sound is all "speech"
+    loud = np.flatnonzero(db >= max(loudest - SPEECH_WITHIN_DB, above_room))
     first, last = int(loud[0]), int(loud[-1]) + 1
     speech_s = (last - first) / 100
     if speech_s < MIN_SPEECH_S:
