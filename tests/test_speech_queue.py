@@ -195,6 +195,45 @@ def test_repeated_lines_are_synthesised_once(rig: Rig) -> None:
     rig.speaker.close()
 
 
+def test_the_next_line_is_synthesised_while_one_plays(tmp_path: Path) -> None:
+    rig = Rig(tmp_path, lengths={"first": 0.8})
+    synthesised: dict[str, float] = {}
+    plain = rig.synth.synthesize
+
+    def timed(text: str, rate: int, volume: float, wav: Path) -> None:
+        synthesised[text] = time.monotonic()
+        plain(text, rate, volume, wav)
+
+    rig.synth.synthesize = timed  # type: ignore[method-assign]
+    rig.speaker.say("first")
+    rig.speaker.say("second")
+    assert rig.speaker.wait(timeout=20)
+    times = {(kind, text): at for kind, text, at in rig.events()}
+    assert synthesised["first"] < synthesised["second"] < times[("end", "first")]
+    assert rig.started() == ["first", "second"] and rig.problems == []
+    rig.speaker.close()
+
+
+def test_a_line_that_cannot_be_synthesised_is_reported_and_the_next_is_said(
+    tmp_path: Path,
+) -> None:
+    rig = Rig(tmp_path, lengths={"first": 0.3})
+    plain = rig.synth.synthesize
+
+    def failing(text: str, rate: int, volume: float, wav: Path) -> None:
+        if text == "broken":
+            raise BadInputError("no audio for this line")
+        plain(text, rate, volume, wav)
+
+    rig.synth.synthesize = failing  # type: ignore[method-assign]
+    for line in ("first", "broken", "third"):
+        rig.speaker.say(line)
+    assert rig.speaker.wait(timeout=20)
+    assert rig.started() == ["first", "third"]
+    assert rig.problems == ["no audio for this line"]
+    rig.speaker.close()
+
+
 def test_close_says_what_is_queued_first(rig: Rig) -> None:
     for i in range(3):
         rig.speaker.say(f"line {i}")

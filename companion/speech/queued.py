@@ -9,6 +9,7 @@ import threading
 import weakref
 from collections import OrderedDict, deque
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -40,7 +41,9 @@ class QueuedSpeaker:
     """Speaks lines one after another on a worker thread; ``beat`` lines and ``stop`` cut in.
 
     Each line is synthesised to a WAV file (kept in a small cache, so counting words are ready
-    at once) and played by a child process, which ``stop()`` and beat lines kill. A beat line
+    at once) and played by a child process, which ``stop()`` and beat lines kill. While a line
+    plays, the next one waiting is synthesised on a thread of its own, so lines follow each
+    other after the set pause rather than after the pause plus the synthesis. A beat line
     also drops the lines still waiting before it: they are already stale (and captioned).
     ``on_problem`` is called once, from whichever thread notices, the first time a line cannot
     be heard (no player, no audio device, synthesis failed, a player still running ``grace``
@@ -67,6 +70,10 @@ class QueuedSpeaker:
         self._grace = grace
         self._cache_size = cache_size
         self._cache: OrderedDict[tuple[str, int, float], Path] = OrderedDict()
+        self._pending: dict[tuple[str, int, float], Future[Path]] = {}
+        self._files = threading.Lock()
+        """Guards ``_cache``, ``_pending`` and ``_count`` (the speaker and synthesis threads)."""
+        self._synthesis = ThreadPoolExecutor(max_workers=1, thread_name_prefix="synthesis")
         self._dir = Path(tempfile.mkdtemp(prefix="companion-speech-"))
         self._cleanup = weakref.finalize(self, shutil.rmtree, self._dir, True)
         self._count = 0
@@ -126,6 +133,7 @@ class QueuedSpeaker:
             self._closing = True
             self._interrupt_locked()
         self._thread.join(timeout=5)
+        self._synthesis.shutdown(wait=True, cancel_futures=True)
         self._cleanup()
 
     # ---- the worker -----------------------------------------------------------------------
@@ -180,6 +188,7 @@ class QueuedSpeaker:
             self._playback = playback
         if playback is not None:
             log.debug("playing %r (pid %d)", line.text, playback.pid)
+            self._prepare_next()
             problem = playback.wait(timeout=wav_seconds(wav) + self._grace)
             with self._cond:
                 self._playback = None
@@ -190,19 +199,53 @@ class QueuedSpeaker:
             generation = line.generation
             self._cond.wait_for(lambda: self._generation != generation, self._pause)
 
+    def _prepare_next(self) -> None:
+        """Start synthesising the next line waiting, if any (while this one plays)."""
+        with self._cond:
+            following = self._queue[0] if self._queue else None
+        if following is not None:
+            self._synthesised(following)
+
     def _audio(self, line: _Line) -> Path:
+        """The line's WAV file, synthesised now or already (CompanionError if it cannot be)."""
+        return self._synthesised(line).result()
+
+    def _synthesised(self, line: _Line) -> Future[Path]:
         key = (line.text, line.rate, line.volume)
-        cached = self._cache.get(key)
-        if cached is not None:
-            self._cache.move_to_end(key)
-            return cached
-        self._count += 1
-        wav = self._dir / f"line-{self._count}.wav"
-        self._synth.synthesize(line.text, line.rate, line.volume, wav)
-        self._cache[key] = wav
-        while len(self._cache) > self._cache_size:
-            _, old = self._cache.popitem(last=False)
-            old.unlink(missing_ok=True)
+        with self._files:
+            cached = self._cache.get(key)
+            if cached is not None:
+                self._cache.move_to_end(key)
+                done: Future[Path] = Future()
+                done.set_result(cached)
+                return done
+            pending = self._pending.get(key)
+            if pending is None:
+                self._count += 1
+                wav = self._dir / f"line-{self._count}.wav"
+                try:
+                    pending = self._synthesis.submit(self._synthesise, key, wav)
+                except RuntimeError:  # closing: synthesis has been shut down
+                    pending = Future()
+                    pending.set_exception(CompanionError("the speaker is closing"))
+                    return pending
+                self._pending[key] = pending
+            return pending
+
+    def _synthesise(self, key: tuple[str, int, float], wav: Path) -> Path:
+        """On the synthesis thread: write the line and keep it in the cache."""
+        try:
+            self._synth.synthesize(key[0], key[1], key[2], wav)
+        except BaseException:
+            with self._files:
+                self._pending.pop(key, None)
+            raise
+        with self._files:
+            self._pending.pop(key, None)
+            self._cache[key] = wav
+            while len(self._cache) > self._cache_size:
+                _, old = self._cache.popitem(last=False)
+                old.unlink(missing_ok=True)
         return wav
 
     def _problem(self, detail: str) -> None:
