@@ -17,7 +17,13 @@ import pytest
 from companion import prompts
 from companion.errors import DeviceError, ModelError
 from companion.listen import wavfile
-from companion.listen.teach import SkipWord, StopTeaching, TeachSettings, teach
+from companion.listen.teach import (
+    SkipWord,
+    StopTeaching,
+    TeachSettings,
+    UtteranceCapture,
+    teach,
+)
 from companion.listen.voice_profile import VoiceProfile
 from tests.conftest import REPO, speech_data
 from tests.pulse import PulseServer
@@ -163,6 +169,25 @@ def test_stopping_half_way_keeps_and_learns_what_was_said(
     key = "voice.stopped" if isinstance(stop, KeyboardInterrupt) else "voice.microphone_lost"
     assert WORDS.text(key) in said
     assert ("microphone gone" in result.problem) == isinstance(stop, DeviceError)
+
+
+def test_in_a_noisy_room_the_utterance_is_the_word_not_the_noise() -> None:
+    """A room at about -40 dBFS: learnt in the first half second, it is not taken for speech
+    (the energy detector's floor alone would start 30 dB below it)."""
+    rng = np.random.default_rng(3)
+    word = np.frombuffer(clip(5, 10), dtype="<i2").astype(np.float64)
+    word *= 10 ** (-12 / 20) * 32768 / np.abs(word).max()
+    room = rng.standard_normal(int(5.5 * RATE) + word.size) * 32768 * 10 ** (-40 / 20)
+    at = int(3.0 * RATE)
+    room[at : at + word.size] += word
+    pcm = np.clip(room, -32768, 32767).astype("<i2").tobytes()
+    capture = UtteranceCapture(end_silence_s=1.0, stall_s=0.1)
+    for i in range(0, len(pcm), 640):
+        capture.chunks.put(pcm[i : i + 640])
+    capture.calibrate(0.5)
+    heard = np.frombuffer(capture.next_utterance(timeout_s=10) or b"", dtype="<i2")
+    assert word.size / RATE < heard.size / RATE < word.size / RATE + 1.0 + 0.3 + 0.2
+    assert best_match(heard, np.clip(word, -32768, 32767).astype(np.int16)) > 0.9
 
 
 def best_match(captured: np.ndarray, k: np.ndarray) -> float:

@@ -14,10 +14,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+import numpy as np
+
 from companion.errors import DeviceError, ModelError
 from companion.listen.endpoint import Edge, Segmenter
 from companion.listen.microphone import Microphone
-from companion.listen.vad import EnergyVad
+from companion.listen.vad import EnergyVad, level_db
 from companion.listen.voice_profile import RecordingProblem, VoiceProfile
 from companion.prompts import Prompts
 from companion.speech.base import Speaker
@@ -160,33 +162,25 @@ def _record_one(
     return False
 
 
-class MicCapture:
-    """Utterances from the microphone: the listener's energy detector and segmenter, with a
-    little audio kept from before the start of speech."""
+class UtteranceCapture:
+    """Utterances from a stream of 16 kHz chunks (put on ``chunks`` by a microphone): the
+    listener's energy detector and segmenter, with a little audio kept from before the start
+    of speech."""
 
     def __init__(
         self,
-        device: str | int | None,
         end_silence_s: float,
-        rate: int = 16000,
         chunk_ms: int = 20,
         pre_roll_s: float = 0.3,
         stall_s: float = 3.0,
     ) -> None:
-        self.rate = rate
         self.chunk_s = chunk_ms / 1000
         self.pre_roll = max(1, round(pre_roll_s / self.chunk_s))
         self.stall_s = stall_s
         self.end_silence_s = end_silence_s
-        self._chunks: queue.Queue[bytes] = queue.Queue()
-        self._problem: list[str] = []
-        self.mic = Microphone(
-            self._chunks.put,
-            device=device,
-            rate=rate,
-            chunk_ms=chunk_ms,
-            on_problem=self._problem.append,
-        )
+        self.chunks: queue.Queue[bytes] = queue.Queue()
+        self.problems: list[str] = []
+        """What the microphone reported (its first problem names a stall)."""
         self.vad = EnergyVad()
         self._interrupt: Exception | None = None
 
@@ -195,17 +189,17 @@ class MicCapture:
         reader's thread."""
         self._interrupt = what
 
-    def __enter__(self) -> MicCapture:
-        self.mic.start()
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.mic.stop()
+    def calibrate(self, seconds: float) -> None:
+        """Learn the room's noise from the next ``seconds`` of audio (the energy detector's
+        floor otherwise starts far below a noisy room, and takes seconds to rise to it)."""
+        n = max(1, round(seconds / self.chunk_s))
+        levels = [level_db(self._next_chunk()) for _ in range(n)]
+        self.vad.floor_db = float(np.percentile(levels, 20))
 
     def drain(self) -> None:
         while True:
             try:
-                chunk = self._chunks.get_nowait()
+                chunk = self.chunks.get_nowait()
             except queue.Empty:
                 return
             self.vad.is_speech(chunk, self.chunk_s)  # keeps following the room's noise
@@ -215,9 +209,9 @@ class MicCapture:
             what, self._interrupt = self._interrupt, None
             raise what
         try:
-            return self._chunks.get(timeout=self.stall_s)
+            return self.chunks.get(timeout=self.stall_s)
         except queue.Empty:
-            detail = self._problem[0] if self._problem else "no audio from the microphone"
+            detail = self.problems[0] if self.problems else "no audio from the microphone"
             raise DeviceError(f"The microphone stopped: {detail}") from None
 
     def next_utterance(self, timeout_s: float) -> bytes | None:
@@ -239,3 +233,31 @@ class MicCapture:
                 waited += self.chunk_s
                 if waited >= timeout_s:
                     return None
+
+
+class MicCapture(UtteranceCapture):
+    """``UtteranceCapture`` on a microphone (opened on enter: DeviceError if it cannot be)."""
+
+    def __init__(
+        self, device: str | int | None, end_silence_s: float, rate: int = 16000, chunk_ms: int = 20
+    ) -> None:
+        super().__init__(end_silence_s, chunk_ms)
+        self.mic = Microphone(
+            self.chunks.put,
+            device=device,
+            rate=rate,
+            chunk_ms=chunk_ms,
+            on_problem=self.problems.append,
+        )
+
+    def __enter__(self) -> MicCapture:
+        self.mic.start()
+        try:
+            self.calibrate(0.5)
+        except DeviceError:
+            self.mic.stop()
+            raise
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.mic.stop()
