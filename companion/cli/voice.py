@@ -17,6 +17,7 @@ from companion.listen.voice_profile import (
     RecordingProblem,
     VoiceProfile,
     check_word,
+    trimmed,
 )
 
 DEFAULT_WORDS = (*COMMAND_WORDS, *DIGITS)
@@ -100,20 +101,16 @@ def run_list(args: argparse.Namespace) -> int:
 def run_add(args: argparse.Namespace) -> int:
     """Check every file first; keep them all, or none when one is unusable."""
     check_word(args.word)
-    from companion.listen.voice_profile import trimmed
-
     audio = []
     for f in args.files:
-        pcm = wavfile.read(f, 16000)
         try:
-            trimmed(pcm)
+            audio.append(trimmed(wavfile.read(f, 16000)))
         except RecordingProblem as problem:
             raise BadInputError(f"{f}: {problem.message}", hint=problem.hint) from None
-        audio.append(pcm)
     profile = _profile(args)
     now = dt.datetime.now()
-    for pcm in audio:
-        profile.add(args.word, pcm, now)
+    for one in audio:
+        profile.keep(args.word, one, now)
     print(f"Kept {len(audio)} recording(s) of {args.word!r}. Learning from them...")
     profile.retrain()
     n = len(profile.recordings().get(args.word, []))

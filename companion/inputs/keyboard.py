@@ -151,7 +151,7 @@ class KeyboardSource:
                 sink(event)
 
         self._keys = TerminalKeys(self._stream, step, idle=True)
-        self._keys.__enter__()
+        self._keys.start()
         print(self._legend, file=sys.stderr)
 
     def listen(self, listen: Listen) -> None:
@@ -162,14 +162,14 @@ class KeyboardSource:
     def close(self) -> None:
         """Stop reading and restore the terminal."""
         if self._keys is not None:
-            self._keys.__exit__()
+            self._keys.close()
             self._keys = None
 
 
 class TerminalKeys:
     """Single keys from a terminal (cbreak mode), each handed to ``on_key`` from a thread of
-    their own; the terminal is restored on close. For short dialogues outside a session
-    (``companion voice teach``), where keys are not session commands."""
+    their own; the terminal is restored on close. Under ``KeyboardSource`` (session and
+    reminder keys) and ``companion voice teach`` (its own keys)."""
 
     def __init__(
         self,
@@ -192,14 +192,22 @@ class TerminalKeys:
         return cls(sys.stdin, on_key) if sys.stdin.isatty() else None
 
     def __enter__(self) -> TerminalKeys:
+        self.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def start(self) -> None:
+        """Switch the terminal to key-by-key reading and start the reader thread."""
         fd = self._stream.fileno()
         self._saved = termios.tcgetattr(fd)
         tty.setcbreak(fd)
         self._thread = threading.Thread(target=self._run, daemon=True, name="keys")
         self._thread.start()
-        return self
 
-    def __exit__(self, *_exc: object) -> None:
+    def close(self) -> None:
+        """Stop reading and restore the terminal."""
         self._closed.set()
         if self._thread is not None:
             self._thread.join(timeout=1)

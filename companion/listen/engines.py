@@ -74,9 +74,10 @@ def make_classifier(
 
     if weights:
         return WordClassifier(Path(weights))
-    if own_voice is not None and VoiceProfile(own_voice).model_file.is_file():
+    mine = VoiceProfile(own_voice).model_file if own_voice is not None else None
+    if mine is not None and mine.is_file():
         try:
-            return WordClassifier(VoiceProfile(own_voice).model_file)
+            return WordClassifier(mine)
         except ModelError as exc:
             log.warning("%s Using the built-in word classifier instead.", exc)
     return WordClassifier(WEIGHTS)

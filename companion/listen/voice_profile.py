@@ -27,7 +27,6 @@ import numpy.typing as npt
 
 from companion.errors import BadInputError, ModelError
 from companion.listen import training, wavfile
-from companion.listen.word_classifier import OTHER, SILENCE
 
 REPLAY = Path(__file__).resolve().parent / "data" / "replay.npz"
 RATE = 16000
@@ -37,16 +36,20 @@ TEACHABLE = (*COMMAND_WORDS, *DIGITS)
 """Words the classifier has a class for and the session listens for (numbers for ratings)."""
 MODEL_NAME = "word-classifier.npz"
 
-MIN_SPEECH_S = 0.15
-"""A recording with less speech than this is a click or a cough."""
+MIN_SPEECH_S = 0.04
+"""A recording with less sound than this (within ``SPEECH_WITHIN_DB`` of its loudest moment)
+is a click. (The shortest real word in ../shared has 0.05 s.)"""
 MAX_SPEECH_S = 3.0
-"""One word, however slowly said; more is talk, or a television."""
+"""One word, however slowly said, has less strong sound (within ``CORE_DB`` of its loudest
+moment) than this; more is talk, or a television."""
 QUIET_DB = -45.0
 """A recording whose loudest moment is below this (dBFS) did not catch the voice."""
 SPEECH_WITHIN_DB = 30.0
-"""Frames within this of the loudest count as speech when trimming..."""
-ABOVE_ROOM_DB = 10.0
-"""... and this far above the room's noise (the quietest tenth of the recording)."""
+"""Frames within this of the loudest count as sound; the recording is trimmed to them..."""
+CORE_DB = 20.0
+"""... or, in a noisy room (the sound reaching more than ``NOISY_EXTRA_S`` beyond the frames
+within this of the loudest), to those."""
+NOISY_EXTRA_S = 0.8
 KEEP_BEFORE_S = 0.15
 KEEP_AFTER_S = 0.25
 
@@ -74,17 +77,17 @@ def trimmed(pcm16: bytes, rate: int = RATE) -> bytes:
     loudest = float(db.max())
     if loudest < QUIET_DB:
         raise RecordingProblem("quiet", f"The recording is too quiet ({loudest:.0f} dBFS).")
-    room = float(np.percentile(db, 10))
-    above_room = min(room + ABOVE_ROOM_DB, loudest - 6.0)  # a steady sound is all "speech"
-    loud = np.flatnonzero(db >= max(loudest - SPEECH_WITHIN_DB, above_room))
-    first, last = int(loud[0]), int(loud[-1]) + 1
-    speech_s = (last - first) / 100
-    if speech_s < MIN_SPEECH_S:
-        raise RecordingProblem("short", f"Only {speech_s:.2f} s of sound: not a whole word.")
-    if speech_s > MAX_SPEECH_S:
+    sound = np.flatnonzero(db >= loudest - SPEECH_WITHIN_DB)
+    core = np.flatnonzero(db >= loudest - CORE_DB)
+    if sound.size / 100 < MIN_SPEECH_S:
+        raise RecordingProblem("short", f"Only {sound.size / 100:.2f} s of sound: not a word.")
+    if core.size / 100 > MAX_SPEECH_S:
         raise RecordingProblem(
-            "long", f"{speech_s:.1f} s of sound: more than one word, or other noise."
+            "long", f"{core.size / 100:.1f} s of sound: more than one word, or other noise."
         )
+    first, last = int(sound[0]), int(sound[-1]) + 1
+    if (last - first) - (core[-1] + 1 - core[0]) > NOISY_EXTRA_S * 100:
+        first, last = int(core[0]), int(core[-1]) + 1
     start = max(0, first - int(KEEP_BEFORE_S * 100)) * frame
     end = min(x.size, (last + int(KEEP_AFTER_S * 100)) * frame)
     return pcm16[start * 2 : end * 2]
@@ -168,7 +171,11 @@ class VoiceProfile:
 
         BadInputError for a word that cannot be taught, RecordingProblem for unusable audio."""
         check_word(word)
-        audio = trimmed(pcm16)
+        return self.keep(word, trimmed(pcm16), now)
+
+    def keep(self, word: str, audio: bytes, now: dt.datetime) -> Path:
+        """Write one recording of ``word`` already checked and trimmed by ``trimmed``."""
+        check_word(word)
         folder = self.root / word
         stamp = now.strftime("%Y%m%d-%H%M%S")
         n = 1
@@ -285,9 +292,7 @@ def adapted_model(
 
 
 __all__ = [
-    "OTHER",
     "REPLAY",
-    "SILENCE",
     "TEACHABLE",
     "RecordingProblem",
     "ReplaySet",
