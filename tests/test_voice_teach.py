@@ -27,6 +27,7 @@ from companion.listen.teach import (
 from companion.listen.voice_profile import VoiceProfile
 from tests.conftest import REPO, speech_data
 from tests.pulse import PulseServer
+from tests.test_handsfree import wait_for_silent_sink
 from tests.test_keyboard import Screen
 
 RATE = 16000
@@ -202,32 +203,75 @@ def best_match(captured: np.ndarray, k: np.ndarray) -> float:
     return float(score.max())
 
 
+def answer_when_it_has_spoken(server: PulseServer, quiet_s: float = 1.2) -> None:
+    """Wait until the sink has carried the companion's voice and then ``quiet_s`` of silence
+    (longer than the gaps between its lines, which reach 0.6 s here)."""
+    deadline = time.monotonic() + 30
+    start = server.mark()
+    while time.monotonic() < deadline:
+        heard = server.samples(start, settle=0).samples
+        if np.abs(heard).max(initial=0) >= 300:
+            break
+        time.sleep(0.05)
+    wait_for_silent_sink(server, quiet_s)
+
+
+def test_an_answer_right_after_the_prompt_keeps_its_start() -> None:
+    """The speaker says it is quiet late, so the microphone has already heard the end of the
+    prompt and the first part of the word when listening begins: the word is kept whole, the
+    prompt is not."""
+    rng = np.random.default_rng(5)
+    room = lambda s: rng.standard_normal(int(s * RATE)) * 20  # noqa: E731
+    t = np.arange(int(1.0 * RATE)) / RATE
+    prompt = np.sin(2 * np.pi * 300 * t) * 8000 + room(1.0)
+    word = np.frombuffer(clip(9, 12), dtype="<i2").astype(np.float64)
+    before = np.concatenate([room(0.5), prompt, room(0.35)])
+    heard_late = np.concatenate([word[: int(0.2 * RATE)]])
+    rest = np.concatenate([word[int(0.2 * RATE) :], room(2.0)])
+    capture = UtteranceCapture(end_silence_s=1.0, stall_s=0.1)
+
+    def feed(x: np.ndarray) -> None:
+        pcm = np.clip(x, -32768, 32767).astype("<i2").tobytes()
+        for i in range(0, len(pcm), 640):
+            capture.chunks.put(pcm[i : i + 640])
+
+    feed(room(0.5))
+    capture.calibrate(0.5)
+    feed(np.concatenate([before, heard_late]))
+    capture.drain()  # the speaker has just said it is quiet
+    feed(rest)
+    got = np.frombuffer(capture.next_utterance(timeout_s=5) or b"", dtype="<i2")
+    assert best_match(got, word.astype(np.int16)) > 0.95
+    assert got.size < word.size + int(1.0 * RATE) + int(0.5 * RATE)  # no prompt in it
+
+
 @pytest.mark.audio
 def test_teaching_by_microphone_records_what_the_user_says(
     pulse_server: PulseServer, tmp_path: Path
 ) -> None:
-    """`companion voice teach` on the real audio path: each time it asks (caption), a real
-    recording is played into the microphone; the words are kept and learnt."""
+    """`companion voice teach`, speaking aloud into the same room its microphone hears (the
+    null sink and its monitor): each time it asks, a real recording is played once its voice
+    has stopped. Kept are the user's whole words, not the companion's own voice, and they are
+    learnt. (An answer that comes at once is tested on a stream of chunks above.)"""
     data = tmp_path / "data"
     spoken = {
         w: speech_data() / "digits" / f"{d}_nicolas_3.wav" for w, d in (("one", 1), ("two", 2))
     }
-    env = pulse_server.client_env(dict(os.environ))
     proc = subprocess.Popen(
         [sys.executable, "-m", "companion.cli.main", "voice", "teach", "--data-dir", str(data),
-         "--words", "one,two", "--times", "1", "--no-voice"],
-        cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True,
+         "--words", "one,two", "--times", "1"],
+        cwd=REPO, env=pulse_server.client_env(dict(os.environ)), stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     assert proc.stdout is not None
     lines: list[str] = []
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 180
         for line in proc.stdout:
             lines.append(line.strip())
             for word, wav in spoken.items():
                 if WORDS.text("voice.say_word", word=word) in line:
-                    time.sleep(1.0)  # a person takes a moment to answer
+                    answer_when_it_has_spoken(pulse_server)
                     pulse_server.play(wav)
             assert time.monotonic() < deadline, lines
         assert proc.wait(timeout=60) == 0, (lines, proc.stderr.read() if proc.stderr else "")
@@ -242,7 +286,9 @@ def test_teaching_by_microphone_records_what_the_user_says(
         kept = np.frombuffer(wavfile.read(recs[word][0], RATE), dtype="<i2")
         said = np.frombuffer(wavfile.read(wav, RATE), dtype="<i2")
         assert best_match(kept, said) > 0.8, word
-    assert WORDS.text("voice.done") in lines
+        assert kept.size < said.size + int(0.6 * RATE), word  # nothing of its own voice
+    assert WORDS.text("voice.heard_nothing") not in " ".join(lines)
+    assert any(WORDS.text("voice.done") in line for line in lines)
 
 
 @pytest.mark.audio

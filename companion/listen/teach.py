@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import queue
 import time
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -165,7 +166,13 @@ def _record_one(
 class UtteranceCapture:
     """Utterances from a stream of 16 kHz chunks (put on ``chunks`` by a microphone): the
     listener's energy detector and segmenter, with a little audio kept from before the start
-    of speech."""
+    of speech.
+
+    ``drain`` (called once the companion has stopped speaking) keeps the last ``lookback_s``
+    of what it drops: the speaker says it is quiet up to a second after its voice has left the
+    loudspeaker, and a user who answers at once must not lose the start of the word. The
+    look-back is used from its first ``gap_s`` of silence on (the end of the companion's
+    voice)."""
 
     def __init__(
         self,
@@ -173,15 +180,19 @@ class UtteranceCapture:
         chunk_ms: int = 20,
         pre_roll_s: float = 0.3,
         stall_s: float = 3.0,
+        lookback_s: float = 1.5,
+        gap_s: float = 0.15,
     ) -> None:
         self.chunk_s = chunk_ms / 1000
         self.pre_roll = max(1, round(pre_roll_s / self.chunk_s))
+        self.gap = max(1, round(gap_s / self.chunk_s))
         self.stall_s = stall_s
         self.end_silence_s = end_silence_s
         self.chunks: queue.Queue[bytes] = queue.Queue()
         self.problems: list[str] = []
         """What the microphone reported (its first problem names a stall)."""
         self.vad = EnergyVad()
+        self._recent: deque[tuple[bytes, bool]] = deque(maxlen=round(lookback_s / self.chunk_s))
         self._interrupt: Exception | None = None
 
     def interrupt(self, what: Exception) -> None:
@@ -202,7 +213,17 @@ class UtteranceCapture:
                 chunk = self.chunks.get_nowait()
             except queue.Empty:
                 return
-            self.vad.is_speech(chunk, self.chunk_s)  # keeps following the room's noise
+            self._recent.append((chunk, self.vad.is_speech(chunk, self.chunk_s)))
+
+    def _after_first_gap(self) -> list[tuple[bytes, bool]]:
+        """The look-back from its first ``gap`` chunks of silence on (empty if none)."""
+        recent, quiet = list(self._recent), 0
+        self._recent.clear()
+        for i, (_chunk, speech) in enumerate(recent):
+            quiet = 0 if speech else quiet + 1
+            if quiet >= self.gap:
+                return recent[i + 1 - quiet :]
+        return []
 
     def _next_chunk(self) -> bytes:
         if self._interrupt is not None:
@@ -214,14 +235,19 @@ class UtteranceCapture:
             detail = self.problems[0] if self.problems else "no audio from the microphone"
             raise DeviceError(f"The microphone stopped: {detail}") from None
 
+    def _stream(self) -> Iterator[tuple[bytes, bool]]:
+        yield from self._after_first_gap()
+        while True:
+            chunk = self._next_chunk()
+            yield chunk, self.vad.is_speech(chunk, self.chunk_s)
+
     def next_utterance(self, timeout_s: float) -> bytes | None:
         seg = Segmenter(end_silence_s=self.end_silence_s)
         before: list[bytes] = []
         kept: list[bytes] = []
         waited = 0.0
-        while True:
-            chunk = self._next_chunk()
-            edge = seg.process(self.chunk_s, self.vad.is_speech(chunk, self.chunk_s))
+        for chunk, speech in self._stream():
+            edge = seg.process(self.chunk_s, speech)
             if edge is Edge.START:
                 kept = [*before, chunk]
             elif kept:
@@ -233,6 +259,7 @@ class UtteranceCapture:
                 waited += self.chunk_s
                 if waited >= timeout_s:
                     return None
+        return None  # pragma: no cover - the stream only ends by raising
 
 
 class MicCapture(UtteranceCapture):
