@@ -19,6 +19,7 @@ from companion.listen.voice_profile import (
     check_word,
     trimmed,
 )
+from companion.voice_usage import read_usage
 
 DEFAULT_WORDS = (*COMMAND_WORDS, *DIGITS)
 
@@ -61,7 +62,14 @@ def register(
     a.add_argument("files", nargs="+", metavar="FILE", help="WAV files, one word each")
     a.set_defaults(func=run_add)
 
-    ls = own.add_parser("list", parents=[common], help="show the recordings kept of each word")
+    ls = own.add_parser(
+        "list",
+        parents=[common],
+        help="show the recordings kept of each word, and how well voice commands worked lately",
+    )
+    ls.add_argument(
+        "--days", type=int, default=14, help="how many days of use to count (default 14)"
+    )
     ls.set_defaults(func=run_list)
 
     f = own.add_parser("forget", parents=[common], help="delete recordings (and what was learnt)")
@@ -81,20 +89,30 @@ def _profile(args: argparse.Namespace) -> VoiceProfile:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    """One line per taught word, and whether the listener uses them yet."""
-    profile = _profile(args)
+    """One line per taught word, whether the listener uses them, and recent use."""
+    if args.days < 1:
+        raise BadInputError("--days must be 1 or more")
+    where = paths.resolve(args.data_dir).ensure()
+    profile = VoiceProfile(where.voice_dir)
     recs = profile.recordings()
     if not recs:
         print("No recordings of your voice yet. Run: companion voice teach")
-        return 0
     for word in TEACHABLE:
         if word in recs:
             n = len(recs[word])
             print(f"  {word:<6} {n} recording{'s' if n != 1 else ''}")
-    if profile.up_to_date():
+    if recs and profile.up_to_date():
         print(f"The listener uses them ({profile.model_file}).")
-    else:
+    elif recs:
         print("Not learnt yet (or damaged): run  companion voice teach  to learn from them.")
+    since = dt.date.today() - dt.timedelta(days=args.days - 1)
+    use = read_usage(where.event_log, since)
+    print(
+        f"Last {args.days} days: {use.by_voice} commands by voice, {use.by_keys} by keys; "
+        f"asked 'Is that right?' {use.asked} times, wrong {use.wrong} times."
+    )
+    if use.teaching_would_help:
+        print("Many wrong guesses: teaching your voice should help (companion voice teach).")
     return 0
 
 
