@@ -74,7 +74,8 @@ def main(argv: list[str] | None = None) -> int:
             words = [replay.classes[i] for i in replay.labels[own]]
             model = adapted_model(replay, words, replay.features[own], use=~judged)
             out = args.write_cross / f"word-classifier-{trained}.npz"
-            np.savez(out, classes=np.array(replay.classes), **model)
+            with open(out, "wb") as f:
+                training.save(f, replay.classes, model)
             print(f"wrote {out}: half {trained} + {own.sum()} digit recordings of the other half")
         return 0
     commands = (

@@ -39,7 +39,7 @@ from benchmark_recognition import half, speech_dir  # noqa: E402
 
 from companion.listen import wavfile  # noqa: E402
 from companion.listen.embedding import FEATURES, SpeechEmbedder, pooled  # noqa: E402
-from companion.listen.training import sample_weights, train  # noqa: E402
+from companion.listen.training import sample_weights, save, train  # noqa: E402
 from companion.listen.voice_profile import REPLAY  # noqa: E402
 from companion.listen.word_classifier import OTHER, SILENCE, WEIGHTS  # noqa: E402
 
@@ -244,7 +244,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"held-out half: {(guess == labels[held_out]).mean():.3f} of {held_out.sum()} clips")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     tmp = args.out.with_suffix(".tmp.npz")
-    np.savez(tmp, classes=np.array(CLASSES), **model)
+    with open(tmp, "wb") as f:
+        save(f, CLASSES, model)
     tmp.replace(args.out)
     n_real = (use & is_real).sum()
     print(f"wrote {args.out}: {use.sum()} clips ({n_real} real), {len(CLASSES)} classes")

@@ -1,8 +1,9 @@
 """Teaching the companion the user's voice: ask for each word, record it, keep it, retrain.
 
 ``teach`` is the conversation (no audio of its own: it takes a ``Capture`` that returns one
-utterance at a time); ``MicCapture`` is that capture on the microphone, with the listener's
-energy detector and end-of-speech silence. Wording: prompts/<language>/voice.toml.
+utterance at a time); ``UtteranceCapture`` cuts utterances from a stream of audio chunks with
+the listener's energy detector and end-of-speech silence, and ``MicCapture`` feeds it from the
+microphone. Wording: prompts/<language>/voice.toml.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ class Capture(Protocol):
     """Where the user's words come from."""
 
     def drain(self) -> None:
-        """Forget everything heard so far (the companion's own prompt)."""
+        """The companion has stopped speaking: what was heard before is its own voice, not
+        the user's (an answer that began at once is kept: see ``UtteranceCapture``)."""
 
     def next_utterance(self, timeout_s: float) -> bytes | None:
         """The next utterance (16 kHz mono 16-bit), or None when nobody spoke for

@@ -5,6 +5,8 @@ Pure numpy, no audio. Used by scripts/train_word_classifier.py (the shipped clas
 
 from __future__ import annotations
 
+from typing import IO
+
 import numpy as np
 import numpy.typing as npt
 
@@ -67,3 +69,9 @@ def train(
 def predict(model: Model, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     """Class probabilities (n, classes) for features ``x`` (n, dims)."""
     return softmax(((x - model["mean"]) / model["scale"]) @ model["weights"] + model["bias"])
+
+
+def save(file: IO[bytes], classes: tuple[str, ...], model: Model, **extra: npt.ArrayLike) -> None:
+    """Write ``model`` in the format ``WordClassifier`` reads (``extra``: more arrays)."""
+    arrays: dict[str, npt.ArrayLike] = {"classes": np.array(classes), **model, **extra}
+    np.savez(file, **arrays)  # type: ignore[arg-type]

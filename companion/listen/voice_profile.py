@@ -238,15 +238,7 @@ class VoiceProfile:
 
         def write(tmp: Path) -> None:
             with open(tmp, "wb") as f:
-                np.savez(
-                    f,
-                    classes=np.array(data.classes),
-                    sources=sources,
-                    mean=model["mean"],
-                    scale=model["scale"],
-                    weights=model["weights"],
-                    bias=model["bias"],
-                )
+                training.save(f, data.classes, model, sources=sources)
 
         _write_whole(self.model_file, write)
         return self.model_file
