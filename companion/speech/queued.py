@@ -204,13 +204,13 @@ class QueuedSpeaker:
         with self._cond:
             following = self._queue[0] if self._queue else None
         if following is not None:
-            self._synthesised(following)
+            self._wav_future(following)
 
     def _audio(self, line: _Line) -> Path:
         """The line's WAV file, synthesised now or already (CompanionError if it cannot be)."""
-        return self._synthesised(line).result()
+        return self._wav_future(line).result()
 
-    def _synthesised(self, line: _Line) -> Future[Path]:
+    def _wav_future(self, line: _Line) -> Future[Path]:
         key = (line.text, line.rate, line.volume)
         with self._files:
             cached = self._cache.get(key)
