@@ -142,7 +142,7 @@ def _voice_sources(
     vocab: commands.Vocabulary,
     speaker: Speaker,
     put: list[Any],
-    own_voice: Path,
+    user_voice: Path,
 ) -> list[Source]:
     """The microphone listener, if recognition is available; else tell the user once."""
     try:
@@ -160,7 +160,7 @@ def _voice_sources(
                 device=options.device,
                 speaker=speaker,
                 on_problem=lambda d: put[0](DeviceProblem("microphone", d)),
-                own_voice=own_voice,
+                user_voice=user_voice,
             )
         ]
     except Exception as exc:  # noqa: BLE001 - any failure: go on without the microphone

@@ -146,7 +146,7 @@ def test_the_listener_uses_the_retrained_classifier_and_survives_a_damaged_one(
 
     engine = make_engine("pocketsphinx")
     clip = digit_clip(9, 20)
-    mine = make_classifier(engine, own_voice=profile.root)
+    mine = make_classifier(engine, user_voice=profile.root)
     shipped = make_classifier(engine)
     assert isinstance(mine, WordClassifier) and isinstance(shipped, WordClassifier)
     assert max(mine.probabilities(clip), key=mine.probabilities(clip).get) == "nine"
@@ -159,7 +159,7 @@ def test_the_listener_uses_the_retrained_classifier_and_survives_a_damaged_one(
         profile.model_file.write_bytes(damage)
         caplog.clear()
         with caplog.at_level(logging.WARNING):
-            fallback = make_classifier(engine, own_voice=profile.root)
+            fallback = make_classifier(engine, user_voice=profile.root)
         assert isinstance(fallback, WordClassifier)
         assert fallback.probabilities(clip) == shipped.probabilities(clip)
         assert "built-in word classifier" in caplog.text

@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
             f"--end-silence must be between {MIN_END_SILENCE_S} and {MAX_END_SILENCE_S} seconds"
         )
     engine = make_engine(args.engine, args.model)
-    classifier = make_classifier(engine, own_voice=paths.resolve(args.data_dir).voice_dir)
+    classifier = make_classifier(engine, user_voice=paths.resolve(args.data_dir).voice_dir)
     vocab = vocabulary()
     recordings = [(path, wavfile.read(path, engine.sample_rate)) for path in args.files]
     for path, pcm in recordings:

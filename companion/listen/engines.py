@@ -58,14 +58,14 @@ def _default_vosk_dir() -> Path:
 
 
 def make_classifier(
-    engine: Engine, weights: str | Path | None = None, own_voice: Path | None = None
+    engine: Engine, weights: str | Path | None = None, user_voice: Path | None = None
 ) -> WordJudge | None:
     """The word classifier that gives ``engine``'s listener a second opinion, or None.
 
     Used with PocketSphinx (US English; measured in docs/benchmarks.md). Vosk keeps its own
     confidences: its models may be of another language (the tests use a Korean one).
     ``weights``: another trained classifier file (the benchmark's held-out halves).
-    ``own_voice``: the user's voice folder (``companion voice``); the classifier retrained
+    ``user_voice``: the user's voice folder (``companion voice``); the classifier retrained
     with their recordings is used when there is one (a damaged one is logged and skipped)."""
     if engine.name != "pocketsphinx":
         return None
@@ -74,7 +74,7 @@ def make_classifier(
 
     if weights:
         return WordClassifier(Path(weights))
-    mine = VoiceProfile(own_voice).model_file if own_voice is not None else None
+    mine = VoiceProfile(user_voice).model_file if user_voice is not None else None
     if mine is not None and mine.is_file():
         try:
             return WordClassifier(mine)

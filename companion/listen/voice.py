@@ -39,12 +39,12 @@ def _looks_like_vosk(folder: Path) -> bool:
     return (folder / "am").is_dir() or (folder / "conf" / "model.conf").is_file()
 
 
-def _classifier_or_none(engine: Engine, own_voice: Path | None) -> WordJudge | None:
+def _classifier_or_none(engine: Engine, user_voice: Path | None) -> WordJudge | None:
     """The word classifier; without it (damaged files) voice still works, less accurately:
     logged here, and `companion doctor` warns about it. Not a microphone problem, so the
     user is not told to use the keys."""
     try:
-        return make_classifier(engine, own_voice=own_voice)
+        return make_classifier(engine, user_voice=user_voice)
     except ModelError as exc:
         log.warning("listening without the word classifier: %s", exc)
         return None
@@ -99,11 +99,11 @@ class VoiceSource:
         device: str | None,
         speaker: Speaker,
         on_problem: Callable[[str], None],
-        own_voice: Path | None = None,
+        user_voice: Path | None = None,
     ) -> VoiceSource:
         """The live voice input; raises DeviceError/ModelError when it cannot work.
 
-        ``own_voice``: the user's voice folder (the classifier retrained with their words)."""
+        ``user_voice``: the user's voice folder (the classifier retrained with their words)."""
         chosen = choose_engine(engine, model)
         own_engine = (
             make_engine(chosen.name, model, fresh=True) if chosen.name == "pocketsphinx" else None
@@ -113,7 +113,7 @@ class VoiceSource:
             vocab,
             end_silence_s=routine.listening.end_silence_seconds,
             own_voice_engine=own_engine,
-            classifier=_classifier_or_none(chosen, own_voice),
+            classifier=_classifier_or_none(chosen, user_voice),
         )
         own = OwnVoice(speaker)
         dev: str | int | None = int(device) if device and device.isdigit() else device

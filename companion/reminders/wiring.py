@@ -63,7 +63,7 @@ def answer_sources(
     script: SharedScript | None,
     listen: bool,
     status: Callable[[str], None],
-    own_voice: Path | None = None,
+    user_voice: Path | None = None,
 ) -> list[Source]:
     """Where one reminder's answer can come from: the script, else keyboard and microphone.
 
@@ -84,7 +84,7 @@ def answer_sources(
     if keyboard is not None:
         sources.append(keyboard)
     if listen and routine.input.voice:
-        sources += _microphone(routine, vocab, speaker, status, own_voice)
+        sources += _microphone(routine, vocab, speaker, status, user_voice)
     return sources
 
 
@@ -93,7 +93,7 @@ def _microphone(
     vocab: Vocabulary,
     speaker: Speaker,
     status: Callable[[str], None],
-    own_voice: Path | None,
+    user_voice: Path | None,
 ) -> list[Source]:
     """The microphone listener for this one reminder, when voice input is installed."""
     try:
@@ -112,7 +112,7 @@ def _microphone(
                 device=lst.device or None,
                 speaker=speaker,
                 on_problem=lambda d: log.warning("microphone: %s", d),
-                own_voice=own_voice,
+                user_voice=user_voice,
             )
         ]
     except Exception as exc:  # noqa: BLE001 - go on without the microphone
