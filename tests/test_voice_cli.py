@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +13,7 @@ import pytest
 
 from companion.cli.main import main
 from companion.listen.voice_profile import VoiceProfile
-from tests.conftest import speech_data
+from tests.conftest import REPO, speech_data
 from tests.pulse import write_wav
 
 
@@ -75,3 +78,20 @@ def test_recognize_listens_with_the_users_voice(
     captured = capsys.readouterr()
     assert json.loads(captured.out)["value"] == 6
     assert "built-in word classifier" in caplog.text
+
+
+def test_teaching_without_a_microphone_says_so_and_keeps_nothing(tmp_path: Path) -> None:
+    """No sound card and no audio server: a clear message, exit 4, nothing written."""
+    env = {
+        **os.environ,
+        "ALSA_CONFIG_PATH": "/usr/share/alsa/alsa.conf",
+        "PULSE_SERVER": f"unix:{tmp_path}/no-server",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "companion.cli.main", "voice", "teach", "--no-voice",
+         "--data-dir", str(tmp_path / "d"), "--words", "yes", "--times", "1"],
+        env=env, capture_output=True, text=True, timeout=120, cwd=REPO,
+    )  # fmt: skip
+    assert done.returncode == 4, done
+    assert "No microphone was found" in done.stderr
+    assert VoiceProfile(tmp_path / "d" / "voice").recordings() == {}
