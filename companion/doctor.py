@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import subprocess
@@ -270,11 +271,21 @@ def check_own_voice(ctx: Context) -> Finding:
     from companion.errors import ModelError
     from companion.listen.voice_profile import VoiceProfile
     from companion.listen.word_classifier import WordClassifier
+    from companion.voice_usage import read_usage
 
     name = "Your voice"
     profile = VoiceProfile(ctx.paths.voice_dir)
     recs = profile.recordings()
     if not recs:
+        use = read_usage(ctx.paths.event_log, dt.date.today() - dt.timedelta(days=13))
+        if use.teaching_would_help:
+            return Finding(
+                name,
+                Status.WARN,
+                f"not taught, and in the last 14 days {use.wrong} of {use.asked} guesses "
+                "('Is that right?') were wrong",
+                "Run: companion voice teach   (a few minutes; it learns how the user speaks)",
+            )
         return _ok(name, "not taught (optional: companion voice teach)")
     n = sum(len(f) for f in recs.values())
     count = f"{n} recording{'s' if n != 1 else ''}"

@@ -230,3 +230,17 @@ def test_the_users_voice_is_reported_learnt_or_not(tmp_path: Path) -> None:
     profile.model_file.write_bytes(b"PK\x03\x04 damaged")
     finding = doctor.check_own_voice(ctx_for(tmp_path))
     assert finding.status is doctor.Status.WARN and "companion voice teach" in finding.fix
+
+
+def test_many_wrong_guesses_suggest_teaching_the_voice(tmp_path: Path) -> None:
+    from companion.eventlog import EventLog
+
+    log = EventLog(paths.resolve(tmp_path).event_log)
+    now = dt.datetime.now().astimezone()
+    for answer in ("no", "no", "yes", "no"):
+        log.write(now, "say", text="I heard two. Is that right? Say yes or no.", key="unsure")
+        log.write(now, "command", command=answer, source="voice", text=answer, confidence=0.7)
+    log.close()
+    finding = doctor.check_own_voice(ctx_for(tmp_path))
+    assert finding.status is doctor.Status.WARN
+    assert "3 of 4 guesses" in finding.detail and "companion voice teach" in finding.fix
