@@ -168,13 +168,12 @@ def run_teach(args: argparse.Namespace) -> int:
     where = paths.resolve(args.data_dir).ensure()
     chosen = routine.load(where.routine_file)
     words_said = prompts.load(chosen.language)
-    device = args.device or chosen.listening.device or None
-    dev: str | int | None = int(device) if device and device.isdigit() else device
+    device = args.device or chosen.listening.device or None  # a number or part of a name
     profile = VoiceProfile(where.voice_dir)
     speaker = make_speaker(chosen, voice=not args.no_voice)
     try:
         with contextlib.ExitStack() as stack:
-            capture = stack.enter_context(MicCapture(dev, chosen.listening.end_silence_seconds))
+            capture = stack.enter_context(MicCapture(device, chosen.listening.end_silence_seconds))
 
             def on_key(key: str) -> None:
                 if key in TEACH_SKIP_KEYS:

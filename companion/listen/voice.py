@@ -116,10 +116,9 @@ class VoiceSource:
             classifier=_classifier_or_none(chosen, user_voice),
         )
         own = OwnVoice(speaker)
-        dev: str | int | None = int(device) if device and device.isdigit() else device
 
         def mic(sink: Callable[[bytes], None]) -> Microphone:
-            return Microphone(sink, device=dev, rate=chosen.sample_rate, on_problem=on_problem)
+            return Microphone(sink, device=device, rate=chosen.sample_rate, on_problem=on_problem)
 
         source = cls(listener, own, mic)
         source._mic.start()
