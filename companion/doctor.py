@@ -258,12 +258,27 @@ def check_recognition(ctx: Context) -> Finding:
             f"pocketsphinx works, but without its word classifier (less accurate): {exc.message}",
             "Reinstall: make setup",
         )
+    from companion.listen import phrase_scorer
+
+    try:
+        phrase_scorer.MoonshineScorer()
+    except ModelError as exc:
+        return Finding(
+            name,
+            Status.WARN,
+            f"pocketsphinx works, but without the Moonshine reader (less accurate): {exc.message}",
+            "Reinstall: make setup",
+        )
     extra = (
         ""
         if vosk_dir
         else (f"; no Vosk model in {ctx.models_dir} (optional: companion models download en-us)")
     )
-    return _ok(name, f"pocketsphinx with its built-in model {ps_model}{extra}")
+    return _ok(
+        name,
+        f"pocketsphinx with its built-in model {ps_model}, the word classifier and the "
+        f"Moonshine reader{extra}",
+    )
 
 
 def check_own_voice(ctx: Context) -> Finding:

@@ -69,6 +69,8 @@ class Listening:
     """Model folder; empty for the built-in one."""
     device: str
     """Microphone name or index; empty for the default."""
+    reader: bool = True
+    """Check what was heard with the Moonshine reader (more accurate; more memory)."""
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,7 @@ SCHEMA: dict[str, dict[str, tuple[Check, str]]] = {
         "engine": _choice("auto", "pocketsphinx", "vosk"),
         "model": _STR,
         "device": _STR,
+        "reader": _BOOL,
     },
     "reminders": {
         "times": _TIMES,

@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from companion.commands import CONTEXTS, vocabulary  # noqa: E402
 from companion.listen import offline, wavfile  # noqa: E402
-from companion.listen.engines import make_classifier, make_engine  # noqa: E402
+from companion.listen.engines import make_classifier, make_engine, make_reader  # noqa: E402
 from companion.listen.listener import Listener  # noqa: E402
 from companion.listen.pocketsphinx_engine import AdaptedState, PocketSphinxEngine  # noqa: E402
 from companion.listen.vad import level_db  # noqa: E402
@@ -126,6 +126,37 @@ _CLASSIFIER: dict[str, object] = {}
 """Speaker half -> the word classifier its clips are judged with."""
 
 
+class TimedReader:
+    """The reader, with where in the audio each reading began and how long it took."""
+
+    def __init__(self, reader: object) -> None:
+        self.reader = reader
+        self.listener: Listener | None = None
+        self.ms: list[tuple[float, float]] = []
+        """(position in the audio, milliseconds) of each reading."""
+
+    def phrase_probabilities(self, pcm16: bytes, forms: object) -> dict[str, float]:
+        began = time.perf_counter()
+        out: dict[str, float] = self.reader.phrase_probabilities(pcm16, forms)  # type: ignore[attr-defined]
+        at = self.listener.position_s if self.listener is not None else 0.0
+        self.ms.append((at, (time.perf_counter() - began) * 1000))
+        return out
+
+
+def decided_live_s(decided_at_s: float, readings: list[tuple[float, float]]) -> float:
+    """When a live listener, fed in real time, would decide: it reads while the audio goes on
+    arriving (a reading begun at a pause overlaps the settling silence), then catches up."""
+    busy_until = 0.0
+    for at, ms in readings:
+        if at <= decided_at_s + 1e-9:
+            busy_until = max(busy_until, at) + ms / 1000
+    return max(decided_at_s, busy_until)
+
+
+_READER: TimedReader | None = None
+"""The open-vocabulary reader (None: without it)."""
+
+
 _WARM: AdaptedState | None = None
 """The PocketSphinx state every clip is decoded from (after the warm-up clips)."""
 
@@ -138,8 +169,9 @@ def _init(
     classifier: str | None = None,
     classifier_dir: str = "",
     warm_up: tuple[tuple[str, str], ...] = (),
+    reader: str = "moonshine",
 ) -> None:
-    global _ENGINE, _CLASSIFIER, _WARM
+    global _ENGINE, _CLASSIFIER, _WARM, _READER
     if floor is not None:
         from companion.listen import pocketsphinx_engine
 
@@ -158,6 +190,8 @@ def _init(
     else:
         one = None if classifier == "none" else make_classifier(_ENGINE, classifier)
         _CLASSIFIER = {"A": one, "B": one}
+    found = make_reader(_ENGINE, enabled=reader == "moonshine")
+    _READER = None if found is None else TimedReader(found)
     _WARM = None
     if isinstance(_ENGINE, PocketSphinxEngine):
         for path, context in warm_up:
@@ -173,19 +207,33 @@ def run_job(job: Job) -> dict[str, object]:
     pcm = wavfile.read(job.path, RATE)
     quiet = np.random.default_rng(len(pcm)).standard_normal(int(TRAIL_S * RATE)) * 2
     fed = pcm + quiet.astype("<i2").tobytes()
-    r = offline.recognise(_ENGINE, vocabulary(), job.context, fed, classifier=_CLASSIFIER[job.half])  # type: ignore[arg-type]
+    listener = Listener(
+        _ENGINE,
+        vocabulary(),
+        classifier=_CLASSIFIER[job.half],  # type: ignore[arg-type]
+        reader=_READER,
+    )
+    if _READER is not None:
+        _READER.ms, _READER.listener = [], listener
+    r = offline.run(listener, job.context, fed)
     got = (
         None if r.command is None else (f"number:{r.value}" if r.command == "number" else r.command)
     )
-    latency = None if r.decided_at_s is None else r.decided_at_s - end_of_word_s(pcm)
+    latency = live = None
+    if r.decided_at_s is not None:
+        latency = r.decided_at_s - end_of_word_s(pcm)
+        readings = [] if _READER is None else _READER.ms
+        live = decided_live_s(r.decided_at_s, readings) - end_of_word_s(pcm)
     return {
         "job": job,
         "got": got,
         "heard": r.heard,
         "latency": latency,
+        "live_latency": live,
         "ms": r.decode_ms,
         "unsure": r.unsure,
         "audio_s": len(fed) / 2 / RATE,
+        "reader_ms": [] if _READER is None else [ms for _, ms in _READER.ms],
     }
 
 
@@ -207,13 +255,19 @@ def run_batch(work: tuple[tuple[object, ...], list[Job]]) -> list[dict[str, obje
     return [run_job(job) for job in batch]
 
 
-def silence_cpu(engine_name: str, model: str | None, seconds: float) -> float:
+def silence_cpu(engine_name: str, model: str | None, seconds: float, reader: str) -> float:
     """CPU share of one core while the listener hears a quiet room, fed in real time.
 
     The listener is built as in a session: with its own-voice engine beside the user's."""
     engine = make_engine(engine_name, model)
     own = make_engine(engine_name, model, fresh=True) if engine_name == "pocketsphinx" else None
-    lis = Listener(engine, vocabulary(), own_voice_engine=own, classifier=make_classifier(engine))
+    lis = Listener(
+        engine,
+        vocabulary(),
+        own_voice_engine=own,
+        classifier=make_classifier(engine),
+        reader=make_reader(engine, enabled=reader == "moonshine"),
+    )
     lis.set_context("counting", CONTEXTS["counting"])
     rng = np.random.default_rng(1)
     chunk_s = 0.03
@@ -290,6 +344,28 @@ def report(rows: list[dict[str, object]]) -> list[str]:
         out.append(
             f"| {cmd} | {np.median(xs):.2f} s | {np.percentile(xs, 90):.2f} s | {max(xs):.2f} s |"
         )
+    reads = [ms for r in rows for ms in r.get("reader_ms", [])]  # type: ignore[attr-defined]
+    if reads:
+        out += [
+            "",
+            "| command | live latency, with the reader's time (reading at a pause overlaps the "
+            "settling silence): median | 90th percentile | max |",
+            "|---|---|---|---|",
+        ]
+        for cmd in sorted(lat):
+            xs = [
+                float(r["live_latency"])  # type: ignore[arg-type]
+                for r in sel("in-context")
+                if r["got"] == r["job"].expect == cmd and r["latency"] is not None
+            ]
+            out.append(
+                f"| {cmd} | {np.median(xs):.2f} s | {np.percentile(xs, 90):.2f} s "
+                f"| {max(xs):.2f} s |"
+            )
+        out.append(
+            f"\nReader (Moonshine): {len(reads)} readings, {np.median(reads):.0f} ms median, "
+            f"{np.percentile(reads, 90):.0f} ms 90th percentile, {max(reads):.0f} ms max."
+        )
     speed = sum(float(r["ms"]) for r in rows) / 1000 / sum(float(r["audio_s"]) for r in rows)
     out.append(f"\nDecoding speed: {speed:.3f} s of CPU per second of audio (clips + quiet).")
     return out
@@ -310,6 +386,12 @@ def main() -> int:
         choices=("in-context", "false-accept", "digit"),
         default=None,
         help="run one kind of clip only (tuning; the report is then partial)",
+    )
+    ap.add_argument(
+        "--reader",
+        choices=("moonshine", "none"),
+        default="moonshine",
+        help="the open-vocabulary reader (default: Moonshine, when installed)",
     )
     ap.add_argument("--rows", default=None, help="also write one JSON line per clip to this file")
     ap.add_argument(
@@ -343,6 +425,7 @@ def main() -> int:
         args.classifier,
         args.cross_dir,
         warm_up,
+        args.reader,
     )
     rows: list[dict[str, object]] = [{} for _ in todo]
     with ProcessPoolExecutor(args.workers) as pool:
@@ -354,9 +437,10 @@ def main() -> int:
         with open(args.rows, "w") as out:
             for r in rows:
                 out.write(json.dumps({**r, "job": asdict(r["job"])}) + "\n")  # type: ignore[call-overload]
-    cpu = silence_cpu(args.engine, args.model, args.silence_seconds)
+    cpu = silence_cpu(args.engine, args.model, args.silence_seconds, args.reader)
     _init(*init)  # type: ignore[arg-type]
-    run_job(todo[0])
+    for kind in ("false-accept", "in-context", "digit"):  # every path, for the peak memory
+        run_job(next((j for j in todo if j.kind == kind), todo[0]))
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     digest = hashlib.sha1("".join(j.path for j in todo).encode()).hexdigest()[:8]
     print(
@@ -368,7 +452,10 @@ def main() -> int:
         f"\nListening to a quiet room (real-time feed, {args.silence_seconds:.0f} s): "
         f"{cpu * 100:.1f}% of one core."
     )
-    print(f"Resident memory of a session's listener, both engines (peak): {rss_mb:.0f} MB.")
+    print(
+        f"Resident memory of a session's listener, both engines, classifier and reader "
+        f"({args.reader}; peak): {rss_mb:.0f} MB."
+    )
     return 0
 
 

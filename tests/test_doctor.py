@@ -15,7 +15,7 @@ import pytest
 
 from companion import doctor, paths, routine
 from companion.history.store import HistoryStore
-from companion.listen import models, wavfile, word_classifier
+from companion.listen import models, phrase_scorer, wavfile, word_classifier
 from companion.listen.voice_profile import VoiceProfile
 from companion.records import SessionEnded, SessionStarted
 from tests.conftest import skip_or_fail, speech_data
@@ -183,6 +183,18 @@ def test_a_damaged_word_classifier_is_a_warning_not_a_failure(
     finding = doctor.check_recognition(ctx_for(tmp_path))
     assert finding.status is doctor.Status.WARN
     assert "word classifier" in finding.detail and str(damaged) in finding.detail
+
+
+def test_a_missing_or_damaged_reader_is_a_warning_not_a_failure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(phrase_scorer, "model_dir", lambda: None)
+    finding = doctor.check_recognition(ctx_for(tmp_path))
+    assert finding.status is doctor.Status.WARN
+    assert "Moonshine" in finding.detail and "not installed" in finding.detail
+    monkeypatch.setattr(phrase_scorer, "model_dir", lambda: tmp_path)  # an empty folder
+    finding = doctor.check_recognition(ctx_for(tmp_path))
+    assert finding.status is doctor.Status.WARN and str(tmp_path) in finding.detail
 
 
 def test_a_crashing_check_is_reported_not_raised(

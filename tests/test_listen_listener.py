@@ -338,3 +338,85 @@ def test_what_the_classifier_heard_at_a_pause_is_forgotten_when_speech_goes_on()
     # "slower" at the first pause, then more speech and "other" at the second pause: the
     # utterance ends only after the full end silence, and is then judged "slower"
     assert d.command is Command.SLOWER and d.decided_at_s >= 1.7 + 1.5
+
+
+class FixedReader:
+    """An open-vocabulary reader giving the same probabilities for any audio; records calls."""
+
+    def __init__(self, **p: float) -> None:
+        self.p = {k.replace("_", " "): v for k, v in p.items()}
+        self.calls: list[tuple[int, frozenset[str]]] = []
+
+    def phrase_probabilities(self, pcm16: bytes, forms: dict[str, list[str]]) -> dict[str, float]:
+        self.calls.append((len(pcm16), frozenset(forms)))
+        return {phrase: self.p.get(phrase, 0.0) for phrase in forms}
+
+
+def read(
+    text: str, context: str, reader: FixedReader, judge: FixedJudge | None, confidence: float = 1.0
+) -> Listener:
+    lis = Listener(ScriptedEngine(text, confidence), vocabulary(), classifier=judge, reader=reader)
+    lis.set_context(context, CONTEXTS[context])
+    return lis
+
+
+def test_the_reader_drops_what_it_is_sure_was_something_else() -> None:
+    reader = FixedReader()  # all to "something else"
+    lis = read("pause", "counting", reader, FixedJudge())
+    assert lis.process(audio((0.5, False), (0.5, True), (2.0, False))) == []
+    assert reader.calls and reader.calls[0][1] == frozenset(lis._table)
+    # it gives the live phrases a chance: kept
+    lis = read("pause", "counting", FixedReader(pause=0.3), FixedJudge())
+    [d] = lis.process(audio((0.5, False), (0.5, True), (2.0, False)))
+    assert d.command is Command.PAUSE
+    # without the word classifier too (damaged): the recogniser's word, then the reader
+    lis = read("pause", "counting", FixedReader(), None)
+    assert lis.process(audio((0.5, False), (0.5, True), (2.0, False))) == []
+
+
+def test_stop_never_waits_for_the_reader_while_counting_and_a_weak_one_is_read_elsewhere() -> None:
+    reader = FixedReader()  # sure it was something else ("up")
+    lis = read("stop", "yesno", reader, FixedJudge(stop=0.9))  # heard by everything
+    [d] = lis.process(audio((0.5, False), (0.5, True), (2.0, False)))
+    assert d.command is Command.STOP and reader.calls == []
+    # only the classifier heard it
+    lis = read("when", "counting", reader, FixedJudge(stop=0.7), confidence=0.3)
+    [d] = lis.process(audio((0.5, False), (0.5, True), (2.0, False)))
+    assert d.command is Command.STOP and reader.calls == []  # counting: at once
+    lis = read("when", "yesno", reader, FixedJudge(stop=0.7), confidence=0.3)
+    assert lis.process(audio((0.5, False), (0.5, True), (2.0, False))) == []
+    assert reader.calls
+    lis = read("when", "yesno", FixedReader(stop=0.5), FixedJudge(stop=0.7), confidence=0.3)
+    [d] = lis.process(audio((0.5, False), (0.5, True), (2.0, False)))
+    assert d.command is Command.STOP
+    # "it hurts" weakly heard is read in every context
+    lis = read("it hurts", "counting", FixedReader(), FixedJudge(), confidence=0.45)
+    assert lis.process(audio((0.5, False), (0.5, True), (2.0, False))) == []
+
+
+def test_the_reader_rescues_a_word_the_others_missed_and_the_session_confirms() -> None:
+    lis = read("when", "yesno", FixedReader(no=0.9), FixedJudge(), confidence=0.3)
+    [d] = lis.process(audio((0.5, False), (0.5, True), (2.0, False)))
+    assert (d.command, d.unsure) == (Command.NO, True)
+
+
+def test_a_reading_at_the_pause_is_reused_when_the_utterance_ends_in_silence() -> None:
+    reader = FixedReader(slower=0.9)
+    lis = read("when", "counting", reader, FixedJudge(slower=0.9))
+    [d] = lis.process(audio((0.5, False), (0.5, True), (2.0, False)))
+    assert d.command is Command.SLOWER
+    assert len(reader.calls) == 1  # read at the 0.1 s pause, not again when it settled
+
+
+def test_the_reader_is_not_asked_about_the_companions_own_voice() -> None:
+    reader = FixedReader()
+    lis = read("stop", "counting", reader, FixedJudge(), confidence=0.9)
+    lis.own_speech("three")
+    [d] = lis.process(audio((0.5, False), (0.5, True), (2.0, False)))
+    assert d.command is Command.STOP and reader.calls == []
+
+
+def test_numbers_are_read_with_the_classifier() -> None:
+    lis = read("two", "number", FixedReader(seven=0.06, two=0.001), FixedJudge(two=0.5, seven=0.4))
+    [d] = lis.process(audio((0.5, False), (0.5, True), (2.0, False)))
+    assert (d.command, d.value, d.unsure) == (Command.NUMBER, 7, True)

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from companion.listen.second_opinion import OTHER, SILENCE, OpinionSettings, judge
+from companion.listen.second_opinion import (
+    OTHER,
+    SILENCE,
+    OpinionSettings,
+    ReadingSettings,
+    Verdict,
+    judge,
+    reread,
+)
 
 YESNO = {"yes": "yes", "yeah": "yes", "right": "yes", "no": "no", "nope": "no"}
 YESNO |= {"stop": "stop", "it hurts": "hurts"}
@@ -110,3 +118,81 @@ def test_a_strong_word_is_asked_about_when_the_classifier_leans_to_another_comma
 def test_without_probabilities_the_recogniser_decides() -> None:
     assert judge({}, "yes", True, 0.9, live=YESNO, safety=set(), confirm=False).phrase == "yes"
     assert judge({}, "yes", False, 0.3, live=YESNO, safety=set(), confirm=False).phrase is None
+
+
+# The reader's opinion (second_opinion.reread): fixed settings, so the rules are what is tested.
+READING = ReadingSettings(
+    veto_p=0.01, safety_veto_p=0.02, else_p=0.9, switch_p=0.8, rescue_p=0.8, safety_rescue_p=0.6
+)
+NUMBERS = {"zero": 0, "one": 1, "two": 2, "seven": 7, "ten": 10}
+
+
+def again(verdict: Verdict, live: dict[str, object], strong: bool = False, **reading: float):  # type: ignore[no-untyped-def]
+    return reread(
+        verdict,
+        {p: reading.get(p.replace(" ", "_"), 0.0) for p in live},
+        live=live,
+        safety=SAFETY & set(live),
+        strong_safety=strong,
+        settings=READING,
+    )
+
+
+def test_the_reader_drops_a_command_it_is_sure_was_something_else() -> None:
+    v = again(Verdict("pause", 0.7), COUNTING, pause=0.005)  # 99.5% something else
+    assert v.phrase is None
+    assert again(Verdict("pause", 0.7), COUNTING, pause=0.05).phrase == "pause"
+    # not sure enough of something else: kept
+    assert again(Verdict("pause", 0.7), COUNTING, pause=0.005, slower=0.2).phrase == "pause"
+
+
+def test_a_weak_safety_phrase_needs_the_reader_and_a_strong_one_never_waits() -> None:
+    weak = Verdict("it hurts", 0.45)
+    assert again(weak, COUNTING, it_hurts=0.001).phrase is None  # "bird", "tree"...
+    assert again(weak, COUNTING, it_hurts=0.05).phrase == "it hurts"
+    assert again(weak, COUNTING, strong=True, it_hurts=0.0).phrase == "it hurts"
+    # the reader sure of another safety phrase: that one ("ouch" for "stop" counts as "stop")
+    v = again(Verdict("it hurts", 0.45), COUNTING, stop=0.7)
+    assert v.phrase == "stop" and not v.unsure
+
+
+def test_the_reader_corrects_or_rescues_with_a_confirmation() -> None:
+    v = again(Verdict("pause", 0.7), COUNTING, slower=0.85)
+    assert v.phrase == "slower" and v.unsure
+    v = again(Verdict(None, 0.2), YESNO, yeah=0.5, yes=0.4)  # phrases of one meaning add up
+    assert v.phrase == "yeah" and v.unsure and abs(v.confidence - 0.9) < 1e-9
+    assert again(Verdict(None, 0.2), YESNO, no=0.7).phrase is None
+    # a safety command is never what a correction turns a command into; rescued alone, it acts
+    assert again(Verdict("pause", 0.7), COUNTING, stop=0.9).phrase == "pause"
+    v = again(Verdict(None, 0.2), COUNTING, stop=0.65)
+    assert v.phrase == "stop" and not v.unsure
+
+
+def test_numbers_are_what_the_reader_and_the_classifier_agree_on() -> None:
+    live = {**NUMBERS, "stop": "stop"}
+
+    def number(verdict: Verdict, cls: dict[str, float], **reading: float) -> Verdict:
+        return reread(
+            verdict,
+            {p: reading.get(p, 0.0) for p in live},
+            live=live,
+            safety={"stop"},
+            strong_safety=False,
+            numbers=NUMBERS,
+            probabilities=probs(**cls),
+            settings=READING,
+        )
+
+    # the reader's few percent, among the numbers, outweigh the classifier's lean
+    v = number(Verdict("one", 0.5), {"one": 0.5, "seven": 0.4}, seven=0.04, one=0.001)
+    assert v.phrase == "seven" and v.unsure
+    v = number(Verdict(None, 0.1), {"two": 0.9}, two=0.95)  # both, and sure: no question
+    assert v.phrase == "two" and not v.unsure
+    v = number(Verdict(None, 0.1), {"two": 0.9}, two=0.5, seven=0.3)
+    assert v.phrase == "two" and v.unsure
+    # a number the classifier never learnt ("ten") is judged by the reader
+    assert number(Verdict(None, 0.1), {"two": 0.3}, ten=0.9).phrase == "ten"
+    # no number to the reader: nothing new is taken, what was heard stands
+    assert number(Verdict(None, 0.1), {"two": 0.9}).phrase is None
+    assert number(Verdict(None, 0.1), {"two": 0.9}, two=0.0005).phrase is None
+    assert number(Verdict("two", 0.5), {"two": 0.9}).phrase == "two"

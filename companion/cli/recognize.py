@@ -10,7 +10,7 @@ from companion.commands import vocabulary
 from companion.errors import BadInputError
 from companion.listen import offline, wavfile
 from companion.listen.endpoint import MAX_END_SILENCE_S, MIN_END_SILENCE_S
-from companion.listen.engines import ENGINES, make_classifier, make_engine
+from companion.listen.engines import ENGINES, make_classifier, make_engine, make_reader
 
 RECOGNIZE_CONTEXTS = ("ready", "counting", "paused", "rest", "yesno", "number")
 
@@ -39,6 +39,11 @@ def register(
         metavar="SECONDS",
         help=f"silence that ends a command ({MIN_END_SILENCE_S}-{MAX_END_SILENCE_S})",
     )
+    p.add_argument(
+        "--no-reader",
+        action="store_true",
+        help="without the Moonshine reader (less memory, less accurate)",
+    )
     p.add_argument("files", nargs="+", metavar="FILE", help="WAV files, any rate and channels")
     p.set_defaults(func=run)
 
@@ -51,11 +56,18 @@ def run(args: argparse.Namespace) -> int:
         )
     engine = make_engine(args.engine, args.model)
     classifier = make_classifier(engine, user_voice=paths.resolve(args.data_dir).voice_dir)
+    reader = make_reader(engine, enabled=not args.no_reader)
     vocab = vocabulary()
     recordings = [(path, wavfile.read(path, engine.sample_rate)) for path in args.files]
     for path, pcm in recordings:
         result = offline.recognise(
-            engine, vocab, args.context, pcm, args.end_silence, classifier=classifier
+            engine,
+            vocab,
+            args.context,
+            pcm,
+            args.end_silence,
+            classifier=classifier,
+            reader=reader,
         )
         print(json.dumps(result.as_dict(str(path))), flush=True)
     return 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -34,18 +35,25 @@ FEATURES = "mean-max-1"
 """Names what ``pooled`` returns; caches of features are kept apart by it."""
 
 
+def one_thread_options() -> Any:
+    """onnxruntime, and session options for running a model on one thread (two cores: never
+    take both from the session)."""
+    try:
+        import onnxruntime
+    except ImportError as exc:  # pragma: no cover - a declared dependency
+        raise ModelError(f"onnxruntime is not installed: {exc}") from exc
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    return onnxruntime, options
+
+
 class SpeechEmbedder:
     """Audio in, one 96-number embedding every 80 ms out."""
 
     def __init__(self, model_dir: Path = MODEL_DIR) -> None:
-        try:
-            import onnxruntime
-        except ImportError as exc:  # pragma: no cover - a declared dependency
-            raise ModelError(f"onnxruntime is not installed: {exc}") from exc
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = 1  # two cores: never take both from the session
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
+        onnxruntime, options = one_thread_options()
         sessions = []
         for name, digest in SHA256.items():
             path = model_dir / name

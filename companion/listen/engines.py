@@ -8,6 +8,7 @@ from pathlib import Path
 
 from companion.errors import BadInputError, ModelError
 from companion.listen.base import Engine
+from companion.listen.phrase_scorer import PhraseJudge
 from companion.listen.word_classifier import WordJudge
 
 log = logging.getLogger(__name__)
@@ -81,3 +82,19 @@ def make_classifier(
         except ModelError as exc:
             log.warning("%s Using the built-in word classifier instead.", exc)
     return WordClassifier(WEIGHTS)
+
+
+def make_reader(engine: Engine, enabled: bool = True) -> PhraseJudge | None:
+    """The open-vocabulary reader (Moonshine's English model) that gives ``engine``'s
+    listener a third opinion, or None: not enabled, not English (only with PocketSphinx, as
+    the word classifier), or not installed or damaged (logged; voice works without it, less
+    accurately; `companion doctor` shows it)."""
+    if not enabled or engine.name != "pocketsphinx":
+        return None
+    from companion.listen.phrase_scorer import MoonshineScorer
+
+    try:
+        return MoonshineScorer()
+    except ModelError as exc:
+        log.warning("listening without the Moonshine reader: %s", exc)
+        return None

@@ -11,7 +11,14 @@ from difflib import SequenceMatcher
 from companion.commands import SAFETY, Command, Parsed, Vocabulary, normalise
 from companion.listen.base import Engine, Hypothesis
 from companion.listen.endpoint import Edge, Segmenter
-from companion.listen.second_opinion import OpinionSettings, judge
+from companion.listen.phrase_scorer import PhraseJudge, written_forms
+from companion.listen.second_opinion import (
+    OpinionSettings,
+    ReadingSettings,
+    Verdict,
+    judge,
+    reread,
+)
 from companion.listen.vad import EnergyVad
 from companion.listen.word_classifier import WordJudge
 
@@ -69,6 +76,12 @@ class ListenerSettings:
     """After the companion stops speaking, its words are still ignored this long."""
     opinion: OpinionSettings = OpinionSettings()
     """How the word classifier's second opinion is weighed (``second_opinion``)."""
+    quick_stop_contexts: frozenset[str] = frozenset({"counting", "rest"})
+    """Where something runs (counting, a timed hold, a rest): "stop" there is acted on as soon
+    as it is heard, never after the reader (it takes about 0.3 s). Elsewhere the companion is
+    waiting for an answer, and a weakly heard "stop" is read first like any safety phrase."""
+    reading: ReadingSettings = ReadingSettings()
+    """How the open-vocabulary reader's opinion is weighed (``second_opinion.reread``)."""
 
 
 OWN_VOICE_LIVE = frozenset({Command.STOP, Command.HURTS})
@@ -89,9 +102,13 @@ class Listener:
         settings: ListenerSettings | None = None,
         own_voice_engine: Engine | None = None,
         classifier: WordJudge | None = None,
+        reader: PhraseJudge | None = None,
     ) -> None:
         self.engine = engine
         self.classifier = classifier
+        self.reader = reader
+        """Third opinion on the user's turns: how likely each live phrase is to an
+        open-vocabulary recogniser (None: without it). Not used on the companion's voice."""
         """Second opinion on the user's turns: which word the audio is (None: the engine's
         own rejection alone). Not used on what begins in the companion's voice."""
         self.own_voice_engine = own_voice_engine or engine
@@ -127,6 +144,14 @@ class Listener:
         """The utterance as fed to the engine (for the classifier)."""
         self._judged: tuple[int, Mapping[str, float]] = (-1, {})
         """(audio length, the classifier's probabilities for it)."""
+        self._speech_frames = 0
+        """Speech frames in the utterance so far."""
+        self._read: tuple[int, Mapping[str, float]] = (-1, {})
+        """(speech frames, the reader's probabilities for the utterance then)."""
+        self._forms: dict[str, list[str]] = {}
+        self._quick_stop = False
+        """In this context "stop" never waits for the reader."""
+        """How a transcript may write each live phrase (for the reader)."""
         self.heard = ""
         """Words of the last finished utterance, accepted or not ("" if nothing)."""
         self.last_confidence = 0.0
@@ -147,6 +172,8 @@ class Listener:
         self.commands = commands
         self._table = self.vocabulary.phrases_for(commands)
         self._safety = frozenset(p for p, v in self._table.items() if v.command in SAFETY)
+        self._quick_stop = context in self.settings.quick_stop_contexts
+        self._forms = {p: written_forms(p, v.value) for p, v in self._table.items()}
         if self._active:
             self._decoder.finish()
             self._active = False
@@ -208,6 +235,7 @@ class Listener:
                 return None
         if speech:
             self._heard_at_pause = ""
+            self._speech_frames += 1
         if self.segmenter.silence_s <= self.settings.feed_tail_s + 1e-9:
             self._keep(frame)
             partial = self._decoder.feed(frame)
@@ -237,13 +265,16 @@ class Listener:
         self._heard_at_pause = ""
         self._audio = bytearray()
         self._judged = (-1, {})
+        self._speech_frames = 0
+        self._read = (-1, {})
         for old in self._pre_roll:
             self._keep(old)
             self._decoder.feed(old)
         self._pre_roll.clear()
 
     def _keep(self, frame: bytes) -> None:
-        if self.classifier is not None and len(self._audio) < self._max_audio_bytes():
+        wanted = self.classifier is not None or self.reader is not None
+        if wanted and len(self._audio) < self._max_audio_bytes():
             self._audio += frame
 
     def _max_audio_bytes(self) -> int:
@@ -283,6 +314,8 @@ class Listener:
         if top in self._safety:
             return True
         self._heard_at_pause = top
+        if self.reader is not None:  # read now, while the settling silence is counted
+            self._reading()
         return False
 
     def _probabilities(self) -> Mapping[str, float]:
@@ -292,6 +325,17 @@ class Listener:
         if self._judged[0] != len(self._audio):
             self._judged = (len(self._audio), self.classifier.probabilities(bytes(self._audio)))
         return self._judged[1]
+
+    def _reading(self) -> Mapping[str, float]:
+        """The reader's view of the utterance (read again only after more speech: what a
+        pause read is still the utterance when it ends in silence)."""
+        assert self.reader is not None
+        if self._read[0] != self._speech_frames:
+            self._read = (
+                self._speech_frames,
+                self.reader.phrase_probabilities(bytes(self._audio), self._forms),
+            )
+        return self._read[1]
 
     def _paused_after_own_voice(self) -> bool:
         """An utterance begun in the companion's voice or its tail ends at its first pause
@@ -323,6 +367,7 @@ class Listener:
         own_voice = self._own_voice_active()
         heard_ok = parsed is not None and hyp.confidence >= floor
         confidence, doubt = hyp.confidence, False
+        verdict: Verdict | None = None
         if self.classifier is not None and not own_voice:
             verdict = judge(
                 self._probabilities(),
@@ -341,6 +386,10 @@ class Listener:
                 verdict.phrase,
                 verdict.confidence,
             )
+        elif self.reader is not None and not own_voice:
+            verdict = Verdict(text if heard_ok else None, hyp.confidence)
+        if verdict is not None:
+            verdict = self._reread(verdict, text, hyp)
             if verdict.phrase is not None:
                 text, confidence, doubt = verdict.phrase, verdict.confidence, verdict.unsure
                 self.heard, self.last_confidence = text, confidence
@@ -363,6 +412,45 @@ class Listener:
             decided_at_s=round(self._position_s, 3),
             unsure=unsure,
         )
+
+    def _reread(self, verdict: Verdict, text: str, hyp: Hypothesis) -> Verdict:
+        """The reader's opinion on ``verdict`` (unchanged without a reader or audio). A safety
+        phrase that everything heard, or "stop" while something runs, is acted on at once,
+        without it."""
+        if self.reader is None or not self._audio:
+            return verdict
+        phrase = verdict.phrase
+        if phrase is not None and phrase in self._safety:
+            quick = self._quick_stop and self._table[phrase].command is Command.STOP
+            heard_by_all = (
+                hyp.confidence >= self.settings.opinion.strong_confidence
+                and self._classifier_backs(phrase)
+            )
+            if quick or heard_by_all:
+                return verdict
+        numbers = None
+        if Command.NUMBER in self.commands:
+            numbers = {p: v for p, v in self._table.items() if v.command is Command.NUMBER}
+        return reread(
+            verdict,
+            self._reading(),
+            live=self._table,
+            safety=self._safety,
+            strong_safety=False,
+            numbers=numbers,
+            probabilities=self._probabilities() if self.classifier is not None else None,
+            settings=self.settings.reading,
+        )
+
+    def _classifier_backs(self, phrase: str) -> bool:
+        """The word classifier, when it knows ``phrase``, names it first (surely enough)."""
+        if self.classifier is None:
+            return True
+        probabilities = self._probabilities()
+        if phrase not in probabilities:
+            return True
+        top = max(probabilities, key=lambda c: probabilities[c])
+        return top == phrase and probabilities[phrase] >= self.settings.reading.backs_p
 
     def _own_voice_could_be(self, text: str, parsed: Parsed, hyp: Hypothesis) -> bool:
         """While the companion speaks, only "stop" or "it hurts" that both passes agree on and

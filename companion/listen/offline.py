@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from companion.commands import CONTEXTS, Vocabulary
 from companion.listen.base import Engine
 from companion.listen.listener import Listener
+from companion.listen.phrase_scorer import PhraseJudge
 from companion.listen.word_classifier import WordJudge
 
 
@@ -45,10 +46,18 @@ def recognise(
     pcm16: bytes,
     end_silence_s: float = 1.5,
     classifier: WordJudge | None = None,
+    reader: PhraseJudge | None = None,
 ) -> Result:
     """Run ``pcm16`` (mono, ``engine.sample_rate``) through a fresh listener in ``context``."""
+    listener = Listener(
+        engine, vocabulary, end_silence_s=end_silence_s, classifier=classifier, reader=reader
+    )
+    return run(listener, context, pcm16)
+
+
+def run(listener: Listener, context: str, pcm16: bytes) -> Result:
+    """Run ``pcm16`` through ``listener`` (fresh, not yet given a context) in ``context``."""
     began = time.perf_counter()
-    listener = Listener(engine, vocabulary, end_silence_s=end_silence_s, classifier=classifier)
     listener.set_context(context, CONTEXTS[context])
     decisions = listener.process(pcm16) + listener.flush()
     decode_ms = (time.perf_counter() - began) * 1000

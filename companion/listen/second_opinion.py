@@ -111,3 +111,134 @@ def judge(
     if confirm and probabilities.get(heard, 0.0) >= s.confirm_p:
         return Verdict(heard, heard_confidence, unsure=True)
     return Verdict(None, heard_confidence)
+
+
+@dataclass(frozen=True)
+class ReadingSettings:
+    """How the open-vocabulary reader's probabilities (``phrase_scorer``) are weighed.
+    Chosen on the recorded utterances of held-out speakers (docs/benchmarks.md); every
+    threshold was stable over a range around it on both speaker halves."""
+
+    veto_p: float = 0.001
+    """A command the reader gives less than this, while it is ``else_p`` sure the audio was
+    something else, is dropped."""
+    safety_veto_p: float = 0.01
+    """Same for a safety command, when only weakly heard (``strong_safety``)."""
+    else_p: float = 0.95
+    switch_p: float = 0.8
+    """The reader this sure of another live command (not a safety one): that one is taken,
+    and confirmed."""
+    rescue_p: float = 0.7
+    """Nothing was taken, and the reader is this sure of a live command: taken, confirmed
+    (false accepts did not change from 0.65 to 0.8; 0.8 lost a clear "go" read at 0.785)."""
+    safety_rescue_p: float = 0.6
+    """Same for a safety command (never confirmed, as always)."""
+    number_weight: float = 0.5
+    """In the number context the reader's and the word classifier's probabilities of each
+    number are multiplied, the classifier's raised to this power (it is the weaker judge)."""
+    number_floor: float = 1e-3
+    """Added to both before multiplying, so that one judge alone cannot rule a number out."""
+    backs_p: float = 0.5
+    """A safety word the word classifier knows is strongly heard only when it names it first,
+    at least this sure."""
+    number_min: float = 0.001
+    """When nothing was taken, the reader must give the numbers together at least this
+    (other speech in the number context stays nothing)."""
+    number_sure: float = 0.9
+    """A number both judges name, with the reader this sure among the numbers, is not
+    confirmed."""
+
+
+def reread(
+    verdict: Verdict,
+    reading: Mapping[str, float],
+    live: Mapping[str, Hashable],
+    safety: Collection[str],
+    strong_safety: bool,
+    numbers: Mapping[str, Hashable] | None = None,
+    probabilities: Mapping[str, float] | None = None,
+    settings: ReadingSettings | None = None,
+) -> Verdict:
+    """Weigh the reader's ``reading`` (probability of each live phrase; the rest is anything
+    else) against ``verdict`` (what the recogniser and the classifier made of the utterance).
+
+    ``live``: each live phrase with what it means; ``safety``: those that must never be
+    missed; ``strong_safety``: the verdict's safety phrase was heard by everything (both
+    recogniser passes, and the classifier when it knows the word): acted on without the
+    reader. ``numbers``: in the number context, the phrases of the numbers with their values;
+    ``probabilities``: the word classifier's, for them."""
+    s = settings or ReadingSettings()
+    by_meaning: dict[Hashable, float] = {}
+    best_phrase: dict[Hashable, tuple[float, str]] = {}
+    for phrase, p in reading.items():
+        if phrase not in live:
+            continue
+        meaning = live[phrase]
+        by_meaning[meaning] = by_meaning.get(meaning, 0.0) + p
+        if p > best_phrase.get(meaning, (-1.0, ""))[0]:
+            best_phrase[meaning] = (p, phrase)
+    if not by_meaning:
+        return verdict
+    other = max(0.0, 1.0 - sum(by_meaning.values()))
+    top = max(by_meaning, key=lambda m: by_meaning[m])
+    p_top = by_meaning[top]
+    top_phrase = best_phrase[top][1]
+    top_is_safety = top_phrase in safety
+    base = verdict.phrase
+    if base is not None and base in safety:
+        if strong_safety:
+            return verdict
+        if top_is_safety and top != live[base] and p_top >= s.safety_rescue_p:
+            return Verdict(top_phrase, p_top)
+        if by_meaning.get(live[base], 0.0) < s.safety_veto_p and other >= s.else_p:
+            return Verdict(None, verdict.confidence)
+        return verdict
+    if numbers:
+        return _number(verdict, by_meaning, best_phrase, numbers, probabilities or {}, s)
+    if base is not None:
+        if top != live[base] and not top_is_safety and p_top >= s.switch_p:
+            return Verdict(top_phrase, p_top, unsure=True)
+        if by_meaning.get(live[base], 0.0) < s.veto_p and other >= s.else_p:
+            return Verdict(None, verdict.confidence)
+        return verdict
+    if top_is_safety and p_top >= s.safety_rescue_p:
+        return Verdict(top_phrase, p_top)
+    if not top_is_safety and p_top >= s.rescue_p:
+        return Verdict(top_phrase, p_top, unsure=True)
+    return verdict
+
+
+def _number(
+    verdict: Verdict,
+    by_meaning: Mapping[Hashable, float],
+    best_phrase: Mapping[Hashable, tuple[float, str]],
+    numbers: Mapping[str, Hashable],
+    probabilities: Mapping[str, float],
+    s: ReadingSettings,
+) -> Verdict:
+    """The number both judges find likeliest (the reader's share among the numbers times the
+    classifier's share among the numbers it knows)."""
+    values = set(numbers.values())
+    read = {m: p for m, p in by_meaning.items() if m in values}
+    total = sum(read.values())
+    if total <= 0.0 or (verdict.phrase is None and total < s.number_min):
+        return verdict
+    heard: dict[Hashable, float] = {}
+    for phrase, p in probabilities.items():
+        if phrase in numbers:
+            heard[numbers[phrase]] = heard.get(numbers[phrase], 0.0) + p
+    heard_total = sum(heard.values())
+    neutral = 1.0 / len(values)
+    scores = {}
+    for m in values:
+        mine = read.get(m, 0.0) / total
+        theirs = heard.get(m, 0.0) / heard_total if heard_total > 0 and m in heard else neutral
+        scores[m] = (mine + s.number_floor) * (theirs + s.number_floor) ** s.number_weight
+    best = max(scores, key=lambda m: scores[m])
+    if best not in best_phrase:
+        return verdict
+    phrase = best_phrase[best][1]
+    classifier_top = max(heard, key=lambda m: heard[m]) if heard else None
+    sure = classifier_top == best and read.get(best, 0.0) / total >= s.number_sure
+    share = scores[best] / sum(scores.values())
+    return Verdict(phrase, share, unsure=not sure)

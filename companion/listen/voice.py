@@ -13,7 +13,7 @@ from companion.errors import ModelError
 from companion.events import Heard, Listen
 from companion.inputs.base import Sink
 from companion.listen.base import Engine
-from companion.listen.engines import make_classifier, make_engine
+from companion.listen.engines import make_classifier, make_engine, make_reader
 from companion.listen.listener import Decision, Listener
 from companion.listen.microphone import Microphone
 from companion.listen.word_classifier import WordJudge
@@ -114,6 +114,7 @@ class VoiceSource:
             end_silence_s=routine.listening.end_silence_seconds,
             own_voice_engine=own_engine,
             classifier=_classifier_or_none(chosen, user_voice),
+            reader=make_reader(chosen, enabled=routine.listening.reader),
         )
         own = OwnVoice(speaker)
 

