@@ -127,13 +127,12 @@ READING = ReadingSettings(
 NUMBERS = {"zero": 0, "one": 1, "two": 2, "seven": 7, "ten": 10}
 
 
-def again(verdict: Verdict, live: dict[str, object], strong: bool = False, **reading: float):  # type: ignore[no-untyped-def]
+def again(verdict: Verdict, live: dict[str, object], **reading: float):  # type: ignore[no-untyped-def]
     return reread(
         verdict,
         {p: reading.get(p.replace(" ", "_"), 0.0) for p in live},
         live=live,
         safety=SAFETY & set(live),
-        strong_safety=strong,
         settings=READING,
     )
 
@@ -146,11 +145,10 @@ def test_the_reader_drops_a_command_it_is_sure_was_something_else() -> None:
     assert again(Verdict("pause", 0.7), COUNTING, pause=0.005, slower=0.2).phrase == "pause"
 
 
-def test_a_weak_safety_phrase_needs_the_reader_and_a_strong_one_never_waits() -> None:
+def test_a_weak_safety_phrase_needs_the_reader() -> None:
     weak = Verdict("it hurts", 0.45)
     assert again(weak, COUNTING, it_hurts=0.001).phrase is None  # "bird", "tree"...
     assert again(weak, COUNTING, it_hurts=0.05).phrase == "it hurts"
-    assert again(weak, COUNTING, strong=True, it_hurts=0.0).phrase == "it hurts"
     # the reader sure of another safety phrase: that one ("ouch" for "stop" counts as "stop")
     v = again(Verdict("it hurts", 0.45), COUNTING, stop=0.7)
     assert v.phrase == "stop" and not v.unsure
@@ -177,7 +175,6 @@ def test_numbers_are_what_the_reader_and_the_classifier_agree_on() -> None:
             {p: reading.get(p, 0.0) for p in live},
             live=live,
             safety={"stop"},
-            strong_safety=False,
             numbers=NUMBERS,
             probabilities=probs(**cls),
             settings=READING,

@@ -106,11 +106,11 @@ class Listener:
     ) -> None:
         self.engine = engine
         self.classifier = classifier
+        """Second opinion on the user's turns: which word the audio is (None: the engine's
+        own rejection alone). Not used on what begins in the companion's voice."""
         self.reader = reader
         """Third opinion on the user's turns: how likely each live phrase is to an
         open-vocabulary recogniser (None: without it). Not used on the companion's voice."""
-        """Second opinion on the user's turns: which word the audio is (None: the engine's
-        own rejection alone). Not used on what begins in the companion's voice."""
         self.own_voice_engine = own_voice_engine or engine
         """Decodes what begins while the companion speaks (or in its tail), so that its voice
         never adapts ``engine``, which hears the user's turns."""
@@ -149,9 +149,9 @@ class Listener:
         self._read: tuple[int, Mapping[str, float]] = (-1, {})
         """(speech frames, the reader's probabilities for the utterance then)."""
         self._forms: dict[str, list[str]] = {}
+        """How a transcript may write each live phrase (for the reader)."""
         self._quick_stop = False
         """In this context "stop" never waits for the reader."""
-        """How a transcript may write each live phrase (for the reader)."""
         self.heard = ""
         """Words of the last finished utterance, accepted or not ("" if nothing)."""
         self.last_confidence = 0.0
@@ -436,7 +436,6 @@ class Listener:
             self._reading(),
             live=self._table,
             safety=self._safety,
-            strong_safety=False,
             numbers=numbers,
             probabilities=self._probabilities() if self.classifier is not None else None,
             settings=self.settings.reading,

@@ -123,7 +123,7 @@ class ReadingSettings:
     """A command the reader gives less than this, while it is ``else_p`` sure the audio was
     something else, is dropped."""
     safety_veto_p: float = 0.01
-    """Same for a safety command, when only weakly heard (``strong_safety``)."""
+    """Same for a safety command that was only weakly heard."""
     else_p: float = 0.95
     switch_p: float = 0.8
     """The reader this sure of another live command (not a safety one): that one is taken,
@@ -154,7 +154,6 @@ def reread(
     reading: Mapping[str, float],
     live: Mapping[str, Hashable],
     safety: Collection[str],
-    strong_safety: bool,
     numbers: Mapping[str, Hashable] | None = None,
     probabilities: Mapping[str, float] | None = None,
     settings: ReadingSettings | None = None,
@@ -163,10 +162,9 @@ def reread(
     else) against ``verdict`` (what the recogniser and the classifier made of the utterance).
 
     ``live``: each live phrase with what it means; ``safety``: those that must never be
-    missed; ``strong_safety``: the verdict's safety phrase was heard by everything (both
-    recogniser passes, and the classifier when it knows the word): acted on without the
-    reader. ``numbers``: in the number context, the phrases of the numbers with their values;
-    ``probabilities``: the word classifier's, for them."""
+    missed (a safety phrase that everything heard is acted on without asking: the listener
+    does not call this for it). ``numbers``: in the number context, the phrases of the
+    numbers with their values; ``probabilities``: the word classifier's, for them."""
     s = settings or ReadingSettings()
     by_meaning: dict[Hashable, float] = {}
     best_phrase: dict[Hashable, tuple[float, str]] = {}
@@ -186,8 +184,6 @@ def reread(
     top_is_safety = top_phrase in safety
     base = verdict.phrase
     if base is not None and base in safety:
-        if strong_safety:
-            return verdict
         if top_is_safety and top != live[base] and p_top >= s.safety_rescue_p:
             return Verdict(top_phrase, p_top)
         if by_meaning.get(live[base], 0.0) < s.safety_veto_p and other >= s.else_p:
