@@ -113,16 +113,25 @@ def dir_size(path: Path) -> int:
     return total
 
 
-def pocketsphinx_model_dir() -> Path | None:
-    """The US English model shipped inside the pocketsphinx wheel, without importing it."""
-    found = importlib.util.find_spec("pocketsphinx")
+def packaged_folder(package: str, relative: str) -> Path | None:
+    """The folder ``relative`` inside the installed Python package ``package``, or None;
+    found without importing the package (its native libraries need not load)."""
+    try:
+        found = importlib.util.find_spec(package)
+    except (ImportError, ValueError):
+        return None
     if found is None or not found.submodule_search_locations:
         return None
     for location in found.submodule_search_locations:
-        candidate = Path(location) / "model" / "en-us"
+        candidate = Path(location) / relative
         if candidate.is_dir():
             return candidate
     return None
+
+
+def pocketsphinx_model_dir() -> Path | None:
+    """The US English model shipped inside the pocketsphinx wheel, without importing it."""
+    return packaged_folder("pocketsphinx", "model/en-us")
 
 
 def packaged_vosk_dirs() -> dict[str, Path]:

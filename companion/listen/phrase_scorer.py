@@ -16,7 +16,6 @@ Every scoring is two decoder runs over a few tokens: bounded, whatever the audio
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -27,6 +26,7 @@ import numpy.typing as npt
 
 from companion.errors import ModelError
 from companion.listen.embedding import one_thread_options
+from companion.listen.models import packaged_folder
 
 log = logging.getLogger(__name__)
 
@@ -61,17 +61,7 @@ class PhraseJudge(Protocol):
 def model_dir() -> Path | None:
     """Where the installed package keeps the English model, or None (without importing it:
     its own native libraries are not needed and need not load on every machine)."""
-    try:
-        spec = importlib.util.find_spec(PACKAGE)
-    except (ImportError, ValueError):
-        return None
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    for location in spec.submodule_search_locations:
-        folder = Path(location) / "models" / "base-en"
-        if folder.is_dir():
-            return folder
-    return None
+    return packaged_folder(PACKAGE, "models/base-en")
 
 
 def written_forms(phrase: str, value: int | None = None) -> list[str]:
