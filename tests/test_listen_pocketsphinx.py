@@ -178,3 +178,52 @@ def test_an_adapted_state_put_back_decodes_a_clip_as_before() -> None:
     eng.start(["yes"])
     with pytest.raises(RuntimeError):
         eng.restore(saved)
+
+
+def test_the_decoders_hold_only_the_words_asked_for_with_every_pronunciation(
+    engine: PocketSphinxEngine,
+) -> None:
+    full = engine._pronunciations  # the whole dictionary, read on demand
+    # "either" is in no decoy list or grammar so far: learnt when first needed,
+    # with its alternative pronunciation, in both decoders.
+    assert engine._closed.lookup_word("either(2)") is None
+    assert engine.knows("either")
+    wanted = dict(full.lines(["either"]))
+    assert len(wanted) >= 2
+    for decoder in (engine._closed, engine._open):
+        assert decoder.lookup_word("either") == wanted["either"]
+        assert decoder.lookup_word("either(2)") == wanted["either(2)"]
+    assert not engine.knows("zzxqj") and "zzxqj" in engine._unknown
+    # A word learnt mid-session is recognised in a grammar right away.
+    pcm = clips("yes", every=8)[0]
+    assert offline.recognise(engine, vocabulary(), "yesno", pcm).command == "yes"
+
+
+def test_a_small_dictionary_decodes_as_the_whole_one_did() -> None:
+    """Word for word, the decoders on a few hundred words hear what they heard on all
+    135,000 (the words outside a grammar never matter to it)."""
+    import pocketsphinx
+
+    from companion.listen import pocketsphinx_engine as pe
+
+    small = make_engine("pocketsphinx")
+    assert isinstance(small, PocketSphinxEngine)
+    hmm, dictionary = pe._find_model(small.model_dir)
+    whole = pocketsphinx.Decoder(hmm=str(hmm), dict=str(dictionary), lm=None, loglevel="FATAL")
+    phrases = ["stop", "pause", "it hurts", "slower", "read", "either"]
+    grammar = pe._grammar(phrases, (), 1.0)
+    small.start(phrases)
+    small.finish()
+    mine = small._closed
+    for decoder in (whole, mine):
+        decoder.add_jsgf_string("t", grammar)
+        decoder.activate_search("t")
+    for folder in ("stop", "up", "no"):
+        for pcm in clips(folder, every=10)[:3]:
+            heard = []
+            for decoder in (whole, mine):
+                decoder.start_utt()
+                decoder.process_raw(pcm, False, True)
+                decoder.end_utt()
+                heard.append(decoder.hyp().hypstr if decoder.hyp() else "")
+            assert heard[0] == heard[1], (folder, heard)

@@ -7,7 +7,8 @@ import json
 import logging
 import subprocess
 import sys
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import pocketsphinx
 
 from companion.errors import ModelError
 from companion.listen.base import Hypothesis
+from companion.listen.pronunciations import Pronunciations
 
 log = logging.getLogger(__name__)
 
@@ -150,17 +152,24 @@ class PocketSphinxEngine:
         hmm, dictionary = _find_model(self.model_dir)
         if self.model_dir != default_model_dir():
             _probe(hmm, dictionary, self.model_dir)
+        self._pronunciations = Pronunciations(dictionary)
+        """The whole dictionary; the decoders hold only the words asked for (``_learn``)."""
+        self._unknown: set[str] = set()
+        """Words the dictionary lacks (looked up once)."""
         try:
-            self._closed, self._open = (
-                pocketsphinx.Decoder(
-                    hmm=str(hmm),
-                    dict=str(dictionary),
-                    lm=None,
-                    samprate=float(sample_rate),
-                    loglevel="FATAL",
+            with tempfile.TemporaryDirectory(prefix="companion-dict-") as tmp:
+                words = Path(tmp) / "words.dict"
+                self._pronunciations.write(self._decoy_pool, words)
+                self._closed, self._open = (
+                    pocketsphinx.Decoder(
+                        hmm=str(hmm),
+                        dict=str(words),
+                        lm=None,
+                        samprate=float(sample_rate),
+                        loglevel="FATAL",
+                    )
+                    for _ in range(2)
                 )
-                for _ in range(2)
-            )
         except (RuntimeError, ValueError, OSError, KeyError) as exc:
             raise ModelError(
                 f"The PocketSphinx model in {self.model_dir} could not be loaded: it is damaged "
@@ -197,13 +206,34 @@ class PocketSphinxEngine:
 
     def knows(self, word: str) -> bool:
         """Whether the dictionary can pronounce ``word``."""
+        self._learn([word])
         return self._closed.lookup_word(word) is not None
+
+    def _learn(self, words: Iterable[str]) -> None:
+        """Give both decoders the pronunciations of those ``words`` they lack (one read of
+        the dictionary for all of them)."""
+        todo = [
+            w
+            for w in dict.fromkeys(words)
+            if w not in self._unknown and self._closed.lookup_word(w) is None
+        ]
+        if not todo:
+            return
+        found = self._pronunciations.lines(todo)
+        for decoder in (self._closed, self._open):
+            for i, (entry, phones) in enumerate(found):
+                try:
+                    decoder.add_word(entry, phones, i == len(found) - 1)
+                except RuntimeError:
+                    log.warning("cannot add %r (%s) to the dictionary", entry, phones)
+        self._unknown.update(w for w in todo if self._closed.lookup_word(w) is None)
 
     def start(self, phrases: Sequence[str]) -> None:
         """Begin a new utterance, recognising only ``phrases`` (or nothing)."""
         wanted = tuple(dict.fromkeys(" ".join(p.lower().split()) for p in phrases if p.strip()))
         if not wanted:
             raise ValueError("start() needs at least one phrase")
+        self._learn(w for p in wanted for w in p.split())
         usable = tuple(p for p in wanted if all(self.knows(w) for w in p.split()))
         self.dropped = tuple(p for p in wanted if p not in usable)
         if self.dropped:
