@@ -261,13 +261,22 @@ def check_recognition(ctx: Context) -> Finding:
     from companion.listen import phrase_scorer
 
     try:
-        phrase_scorer.MoonshineScorer()
+        reader = phrase_scorer.MoonshineScorer(models_dir=ctx.models_dir)
     except ModelError as exc:
         return Finding(
             name,
             Status.WARN,
             f"pocketsphinx works, but without the Moonshine reader (less accurate): {exc.message}",
             "Reinstall: make setup",
+        )
+    if reader.compact is None:
+        return Finding(
+            name,
+            Status.WARN,
+            "pocketsphinx and the Moonshine reader work, but the reader runs from its packaged "
+            f"model, which takes about 640 MB: its compact copy cannot be made in {ctx.models_dir}",
+            f"Make {ctx.models_dir} writable (or set COMPANION_MODELS_DIR), then run "
+            "companion doctor again; reinstall (make setup) if onnx is missing",
         )
     extra = (
         ""
@@ -277,7 +286,7 @@ def check_recognition(ctx: Context) -> Finding:
     return _ok(
         name,
         f"pocketsphinx with its built-in model {ps_model}, the word classifier and the "
-        f"Moonshine reader{extra}",
+        f"Moonshine reader (compact copy in {reader.compact}){extra}",
     )
 
 

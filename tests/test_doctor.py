@@ -256,3 +256,14 @@ def test_many_wrong_guesses_suggest_teaching_the_voice(tmp_path: Path) -> None:
     finding = doctor.check_own_voice(ctx_for(tmp_path))
     assert finding.status is doctor.Status.WARN
     assert "3 of 4 guesses" in finding.detail and "companion voice teach" in finding.fix
+
+
+def test_a_reader_that_cannot_make_its_compact_copy_is_a_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocked = tmp_path / "models"
+    blocked.write_text("a file where the models folder should be")
+    monkeypatch.setenv("COMPANION_MODELS_DIR", str(blocked))
+    finding = doctor.check_recognition(ctx_for(tmp_path))
+    assert finding.status is doctor.Status.WARN, finding
+    assert "640 MB" in finding.detail and str(blocked) in finding.fix

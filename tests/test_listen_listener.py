@@ -420,3 +420,23 @@ def test_numbers_are_read_with_the_classifier() -> None:
     lis = read("two", "number", FixedReader(seven=0.06, two=0.001), FixedJudge(two=0.5, seven=0.4))
     [d] = lis.process(audio((0.5, False), (0.5, True), (2.0, False)))
     assert (d.command, d.value, d.unsure) == (Command.NUMBER, 7, True)
+
+
+def test_while_counting_a_stop_only_the_reader_heard_ends_the_utterance_at_the_pause() -> None:
+    # the recogniser and the classifier missed it: the reader hears it at the 0.1 s pause
+    lis = read("when", "counting", FixedReader(stop=0.9), FixedJudge(), confidence=0.3)
+    [d] = lis.process(audio((0.5, False), (0.5, True), (2.0, False)))
+    assert d.command is Command.STOP and not d.unsure
+    assert d.decided_at_s < 1.0 + 0.25  # at the pause, not after the end silence
+    # even over another command the others heard ("slower"): stopping is the safe side
+    lis = read("slower", "counting", FixedReader(stop=0.7), FixedJudge(slower=0.9))
+    [d] = lis.process(audio((0.5, False), (0.5, True), (2.0, False)))
+    assert d.command is Command.STOP and d.decided_at_s < 1.25
+    # not sure enough: the utterance goes on as before
+    lis = read("slower", "counting", FixedReader(stop=0.4, slower=0.5), FixedJudge(slower=0.9))
+    [d] = lis.process(audio((0.5, False), (0.5, True), (2.0, False)))
+    assert d.command is Command.SLOWER
+    # elsewhere (answering yes or no) "stop" still waits for the end of the utterance
+    lis = read("when", "yesno", FixedReader(stop=0.9), FixedJudge(), confidence=0.3)
+    [d] = lis.process(audio((0.5, False), (0.5, True), (2.0, False)))
+    assert d.command is Command.STOP and d.decided_at_s > 1.25

