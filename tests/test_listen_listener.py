@@ -440,3 +440,9 @@ def test_while_counting_a_stop_only_the_reader_heard_ends_the_utterance_at_the_p
     lis = read("when", "yesno", FixedReader(stop=0.9), FixedJudge(), confidence=0.3)
     [d] = lis.process(audio((0.5, False), (0.5, True), (2.0, False)))
     assert d.command is Command.STOP and d.decided_at_s > 1.25
+    # a reading at the pause that does not stop is not reused: the whole utterance, with
+    # its end silence, is read again (it may read otherwise)
+    reader = FixedReader(stop=0.3)
+    lis = read("when", "counting", reader, FixedJudge(), confidence=0.3)
+    assert lis.process(audio((0.5, False), (0.5, True), (2.0, False))) == []
+    assert len(reader.calls) == 2 and reader.calls[0][0] < reader.calls[1][0]

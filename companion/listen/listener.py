@@ -52,8 +52,11 @@ class ListenerSettings:
     """Silence after a whole command (that no longer phrase starts with) before acting."""
     prefix_settle_s: float = 0.7
     """Same, when a longer live phrase starts with the words heard ("go" / "go back")."""
-    safety_settle_s: float = 0.1
-    """Silence after a safety command before acting."""
+    safety_settle_s: float = 0.06
+    """Silence after a safety command the recogniser heard before acting."""
+    pause_s: float = 0.1
+    """A pause in an utterance at which the word classifier (and, while something runs, the
+    reader) is asked what was said."""
     frame_s: float = 0.03
     """Audio is judged and fed in frames of this length."""
     feed_tail_s: float = 0.3
@@ -300,13 +303,13 @@ class Listener:
         return silence >= (s.prefix_settle_s if longer else s.settle_s) - 1e-9
 
     def _classifier_at_pause(self) -> bool:
-        """At each pause of ``safety_settle_s`` in an utterance, the word classifier is asked
+        """At each pause of ``pause_s`` in an utterance, the word classifier is asked
         what was said: the recogniser's partial result may be something else, and a command
         must not wait for the full end silence. "Stop" ends the utterance there; another live
         word settles it as a partial result would (then judged as usual)."""
         if self.classifier is None or self._own_voice_active():
             return False
-        settle = self.settings.safety_settle_s
+        settle = self.settings.pause_s
         silence = self.segmenter.silence_s
         if not settle - 1e-9 <= silence < settle + self._frame_s - 1e-9:
             return False
@@ -326,7 +329,10 @@ class Listener:
         (a "stop" they missed must not wait for the end silence; stopping is the safe side)."""
         if not self._quick_stop or self.reader is None or not self._audio:
             return False
-        reading = self._reading()
+        if self._heard_at_pause:  # read for that word already (and reused at the end)
+            reading = self._reading()
+        else:  # not kept: with its end silence the utterance may read otherwise (measured)
+            reading = self.reader.phrase_probabilities(bytes(self._audio), self._forms)
         stops = [p for p in reading if p in self._table and self._table[p].command is Command.STOP]
         if not stops or sum(reading[p] for p in stops) < self.settings.reading.safety_rescue_p:
             return False
@@ -361,7 +367,7 @@ class Listener:
         pause; one still being said when the tail ends is heard to its end."""
         if self._speaking or not self._utterance_start_s < self._own_until_s <= self._position_s:
             return False
-        return self.segmenter.silence_s >= self.settings.safety_settle_s - 1e-9
+        return self.segmenter.silence_s >= self.settings.pause_s - 1e-9
 
     def _finish(self) -> Decision | None:
         hyp = self._decoder.finish()
