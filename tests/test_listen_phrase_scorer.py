@@ -130,18 +130,20 @@ def test_probabilities_are_bounded_and_silence_or_short_audio_is_handled(
 def test_a_damaged_or_missing_model_is_a_clear_error(tmp_path: Path) -> None:
     folder = model_dir()
     assert folder is not None
+    models = tmp_path / "models"  # any copy it tries to make goes here, not to models/
     with pytest.raises(ModelError, match="cannot be loaded"):
-        MoonshineScorer(tmp_path)
+        MoonshineScorer(tmp_path, models)
     for name in ("encoder_model.ort", "decoder_model_merged.ort", "tokenizer.bin"):
         shutil.copy(folder / name, tmp_path / name)
     data = (tmp_path / "decoder_model_merged.ort").read_bytes()
     (tmp_path / "decoder_model_merged.ort").write_bytes(data[: len(data) // 3])
     with pytest.raises(ModelError, match="cannot be loaded"):
-        MoonshineScorer(tmp_path)
+        MoonshineScorer(tmp_path, models)
+    assert not any(models.iterdir())  # nothing half-made
     (tmp_path / "decoder_model_merged.ort").write_bytes(data)
     (tmp_path / "tokenizer.bin").write_bytes(b"\x05ab")
     with pytest.raises(ModelError):
-        MoonshineScorer(tmp_path)
+        MoonshineScorer(tmp_path, models)
 
 
 class NamedEngine:

@@ -334,11 +334,10 @@ class Listener:
         else:  # not kept: with its end silence the utterance may read otherwise (measured)
             reading = self.reader.phrase_probabilities(bytes(self._audio), self._forms)
         stops = [p for p in reading if p in self._table and self._table[p].command is Command.STOP]
-        if not stops or sum(reading[p] for p in stops) < self.settings.reading.safety_rescue_p:
+        sure = sum(reading[p] for p in stops)
+        if not stops or sure < self.settings.reading.safety_rescue_p:
             return False
-        self._stop_read = Verdict(
-            max(stops, key=lambda p: reading[p]), sum(reading[p] for p in stops)
-        )
+        self._stop_read = Verdict(max(stops, key=lambda p: reading[p]), sure)
         return True
 
     def _probabilities(self) -> Mapping[str, float]:
