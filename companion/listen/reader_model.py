@@ -54,7 +54,7 @@ runs, then multiplies in 8 bits. (Its ``MatMulNBits`` with 8-bit blocks was trie
 closer to the packaged model's, 0.04 at most against 0.15, but 22 MB more and half as fast;
 the whole benchmark came out the same or a clip better with this one, docs/benchmarks.md.)"""
 TIMEOUT_S = 900.0
-"""Longest a conversion may take (about 10 s on the development machine)."""
+"""Longest a conversion may take (about 3 s on the development machine)."""
 
 
 def data_file(name: str) -> str:
