@@ -269,7 +269,7 @@ class Rewriter:
         """The nodes that replace ``node``, or None to keep it."""
         if node.op_type == "MatMul" and node.input[1] in self.widened:
             name, s, o, _ = self.widened[node.input[1]]
-            return self._matmul(node, name, self.to_array(self.inits[name]), s, o)
+            return self._matmul(node, name, s, o)
         before = made.get(node.input[1]) if node.op_type == "MatMul" else None
         if (
             before is not None
@@ -278,7 +278,10 @@ class Rewriter:
             and self._perm(before) in (None, [1, 0])
         ):
             name, s, o, _ = self.widened[before.input[0]]
-            return self._matmul(node, name + "_t", self.to_array(self.inits[name]).T, s, o)
+            if len(self.inits[name].dims) != 2:
+                return None
+            self._add(f"{name}_t", lambda: self.to_array(self.inits[name]).T)
+            return self._matmul(node, f"{name}_t", s, o)
         if node.op_type == "Gather" and node.input[0] in self.widened:
             return self._gather(node)
         return None
@@ -292,15 +295,14 @@ class Rewriter:
                 return list(helper.get_attribute_value(attribute))
         return None
 
-    def _matmul(
-        self, node: Any, key: str, weight: np.ndarray, s: np.float32, o: np.float32
-    ) -> list[Any] | None:
-        """``A @ (s*q + o)`` as ``DynamicQuantizeMatMul(A, q, s) + o * sum(A's last axis)``."""
+    def _matmul(self, node: Any, key: str, s: np.float32, o: np.float32) -> list[Any] | None:
+        """``A @ (s*q + o)`` as ``DynamicQuantizeMatMul(A, q, s) + o * sum(A's last axis)``,
+        where ``key`` names the 8-bit weight ``q`` (K x N)."""
         from onnx import helper
 
-        if weight.ndim != 2:
+        weight = self.inits.get(key) or self.added.get(key)
+        if weight is None or len(weight.dims) != 2:
             return None
-        self._add(f"{key}_q", lambda: weight)
         self._add(f"{key}_scale", lambda: np.array(s, np.float32))
         self._add(f"{key}_offset", lambda: np.array([o], np.float32))
         self._add("q8_zero", lambda: np.array(0, np.int8))
@@ -310,7 +312,7 @@ class Rewriter:
         return [
             helper.make_node(
                 KERNEL,
-                [a, f"{key}_q", f"{key}_scale", "q8_zero"],
+                [a, key, f"{key}_scale", "q8_zero"],
                 [tag + "_product"],
                 name=tag,
                 domain="com.microsoft",
