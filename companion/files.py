@@ -1,0 +1,180 @@
+"""The one place that writes files: atomically, owner-only (0600 files, 0700 folders), never over
+the companion's own files, and never over a stranger's file without ``--force``."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import stat
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from companion.errors import BadInputError
+from companion.paths import Paths
+
+log = logging.getLogger(__name__)
+
+FILE_MODE = 0o600
+"""Every file the companion writes: readable and writable by its owner only."""
+DIR_MODE = 0o700
+"""Every folder the companion makes."""
+HEAD_BYTES = 4096
+"""How much of an existing file is read to recognise an earlier output."""
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make a rename inside ``folder`` durable (best effort: some file systems refuse)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def write_atomic(path: Path, data: bytes | str) -> None:
+    """Write ``data`` (text is UTF-8) to ``path`` all or nothing, mode 0600 whatever the umask.
+
+    A temporary file in the same folder is written, flushed to disk and renamed over ``path``;
+    on any failure (a full disk, an interrupt) it is removed and ``path`` is left as it was.
+    The folder must exist. Raises ``OSError``; the caller knows what the file is for and says so.
+    """
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        try:
+            os.fchmod(fd, FILE_MODE)
+            view = memoryview(raw)
+            while view:
+                written = os.write(fd, view)
+                view = view[written:]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    fsync_dir(path.parent)
+
+
+def private_dir(path: Path) -> Path:
+    """Make ``path`` and any missing parents with mode 0700, and tighten it if it exists.
+
+    Parents that already exist are left alone (they are not the companion's). Raises ``OSError``
+    (``FileExistsError`` when a part of the path is a file).
+    """
+    path = Path(path)
+    missing: list[Path] = []
+    probe = path
+    while not probe.exists() and not probe.is_symlink():
+        missing.append(probe)
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    for folder in reversed(missing):
+        with contextlib.suppress(FileExistsError):  # made meanwhile by another process
+            folder.mkdir(mode=DIR_MODE)
+        os.chmod(folder, DIR_MODE)  # mkdir's mode is cut by the umask
+    if not path.is_dir():
+        raise FileExistsError(f"{path} is a file, not a folder")
+    if stat.S_IMODE(path.stat().st_mode) != DIR_MODE:
+        try:
+            os.chmod(path, DIR_MODE)
+        except PermissionError:  # not the owner: nothing the companion may change
+            log.warning("cannot make %s private (owned by another account)", path)
+    return path
+
+
+@dataclass(frozen=True)
+class OutputKind:
+    """A kind of file the companion writes for people (a report, a CSV export), and how an
+    earlier one is recognised so that it may be replaced without ``--force``."""
+
+    noun: str
+    """What the file is, for messages: "report", "CSV export"."""
+    recognise: Callable[[Path, bytes], bool]
+    """True when a file (its path and first ``HEAD_BYTES``) is an earlier output of this kind."""
+
+
+def own_files(p: Paths) -> list[Path]:
+    """The companion's own files and folders for ``p``: never an output path."""
+    files = [p.routine_file, p.event_log, p.daemon_lock, p.voice_dir]
+    for db in (p.history_db, p.jobs_db):
+        files += [db, *(db.with_name(db.name + s) for s in ("-wal", "-shm", "-journal"))]
+    # rotated event logs (events.log.1 ...) and anything else named after the log
+    if p.data_dir.is_dir():
+        files += sorted(p.data_dir.glob(p.event_log.name + ".*"))
+    return files
+
+
+def _same(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _is_own(out: Path, own: Iterable[Path]) -> Path | None:
+    """The own file ``out`` is, or lies inside; compared by resolved path and by inode."""
+    resolved = out.resolve()
+    for f in own:
+        f_resolved = Path(f).resolve()
+        if resolved == f_resolved or _same(out, f):
+            return Path(f)
+        if f_resolved in resolved.parents or any(
+            _same(parent, f) for parent in resolved.parents if Path(f).is_dir()
+        ):
+            return Path(f)
+    return None
+
+
+def _head(path: Path) -> bytes:
+    try:
+        with open(path, "rb") as f:
+            return f.read(HEAD_BYTES)
+    except OSError:
+        return b""
+
+
+def check_output_path(
+    out: Path, own_files: Iterable[Path], force: bool, kind: OutputKind | None = None
+) -> Path:
+    """Refuse ``out`` if it is (or lies inside) one of ``own_files``, or if it is an existing file
+    that is not an earlier output of ``kind`` and ``force`` is not given; else return the
+    resolved path to write (a symbolic link is followed, so its target is replaced).
+
+    Raises ``BadInputError`` with a plain message; nothing is written or changed.
+    """
+    out = Path(out)
+    own = list(own_files)
+    hit = _is_own(out, own)
+    if hit is not None:
+        raise BadInputError(
+            f"{out} is one of the companion's own files ({hit.name}); it is never replaced.",
+            hint="Choose another name, for example report.html in your home folder.",
+        )
+    target = out.resolve()
+    if not target.exists():
+        return target
+    st = target.stat()
+    if stat.S_ISDIR(st.st_mode):
+        raise BadInputError(f"{out} is a folder; give a file name.")
+    if not stat.S_ISREG(st.st_mode):
+        raise BadInputError(f"{out} is not an ordinary file; give a file name.")
+    if force or (kind is not None and kind.recognise(target, _head(target))):
+        return target
+    what = f"an earlier {kind.noun}" if kind else "a file the companion wrote"
+    raise BadInputError(
+        f"{out} already exists and is not {what}; it was left as it was.",
+        hint="Choose another name, or add --force to replace it.",
+    )
