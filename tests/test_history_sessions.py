@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ import pytest
 from companion import prompts, routine
 from companion.history import queries
 from companion.history.store import HistoryStore
+from companion.paths import prompts_dir
 from companion.plan import Change
 from companion.progression import describe, today_plan
 
@@ -283,3 +285,70 @@ def test_sigkill_mid_session_keeps_every_finished_set_and_the_next_start_is_clea
         [facts] = summary.days
         assert facts.hows == ("interrupted", "completed")
         assert all(e.met_completed for e in facts.exercises)
+
+
+def cli(data: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "TZ": "Europe/London", "COMPANION_DATA_DIR": ""}
+    return subprocess.run(
+        [sys.executable, "-m", "companion.cli.main", "--data-dir", str(data), *args],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        input=stdin,
+        env=env,
+    )
+
+
+def test_a_day_ended_at_the_safety_check_shows_in_history_report_and_export(
+    tmp_path: Path,
+) -> None:
+    day = dt.date(2026, 3, 23)
+    ended = cli(
+        tmp_path,
+        "session",
+        "--script",
+        "-",
+        "--no-voice",
+        "--time-scale",
+        "50",
+        "--date",
+        day.isoformat(),
+        stdin="yes\n",
+    )
+    assert ended.returncode == 0, ended.stderr
+    assert "Let's not exercise today" in ended.stdout
+    with sqlite3.connect(tmp_path / "history.sqlite3") as conn:
+        assert conn.execute("SELECT exercise_id, reason FROM stops").fetchall() == [
+            ("", "safety_check")
+        ]
+    # a later day: every view that covers the safety-check day still works
+    later = cli(
+        tmp_path,
+        "session",
+        "--script",
+        "-",
+        "--no-voice",
+        "--time-scale",
+        "50",
+        "--date",
+        "2026-03-24",
+        stdin="no\nno\nno\nstop\nyes\n",
+    )
+    assert later.returncode == 0, later.stderr
+    for days in ("1", "3", "14"):
+        history = cli(tmp_path, "history", "--days", days, "--date", "2026-03-25")
+        assert history.returncode == 0, history.stderr
+        assert "Traceback" not in history.stderr
+    lines = history.stdout.splitlines()
+    [line] = [x for x in lines if x.startswith("Mon 2026-03-23")]
+    assert "safety_check" in line and "session stopped (safety_check)" in line
+    assert any(x.startswith("Tue 2026-03-24") for x in lines)
+    report = cli(tmp_path, "report", "--end", "2026-03-25", "--out", str(tmp_path / "r.html"))
+    assert report.returncode == 0, report.stderr
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    words = tomllib.loads((prompts_dir() / "en" / "report.toml").read_text(encoding="utf-8"))
+    assert words["reasons"]["safety_check"] in page
+    export = cli(tmp_path, "export", "--csv", str(tmp_path / "csv"))
+    assert export.returncode == 0, export.stderr
+    stops = (tmp_path / "csv" / "stops.csv").read_text(encoding="utf-8")
+    assert ",,safety_check" in stops

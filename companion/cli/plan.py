@@ -154,6 +154,11 @@ def _clock(iso: str) -> str:
     return iso[11:16]
 
 
+def _name(exercise_id: str, words: Prompts) -> str:
+    """The exercise's name; its id if this version no longer knows it (an older history)."""
+    return words.exercise(exercise_id).name if exercise_id in library.BY_ID else exercise_id
+
+
 def _session_line(entry: daybook.SessionEntry, words: Prompts) -> str:
     row = entry.row
     end = _clock(row.ended_at) if row.ended_at else "?"
@@ -161,12 +166,18 @@ def _session_line(entry: daybook.SessionEntry, words: Prompts) -> str:
     how = row.how or "unfinished (still running, or the computer stopped)"
     done: dict[str, list[str]] = {}
     for s in entry.sets:
-        unit = "s" if library.get(s.exercise_id).kind is library.Kind.TIMED else ""
+        known = library.BY_ID.get(s.exercise_id)
+        unit = "s" if known is not None and known.kind is library.Kind.TIMED else ""
         text = f"{s.done}{unit}" if s.completed and s.done >= s.planned else f"{s.done}/{s.planned}"
         done.setdefault(s.exercise_id, []).append(text)
-    parts = [f"{words.exercise(ex).name} {' + '.join(v)}" for ex, v in done.items()]
-    parts += [f"stopped {words.exercise(x.exercise_id).name} ({x.reason})" for x in entry.stops]
-    parts += [f"skipped {words.exercise(x.exercise_id).name} ({x.reason})" for x in entry.skips]
+    parts = [f"{_name(ex, words)} {' + '.join(v)}" for ex, v in done.items()]
+    parts += [
+        f"stopped {_name(x.exercise_id, words)} ({x.reason})"
+        if x.exercise_id
+        else f"session stopped ({x.reason})"
+        for x in entry.stops
+    ]
+    parts += [f"skipped {_name(x.exercise_id, words)} ({x.reason})" for x in entry.skips]
     return f"{when} {how}: " + ("; ".join(parts) if parts else "no sets")
 
 
@@ -204,7 +215,7 @@ def run_history(args: argparse.Namespace) -> int:
             if c.kind == "restart":
                 print(f"{pad}change: gentle restart after {c.old} days off ({c.rule})")
                 continue
-            name = words.exercise(c.exercise_id).name if c.exercise_id else "programme"
+            name = _name(c.exercise_id, words) if c.exercise_id else "programme"
             print(f"{pad}change: {name} {c.kind} {c.old} -> {c.new} ({c.rule})")
         if d.reminders:
             print(f"{pad}reminders: {', '.join(d.reminders)}")
