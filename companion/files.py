@@ -146,6 +146,18 @@ def _head(path: Path) -> bytes:
         return b""
 
 
+def refuse_own(out: Path, own_files: Iterable[Path]) -> Path:
+    """Raise ``BadInputError`` if ``out`` is, or lies inside, one of ``own_files`` (compared by
+    resolved path and by inode, so relative paths and links are caught); else ``out`` resolved."""
+    hit = _is_own(Path(out), list(own_files))
+    if hit is not None:
+        raise BadInputError(
+            f"{out} is one of the companion's own files ({hit.name}); it is never replaced.",
+            hint="Choose another name, for example report.html in your home folder.",
+        )
+    return Path(out).resolve()
+
+
 def check_output_path(
     out: Path, own_files: Iterable[Path], force: bool, kind: OutputKind | None = None
 ) -> Path:
@@ -156,14 +168,7 @@ def check_output_path(
     Raises ``BadInputError`` with a plain message; nothing is written or changed.
     """
     out = Path(out)
-    own = list(own_files)
-    hit = _is_own(out, own)
-    if hit is not None:
-        raise BadInputError(
-            f"{out} is one of the companion's own files ({hit.name}); it is never replaced.",
-            hint="Choose another name, for example report.html in your home folder.",
-        )
-    target = out.resolve()
+    target = refuse_own(out, own_files)
     if not target.exists():
         return target
     st = target.stat()

@@ -7,10 +7,9 @@ import datetime as dt
 import logging
 from pathlib import Path
 
-from companion import paths, prompts, routine
+from companion import files, paths, prompts, routine
 from companion.errors import BadInputError, CompanionError
 from companion.history.store import HistoryStore
-from companion.routine_edit import atomic_write
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +41,12 @@ def register(
     p.add_argument("--days", type=_days, default=28, help="how many days (default 28)")
     p.add_argument("--end", type=_date, help="last day, YYYY-MM-DD (default today)")
     p.add_argument("--out", type=Path, required=True, metavar="FILE.html", help="page to write")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="replace FILE.html even if it is not an earlier report "
+        "(the companion's own files are never replaced)",
+    )
     p.set_defaults(func=run_report)
 
     e = subs.add_parser("export", parents=[common], help="write the raw history as CSV files")
@@ -51,6 +56,11 @@ def register(
         required=True,
         metavar="DIR",
         help="folder for the CSV files (one per table)",
+    )
+    e.add_argument(
+        "--force",
+        action="store_true",
+        help="replace CSV files there even if they are not from an earlier export",
     )
     e.set_defaults(func=run_export)
 
@@ -74,6 +84,8 @@ def run_report(args: argparse.Namespace) -> int:
     out: Path = args.out
     if out.is_dir():
         raise BadInputError(f"{out} is a folder; give a file name like report.html")
+    own = files.own_files(paths.resolve(args.data_dir))
+    target = files.check_output_path(out, own, args.force, page.REPORT)
     now = dt.datetime.now().astimezone()
     last = args.end or now.date()
     first = last - dt.timedelta(days=args.days - 1)
@@ -86,7 +98,9 @@ def run_report(args: argparse.Namespace) -> int:
             store.connection.execute("COMMIT")
     html = page.render(numbers, r, prompts.load(r.language), now)
     try:
-        atomic_write(out, html)
+        if not target.parent.exists():
+            files.private_dir(target.parent)
+        files.write_atomic(target, html)
     except OSError as exc:
         raise BadInputError(
             f"The report cannot be written to {out}: {exc.strerror or exc}"
@@ -104,7 +118,8 @@ def run_export(args: argparse.Namespace) -> int:
     from companion.report import export
 
     with _open(args.data_dir) as store:
-        written = export.export(store.connection, args.csv)
+        own = files.own_files(paths.resolve(args.data_dir))
+        written = export.export(store.connection, args.csv, own=own, force=args.force)
     for table, count in written.items():
         print(f"{args.csv / (table + '.csv')}: {count} rows")
     return 0

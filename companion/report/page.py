@@ -6,8 +6,9 @@ import datetime as dt
 import json
 from collections.abc import Iterable, Sequence
 from html import escape
+from pathlib import Path
 
-from companion import library, plan, progression
+from companion import files, library, plan, progression
 from companion.history.queries import ChangeRow
 from companion.prompts import Prompts
 from companion.report import charts
@@ -46,6 +47,19 @@ CHECK = """
   document.body.setAttribute('data-charts',String(figs.length));
 })();
 """
+
+
+MARKER = '<meta name="generator" content="companion report">'
+"""Sits in the head of every report: an earlier report may be replaced without ``--force``."""
+
+
+def _earlier_report(path: Path, head: bytes) -> bool:
+    # reports from before the marker are known by their body tag, also in the first 4 KB
+    return MARKER.encode() in head or b'<body data-rendered="no">' in head
+
+
+REPORT = files.OutputKind("report", _earlier_report)
+"""What an earlier report looks like, for the output-path guard."""
 
 
 def _json(value: object) -> str:
@@ -197,6 +211,7 @@ def render(data: ReportData, r: Routine, words: Prompts, now: dt.datetime) -> st
     parts = [
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        MARKER,
         f"<title>{who}: {data.first:%d %b} to {data.last:%d %b %Y}</title>",
         f'<style>{CSS}</style></head><body data-rendered="no">',
         f"<header><h1>{who}</h1><p>Home hand exercises. Affected hand: "
