@@ -82,6 +82,8 @@ CONTEXTS: dict[str, frozenset[Command]] = {
     "yesno": _ALWAYS | {C.YES, C.NO, C.STOP},
     # a 0-10 rating
     "number": _ALWAYS | {C.NUMBER, C.STOP},
+    # "call your emergency number now" has been said: hear it again, or close
+    "alert": frozenset({C.REPEAT, C.HELP, C.EMERGENCY, C.END, C.STOP}),
     # a reminder has just been spoken
     "reminder": frozenset({C.START, C.LATER, C.SKIP_TODAY, C.REPEAT, C.HELP}),
 }

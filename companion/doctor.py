@@ -93,6 +93,23 @@ def check_routine(ctx: Context) -> Finding:
     return _ok(name, f"valid, from {source}: {ids}")
 
 
+def check_emergency_number(ctx: Context) -> Finding:
+    """The routine names the number said with "call now" (chest pain, stroke warning signs)."""
+    name = "Emergency number"
+    if ctx.routine is None:
+        return Finding(name, Status.WARN, "cannot be read: the routine file is not valid")
+    number = ctx.routine.safety.emergency_number
+    if not number:
+        return Finding(
+            name,
+            Status.WARN,
+            'not set: the session can only say "call your emergency number"',
+            "Set it with: companion routine set safety.emergency_number 999 "
+            "(your local emergency number)",
+        )
+    return _ok(name, f"{number} is said with the warning signs")
+
+
 def check_history(ctx: Context) -> Finding:
     """The history database opens (checked, migrated) or does not exist yet."""
     from companion.history.store import HistoryStore
@@ -347,6 +364,7 @@ def check_daemon(ctx: Context) -> Finding:
 CHECKS: tuple[Callable[[Context], Finding], ...] = (
     check_data_dir,
     check_routine,
+    check_emergency_number,
     check_history,
     check_speech,
     check_speakers,

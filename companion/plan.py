@@ -47,6 +47,8 @@ class Plan:
     day: dt.date
     items: tuple[PlannedExercise, ...]
     changes: tuple[Change, ...] = field(default=())
+    practice_days: int = 0
+    """Practice days before this one (a day with nothing done does not count)."""
 
 
 def from_routine(routine: Routine, day: dt.date) -> Plan:

@@ -192,16 +192,29 @@ def explain(routine: Routine, history: HistorySummary, day: dt.date) -> Explaine
         for e in routine.exercises
     ]
     r = _Replay(routine, history, items, settings, taken=set(settings))
+    practised = 0
     for facts in history.days:
         if facts.day >= day:
             break
+        if not practice_day(facts):
+            continue  # nothing done that day: it neither advances nor holds anything
         r.begin(facts.day)
         r.practise(facts)
+        practised += 1
     r.begin(day)
     planned = tuple(replace(r.settings[s.exercise_id], reps=s.reps) for s in r.items)
     return Explained(
-        Plan(day, planned, tuple(r.changes)), tuple(r.items), r.last, tuple(r.waiting.values())
+        Plan(day, planned, tuple(r.changes), practised),
+        tuple(r.items),
+        r.last,
+        tuple(r.waiting.values()),
     )
+
+
+def practice_day(facts: DaySummary) -> bool:
+    """Whether a day counts for progression: not when every session of it was skipped
+    (nothing done)."""
+    return any(how != "skipped" for how in facts.hows)
 
 
 def plan_for(routine: Routine, history: HistorySummary, day: dt.date) -> Plan:

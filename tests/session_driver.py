@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 from companion import commands, prompts, records, routine
 from companion.commands import Command
-from companion.events import Begin, Effect, Event, Heard, Listen, Record, Say, Tick
+from companion.events import Begin, Effect, Event, Heard, InputEnded, Listen, Record, Say, Tick
+from companion.inputs.script import PASSIVE, to_event
 from companion.plan import Plan, PlannedExercise
 from companion.session.engine import Session
 from companion.session.state import Stage
@@ -35,9 +36,19 @@ def make_plan(*items: tuple[str, int, int]) -> Plan:
 class Driver:
     """Feeds events at controlled times and keeps every effect."""
 
-    def __init__(self, plan: Plan | None = None, safety: bool = False, reprompt: float = 0.0):
+    def __init__(
+        self,
+        plan: Plan | None = None,
+        safety: bool = False,
+        reprompt: float = 0.0,
+        emergency_number: str = "",
+    ):
+        r = make_routine(safety, reprompt)
+        r = dataclasses.replace(
+            r, safety=dataclasses.replace(r.safety, emergency_number=emergency_number)
+        )
         self.session = Session(
-            make_routine(safety, reprompt),
+            r,
             plan or make_plan(),
             prompts.load("en"),
             commands.vocabulary("en"),
@@ -59,6 +70,25 @@ class Driver:
     def say(self, command: Command, value: int | None = None, unsure: bool = False) -> list[Effect]:
         """The user gives a command."""
         return self.send(Heard(command, value, source="voice", unsure=unsure))
+
+    def script(self, *lines: str, end: bool = False, limit: float = 3600) -> Driver:
+        """Say each line as ``companion session --script`` hands it over: while a set is counted
+        or a rest runs, a line that is no command live then waits for the next question."""
+        vocab = commands.vocabulary("en")
+        for line in lines:
+            waited = 0.0
+            while not self.session.finished:
+                listen = self.listening()
+                if listen.context not in PASSIVE or vocab.parse(line, listen.commands):
+                    break
+                assert waited < limit, f"{line!r} never got a question; at {self.stage}"
+                self.advance(0.5)
+                waited += 0.5
+            assert not self.session.finished, f"the session ended before {line!r}"
+            self.send(to_event(vocab, line, self.listening().commands))
+        if end:
+            self.send(InputEnded())
+        return self
 
     def advance(self, seconds: float) -> list[Effect]:
         """Let time pass, delivering a Tick at each wake-up on the way."""
@@ -153,5 +183,17 @@ def at_stage(stage: Stage) -> Driver:
     if stage is Stage.OFFER_END_PAIN:
         d = at_stage(Stage.HURT_LEVEL)
         d.say(Command.NUMBER, 8)
+        return d
+    if stage is Stage.OFFER_FEWER:
+        d = at_stage(Stage.EFFORT)
+        d.say(Command.NUMBER, 9)
+        return d
+    if stage is Stage.CONFIRM_SKIP_LAST:
+        d = Driver(make_plan(("palm_turn", 2, 3))).begin()
+        d.say(Command.NEXT)
+        return d
+    if stage is Stage.ALERT:
+        d = at_stage(Stage.COUNTING)
+        d.say(Command.EMERGENCY)
         return d
     raise AssertionError(stage)

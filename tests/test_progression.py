@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from hypothesis import given, settings
@@ -275,3 +276,20 @@ def test_nothing_ever_advances_after_pain_or_a_cut_short_day(
             assert set(new) == set(old), "no exercise may unlock"
             assert all(new[x] <= old[x] for x in new), "no dose may go up"
             assert not any(c.kind in ("up", "unlock") for c in after.changes)
+
+
+def test_a_skipped_day_neither_counts_nor_holds_nor_hides_a_gap() -> None:
+    r = routine()
+    skipped = day(
+        1,
+        ex("palm_turn", met=False, pain=None, effort=None),
+        ex("wrist_bend", met=False, pain=None, effort=None),
+        hows=("skipped",),
+    )
+    # Two easy practice days around a skipped one still make two easy days in a row.
+    assert doses(r, [easy(0), skipped, easy(2)], 3) == {"palm_turn": 12, "wrist_bend": 12}
+    # Nothing done for four days (one of them "skipped") is a gap: restart gently.
+    late = dataclasses.replace(skipped, day=D0 + dt.timedelta(days=4))
+    assert changes(r, [easy(0), late], 5) == [Change("", "restart", 4, 0, "restart_gap")]
+    plan = plan_for(r, HistorySummary((easy(0), late)), D0 + dt.timedelta(days=5))
+    assert plan.practice_days == 1

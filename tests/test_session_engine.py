@@ -186,10 +186,13 @@ def test_unsure_stop_acts_at_once() -> None:
 def test_not_understood_offers_the_choices_again() -> None:
     d = Driver().begin()
     effects = d.send(NotUnderstood("banana", source="script"))
-    assert "start" in d.said(effects)[0]
+    assert d.said(effects)[0] == (
+        "Sorry, I did not understand. You can say start, next, or finish. For more, say help."
+    )
+    assert d.said(effects)[1].startswith("Set 1 of 2")  # and the question again
     assert isinstance(effects[-1], Listen)
     effects = d.send(NotUnderstood("'z'", source="key"))
-    assert d.keys(effects) == ["unknown_key"]
+    assert d.keys(effects) == ["unknown_key", "repeat"]
 
 
 def test_script_end_saves_the_set_in_progress() -> None:
@@ -232,6 +235,7 @@ def test_command_in_stage(stage: Stage, cmd: Command) -> None:
     assert d.stage is stage
     before_prompt = list(d.session.last_prompt)
     rate, volume = d.session.rate, d.session.volume
+    last = d.session.index == len(d.session.items) - 1
     value = 3 if cmd is C.NUMBER else None
     effects = d.send(Heard(cmd, value, source="key"))
     keys = d.keys(effects)
@@ -241,7 +245,13 @@ def test_command_in_stage(stage: Stage, cmd: Command) -> None:
         assert d.records(records.Stopped)[-1].reason == "pain"
         assert d.stage is Stage.HURT_LEVEL
     elif cmd is C.EMERGENCY:
-        assert "safety.warning_signs" in keys and isinstance(effects[-1], End)
+        assert "alert" in keys and d.stage is Stage.ALERT
+        assert d.records(records.SessionEnded)[-1].how == "warning_signs"
+    elif stage is Stage.ALERT:
+        if cmd in (C.END, C.STOP):
+            assert isinstance(effects[-1], End) and d.stage is Stage.DONE
+        else:
+            assert d.said(effects) == before_prompt and d.stage is stage
     elif cmd is C.STOP:
         if stage is Stage.CONFIRM_END:
             assert d.stage is Stage.CONFIRM_END
@@ -249,7 +259,7 @@ def test_command_in_stage(stage: Stage, cmd: Command) -> None:
             assert any(isinstance(e, StopSpeech) for e in effects)
             assert d.stage is Stage.CONFIRM_END
     elif cmd is C.HELP:
-        assert keys == ["help"] and d.stage is stage
+        assert keys[0] == "help" and d.stage is stage
         assert "help" in d.said(effects)[0]
     elif cmd is C.REPEAT:
         assert d.said(effects) == before_prompt and d.stage is stage
@@ -277,6 +287,8 @@ def test_command_in_stage(stage: Stage, cmd: Command) -> None:
     elif cmd is C.NEXT:
         if stage is Stage.REST:
             assert d.stage is Stage.READY and "ready_set" in keys
+        elif last:
+            assert d.stage is Stage.CONFIRM_SKIP_LAST
         else:
             assert d.records(records.Skipped)[-1].exercise_id == "palm_turn"
             assert d.session.index == 1

@@ -20,6 +20,7 @@ from companion.events import (
     Record,
     Say,
     SetVoice,
+    StopSpeech,
     Tick,
 )
 from companion.plan import Plan, PlannedExercise
@@ -27,12 +28,17 @@ from companion.prompts import Prompts
 from companion.routine import Routine
 from companion.session import handlers
 from companion.session.state import (
+    FEW_OPTIONS,
+    FIRST_DAYS,
     HARMLESS,
     LEAD_IN_S,
+    QUESTIONS,
     REST_WARNING_S,
+    RUNNING,
     SUGGESTED,
     TIMED_WARNING_S,
     Progress,
+    ReturnPoint,
     Stage,
 )
 from companion.session.talk import Talk
@@ -56,10 +62,20 @@ class Session:
         self.rate = routine.speech.rate
         self.volume = routine.speech.volume
         self.last_prompt: list[str] = []
-        self.resume_to: Stage = Stage.READY
+        self.returns: list[ReturnPoint] = []
+        """Where each interruption in progress came from (innermost last)."""
         self.pending: Heard | None = None
-        self.unsure_from: Stage = Stage.READY
         self.safety_q = 0
+        self.safety_answers: list[tuple[str, bool]] = []
+        """(question, yes) for each pre-session question answered, in order."""
+        self.exercising = False
+        """The exercises have begun (the safety questions are over)."""
+        self.pain_reduced: set[int] = set()
+        """Exercises (by position) whose dose was already lowered for pain today."""
+        self.pain_after_set = False
+        """The pain being dealt with was rated after a whole set (not "it hurts" mid-set)."""
+        self.alert_lines: list[str] = []
+        self.alert_how = ""
         self.reps_total = 0
         self.seconds_total = 0
         self.told: set[str] = set()
@@ -78,6 +94,10 @@ class Session:
     def item(self) -> PlannedExercise:
         """The current exercise."""
         return self.items[self.index]
+
+    def current_exercise(self) -> str:
+        """The exercise under way, or "" before the exercises (at the safety questions)."""
+        return self.item.exercise_id if self.exercising and self.index < len(self.items) else ""
 
     @property
     def phases(self) -> tuple[str, ...]:
@@ -111,6 +131,53 @@ class Session:
         delay = self.routine.listening.reprompt_seconds
         self.wake_at = now + dt.timedelta(seconds=delay) if delay > 0 else None
 
+    def interrupt(
+        self,
+        stage: Stage,
+        lines: list[tuple[str, dict[str, object]]],
+        now: dt.datetime,
+        back_to: Stage | None = None,
+    ) -> None:
+        """Ask a question that interrupts the current one; ``go_back`` returns to it exactly."""
+        self.returns.append(ReturnPoint(back_to or self.stage, tuple(self.last_prompt)))
+        self._ask(stage, lines, now)
+
+    def go_back(self, now: dt.datetime, quietly: bool = False) -> None:
+        """Return to where the latest interruption came from (asking its question again)."""
+        point = self.returns.pop() if self.returns else ReturnPoint(Stage.READY, ())
+        stage = point.stage
+        self.last_prompt = list(point.prompt)
+        if quietly:
+            self.stage = stage
+            if stage in RUNNING and self.progress is not None:
+                self.progress.leading_in = stage is Stage.TIMED
+                self.wake_at = now
+            return
+        if stage is Stage.PAUSED:
+            self._ask(Stage.PAUSED, [("paused", {})], now)
+        elif stage in RUNNING:
+            self._resume(now)
+        elif stage is Stage.REST and self.rest_end is not None:
+            self.stage = Stage.REST
+            self._listen()
+            self.wake_at = max(now, self.rest_end)
+        elif stage in QUESTIONS or (stage is Stage.READY and point.prompt):
+            for line in point.prompt[-1:] if stage is Stage.READY else point.prompt:
+                self._say_text(line, "repeat")
+            self._enter(stage, now)
+        else:
+            self._ready_for_set(now)
+
+    def ask_again(self) -> None:
+        """Say the current question again (after help or a word not understood)."""
+        if self.stage in QUESTIONS or self.stage in (Stage.READY, Stage.PAUSED):
+            for line in self.last_prompt[-1:]:
+                self._say_text(line, "repeat")
+
+    def few_options(self) -> str:
+        """The two or three things that fit now ("yes, or no"); the rest are on "help"."""
+        return self.talk.options(FEW_OPTIONS.get(self.stage.context, frozenset()))
+
     def _listen(self) -> None:
         if self.stage is Stage.DONE:
             return
@@ -131,14 +198,18 @@ class Session:
             self._heard(event, now)
         elif isinstance(event, NotUnderstood):
             key = "unknown_key" if event.source in ("key", "switch") else "not_understood"
-            self._say(key, options=self.talk.options(CONTEXTS[self.stage.context]))
+            self._say(key, options=self.few_options())
+            self.ask_again()
             self._listen()
         elif isinstance(event, DeviceProblem):
             if event.device not in self.told:
                 self.told.add(event.device)
                 self._say("no_speaker" if event.device == "speaker" else "no_microphone")
         elif isinstance(event, InputEnded):
-            self._finish("incomplete", now)
+            if self.stage is Stage.ALERT:
+                self.close_alert()
+            else:
+                self._finish("incomplete", now)
         return self._out
 
     # ---- start and safety check -----------------------------------------------------------
@@ -156,6 +227,11 @@ class Session:
             self._say("greeting", name=self.routine.name)
         else:
             self._say("greeting_anonymous")
+        if self.plan.practice_days < FIRST_DAYS:
+            self._say("teach_hurts")
+            self._say("teach_stop")
+        else:
+            self._say("teach_short")
         if self.routine.safety.pre_session_check:
             self._say_text(self.words.text("safety.intro"), "safety.intro")
             self._safety_question(now)
@@ -168,16 +244,20 @@ class Session:
         self.last_prompt = [text]
         self._enter(Stage.SAFETY, now)
 
+    def emergency_number(self) -> str:
+        """The routine's emergency number, or words saying "your emergency number"."""
+        number = self.routine.safety.emergency_number
+        return number or self.words.text("safety.emergency_fallback")
+
     def _safety_answer(self, yes: bool, now: dt.datetime) -> None:
+        question = self.words.text("safety.questions", variant=self.safety_q)
+        self.safety_answers.append((question, yes))
         if yes:
-            number = self.routine.safety.emergency_number or self.words.text(
-                "safety.emergency_fallback"
-            )
-            self._say_text(
-                self.words.text("safety.stop_kindly", emergency_number=number), "safety.stop_kindly"
-            )
-            self._record(records.Stopped(now, "", "safety_check"))
-            self._end("safety_check", now)
+            answers = self.words.raw("safety.answer_yes")
+            if answers[self.safety_q % len(answers)] == "call_now":
+                self.alert("safety.call_now_lines", "safety_check", now)
+                return
+            self.stop_kindly(now)
             return
         self.safety_q += 1
         if self.safety_q < len(self.words.raw("safety.questions")):
@@ -186,7 +266,47 @@ class Session:
             self._say_text(self.words.text("safety.all_clear"), "safety.all_clear")
             self._after_safety(now)
 
+    def stop_kindly(self, now: dt.datetime) -> None:
+        """Not today: say so kindly (with the emergency number) and end the session."""
+        self._say_text(
+            self.words.text("safety.stop_kindly", emergency_number=self.emergency_number()),
+            "safety.stop_kindly",
+        )
+        self._record(records.Stopped(now, "", "safety_check"))
+        self._end("safety_check", now)
+
+    def alert(self, key: str, how: str, now: dt.datetime) -> None:
+        """Say "call your emergency number now" in short lines, one at a time; the session is
+        recorded as ended at once, but stays to repeat them until the user closes it."""
+        self._out.append(StopSpeech())
+        self._halt(now)
+        if self.progress is not None and self.index < len(self.items):
+            self._record_set(now, completed=False)
+        self._record(records.Stopped(now, self.current_exercise(), how))
+        number = self.emergency_number()
+        self.alert_lines = [line.format(emergency_number=number) for line in self.words.raw(key)]
+        self.alert_lines.append(self.words.text("safety.alert_options"))
+        self.alert_how = how
+        self._record(records.SessionEnded(now, how))
+        self.say_alert()
+        self.last_prompt = list(self.alert_lines)
+        self.stage = Stage.ALERT
+        self.wake_at = None
+        self._listen()
+
+    def say_alert(self) -> None:
+        """The alert lines, each on its own."""
+        for line in self.alert_lines:
+            self._say_text(line, "alert")
+
+    def close_alert(self) -> None:
+        """The user closed the alert: the session is over (already recorded)."""
+        self._out.append(End(self.alert_how))
+        self.stage = Stage.DONE
+        self.wake_at = None
+
     def _after_safety(self, now: dt.datetime) -> None:
+        self.exercising = True
         for line in self.talk.plan_lines(self.plan, tuple(self.items)):
             self._say_text(line, "plan")
         if not self.items:
@@ -198,6 +318,7 @@ class Session:
     # ---- exercises and sets ---------------------------------------------------------------
 
     def _intro(self, now: dt.datetime) -> None:
+        self.returns.clear()
         lines = self.talk.intro_lines(self.index + 1, len(self.items), self.item)
         for line in lines:
             self._say_text(line, "intro")
@@ -209,6 +330,7 @@ class Session:
         self._ask(Stage.READY, [("ready_set", {"set": self.set_no, "sets": self.item.sets})], now)
 
     def _start_set(self, now: dt.datetime) -> None:
+        self.returns.clear()
         self.progress = Progress(started_at=now)
         self._say("set_start", set=self.set_no, sets=self.item.sets)
         if self.item.timed:
@@ -311,7 +433,7 @@ class Session:
                 at=now,
                 exercise_id=self.item.exercise_id,
                 set_number=self.set_no,
-                planned=self.item.reps,
+                planned=self.plan.items[self.index].reps,  # a dose lowered today falls short
                 done=done,
                 duration_s=round((now - p.started_at).total_seconds(), 2),
                 completed=completed,
@@ -382,8 +504,12 @@ class Session:
         self._halt(now)
         if self.progress is not None and self.index < len(self.items):
             self._record_set(now, completed=False)
+        if how == "completed" and self.reps_total + self.seconds_total == 0:
+            how = "skipped"  # nothing done: never a completed day, never counts for progression
         if how == "incomplete":
             self._say("input_ended")
+        elif how == "skipped":
+            self._say("summary_skipped")
         elif how == "completed":
             self._say("summary_one" if self.reps_total == 1 else "summary", reps=self.reps_total)
         elif how == "pain":
@@ -391,7 +517,7 @@ class Session:
         else:
             one = self.reps_total == 1
             self._say("summary_stopped_one" if one else "summary_stopped", reps=self.reps_total)
-        if self.seconds_total and how != "incomplete":
+        if self.seconds_total and how not in ("incomplete", "skipped"):
             self._say("summary_timed", seconds=self.seconds_total)
         if how != "incomplete":
             self._say("goodbye")
@@ -411,12 +537,11 @@ class Session:
             event.unsure
             and cmd not in SAFETY
             and cmd not in HARMLESS
-            and self.stage is not Stage.CONFIRM_UNSURE
+            and self.stage not in (Stage.CONFIRM_UNSURE, Stage.ALERT)
         ):
             self.pending = replace(event, unsure=False)
-            self.unsure_from = self.stage
             self._halt(now)
             phrase = self.talk.vocab.teach(cmd) if cmd is not Command.NUMBER else str(event.value)
-            self._ask(Stage.CONFIRM_UNSURE, [("unsure", {"phrase": phrase})], now)
+            self.interrupt(Stage.CONFIRM_UNSURE, [("unsure", {"phrase": phrase})], now)
             return
         handlers.dispatch(self, event, now)

@@ -3,29 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from companion import records
 from companion.commands import CONTEXTS, Command
 from companion.events import Heard, SetVoice, StopSpeech
-from companion.session.state import EFFORT_HIGH, PAIN_ALERT, PAIN_SEVERE, Stage
+from companion.session import pain
+from companion.session.state import QUESTIONS, RUNNING, Stage
 
 if TYPE_CHECKING:
     from companion.session.engine import Session
 
 C = Command
-RUNNING = (Stage.COUNTING, Stage.TIMED)
-QUESTIONS = (
-    Stage.SAFETY,
-    Stage.PAIN,
-    Stage.EFFORT,
-    Stage.HURT_LEVEL,
-    Stage.CONFIRM_END,
-    Stage.OFFER_END_PAIN,
-    Stage.OFFER_SKIP,
-    Stage.OFFER_SHORTEN,
-    Stage.CONFIRM_UNSURE,
-)
 SPEED_STEP, SPEED_MIN, SPEED_MAX = 1.25, 0.6, 2.0
 RATE_STEP, RATE_MIN, RATE_MAX = 15, 100, 220
 VOLUME_STEP, VOLUME_MIN, VOLUME_MAX = 0.15, 0.25, 1.0
@@ -34,7 +24,9 @@ VOLUME_STEP, VOLUME_MIN, VOLUME_MAX = 0.15, 0.25, 1.0
 def dispatch(s: Session, event: Heard, now: dt.datetime) -> None:
     """Act on one command in the session's current stage."""
     cmd = event.command
-    if cmd is C.EMERGENCY:
+    if s.stage is Stage.ALERT:
+        _alert(s, cmd)
+    elif cmd is C.EMERGENCY:
         _emergency(s, now)
     elif cmd is C.HURTS:
         _hurts(s, now)
@@ -42,6 +34,7 @@ def dispatch(s: Session, event: Heard, now: dt.datetime) -> None:
         _stop(s, now)
     elif cmd is C.HELP:
         s._say("help", options=s.talk.options(CONTEXTS[s.stage.context]))
+        s.ask_again()
         s._listen()
     elif cmd is C.REPEAT:
         for line in s.last_prompt:
@@ -68,7 +61,7 @@ def _flow(s: Session, cmd: Command, now: dt.datetime) -> None:
         if cmd in (C.START, C.RESUME, C.YES):
             s._start_set(now)
         elif cmd is C.NEXT:
-            s._skip("user", now)
+            _next(s, now)
         elif cmd is C.BACK:
             _back(s, now)
         elif cmd in (C.END, C.STOP):
@@ -87,8 +80,7 @@ def _flow(s: Session, cmd: Command, now: dt.datetime) -> None:
         if cmd in (C.RESUME, C.START, C.YES):
             s._resume(now)
         elif cmd is C.NEXT:
-            s._record_set(now, completed=False)
-            s._skip("user", now)
+            _next(s, now)
         elif cmd is C.BACK:
             s.progress = None
             _back(s, now)
@@ -107,8 +99,29 @@ def _flow(s: Session, cmd: Command, now: dt.datetime) -> None:
 
 
 def _not_now(s: Session) -> None:
-    """A command that means nothing here: say what does, and listen again."""
-    s._say("not_understood", options=s.talk.options(CONTEXTS[s.stage.context]))
+    """A command that means nothing here: say the few that do, ask again, and listen."""
+    s._say("not_understood", options=s.few_options())
+    s.ask_again()
+    s._listen()
+
+
+def _next(s: Session, now: dt.datetime) -> None:
+    """Skip this exercise; skipping the last one left asks first."""
+    if s.index + 1 >= len(s.items) and s.stage is not Stage.CONFIRM_SKIP_LAST:
+        s._halt(now)
+        s.interrupt(Stage.CONFIRM_SKIP_LAST, [("confirm_skip_last", {})], now)
+        return
+    if s.progress is not None:
+        s._record_set(now, completed=False)
+    s._skip("user", now)
+
+
+def _alert(s: Session, cmd: Command) -> None:
+    """After "call your emergency number now": say it again, or close."""
+    if cmd in (C.END, C.STOP):
+        s.close_alert()
+        return
+    s.say_alert()
     s._listen()
 
 
@@ -125,55 +138,51 @@ def _back(s: Session, now: dt.datetime) -> None:
 
 
 def _confirm_end(s: Session, back_to: Stage, now: dt.datetime) -> None:
-    s.resume_to = back_to
-    s._ask(Stage.CONFIRM_END, [("confirm_end", {})], now)
+    s.interrupt(Stage.CONFIRM_END, [("confirm_end", {})], now, back_to=back_to)
+
+
+def _back_to(s: Session) -> Stage:
+    """Where to come back to after an interruption here (a running set comes back paused)."""
+    if s.stage in RUNNING or (s.stage is Stage.READY and s.progress is not None):
+        return Stage.PAUSED
+    return s.stage
 
 
 def _stop(s: Session, now: dt.datetime) -> None:
     """Stop counting at once, then ask whether to end the session."""
     s._out.append(StopSpeech())
-    was = s.stage
+    back_to = _back_to(s)
     s._halt(now)
     s._say("stopped")
-    back_to = Stage.PAUSED if was in RUNNING or s.progress is not None else Stage.READY
-    if was in QUESTIONS:
-        back_to = was
     _confirm_end(s, back_to, now)
 
 
 def _hurts(s: Session, now: dt.datetime) -> None:
     """Stop the exercise at once, log it, ask the pain level."""
     s._out.append(StopSpeech())
+    back_to = _back_to(s)
     s._halt(now)
-    exercise = s.item.exercise_id if s.index < len(s.items) else ""
+    s._record(records.Stopped(now, s.current_exercise(), "pain"))
+    s._say("hurts")
+    if not s.exercising:  # at the safety questions: note the pain, then carry on with them
+        s.interrupt(Stage.HURT_LEVEL, [("ask_pain_level", {})], now, back_to=back_to)
+        return
     if s.progress is not None:
         s._record_set(now, completed=False)
-    s._record(records.Stopped(now, exercise, "pain"))
-    s._say("hurts")
+    s.returns.clear()
     s._ask(Stage.HURT_LEVEL, [("ask_pain_level", {})], now)
 
 
 def _emergency(s: Session, now: dt.datetime) -> None:
-    """Stroke warning signs: stop, say what to do, end the session."""
-    s._out.append(StopSpeech())
-    number = s.routine.safety.emergency_number or s.words.text("safety.emergency_fallback")
-    s._say_text(
-        s.words.text("safety.warning_signs", emergency_number=number), "safety.warning_signs"
-    )
-    s._halt(now)
-    if s.progress is not None:
-        s._record_set(now, completed=False)
-    s._record(
-        records.Stopped(now, s.item.exercise_id if s.index < len(s.items) else "", "warning_signs")
-    )
-    s._end("warning_signs", now)
+    """Stroke warning signs: stop, say what to do in short lines, keep them for "repeat"."""
+    s.alert("safety.warning_signs_lines", "warning_signs", now)
 
 
 def _tired(s: Session, now: dt.datetime) -> None:
+    back_to = _back_to(s)
     s._halt(now)
-    s.resume_to = Stage.PAUSED if s.stage in RUNNING or s.stage is Stage.PAUSED else Stage.READY
     s._say("tired")
-    s._ask(Stage.OFFER_SHORTEN, [("offer_shorten", {})], now)
+    s.interrupt(Stage.OFFER_SHORTEN, [("offer_shorten", {})], now, back_to=back_to)
 
 
 def _speed(s: Session, slower: bool) -> None:
@@ -213,7 +222,10 @@ def _how_many(s: Session, now: dt.datetime) -> None:
             s._say("where_counting", done=done, left=s.item.reps - done)
     s._say("where_ready", number=s.index + 1, total=len(s.items), set=s.set_no, sets=s.item.sets)
     left = len(s.items) - s.index - 1
-    s._say("exercises_left", left=left) if left else s._say("exercises_left_none")
+    if left == 0:
+        s._say("exercises_left_none")
+    else:
+        s._say("exercises_left_one" if left == 1 else "exercises_left", left=left)
     s._listen()
 
 
@@ -224,7 +236,7 @@ def _answer(s: Session, event: Heard, now: dt.datetime) -> None:
         if cmd is not C.NUMBER or event.value is None or not 0 <= event.value <= 10:
             _not_now(s)
             return
-        _rating(s, stage, event.value, now)
+        pain.rating(s, stage, event.value, now)
         return
     if cmd not in (C.YES, C.NO):
         _not_now(s)
@@ -234,101 +246,41 @@ def _answer(s: Session, event: Heard, now: dt.datetime) -> None:
         s._safety_answer(yes, now)
     elif stage is Stage.CONFIRM_END:
         if yes:
-            s._record(
-                records.Stopped(now, s.item.exercise_id if s.index < len(s.items) else "", "user")
-            )
+            s._record(records.Stopped(now, s.current_exercise(), "user"))
             s._finish("stopped", now)
         else:
             s._say("carry_on")
-            _return_to(s, s.resume_to, now)
-    elif stage is Stage.OFFER_END_PAIN:
+            s.go_back(now)
+    elif stage is Stage.CONFIRM_SKIP_LAST:
         if yes:
-            s._finish("pain", now)
+            s.returns.clear()
+            _next(s, now)
         else:
-            s._ask(Stage.OFFER_SKIP, [("offer_skip", {})], now)
-    elif stage is Stage.OFFER_SKIP:
-        if yes:
-            s._skip("pain", now)
-        else:
-            s._ready_for_set(now)
+            s._say("carry_on")
+            s.go_back(now)
+    elif stage in (Stage.OFFER_END_PAIN, Stage.OFFER_SKIP, Stage.OFFER_FEWER):
+        pain.answer(s, stage, yes, now)
     elif stage is Stage.OFFER_SHORTEN:
         if yes:
             _shorten(s, now)
             s._say("shortened")
         else:
             s._say("not_shortened")
-        _return_to(s, s.resume_to, now)
+        s.go_back(now)
     elif stage is Stage.CONFIRM_UNSURE:
         pending, s.pending = s.pending, None
-        s.stage = s.unsure_from
         if yes and pending is not None:
-            _return_quietly(s, now)
+            s.go_back(now, quietly=True)
             dispatch(s, pending, now)
         else:
             s._say("say_again")
-            _return_to(s, s.unsure_from, now)
-
-
-def _rating(s: Session, stage: Stage, value: int, now: dt.datetime) -> None:
-    exercise = s.item.exercise_id
-    kind = "effort" if stage is Stage.EFFORT else "pain"
-    number = s.set_no
-    s._record(records.Rating(now, exercise, number, kind, value))
-    s._say("heard_number", value=value)
-    if stage is Stage.HURT_LEVEL:
-        s._say("pain_advice")
-        if value >= PAIN_SEVERE:
-            s._ask(Stage.OFFER_END_PAIN, [("offer_end_pain", {})], now)
-        else:
-            s._ask(Stage.OFFER_SKIP, [("offer_skip", {})], now)
-    elif stage is Stage.PAIN:
-        if value >= PAIN_ALERT:
-            s._say("pain_high")
-            s._ask(Stage.OFFER_SKIP, [("offer_skip", {})], now)
-        else:
-            s._ask(Stage.EFFORT, [("ask_effort", {})], now)
-    else:
-        if value >= EFFORT_HIGH:
-            s._say("effort_high")
-        s._after_ratings(now)
+            s.go_back(now)
 
 
 def _shorten(s: Session, now: dt.datetime) -> None:
     """One set of each from now on: finish this set, then one set of each exercise left."""
-    from companion.plan import PlannedExercise
-
     s._record(records.Stopped(now, s.item.exercise_id, "tired"))
     current = s.items[s.index]
-    s.items[s.index] = PlannedExercise(
-        current.exercise_id, s.set_no, current.reps, current.seconds_per_rep, current.rest_seconds
-    )
+    s.items[s.index] = replace(current, sets=s.set_no)
     for i in range(s.index + 1, len(s.items)):
-        it = s.items[i]
-        s.items[i] = PlannedExercise(
-            it.exercise_id, 1, it.reps, it.seconds_per_rep, it.rest_seconds
-        )
-
-
-def _return_to(s: Session, stage: Stage, now: dt.datetime) -> None:
-    """Go back to where the user was before a question."""
-    if stage is Stage.PAUSED:
-        s._ask(Stage.PAUSED, [("paused", {})], now)
-    elif stage in RUNNING:
-        s._resume(now)
-    elif stage is Stage.REST and s.rest_end is not None:
-        s.stage = Stage.REST
-        s._listen()
-        s.wake_at = max(now, s.rest_end)
-    elif stage in QUESTIONS:
-        for line in s.last_prompt:
-            s._say_text(line, "repeat")
-        s._enter(stage, now)
-    else:
-        s._ready_for_set(now)
-
-
-def _return_quietly(s: Session, now: dt.datetime) -> None:
-    """Restore a running set after a confirmation, before acting on the confirmed command."""
-    if s.stage in RUNNING and s.progress is not None:
-        s.progress.leading_in = s.stage is Stage.TIMED
-        s.wake_at = now
+        s.items[i] = replace(s.items[i], sets=1)

@@ -15,8 +15,14 @@ LEAD_IN_S = 2.0
 PAIN_ALERT = 4
 """A pain rating at or above this after a set: advise rest and offer to skip."""
 PAIN_SEVERE = 7
-"""A pain rating at or above this after "it hurts": offer to stop for today."""
+"""A pain rating at or above this (after a set or "it hurts") ends the exercise for today and
+offers to stop for today; before the exercises it ends the session (safety: pain at most 6)."""
 EFFORT_HIGH = 7
+"""An effort rating at or above this: say it was hard work."""
+EFFORT_OFFER_FEWER = 9
+"""An effort rating at or above this, with sets left: offer fewer repetitions now."""
+FIRST_DAYS = 3
+"""Practice days on which "stop" and "it hurts" are taught in full (shorter afterwards)."""
 TIMED_WARNING_S = 5
 REST_WARNING_S = 10
 HARMLESS = frozenset({C.SLOWER, C.FASTER, C.LOUDER, C.QUIETER, C.HOW_MANY, C.HELP, C.REPEAT})
@@ -39,7 +45,11 @@ class Stage(str, Enum):
     OFFER_END_PAIN = "offer_end_pain"
     OFFER_SKIP = "offer_skip"
     OFFER_SHORTEN = "offer_shorten"
+    OFFER_FEWER = "offer_fewer"
+    CONFIRM_SKIP_LAST = "confirm_skip_last"
     CONFIRM_UNSURE = "confirm_unsure"
+    ALERT = "alert"
+    """Call the emergency number: the lines stay, "repeat" says them again, "finish" closes."""
     DONE = "done"
 
     @property
@@ -57,8 +67,36 @@ _CONTEXT = {
     Stage.PAIN: "number",
     Stage.EFFORT: "number",
     Stage.HURT_LEVEL: "number",
+    Stage.ALERT: "alert",
     Stage.DONE: "ready",
 }
+
+RUNNING = (Stage.COUNTING, Stage.TIMED)
+QUESTIONS = (
+    Stage.SAFETY,
+    Stage.PAIN,
+    Stage.EFFORT,
+    Stage.HURT_LEVEL,
+    Stage.CONFIRM_END,
+    Stage.OFFER_END_PAIN,
+    Stage.OFFER_SKIP,
+    Stage.OFFER_SHORTEN,
+    Stage.OFFER_FEWER,
+    Stage.CONFIRM_SKIP_LAST,
+    Stage.CONFIRM_UNSURE,
+)
+"""Stages that wait for an answer to a question (yes/no or a number)."""
+
+FEW_OPTIONS: dict[str, frozenset[Command]] = {
+    "ready": frozenset({C.START, C.NEXT, C.END}),
+    "counting": frozenset({C.STOP, C.PAUSE, C.HURTS}),
+    "paused": frozenset({C.RESUME, C.NEXT, C.STOP}),
+    "rest": frozenset({C.NEXT, C.PAUSE}),
+    "yesno": frozenset({C.YES, C.NO}),
+    "number": frozenset({C.NUMBER}),
+    "alert": frozenset({C.REPEAT, C.END}),
+}
+"""The two or three commands offered after a word not understood (the rest on "help")."""
 
 SUGGESTED = {
     Stage.READY: C.START,
@@ -66,7 +104,18 @@ SUGGESTED = {
     Stage.COUNTING: C.PAUSE,
     Stage.TIMED: C.PAUSE,
     Stage.REST: C.NEXT,
+    Stage.ALERT: C.REPEAT,
 }
+
+
+@dataclass(frozen=True)
+class ReturnPoint:
+    """Where an interruption (stop, tired, an unsure word, "it hurts" at the safety questions)
+    came from: the session goes back to exactly this stage and question afterwards."""
+
+    stage: Stage
+    prompt: tuple[str, ...]
+    """The lines that asked the question there (said again on return)."""
 
 
 @dataclass

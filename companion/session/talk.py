@@ -110,7 +110,7 @@ class Talk:
             if cmd not in live:
                 continue
             if cmd is Command.NUMBER:
-                phrases.append("a number from 0 to 10")
+                phrases.append(self.line("number_option"))
             elif cmd in self.vocab.phrases:
                 phrases.append(self.vocab.teach(cmd).replace("i'm", "I'm"))
         if len(phrases) < 2:
