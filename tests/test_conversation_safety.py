@@ -318,3 +318,14 @@ def test_cli_stop_at_a_safety_question_then_a_whole_pain_path(tmp_path: Path) ->
     assert sets[1][3] < sets[1][2]  # the second set at a lower dose
     kinds = db.execute("select kind, value from ratings order by id").fetchall()
     assert kinds == [("pain", 5), ("effort", 3), ("pain", 0), ("effort", 2)]
+
+
+def test_it_hurts_at_the_pain_question_never_repeats_the_finished_set() -> None:
+    d = at_stage(Stage.PAIN).script("it hurts", "3", "no")
+    assert d.said()[-1].startswith("How hard was that?")  # the set was done: ask its effort
+    d.script("2")
+    assert d.stage is Stage.REST
+    d.script("start", "0", "1")
+    numbers = [s.set_number for s in d.records(records.SetDone)]
+    assert numbers == [1, 2]
+    assert [s.done for s in d.records(records.SetDone)] == [3, 1]

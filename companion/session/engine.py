@@ -161,8 +161,8 @@ class Session:
             self.stage = Stage.REST
             self._listen()
             self.wake_at = max(now, self.rest_end)
-        elif stage in QUESTIONS or (stage is Stage.READY and point.prompt):
-            for line in point.prompt[-1:] if stage is Stage.READY else point.prompt:
+        elif stage in QUESTIONS:
+            for line in point.prompt:
                 self._say_text(line, "repeat")
             self._enter(stage, now)
         else:

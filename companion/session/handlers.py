@@ -167,6 +167,11 @@ def _hurts(s: Session, now: dt.datetime) -> None:
     if not s.exercising:  # at the safety questions: note the pain, then carry on with them
         s.interrupt(Stage.HURT_LEVEL, [("ask_pain_level", {})], now, back_to=back_to)
         return
+    # After a whole set (at its questions) the set is done; otherwise it is cut short here.
+    s.pain_after_set = s.progress is None and (
+        s.stage in (Stage.PAIN, Stage.EFFORT, Stage.OFFER_FEWER)
+        or (s.stage is Stage.OFFER_SKIP and s.pain_after_set)
+    )
     if s.progress is not None:
         s._record_set(now, completed=False)
     s.returns.clear()

@@ -32,7 +32,6 @@ def rating(s: Session, stage: Stage, value: int, now: dt.datetime) -> None:
             s._say("pain_noted")
             s.go_back(now)
     elif stage is Stage.HURT_LEVEL:
-        s.pain_after_set = False
         s._say("pain_advice")
         _pain(s, value, now)
     elif stage is Stage.PAIN:
