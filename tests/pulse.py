@@ -184,12 +184,19 @@ class PulseServer:
                 raise PulseError(f"paplay {wav} failed: {err.decode(errors='replace')}")
         return proc
 
+    def freeze(self) -> None:
+        """Stop the server answering (SIGSTOP), as a hung sound server or a stuck USB device
+        does; ``stop()`` still ends it."""
+        assert self._server is not None
+        self._server.send_signal(signal.SIGSTOP)
+
     def stop(self) -> None:
-        """Stop the recorder and the server, by their PIDs."""
+        """Stop the recorder and the server, by their PIDs (a frozen server too)."""
         for proc in (self._recorder, self._server):
             if proc is None or proc.poll() is not None:
                 continue
             proc.send_signal(signal.SIGTERM)
+            proc.send_signal(signal.SIGCONT)
             try:
                 proc.wait(timeout=5)
             except subprocess.TimeoutExpired:

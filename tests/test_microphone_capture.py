@@ -7,6 +7,7 @@ import os
 import queue
 import subprocess
 import sys
+import threading
 import time
 import wave
 from collections.abc import Callable, Iterator
@@ -135,29 +136,53 @@ def second_server(
         second.stop()
 
 
+class Told:
+    """An ``on_problem`` that keeps what it is told and lets a test wait for it."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+        self.first = threading.Event()
+
+    def __call__(self, problem: str) -> None:
+        self.problems.append(problem)
+        self.first.set()
+
+
 def wait_for_problem(second: PulseServer, break_it: Callable[[], object]) -> list[str]:
-    """Capture from ``second``, run ``break_it``; returns the problems told within 6 s."""
-    problems: list[str] = []
+    """Capture from ``second``, run ``break_it``; returns the problems told within 6 s and
+    until ``stop()`` has returned (after it nothing can report any more)."""
+    told = Told()
     chunks: queue.Queue[bytes] = queue.Queue()
-    mic = Microphone(chunks.put, device="second", on_problem=problems.append)
+    mic = Microphone(chunks.put, device="second", on_problem=told)
     mic.start()
     try:
         chunks.get(timeout=8)
         break_it()
-        deadline = time.monotonic() + 6
-        while not problems and time.monotonic() < deadline:
-            time.sleep(0.05)
-        time.sleep(1.0)  # room for a second (wrong) report
+        assert told.first.wait(6), "no problem was reported within 6 s"
         assert not mic.active
     finally:
+        stop_within(mic, CLOSE_BOUND_S)
         mic.stop()
-        mic.stop()
-    return problems
+    return told.problems
+
+
+CLOSE_BOUND_S = 2.0
+
+
+def stop_within(mic: Microphone, close_s: float) -> float:
+    """Call ``mic.stop()`` on a thread; fails unless it returns within ``close_s`` + 1.5 s
+    (a stop blocked inside PortAudio would otherwise hang the test). Returns how long it took."""
+    start = time.monotonic()
+    stopper = threading.Thread(target=mic.stop, name="test-stop", daemon=True)
+    stopper.start()
+    stopper.join(close_s + 1.5)
+    assert not stopper.is_alive(), "Microphone.stop() is blocked"
+    return time.monotonic() - start
 
 
 def test_a_microphone_that_vanishes_is_reported_once(second_server: PulseServer) -> None:
     problems = wait_for_problem(second_server, second_server.stop)
-    assert len(problems) == 1 and problems[0] == "second: the microphone stopped"
+    assert problems == ["second: the microphone stopped"]
 
 
 def test_a_microphone_that_goes_silent_is_reported_once(second_server: PulseServer) -> None:
@@ -167,6 +192,63 @@ def test_a_microphone_that_goes_silent_is_reported_once(second_server: PulseServ
     )
     assert len(problems) == 1 and "no sound has come from the microphone for 2 s" in problems[0]
     assert time.monotonic() - start < 12
+
+
+def wait_until_closed(second: PulseServer) -> None:
+    """End the frozen server; the stream left behind then closes (PortAudio can be re-read
+    again by the tests that follow)."""
+    second.stop()
+    deadline = time.monotonic() + 40
+    while microphone._open_streams and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not microphone._open_streams, "the stream left behind never closed"
+
+
+def test_stop_returns_when_the_sound_server_stops_answering(
+    second_server: PulseServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A hung sound server (or a stuck USB device) blocks PortAudio's abort for good: ``stop``
+    still returns within its bound, the stream is left behind and the loss is told once."""
+    told = Told()
+    chunks: queue.Queue[bytes] = queue.Queue()
+    mic = Microphone(chunks.put, device="second", on_problem=told, stall_s=60, close_s=1.0)
+    mic.start()
+    try:
+        chunks.get(timeout=8)
+        second_server.freeze()
+        took = stop_within(mic, 1.0)
+        assert 0.9 < took < 2.5, took
+        assert mic.left_behind and not mic.active
+        assert stop_within(mic, 0.0) < 0.5  # a second stop has nothing left to wait for
+        assert told.problems == [
+            "second: the microphone stopped answering (it did not close within 1 s)"
+        ]
+        monkeypatch.setattr(microphone, "OPEN_S", 2.0)
+        with pytest.raises(DeviceError, match="not answering"):  # opening is bounded too
+            Microphone(chunks.put, device="second").start(refresh=False)
+    finally:
+        wait_until_closed(second_server)
+    assert len(told.problems) == 1
+
+
+def test_a_frozen_sound_server_is_reported_once_and_stop_still_returns(
+    second_server: PulseServer,
+) -> None:
+    """The watchdog notices the silence of a frozen server, reports it and stops the
+    microphone (that stop blocks inside PortAudio); the user's own stop returns at once."""
+    told = Told()
+    chunks: queue.Queue[bytes] = queue.Queue()
+    mic = Microphone(chunks.put, device="second", on_problem=told, close_s=CLOSE_BOUND_S)
+    mic.start()
+    try:
+        chunks.get(timeout=8)
+        second_server.freeze()
+        assert told.first.wait(8), "the silence was not reported"
+        stop_within(mic, CLOSE_BOUND_S)
+        assert not mic.active
+    finally:
+        wait_until_closed(second_server)
+    assert told.problems == ["second: no sound has come from the microphone for 2 s"]
 
 
 def test_no_microphone_at_all(tmp_path: Path) -> None:

@@ -1,16 +1,25 @@
-"""Sound devices through sounddevice (the only module importing it): list, capture, play."""
+"""Sound devices through sounddevice (the only module importing it): list, capture, play.
+
+Every call into PortAudio that can block (re-reading the devices, opening, stopping and closing
+a stream, playing) runs with a deadline (``companion.bounded``): a sound server that stops
+answering, or a USB microphone pulled out, can leave PortAudio blocked for good, and the
+session must go on with the keyboard. A stream that does not close in time is left behind
+(kept open and never touched again), and the device is reported lost once.
+"""
 
 from __future__ import annotations
 
+import atexit
 import logging
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
+from companion.bounded import Overdue, call_within
 from companion.errors import DeviceError
 from companion.listen.resample import Resampler, to_mono
 
@@ -61,10 +70,42 @@ class AudioDevice:
     default_output: bool = False
 
 
-_open_streams: set[int] = set()
-"""Streams of this module that are open; PortAudio is only re-read while there are none."""
-_portaudio = threading.RLock()
-"""Held while PortAudio is re-read or a stream is opened or closed (never in callbacks)."""
+OPEN_S = 10.0
+"""Longest wait for the audio system to list its devices or open a microphone."""
+CLOSE_S = 3.0
+"""Longest wait for a microphone to stop; past it the stream is left behind."""
+PLAY_GRACE_S = 10.0
+"""How much longer than the sound itself ``play`` may take."""
+
+_open_streams: dict[int, Any] = {}
+"""Streams of this module not yet closed (left-behind ones too, which this keeps alive);
+PortAudio is only re-read while there are none."""
+_portaudio = threading.Lock()
+"""Held while PortAudio is re-read or a stream is opened or closed (never in callbacks); only
+ever taken on a helper thread of ``call_within``, so a blocked holder blocks no caller."""
+_NOT_ANSWERING = "the sound system is not answering"
+_HINT = "Plug the microphone in again or restart the sound system; the keyboard still works."
+T = TypeVar("T")
+
+
+def _locked(fn: Callable[[], T], wait_s: float | None) -> Callable[[], T]:
+    """``fn`` to run holding the PortAudio lock, waiting for it ``wait_s`` (None: for good)."""
+
+    def run() -> T:
+        if not _portaudio.acquire(timeout=-1 if wait_s is None else wait_s):
+            raise DeviceError(f"Sound cannot be used: {_NOT_ANSWERING}.", hint=_HINT)
+        try:
+            return fn()
+        finally:
+            _portaudio.release()
+
+    return run
+
+
+def _leave_behind() -> None:
+    """A stream is blocked inside PortAudio: sounddevice's exit handler would close it (and
+    hang the exit), so it is not run; the system frees everything when the process ends."""
+    atexit.unregister(sd._exit_handler)
 
 
 def devices(refresh: bool = True) -> list[AudioDevice]:
@@ -72,13 +113,23 @@ def devices(refresh: bool = True) -> list[AudioDevice]:
     or an audio server started since), unless a stream of ours is open."""
     _audio()
     try:
-        with _portaudio:
-            if refresh and not _open_streams:
-                sd._terminate()
-                sd._initialize()
-            raw: Any = sd.query_devices()
-            apis = sd.query_hostapis()
-            default_in, default_out = sd.default.device
+        return call_within(OPEN_S, _locked(lambda: _read_devices(refresh), OPEN_S), "listing")
+    except Overdue as exc:
+        raise DeviceError(
+            f"The sound devices could not be listed within {exc.seconds:g} s: {_NOT_ANSWERING}.",
+            hint=_HINT,
+        ) from None
+
+
+def _read_devices(refresh: bool) -> list[AudioDevice]:
+    """``devices``, holding the PortAudio lock."""
+    try:
+        if refresh and not _open_streams:
+            sd._terminate()
+            sd._initialize()
+        raw: Any = sd.query_devices()
+        apis = sd.query_hostapis()
+        default_in, default_out = sd.default.device
     except (sd.PortAudioError, OSError) as exc:
         raise DeviceError(f"The audio system cannot be used: {exc}") from exc
     if default_in is None or default_in < 0:
@@ -104,8 +155,15 @@ def choose(
     choice: str | int | None, *, want_input: bool = True, refresh: bool = False
 ) -> AudioDevice:
     """The device by index, exact name or unique part of its name (None: the default one)."""
+    return _pick(devices(refresh), choice, want_input)
+
+
+def _pick(
+    found_devices: list[AudioDevice], choice: str | int | None, want_input: bool
+) -> AudioDevice:
+    """``choose`` among ``found_devices``."""
     kind = "microphone" if want_input else "speaker"
-    usable = [d for d in devices(refresh) if (d.inputs if want_input else d.outputs) > 0]
+    usable = [d for d in found_devices if (d.inputs if want_input else d.outputs) > 0]
     if not usable:
         raise DeviceError(
             f"No {kind} was found.",
@@ -133,9 +191,10 @@ def choose(
 class Microphone:
     """Captures at the device's own rate and delivers mono 16-bit chunks at ``rate``.
 
-    ``start`` raises DeviceError when no microphone can be opened. A microphone that fails
-    or goes silent later is reported once through ``on_problem`` and capture stops; nothing
-    is raised on the audio thread.
+    ``start`` raises DeviceError when no microphone can be opened (within ``OPEN_S``). A
+    microphone that fails, goes silent or vanishes later is reported once through
+    ``on_problem`` and capture stops; nothing is raised on the audio thread. ``stop`` returns
+    within ``close_s`` whatever the device does.
     """
 
     def __init__(
@@ -148,6 +207,7 @@ class Microphone:
         on_problem: ProblemSink | None = None,
         stall_s: float = 2.0,
         first_audio_s: float = 5.0,
+        close_s: float = CLOSE_S,
     ) -> None:
         self.on_chunk = on_chunk
         self.on_problem = on_problem
@@ -159,8 +219,12 @@ class Microphone:
         failure."""
         self.first_audio_s = first_audio_s
         """How long the device may take to deliver its first audio after ``start``."""
+        self.close_s = close_s
+        """How long ``stop`` waits for the device to close before leaving it behind."""
         self.device: AudioDevice | None = None
         self.device_rate = 0
+        self.left_behind = False
+        """Whether a stream of this microphone did not close in time (see the module)."""
         self._stream: Any = None
         self._channels = 1
         self._resampler: Resampler | None = None
@@ -169,43 +233,61 @@ class Microphone:
         self._last_audio = 0.0
         self._heard = False
         self._watchdog: threading.Thread | None = None
+        self._lock = threading.Lock()
+        """Guards ``_stream`` being taken by ``stop`` and the one report."""
 
     def start(self, refresh: bool = True) -> None:
         """Open the device and begin delivering chunks (``refresh``: see ``devices``)."""
-        with _portaudio:
-            self._start(refresh)
-
-    def _start(self, refresh: bool) -> None:
         if self._stream is not None:
             return
-        self.device = choose(self.device_choice, want_input=True, refresh=refresh)
-        self.device_rate = self.device.default_rate or self.rate
-        self._resampler = Resampler(self.device_rate, self.rate)
+        _audio()
         self._stopping.clear()
         self._reported.clear()
-        problem: Exception | None = None
-        for channels in (1, 2) if self.device.inputs >= 2 else (1,):
-            try:
-                self._stream = self._open(self.device.index, channels)
-                break
-            except (sd.PortAudioError, OSError, ValueError) as exc:  # some only do stereo
-                problem = exc
-        if self._stream is None:
+        try:
+            stream = call_within(
+                OPEN_S,
+                _locked(lambda: self._open_device(refresh), OPEN_S),
+                "opening the microphone",
+                late=_close_stream,
+            )
+        except Overdue as exc:
+            self._stopping.set()
+            name = self.device.name if self.device else "microphone"
             raise DeviceError(
-                f"The microphone '{self.device.name}' could not be opened: {problem}",
-                hint="Check it is plugged in; the keyboard still works.",
-            ) from problem
-        _open_streams.add(id(self))
+                f"The microphone '{name}' did not open within {exc.seconds:g} s: {_NOT_ANSWERING}.",
+                hint=_HINT,
+            ) from None
+        self._stream = stream
         self._last_audio = time.monotonic()
         self._heard = False
         self._watchdog = threading.Thread(target=self._watch, name="mic-watchdog", daemon=True)
         self._watchdog.start()
+        assert self.device is not None
         log.info(
             "listening on %s at %d Hz (delivering %d Hz)",
             self.device.name,
             self.device_rate,
             self.rate,
         )
+
+    def _open_device(self, refresh: bool) -> Any:
+        """Choose the device and open a stream on it (on a helper thread, holding the lock)."""
+        self.device = _pick(_read_devices(refresh), self.device_choice, want_input=True)
+        self.device_rate = self.device.default_rate or self.rate
+        self._resampler = Resampler(self.device_rate, self.rate)
+        problem: Exception | None = None
+        for channels in (1, 2) if self.device.inputs >= 2 else (1,):
+            try:
+                stream = self._open(self.device.index, channels)
+            except (sd.PortAudioError, OSError, ValueError) as exc:  # some only do stereo
+                problem = exc
+                continue
+            _open_streams[id(stream)] = stream
+            return stream
+        raise DeviceError(
+            f"The microphone '{self.device.name}' could not be opened: {problem}",
+            hint="Check it is plugged in; the keyboard still works.",
+        ) from problem
 
     def _open(self, index: int, channels: int) -> Any:
         stream = sd.RawInputStream(
@@ -218,26 +300,31 @@ class Microphone:
             callback=self._callback,
             finished_callback=self._finished,
         )
+        self._channels = channels
         try:
             stream.start()
         except BaseException:
             stream.close(ignore_errors=True)
             raise
-        self._channels = channels
         return stream
 
     def stop(self) -> None:
-        """Stop capturing (safe to call twice, or after a problem)."""
+        """Stop capturing (safe to call twice, or after a problem); returns within
+        ``close_s``: a device that does not close by then is left behind and reported lost."""
         self._stopping.set()
-        with _portaudio:
+        with self._lock:
             stream, self._stream = self._stream, None
-            _open_streams.discard(id(self))
-            if stream is not None:
-                try:
-                    stream.abort(ignore_errors=True)
-                    stream.close(ignore_errors=True)
-                except (sd.PortAudioError, OSError) as exc:
-                    log.debug("closing the stream: %s", exc)
+        if stream is None:
+            return
+        try:
+            call_within(self.close_s, _locked(lambda: _close_stream(stream), None), "closing")
+        except Overdue:
+            self.left_behind = True
+            _leave_behind()
+            self._report(
+                f"the microphone stopped answering (it did not close within {self.close_s:g} s)",
+                stopping=True,
+            )
 
     @property
     def active(self) -> bool:
@@ -252,6 +339,8 @@ class Microphone:
         self.stop()
 
     def _callback(self, indata: Any, _frames: int, _time: Any, status: Any) -> None:
+        if self._stopping.is_set():
+            return
         self._last_audio = time.monotonic()
         self._heard = True
         if status.input_overflow:
@@ -275,24 +364,47 @@ class Microphone:
             limit = self.stall_s if self._heard else self.first_audio_s
             if time.monotonic() - self._last_audio > limit:
                 self._report(f"no sound has come from the microphone for {limit:g} s")
-                threading.Thread(target=self.stop, daemon=True).start()
+                threading.Thread(target=self.stop, name="mic-stop", daemon=True).start()
                 return
 
-    def _report(self, detail: str) -> None:
-        if self._reported.is_set() or self._stopping.is_set():
-            return
-        self._reported.set()
+    def _report(self, detail: str, stopping: bool = False) -> None:
+        """Tell ``on_problem`` once; after ``stop`` only when ``stopping`` (stop itself)."""
+        with self._lock:
+            if self._reported.is_set() or (self._stopping.is_set() and not stopping):
+                return
+            self._reported.set()
         name = self.device.name if self.device else "microphone"
         log.warning("microphone %s: %s", name, detail)
         if self.on_problem is not None:
             self.on_problem(f"{name}: {detail}")
 
 
+def _close_stream(stream: Any) -> None:
+    """Abort and close ``stream`` (holding the lock; may block for good inside PortAudio)."""
+    try:
+        stream.abort(ignore_errors=True)
+        stream.close(ignore_errors=True)
+    except (sd.PortAudioError, OSError) as exc:
+        log.debug("closing the stream: %s", exc)
+    _open_streams.pop(id(stream), None)
+
+
 def play(pcm16: bytes, rate: int, device: str | int | None = None) -> None:
-    """Play 16-bit mono PCM and wait until it has finished (for the speech output)."""
+    """Play 16-bit mono PCM and wait until it has finished (for the speech output); a
+    DeviceError when the speaker fails or has not finished ``PLAY_GRACE_S`` after the sound."""
     out = choose(device, want_input=False)
     samples = np.frombuffer(pcm16, dtype="<i2")
+    seconds = len(samples) / rate + PLAY_GRACE_S
     try:
-        sd.play(samples, samplerate=rate, device=out.index, blocking=True)
+        call_within(
+            seconds,
+            lambda: sd.play(samples, samplerate=rate, device=out.index, blocking=True),
+            "playing",
+        )
+    except Overdue:
+        _leave_behind()
+        raise DeviceError(
+            f"The speaker '{out.name}' did not finish playing: {_NOT_ANSWERING}.", hint=_HINT
+        ) from None
     except (sd.PortAudioError, OSError) as exc:
         raise DeviceError(f"The speaker '{out.name}' could not be used: {exc}") from exc

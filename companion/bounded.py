@@ -1,0 +1,84 @@
+"""Blocking calls into devices and other programs, each given a deadline: the call runs on a
+daemon thread, the caller waits at most so long, and a call past its deadline is left behind
+(never killed: C code cannot be interrupted), so no device can freeze the session."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class Overdue(Exception):
+    """The call did not finish within its deadline; it may still finish later, unobserved."""
+
+    def __init__(self, what: str, seconds: float) -> None:
+        super().__init__(f"{what} did not finish within {seconds:g} s")
+        self.what = what
+        self.seconds = seconds
+
+
+class _Call(Generic[T]):
+    """One call on its own daemon thread; whoever comes second (caller or call) decides."""
+
+    def __init__(self, fn: Callable[[], T], late: Callable[[T], None] | None) -> None:
+        self._fn = fn
+        self._late = late
+        self._lock = threading.Lock()
+        self._done = threading.Event()
+        self._abandoned = False
+        self._result: T | None = None
+        self._error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            result = self._fn()
+        except BaseException as exc:  # handed to the caller, or logged when it has gone
+            with self._lock:
+                self._error = exc
+                self._done.set()
+                abandoned = self._abandoned
+            if abandoned:
+                log.info("a call left behind failed later: %s", exc)
+            return
+        with self._lock:
+            self._result = result
+            self._done.set()
+            abandoned = self._abandoned
+        if abandoned and self._late is not None:
+            try:
+                self._late(result)
+            except Exception:
+                log.exception("cleaning up after a call left behind")
+
+    def wait(self, seconds: float, what: str) -> T:
+        self._done.wait(seconds)
+        with self._lock:
+            if not self._done.is_set():
+                self._abandoned = True
+                raise Overdue(what, seconds)
+        if self._error is not None:
+            raise self._error
+        return self._result  # type: ignore[return-value]
+
+
+def call_within(
+    seconds: float,
+    fn: Callable[[], T],
+    what: str,
+    *,
+    late: Callable[[T], None] | None = None,
+) -> T:
+    """``fn()``'s result (or exception), or ``Overdue`` after ``seconds``.
+
+    Past the deadline ``fn`` goes on running on its daemon thread; if it then returns,
+    ``late(result)`` is called there (e.g. to close a stream opened too late to be wanted).
+    """
+    call: _Call[T] = _Call(fn, late)
+    name = "bounded-" + what.replace(" ", "-")[:40]
+    threading.Thread(target=call.run, name=name, daemon=True).start()
+    return call.wait(seconds, what)
