@@ -329,3 +329,21 @@ def test_it_hurts_at_the_pain_question_never_repeats_the_finished_set() -> None:
     numbers = [s.set_number for s in d.records(records.SetDone)]
     assert numbers == [1, 2]
     assert [s.done for s in d.records(records.SetDone)] == [3, 1]
+
+
+def test_a_skipped_day_is_no_practice_in_the_streak_or_the_report(tmp_path: Path) -> None:
+    from companion.history import daybook
+    from companion.report import data
+
+    day1, day2 = T0.date(), T0.date() + dt.timedelta(days=1)
+    skipped = Driver().begin().script("next", "next", "yes")
+    done = Driver(dataclasses.replace(make_plan(("palm_turn", 1, 3)), day=day2)).begin()
+    done.script("start", "0", "1")
+    assert done.records(records.SessionEnded)[-1].how == "completed"
+    with HistoryStore.open(tmp_path / "history.sqlite3") as store:
+        for rec in skipped.records() + done.records():
+            store.write(rec)
+        book = daybook.build(store.connection, day1, day2, today=day2)
+        report = data.gather(store.connection, day1, day2)
+    assert (book.current_streak, book.longest_streak) == (1, 1)
+    assert [d.status for d in report.days] == [data.MISSED, data.DONE]

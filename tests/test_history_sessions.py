@@ -316,7 +316,7 @@ def test_a_day_ended_at_the_safety_check_shows_in_history_report_and_export(
         stdin="yes\n",
     )
     assert ended.returncode == 0, ended.stderr
-    assert "Let's not exercise today" in ended.stdout
+    assert "Call your emergency number now." in ended.stdout  # chest pain: call at once
     with sqlite3.connect(tmp_path / "history.sqlite3") as conn:
         assert conn.execute("SELECT exercise_id, reason FROM stops").fetchall() == [
             ("", "safety_check")

@@ -105,7 +105,8 @@ def build(
     for m in queries.reminders(conn, first, last):
         reminders[m.day].append(m.outcome)
     practice = {
-        dt.date.fromisoformat(r[0]) for r in conn.execute("SELECT DISTINCT day FROM sessions")
+        dt.date.fromisoformat(r[0])
+        for r in conn.execute("SELECT DISTINCT day FROM sessions WHERE how IS NOT 'skipped'")
     }
     start = min(practice) if practice else None
     days = []

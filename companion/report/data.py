@@ -109,7 +109,7 @@ def _status(
     sessions: list[queries.SessionRow], done: dict[int, int], plans: dict[int, list[Planned]]
 ) -> str:
     """Done if one session was completed with every planned set; partly if any practice."""
-    if not sessions:
+    if all(s.how == "skipped" for s in sessions):  # none, or every exercise skipped
         return MISSED
     for s in sessions:
         wanted = sum(n_sets for _, n_sets, _ in plans[s.id])
