@@ -266,12 +266,22 @@ def test_warning_signs_in_short_lines_with_the_number_and_repeat() -> None:
     assert lines[-1].startswith("To hear this again, say repeat")
     assert [r.reason for r in d.records(records.Stopped)] == ["warning_signs"]
     assert d.records(records.SessionEnded)[-1].how == "warning_signs"  # on disk at once
-    assert d.advance(600) == []
     assert d.said(d.say(C.REPEAT)) == lines
+    assert d.said(d.advance(59)) == []
+    assert d.said(d.advance(1)) == lines  # said again by itself, for a user who cannot ask
     d.script(end=True)  # the user walks away: the session closes, nothing more recorded
     assert isinstance(d.effects[-1], End) and d.effects[-1].how == "warning_signs"
     assert len(d.records(records.SessionEnded)) == 1
     assert not any(isinstance(e, Record) for e in d.effects[-2:])
+
+
+def test_an_alert_nobody_closes_closes_itself_after_a_few_repeats() -> None:
+    d = Driver(safety=True, emergency_number="999").begin().script("yes")
+    d.advance(60 * 3)
+    assert d.said().count("Call 999 now.") == 4 and d.stage is Stage.ALERT
+    d.advance(60)
+    assert d.stage is Stage.DONE and isinstance(d.effects[-1], End)
+    assert [r.how for r in d.records(records.SessionEnded)] == ["safety_check"]
 
 
 def test_doctor_warns_when_the_emergency_number_is_missing(tmp_path: Path) -> None:

@@ -28,6 +28,8 @@ from companion.prompts import Prompts
 from companion.routine import Routine
 from companion.session import handlers
 from companion.session.state import (
+    ALERT_REPEAT_S,
+    ALERT_REPEATS,
     FEW_OPTIONS,
     FIRST_DAYS,
     HARMLESS,
@@ -76,6 +78,7 @@ class Session:
         """The pain being dealt with was rated after a whole set (not "it hurts" mid-set)."""
         self.alert_lines: list[str] = []
         self.alert_how = ""
+        self.alert_repeats = 0
         self.reps_total = 0
         self.seconds_total = 0
         self.told: set[str] = set()
@@ -288,16 +291,16 @@ class Session:
         self.alert_lines.append(self.words.text("safety.alert_options"))
         self.alert_how = how
         self._record(records.SessionEnded(now, how))
-        self.say_alert()
         self.last_prompt = list(self.alert_lines)
         self.stage = Stage.ALERT
-        self.wake_at = None
+        self.say_alert(now)
         self._listen()
 
-    def say_alert(self) -> None:
-        """The alert lines, each on its own."""
+    def say_alert(self, now: dt.datetime) -> None:
+        """The alert lines, each on its own; said again by itself a few times."""
         for line in self.alert_lines:
             self._say_text(line, "alert")
+        self.wake_at = now + dt.timedelta(seconds=ALERT_REPEAT_S)
 
     def close_alert(self) -> None:
         """The user closed the alert: the session is over (already recorded)."""
@@ -354,6 +357,12 @@ class Session:
             self._timed_tick(now)
         elif self.stage is Stage.REST:
             self._rest_tick(now)
+        elif self.stage is Stage.ALERT:
+            self.alert_repeats += 1
+            if self.alert_repeats > ALERT_REPEATS:
+                self.close_alert()
+            else:
+                self.say_alert(now)
         elif not self.reprompted and self.last_prompt:
             self.reprompted = True
             self.wake_at = None

@@ -25,7 +25,7 @@ def dispatch(s: Session, event: Heard, now: dt.datetime) -> None:
     """Act on one command in the session's current stage."""
     cmd = event.command
     if s.stage is Stage.ALERT:
-        _alert(s, cmd)
+        _alert(s, cmd, now)
     elif cmd is C.EMERGENCY:
         _emergency(s, now)
     elif cmd is C.HURTS:
@@ -116,12 +116,12 @@ def _next(s: Session, now: dt.datetime) -> None:
     s._skip("user", now)
 
 
-def _alert(s: Session, cmd: Command) -> None:
+def _alert(s: Session, cmd: Command, now: dt.datetime) -> None:
     """After "call your emergency number now": say it again, or close."""
     if cmd in (C.END, C.STOP):
         s.close_alert()
         return
-    s.say_alert()
+    s.say_alert(now)
     s._listen()
 
 

@@ -21,6 +21,10 @@ EFFORT_HIGH = 7
 """An effort rating at or above this: say it was hard work."""
 EFFORT_OFFER_FEWER = 9
 """An effort rating at or above this, with sets left: offer fewer repetitions now."""
+ALERT_REPEAT_S = 60.0
+"""With nothing heard, "call your emergency number now" is said again after this long ..."""
+ALERT_REPEATS = 3
+"""... this many times; then the session closes (a daemon's next reminder is not held up)."""
 FIRST_DAYS = 3
 """Practice days on which "stop" and "it hurts" are taught in full (shorter afterwards)."""
 TIMED_WARNING_S = 5
