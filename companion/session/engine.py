@@ -20,16 +20,13 @@ from companion.events import (
     Record,
     Say,
     SetVoice,
-    StopSpeech,
     Tick,
 )
 from companion.plan import Plan, PlannedExercise
 from companion.prompts import Prompts
 from companion.routine import Routine
-from companion.session import handlers
+from companion.session import handlers, safety
 from companion.session.state import (
-    ALERT_REPEAT_S,
-    ALERT_REPEATS,
     FEW_OPTIONS,
     FIRST_DAYS,
     HARMLESS,
@@ -76,9 +73,8 @@ class Session:
         """Exercises (by position) whose dose was already lowered for pain today."""
         self.pain_after_set = False
         """The pain being dealt with was rated after a whole set (not "it hurts" mid-set)."""
-        self.alert_lines: list[str] = []
-        self.alert_how = ""
-        self.alert_repeats = 0
+        self.alert: safety.Alert | None = None
+        """The "call now" lines being said, once the session has come to that."""
         self.reps_total = 0
         self.seconds_total = 0
         self.told: set[str] = set()
@@ -210,7 +206,7 @@ class Session:
                 self._say("no_speaker" if event.device == "speaker" else "no_microphone")
         elif isinstance(event, InputEnded):
             if self.stage is Stage.ALERT:
-                self.close_alert()
+                safety.close_alert(self)
             else:
                 self._finish("incomplete", now)
         return self._out
@@ -237,78 +233,12 @@ class Session:
             self._say("teach_short")
         if self.routine.safety.pre_session_check:
             self._say_text(self.words.text("safety.intro"), "safety.intro")
-            self._safety_question(now)
+            safety.ask(self, now)
         else:
-            self._after_safety(now)
+            self.after_safety(now)
 
-    def _safety_question(self, now: dt.datetime) -> None:
-        text = self.words.text("safety.questions", variant=self.safety_q)
-        self._say_text(text, "safety.questions")
-        self.last_prompt = [text]
-        self._enter(Stage.SAFETY, now)
-
-    def emergency_number(self) -> str:
-        """The routine's emergency number, or words saying "your emergency number"."""
-        number = self.routine.safety.emergency_number
-        return number or self.words.text("safety.emergency_fallback")
-
-    def _safety_answer(self, yes: bool, now: dt.datetime) -> None:
-        question = self.words.text("safety.questions", variant=self.safety_q)
-        self.safety_answers.append((question, yes))
-        if yes:
-            answers = self.words.raw("safety.answer_yes")
-            if answers[self.safety_q % len(answers)] == "call_now":
-                self.alert("safety.call_now_lines", "safety_check", now)
-                return
-            self.stop_kindly(now)
-            return
-        self.safety_q += 1
-        if self.safety_q < len(self.words.raw("safety.questions")):
-            self._safety_question(now)
-        else:
-            self._say_text(self.words.text("safety.all_clear"), "safety.all_clear")
-            self._after_safety(now)
-
-    def stop_kindly(self, now: dt.datetime) -> None:
-        """Not today: say so kindly (with the emergency number) and end the session."""
-        self._say_text(
-            self.words.text("safety.stop_kindly", emergency_number=self.emergency_number()),
-            "safety.stop_kindly",
-        )
-        self._record(records.Stopped(now, "", "safety_check"))
-        self._end("safety_check", now)
-
-    def alert(self, key: str, how: str, now: dt.datetime) -> None:
-        """Say "call your emergency number now" in short lines, one at a time; the session is
-        recorded as ended at once, but stays to repeat them until the user closes it."""
-        self._out.append(StopSpeech())
-        self._halt(now)
-        if self.progress is not None and self.index < len(self.items):
-            self._record_set(now, completed=False)
-        self._record(records.Stopped(now, self.current_exercise(), how))
-        number = self.emergency_number()
-        self.alert_lines = [line.format(emergency_number=number) for line in self.words.raw(key)]
-        self.alert_lines.append(self.words.text("safety.alert_options"))
-        self.alert_how = how
-        self._record(records.SessionEnded(now, how))
-        self.last_prompt = list(self.alert_lines)
-        self.stage = Stage.ALERT
-        self.say_alert(now)
-        self._listen()
-
-    def say_alert(self, now: dt.datetime) -> None:
-        """The alert lines, each on its own; said again by itself a few times."""
-        for line in self.alert_lines:
-            self._say_text(line, "alert")
-        self.wake_at = now + dt.timedelta(seconds=ALERT_REPEAT_S)
-
-    def close_alert(self) -> None:
-        """The user closed the alert: the session is over (already recorded)."""
-        self._out.append(End(self.alert_how))
-        self.stage = Stage.DONE
-        self.wake_at = None
-
-    def _after_safety(self, now: dt.datetime) -> None:
+    def after_safety(self, now: dt.datetime) -> None:
+        """The safety questions are over (or off): the plan, then the first exercise."""
         self.exercising = True
         for line in self.talk.plan_lines(self.plan, tuple(self.items)):
             self._say_text(line, "plan")
@@ -358,11 +288,7 @@ class Session:
         elif self.stage is Stage.REST:
             self._rest_tick(now)
         elif self.stage is Stage.ALERT:
-            self.alert_repeats += 1
-            if self.alert_repeats > ALERT_REPEATS:
-                self.close_alert()
-            else:
-                self.say_alert(now)
+            safety.alert_tick(self, now)
         elif not self.reprompted and self.last_prompt:
             self.reprompted = True
             self.wake_at = None

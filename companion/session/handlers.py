@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from companion import records
 from companion.commands import CONTEXTS, Command
 from companion.events import Heard, SetVoice, StopSpeech
-from companion.session import pain
+from companion.session import pain, safety
 from companion.session.state import QUESTIONS, RUNNING, Stage
 
 if TYPE_CHECKING:
@@ -119,9 +119,9 @@ def _next(s: Session, now: dt.datetime) -> None:
 def _alert(s: Session, cmd: Command, now: dt.datetime) -> None:
     """After "call your emergency number now": say it again, or close."""
     if cmd in (C.END, C.STOP):
-        s.close_alert()
+        safety.close_alert(s)
         return
-    s.say_alert(now)
+    safety.say_alert(s, now)
     s._listen()
 
 
@@ -180,7 +180,7 @@ def _hurts(s: Session, now: dt.datetime) -> None:
 
 def _emergency(s: Session, now: dt.datetime) -> None:
     """Stroke warning signs: stop, say what to do in short lines, keep them for "repeat"."""
-    s.alert("safety.warning_signs_lines", "warning_signs", now)
+    safety.alert(s, "safety.warning_signs_lines", "warning_signs", now)
 
 
 def _tired(s: Session, now: dt.datetime) -> None:
@@ -248,7 +248,7 @@ def _answer(s: Session, event: Heard, now: dt.datetime) -> None:
         return
     yes = cmd is C.YES
     if stage is Stage.SAFETY:
-        s._safety_answer(yes, now)
+        safety.answer(s, yes, now)
     elif stage is Stage.CONFIRM_END:
         if yes:
             s._record(records.Stopped(now, s.current_exercise(), "user"))

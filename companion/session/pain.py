@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from companion import records
+from companion.session import safety
 from companion.session.state import (
     EFFORT_HIGH,
     EFFORT_OFFER_FEWER,
@@ -27,7 +28,7 @@ def rating(s: Session, stage: Stage, value: int, now: dt.datetime) -> None:
     if stage is Stage.HURT_LEVEL and not s.exercising:
         # At the safety questions: more than 6 means no exercise today; else ask on.
         if value >= PAIN_SEVERE:
-            s.stop_kindly(now)
+            safety.stop_kindly(s, now)
         else:
             s._say("pain_noted")
             s.go_back(now)
