@@ -63,7 +63,18 @@ CONTEXTS: dict[str, frozenset[Command]] = {
     | {C.STOP, C.PAUSE, C.SLOWER, C.FASTER, C.LOUDER, C.QUIETER, C.HOW_MANY, C.TIRED},
     # a rest between sets
     "rest": _ALWAYS
-    | {C.STOP, C.PAUSE, C.NEXT, C.HOW_MANY, C.TIRED, C.LOUDER, C.QUIETER, C.SLOWER, C.FASTER},
+    | {
+        C.STOP,
+        C.PAUSE,
+        C.NEXT,
+        C.HOW_MANY,
+        C.TIRED,
+        C.LOUDER,
+        C.QUIETER,
+        C.SLOWER,
+        C.FASTER,
+        C.END,
+    },
     # paused in the middle of something
     "paused": _ALWAYS
     | {

@@ -357,3 +357,14 @@ def test_a_skipped_day_is_no_practice_in_the_streak_or_the_report(tmp_path: Path
         report = data.gather(store.connection, day1, day2)
     assert (book.current_streak, book.longest_streak) == (1, 1)
     assert [d.status for d in report.days] == [data.MISSED, data.DONE]
+
+
+def test_finish_during_a_rest_asks_then_the_rest_goes_on() -> None:
+    d = at_stage(Stage.REST)
+    assert C.END in d.listening().commands  # the "e" key and "finish" work in a rest too
+    d.script("finish")
+    assert d.stage is Stage.CONFIRM_END
+    d.script("no")
+    assert d.stage is Stage.REST
+    d.advance(60)
+    assert d.stage is Stage.READY and d.said()[-1].startswith("Set 2 of 2")

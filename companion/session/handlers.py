@@ -94,6 +94,9 @@ def _flow(s: Session, cmd: Command, now: dt.datetime) -> None:
         elif cmd is C.PAUSE:
             s.wake_at = None
             s._ask(Stage.PAUSED, [("paused", {})], now)
+        elif cmd is C.END:
+            s._halt(now)
+            _confirm_end(s, Stage.REST, now)
         else:
             _not_now(s)
 
