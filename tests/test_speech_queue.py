@@ -60,6 +60,7 @@ class Rig:
             self.problems.append,
             pause=kw.pop("pause", 0.0),  # type: ignore[arg-type]
             grace=kw.pop("grace", 5.0),  # type: ignore[arg-type]
+            synth_timeout=kw.pop("synth_timeout", 30.0),  # type: ignore[arg-type]
         )
 
     def events(self) -> list[tuple[str, str, float]]:
@@ -231,6 +232,64 @@ def test_a_line_that_cannot_be_synthesised_is_reported_and_the_next_is_said(
     assert rig.speaker.wait(timeout=20)
     assert rig.started() == ["first", "third"]
     assert rig.problems == ["no audio for this line"]
+    rig.speaker.close()
+
+
+class Hang:
+    """Makes ``rig``'s synthesis of one text hang until released (a speech engine stuck)."""
+
+    def __init__(self, rig: Rig, text: str) -> None:
+        self.entered = threading.Event()
+        self.release = threading.Event()
+        plain = rig.synth.synthesize
+
+        def hanging(said: str, rate: int, volume: float, wav: Path) -> None:
+            if said == text:
+                self.entered.set()
+                self.release.wait(60)
+            if wav.parent.exists():  # not when the speaker was closed meanwhile
+                plain(said, rate, volume, wav)
+
+        rig.synth.synthesize = hanging  # type: ignore[method-assign]
+
+
+def returns_within(seconds: float, call: Callable[[], object]) -> bool:
+    """Whether ``call()`` returned within ``seconds`` (it runs on a daemon thread)."""
+    done = threading.Thread(target=call, daemon=True)
+    done.start()
+    done.join(seconds)
+    return not done.is_alive()
+
+
+def test_a_hung_synthesis_is_given_up_reported_once_and_close_returns(tmp_path: Path) -> None:
+    rig = Rig(tmp_path, synth_timeout=1.0)
+    hang = Hang(rig, "stuck")
+    try:
+        rig.speaker.say("stuck")
+        rig.speaker.say("next")
+        assert hang.entered.wait(5)
+        assert rig.speaker.wait(timeout=6), "the speaker waited for good on its synthesis"
+        assert rig.problems == ["speech synthesis did not finish within 1 s"]
+        assert rig.started() == []  # "next" waited its turn behind the stuck line: given up
+        assert returns_within(7, rig.speaker.close), "close() waited for the synthesis"
+    finally:
+        hang.release.set()
+
+
+def test_stop_is_not_held_up_by_a_hung_synthesis(tmp_path: Path) -> None:
+    rig = Rig(tmp_path, synth_timeout=30.0)
+    hang = Hang(rig, "stuck")
+    try:
+        rig.speaker.say("stuck")
+        assert hang.entered.wait(5)
+        rig.speaker.stop()
+        assert rig.speaker.wait(timeout=1.0), "still busy a second after stop()"
+        assert rig.problems == []  # a line cut short by stop() is no problem
+    finally:
+        hang.release.set()
+    rig.speaker.say("after")
+    assert rig.speaker.wait(timeout=10)
+    assert rig.started() == ["after"]
     rig.speaker.close()
 
 

@@ -74,17 +74,33 @@ class OwnVoice:
 
 
 class VoiceSource:
-    """Feeds microphone audio to a Listener and hands its decisions to the session."""
+    """Feeds microphone audio to a Listener and hands its decisions to the session.
+
+    Nothing here waits on the worker for good: audio and the session's ``Listen`` reach it
+    without blocking the caller, and ``close`` returns within ``CLOSE_S`` (plus the
+    microphone's own bound) even when the worker is stuck."""
+
+    CLOSE_S = 2.0
+    """How long ``close`` waits for the worker to finish."""
+    BACKLOG = 500
+    """Chunks of audio (10 s) waiting for the worker beyond which new audio is dropped."""
 
     def __init__(
         self,
         listener: Listener,
         own: OwnVoice,
         mic_factory: Callable[[Callable[[bytes], None]], Microphone],
+        on_problem: Callable[[str], None] | None = None,
     ) -> None:
         self.listener = listener
         self.own = own
-        self._chunks: queue.Queue[bytes | Listen | None] = queue.Queue(maxsize=500)
+        self.on_problem = on_problem
+        """Told once, in plain words, when the listener fails (voice input then stops)."""
+        self._chunks: queue.Queue[bytes | Listen] = queue.Queue()
+        """Audio and the session's ``Listen`` in order; unbounded so that a ``Listen`` never
+        waits, while audio beyond ``BACKLOG`` chunks is dropped."""
+        self._closed = threading.Event()
+        self._behind = False
         self._mic = mic_factory(self._on_chunk)
         self._thread: threading.Thread | None = None
 
@@ -121,7 +137,7 @@ class VoiceSource:
         def mic(sink: Callable[[bytes], None]) -> Microphone:
             return Microphone(sink, device=device, rate=chosen.sample_rate, on_problem=on_problem)
 
-        source = cls(listener, own, mic)
+        source = cls(listener, own, mic, on_problem)
         source._mic.start()
         return source
 
@@ -133,33 +149,49 @@ class VoiceSource:
         self._thread.start()
 
     def listen(self, listen: Listen) -> None:
-        """Follow the session's live commands (applied on the worker, between chunks)."""
+        """Follow the session's live commands (applied on the worker, between chunks; never
+        waits, whatever the worker is doing)."""
         self._chunks.put(listen)
 
     def close(self) -> None:
-        """Stop the microphone and the worker."""
+        """Stop the microphone and the worker (bounded: see the class)."""
         self._mic.stop()
-        self._chunks.put(None)
+        self._closed.set()
         if self._thread is not None:
-            self._thread.join(timeout=2)
+            self._thread.join(timeout=self.CLOSE_S)
+            if self._thread.is_alive():
+                log.warning("voice input did not stop within %g s; left running", self.CLOSE_S)
 
     def _on_chunk(self, pcm16: bytes) -> None:
-        try:
-            self._chunks.put_nowait(pcm16)
-        except queue.Full:
-            log.warning("voice input is falling behind; dropping audio")
+        if self._chunks.qsize() >= self.BACKLOG:
+            if not self._behind:
+                log.warning("voice input is falling behind; dropping audio")
+            self._behind = True
+            return
+        self._behind = False
+        self._chunks.put_nowait(pcm16)
 
     def _run(self, sink: Sink) -> None:
-        while True:
-            item = self._chunks.get()
-            if item is None:
-                return
-            if isinstance(item, Listen):
-                self.listener.set_context(item.context, item.commands)
+        failed = False
+        while not self._closed.is_set():
+            try:
+                item = self._chunks.get(timeout=0.25)
+            except queue.Empty:
                 continue
-            self.listener.own_speech(self.own.now())
-            for decision in self.listener.process(item):
-                sink(to_event(decision))
+            if failed:
+                continue  # keep draining, so the queue never grows
+            try:
+                if isinstance(item, Listen):
+                    self.listener.set_context(item.context, item.commands)
+                    continue
+                self.listener.own_speech(self.own.now())
+                for decision in self.listener.process(item):
+                    sink(to_event(decision))
+            except Exception as exc:  # the session goes on with the keys
+                log.exception("voice input failed")
+                failed = True
+                if self.on_problem is not None:
+                    self.on_problem(f"voice input failed: {exc}")
 
 
 def to_event(decision: Decision) -> Heard:

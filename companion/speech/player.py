@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
 import subprocess
 import sys
 import wave
 from collections.abc import Sequence
 from pathlib import Path
+
+log = logging.getLogger(__name__)
+KILL_WAIT_S = 2.0
+"""How long a killed player may take to end before it is left behind."""
 
 # Tried in order; the file name is appended.
 _LINUX = (("aplay", "-q"), ("paplay",))
@@ -70,7 +75,7 @@ class Playback:
         self._killed = True
         self._proc.kill()  # Popen.kill ignores a process that has already ended
 
-    def wait(self, timeout: float | None = None) -> str | None:
+    def wait(self, timeout: float) -> str | None:
         """Wait until the file has played; returns what went wrong, or None when all is well.
 
         A player still running after ``timeout`` seconds is killed and reported as hung.
@@ -79,7 +84,12 @@ class Playback:
             _, err = self._proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
             self._proc.kill()
-            self._proc.communicate()
+            try:  # a player stuck inside a sound driver cannot even be killed: leave it
+                self._proc.communicate(timeout=KILL_WAIT_S)
+            except subprocess.TimeoutExpired:
+                log.warning(
+                    "audio player %s (pid %d) did not end when killed", self._name, self.pid
+                )
             return f"the audio player {self._name} hung and was stopped after {timeout:.0f} s"
         if self._killed or self._proc.returncode == 0:
             return None

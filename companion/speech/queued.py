@@ -6,10 +6,11 @@ import logging
 import shutil
 import tempfile
 import threading
+import time
 import weakref
 from collections import OrderedDict, deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -47,7 +48,9 @@ class QueuedSpeaker:
     also drops the lines still waiting before it: they are already stale (and captioned).
     ``on_problem`` is called once, from whichever thread notices, the first time a line cannot
     be heard (no player, no audio device, synthesis failed, a player still running ``grace``
-    seconds after its line should have ended); speaking goes on being tried.
+    seconds after its line should have ended, a synthesis still running after
+    ``synth_timeout`` seconds); speaking goes on being tried. No wait here is unbounded: a
+    synthesis or player that hangs is left behind, and ``close`` returns in bounded time.
     """
 
     def __init__(
@@ -61,6 +64,7 @@ class QueuedSpeaker:
         pause: float = 0.3,
         cache_size: int = 64,
         grace: float = 5.0,
+        synth_timeout: float = 30.0,
         missing_player: str = "no audio player found",
     ) -> None:
         self._synth = synth
@@ -68,12 +72,15 @@ class QueuedSpeaker:
         self._on_problem = on_problem
         self._pause = pause
         self._grace = grace
+        self._synth_timeout = synth_timeout
         self._cache_size = cache_size
         self._cache: OrderedDict[tuple[str, int, float], Path] = OrderedDict()
         self._pending: dict[tuple[str, int, float], Future[Path]] = {}
         self._files = threading.Lock()
         """Guards ``_cache``, ``_pending`` and ``_count`` (the speaker and synthesis threads)."""
-        self._synthesis = ThreadPoolExecutor(max_workers=1, thread_name_prefix="synthesis")
+        self._synth_turn = threading.Lock()
+        """One synthesis at a time (each on a daemon thread of its own, so a hung one can be
+        left behind: an executor's threads would be waited for at exit)."""
         self._dir = Path(tempfile.mkdtemp(prefix="companion-speech-"))
         self._cleanup = weakref.finalize(self, shutil.rmtree, self._dir, True)
         self._count = 0
@@ -133,7 +140,8 @@ class QueuedSpeaker:
             self._closing = True
             self._interrupt_locked()
         self._thread.join(timeout=5)
-        self._synthesis.shutdown(wait=True, cancel_futures=True)
+        if self._thread.is_alive():
+            log.warning("the speaker did not stop within 5 s; left behind")
         self._cleanup()
 
     # ---- the worker -----------------------------------------------------------------------
@@ -176,6 +184,8 @@ class QueuedSpeaker:
         except CompanionError as exc:
             self._problem(exc.message)
             return
+        if wav is None:  # cut short while it was being synthesised
+            return
         playback: Playback | None = None
         problem: str | None = None
         with self._cond:
@@ -206,9 +216,25 @@ class QueuedSpeaker:
         if following is not None:
             self._wav_future(following)
 
-    def _audio(self, line: _Line) -> Path:
-        """The line's WAV file, synthesised now or already (CompanionError if it cannot be)."""
-        return self._wav_future(line).result()
+    def _audio(self, line: _Line) -> Path | None:
+        """The line's WAV file, synthesised now or already; None when a beat line or ``stop``
+        makes it stale first; CompanionError if it cannot be made within ``synth_timeout``."""
+        key = (line.text, line.rate, line.volume)
+        pending = self._wav_future(line)
+        deadline = time.monotonic() + self._synth_timeout
+        while True:
+            try:
+                return pending.result(timeout=0.05)
+            except TimeoutError:
+                if line.generation != self._generation:
+                    return None
+                if time.monotonic() >= deadline:
+                    with self._files:  # asked again later, the line is tried afresh
+                        if self._pending.get(key) is pending:
+                            del self._pending[key]
+                    raise CompanionError(
+                        f"speech synthesis did not finish within {self._synth_timeout:g} s"
+                    ) from None
 
     def _wav_future(self, line: _Line) -> Future[Path]:
         key = (line.text, line.rate, line.volume)
@@ -223,30 +249,40 @@ class QueuedSpeaker:
             if pending is None:
                 self._count += 1
                 wav = self._dir / f"line-{self._count}.wav"
-                try:
-                    pending = self._synthesis.submit(self._synthesise, key, wav)
-                except RuntimeError:  # closing: synthesis has been shut down
-                    pending = Future()
+                pending = Future()
+                if self._closing:
                     pending.set_exception(CompanionError("the speaker is closing"))
                     return pending
                 self._pending[key] = pending
+                threading.Thread(
+                    target=self._synthesise, args=(key, wav, pending), name="synthesis", daemon=True
+                ).start()
             return pending
 
-    def _synthesise(self, key: tuple[str, int, float], wav: Path) -> Path:
-        """On the synthesis thread: write the line and keep it in the cache."""
+    def _synthesise(self, key: tuple[str, int, float], wav: Path, done: Future[Path]) -> None:
+        """On a synthesis thread: write the line, keep it in the cache, set ``done``."""
         try:
-            self._synth.synthesize(key[0], key[1], key[2], wav)
-        except BaseException:
+            self._synthesise_now(key, wav)
+        except BaseException as exc:
             with self._files:
                 self._pending.pop(key, None)
-            raise
+            done.set_exception(exc)
+        else:
+            done.set_result(wav)
+
+    def _synthesise_now(self, key: tuple[str, int, float], wav: Path) -> None:
+        if not self._synth_turn.acquire(timeout=self._synth_timeout):
+            raise CompanionError("speech synthesis is stuck on an earlier line")
+        try:
+            self._synth.synthesize(key[0], key[1], key[2], wav)
+        finally:
+            self._synth_turn.release()
         with self._files:
             self._pending.pop(key, None)
             self._cache[key] = wav
             while len(self._cache) > self._cache_size:
                 _, old = self._cache.popitem(last=False)
                 old.unlink(missing_ok=True)
-        return wav
 
     def _problem(self, detail: str) -> None:
         with self._cond:
