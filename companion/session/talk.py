@@ -66,7 +66,9 @@ class Talk:
         """Wording of an exercise, with the user's hands filled in."""
         other = "right" if self.affected_side == "left" else "left"
         return self.words.exercise(
-            exercise_id, hand=f"your {self.affected_side} hand", other=f"your {other} hand"
+            exercise_id,
+            hand=self.line("your_hand", side=self.affected_side),
+            other=self.line("your_hand", side=other),
         )
 
     def plan_lines(self, plan: Plan, items: tuple[PlannedExercise, ...]) -> list[str]:
@@ -96,7 +98,7 @@ class Talk:
         lines = [self.line("intro", number=number, total=total, name=w.name)]
         kit = [self.words.equipment(i) for i in ex.equipment if i != "none"]
         if kit:
-            lines.append(self.line("equipment", items=" and ".join(kit)))
+            lines.append(self.line("equipment", items=f" {self.line('and_word')} ".join(kit)))
         lines += list(w.steps)
         if ex.passive_ok:
             lines.append(self.line("passive_ok"))
