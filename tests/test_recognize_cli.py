@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import json
+import resource
+import struct
 import subprocess
 import sys
+import time
 import wave
 from pathlib import Path
 
 import numpy as np
 import pytest
+import soundfile as sf
 
+from companion.listen import wavfile
 from tests.conftest import REPO, speech_data
 
 
@@ -120,3 +125,109 @@ def test_end_silence_out_of_range_is_refused(tmp_path: Path) -> None:
     ok = write_wav(tmp_path / "q.wav", np.zeros(8000), 16000)
     done = recognize("--end-silence", "9", str(ok), timeout=30)
     assert done.returncode == 3 and "--end-silence" in done.stderr
+
+
+def lying_wav(
+    rate: int, channels: int, width: int, claimed: int, actual: int, fmt: int = 1
+) -> bytes:
+    """A PCM WAV whose header claims ``claimed`` data bytes; ``actual`` zero bytes follow."""
+    fmt_chunk = struct.pack(
+        "<HHIIHH",
+        fmt,
+        channels & 0xFFFF,
+        rate & 0xFFFFFFFF,
+        (rate * channels * width) & 0xFFFFFFFF,
+        (channels * width) & 0xFFFF,
+        width * 8,
+    )
+    body = b"WAVEfmt " + struct.pack("<I", 16) + fmt_chunk + b"data" + struct.pack("<I", claimed)
+    return b"RIFF" + struct.pack("<I", (len(body) + claimed) & 0xFFFFFFFF) + body + bytes(actual)
+
+
+def limited(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """``recognize`` with its address space limited to 2 GB (a lying header used to ask for 6 GiB
+    and more)."""
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+    return subprocess.run(
+        [sys.executable, "-m", "companion.cli.main", "recognize", "--no-reader", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=REPO,
+        preexec_fn=limit,
+    )
+
+
+@pytest.mark.parametrize(
+    ("header", "words"),
+    [
+        (lying_wav(1, 1, 2, 4000, 4000), "sample rate is 1 Hz"),  # once: > 60 s at 1.2 GB
+        (lying_wav(7999, 1, 2, 4000, 4000), "sample rate is 7999 Hz"),
+        (lying_wav(400_000, 1, 2, 4000, 4000), "sample rate is 400000 Hz"),
+        (lying_wav(16000, 65535, 2, 0xFFFFFF00, 100_000), "channels"),  # once: 6 GiB arrays
+        (lying_wav(16000, 9, 2, 90_000, 90_000), "9 channels"),
+        (lying_wav(16000, 1, 2, 0xFFFFFF00, 100_000, fmt=0x55), "not a readable WAV"),  # mp3
+        (lying_wav(16000, 1, 7, 4096, 4096), "not a readable WAV"),  # 56-bit samples
+    ],
+)
+def test_a_header_that_lies_is_refused_quickly_in_little_memory(
+    tmp_path: Path, header: bytes, words: str
+) -> None:
+    bad = tmp_path / "bad.wav"
+    bad.write_bytes(header)
+    started = time.monotonic()
+    done = limited(str(bad))
+    assert time.monotonic() - started < 30
+    assert done.returncode == 3, done.stderr
+    assert words in done.stderr and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert done.stdout == ""
+
+
+def test_a_header_claiming_more_data_than_the_file_has_reads_what_is_there(
+    tmp_path: Path,
+) -> None:
+    wav = tmp_path / "short.wav"
+    wav.write_bytes(lying_wav(16000, 1, 2, 0xFFFFFF00, 32000))
+    done = limited(str(wav))
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["command"] is None
+
+
+def test_a_recording_longer_than_ten_minutes_is_refused_before_decoding(tmp_path: Path) -> None:
+    long = tmp_path / "long.wav"
+    sf.write(long, np.zeros(8000 * 601, dtype=np.int16), 8000, subtype="PCM_U8")
+    done = limited(str(long))
+    assert done.returncode == 3 and "601 s long; at most 600 s" in done.stderr
+    assert wavfile.check(long, 700).seconds == pytest.approx(601)
+
+
+def test_float_and_extensible_wavs_open_and_give_the_same_words(tmp_path: Path) -> None:
+    clip = sorted((speech_data() / "commands" / "yes").glob("*.wav"))[0]
+    x, rate = sf.read(clip, dtype="float32")
+    stereo = np.stack([x, x], axis=1)
+    variants = {
+        "float32.wav": (x, rate, "FLOAT", "WAV"),
+        "float64-48k.wav": (
+            np.interp(np.arange(len(x) * 3) / 3, np.arange(len(x)), x),
+            48000,
+            "DOUBLE",
+            "WAV",
+        ),
+        "extensible-stereo.wav": (stereo, rate, "PCM_16", "WAVEX"),
+        "extensible-24bit.wav": (x, rate, "PCM_24", "WAVEX"),
+    }
+    for name, (data, r, subtype, fmt) in variants.items():
+        sf.write(tmp_path / name, data, r, subtype=subtype, format=fmt)
+    files = [clip, *(tmp_path / n for n in variants)]
+    done = recognize("--context", "yesno", *map(str, files))
+    assert done.returncode == 0, done.stderr
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    assert rows[0]["command"] == "yes"
+    assert [r["command"] for r in rows] == ["yes"] * len(files)
+    same = np.frombuffer(wavfile.read(tmp_path / "float32.wav", 16000), dtype="<i2")
+    original = np.frombuffer(wavfile.read(clip, 16000), dtype="<i2")
+    assert np.abs(same.astype(int) - original).max() <= 1

@@ -12,6 +12,8 @@ from companion.listen import offline, wavfile
 from companion.listen.endpoint import MAX_END_SILENCE_S, MIN_END_SILENCE_S
 from companion.listen.engines import ENGINES, make_classifier, make_engine, make_reader
 
+MAX_SECONDS = wavfile.MAX_SECONDS
+"""Longest recording recognised (ten minutes): longer ones are refused before decoding."""
 RECOGNIZE_CONTEXTS = ("ready", "counting", "paused", "rest", "yesno", "number")
 
 
@@ -44,7 +46,14 @@ def register(
         action="store_true",
         help="without the Moonshine reader (less memory, less accurate)",
     )
-    p.add_argument("files", nargs="+", metavar="FILE", help="WAV files, any rate and channels")
+    p.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE",
+        help=f"WAV files: {wavfile.MIN_RATE // 1000}-{wavfile.MAX_RATE // 1000} kHz, "
+        f"up to {wavfile.MAX_CHANNELS} channels, integer or float samples, "
+        f"at most {MAX_SECONDS / 60:.0f} minutes each",
+    )
     p.set_defaults(func=run)
 
 
@@ -54,12 +63,14 @@ def run(args: argparse.Namespace) -> int:
         raise BadInputError(
             f"--end-silence must be between {MIN_END_SILENCE_S} and {MAX_END_SILENCE_S} seconds"
         )
+    for path in args.files:  # every header checked before a model is loaded
+        wavfile.check(path, MAX_SECONDS)
     engine = make_engine(args.engine, args.model)
     classifier = make_classifier(engine, user_voice=paths.resolve(args.data_dir).voice_dir)
     reader = make_reader(engine, enabled=not args.no_reader)
     vocab = vocabulary()
-    recordings = [(path, wavfile.read(path, engine.sample_rate)) for path in args.files]
-    for path, pcm in recordings:
+    for path in args.files:  # one recording in memory at a time
+        pcm = wavfile.read(path, engine.sample_rate, MAX_SECONDS)
         result = offline.recognise(
             engine,
             vocab,

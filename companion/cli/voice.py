@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import datetime as dt
 import sys
+from pathlib import Path
 
 from companion import paths, prompts, routine
 from companion.errors import BadInputError, DeviceError, ExitStatus, ModelError
@@ -13,11 +14,11 @@ from companion.listen import wavfile
 from companion.listen.voice_profile import (
     COMMAND_WORDS,
     DIGITS,
+    MAX_FILE_SECONDS,
     TEACHABLE,
-    RecordingProblem,
     VoiceProfile,
     check_word,
-    trimmed,
+    read_word,
 )
 from companion.voice_usage import read_usage
 
@@ -117,20 +118,25 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_add(args: argparse.Namespace) -> int:
-    """Check every file first; keep them all, or none when one is unusable."""
+    """Check every file first; keep them all and learn from them, or keep none."""
     check_word(args.word)
-    audio = []
-    for f in args.files:
-        try:
-            audio.append(trimmed(wavfile.read(f, 16000)))
-        except RecordingProblem as problem:
-            raise BadInputError(f"{f}: {problem.message}", hint=problem.hint) from None
+    for f in args.files:  # every header before any audio is decoded
+        wavfile.check(f, MAX_FILE_SECONDS)
+    audio = [read_word(Path(f)) for f in args.files]
     profile = _profile(args)
-    now = dt.datetime.now()
-    for one in audio:
-        profile.keep(args.word, one, now)
+    try:
+        kept = profile.keep_all(args.word, audio, dt.datetime.now())
+    except OSError as exc:
+        raise BadInputError(
+            f"The recordings cannot be kept in {profile.root}: {exc.strerror or exc}. "
+            "None was kept."
+        ) from exc
     print(f"Kept {len(audio)} recording(s) of {args.word!r}. Learning from them...")
-    profile.retrain()
+    try:
+        profile.retrain()
+    except BaseException:
+        profile.discard(kept)  # all or none: what was not learnt is not kept either
+        raise
     n = len(profile.recordings().get(args.word, []))
     print(f"Done: {n} recording(s) of {args.word!r}; the listener uses them from now on.")
     return 0

@@ -12,19 +12,22 @@ so the words they did not record stay as they were. Every file is written whole 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import io
 import os
 import shutil
 import tempfile
 import wave
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
+from companion import files
 from companion.errors import BadInputError, ModelError
 from companion.listen import training, wavfile
 
@@ -35,6 +38,10 @@ COMMAND_WORDS = ("yes", "no", "stop", "go")
 TEACHABLE = (*COMMAND_WORDS, *DIGITS)
 """Words the classifier has a class for and the session listens for (numbers for ratings)."""
 MODEL_NAME = "word-classifier.npz"
+MAX_FILE_SECONDS = 30.0
+"""Longest WAV file ``voice add`` takes: one word, with room around it (checked before decoding)."""
+STAGING = ".adding-"
+"""Name prefix of the folder new recordings are written into before they are moved in."""
 
 MIN_SPEECH_S = 0.04
 """A recording with less sound than this (within ``SPEECH_WITHIN_DB`` of its loudest moment)
@@ -93,19 +100,26 @@ def trimmed(pcm16: bytes, rate: int = RATE) -> bytes:
     return pcm16[start * 2 : end * 2]
 
 
-def _write_whole(path: Path, write: Callable[[Path], None]) -> None:
-    """Write via a temporary file in the same folder, then rename: whole or not at all."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    os.close(fd)
+def wav_bytes(audio: bytes) -> bytes:
+    """16 kHz mono 16-bit PCM as a whole WAV file."""
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(RATE)
+        w.writeframes(audio)
+    return buf.getvalue()
+
+
+def read_word(path: Path) -> bytes:
+    """A WAV file of one word, checked (header first, then the sound) and trimmed.
+
+    BadInputError naming the file (RecordingProblem's reason and hint kept) if unusable."""
+    pcm = wavfile.read(path, RATE, MAX_FILE_SECONDS)
     try:
-        write(Path(tmp))
-        with open(tmp, "rb") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        return trimmed(pcm)
+    except RecordingProblem as problem:
+        raise BadInputError(f"{path}: {problem.message}", hint=problem.hint) from None
 
 
 @dataclass(frozen=True)
@@ -161,9 +175,9 @@ class VoiceProfile:
         """Each taught word's recordings, oldest first (words without any are left out)."""
         out: dict[str, list[Path]] = {}
         for word in TEACHABLE:
-            files = sorted((self.root / word).glob("[!.]*.wav"))
-            if files:
-                out[word] = files
+            found = sorted((self.root / word).glob("[!.]*.wav"))
+            if found:
+                out[word] = found
         return out
 
     def add(self, word: str, pcm16: bytes, now: dt.datetime) -> Path:
@@ -175,22 +189,45 @@ class VoiceProfile:
 
     def keep(self, word: str, audio: bytes, now: dt.datetime) -> Path:
         """Write one recording of ``word`` already checked and trimmed by ``trimmed``."""
+        return self.keep_all(word, [audio], now)[0]
+
+    def keep_all(self, word: str, audios: Sequence[bytes], now: dt.datetime) -> list[Path]:
+        """Write every recording of ``word`` (checked and trimmed by ``trimmed``), or none.
+
+        They are written and flushed in a staging folder first, then moved in; on any failure
+        those already moved are removed again. Raises ``OSError`` (a full disk ...)."""
         check_word(word)
         folder = self.root / word
+        files.private_dir(folder)
+        for stale in self.root.glob(STAGING + "*"):  # left by a run that was killed
+            shutil.rmtree(stale, ignore_errors=True)
+        staging = Path(tempfile.mkdtemp(prefix=STAGING, dir=self.root))
         stamp = now.strftime("%Y%m%d-%H%M%S")
-        n = 1
-        while (path := folder / f"{stamp}-{n}.wav").exists():
-            n += 1
+        kept: list[Path] = []
+        try:
+            staged = []
+            for i, audio in enumerate(audios):
+                files.write_atomic(staging / f"{i}.wav", wav_bytes(audio))
+                staged.append(staging / f"{i}.wav")
+            n = 1
+            for one in staged:
+                while (path := folder / f"{stamp}-{n}.wav").exists():
+                    n += 1
+                os.rename(one, path)
+                kept.append(path)
+            files.fsync_dir(folder)
+        except BaseException:
+            self.discard(kept)
+            raise
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        return kept
 
-        def write(tmp: Path) -> None:
-            with wave.open(str(tmp), "wb") as w:
-                w.setnchannels(1)
-                w.setsampwidth(2)
-                w.setframerate(RATE)
-                w.writeframes(audio)
-
-        _write_whole(path, write)
-        return path
+    def discard(self, recordings: Iterable[Path]) -> None:
+        """Remove recordings just kept (undoing ``keep_all``)."""
+        for path in recordings:
+            with contextlib.suppress(OSError):
+                path.unlink()
 
     def forget(self, words: Iterable[str] | None = None) -> int:
         """Remove the recordings of ``words`` (all if None) and the retrained classifier;
@@ -232,15 +269,14 @@ class VoiceProfile:
             self.model_file.unlink(missing_ok=True)
             return None
         data = replay or ReplaySet.load()
-        files = [(w, f) for w, fs in recs.items() for f in fs]
-        model = adapted_model(data, [w for w, _ in files], embed([f for _, f in files]))
+        clips = [(w, f) for w, fs in recs.items() for f in fs]
+        model = adapted_model(data, [w for w, _ in clips], embed([f for _, f in clips]))
         sources = np.array(self._sources())
 
-        def write(tmp: Path) -> None:
-            with open(tmp, "wb") as f:
-                training.save(f, data.classes, model, sources=sources)
-
-        _write_whole(self.model_file, write)
+        buf = io.BytesIO()
+        training.save(buf, data.classes, model, sources=sources)
+        files.private_dir(self.root)
+        files.write_atomic(self.model_file, buf.getvalue())
         return self.model_file
 
 
@@ -291,5 +327,6 @@ __all__ = [
     "VoiceProfile",
     "adapted_model",
     "check_word",
+    "read_word",
     "trimmed",
 ]
