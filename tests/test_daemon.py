@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import pickle
 import signal
 import sqlite3
 import subprocess
@@ -92,11 +93,15 @@ class Daemon:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
         try:
-            return self.proc.wait(timeout=10)
+            code = self.proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait(timeout=10)
+            print(self.text())  # shown with the failure
             raise
+        if code != 0:
+            print(self.text())
+        return code
 
 
 @pytest.fixture(autouse=True)
@@ -147,10 +152,11 @@ def said(data: Path, key: str) -> list[dt.datetime]:
     return out
 
 
-def stored_jobs(data: Path) -> dict[str, float | None]:
-    """Job id -> next run time (epoch seconds) straight from the SQLite job store."""
+def stored_jobs(data: Path) -> dict[str, float]:
+    """Job id -> next run time (epoch seconds) straight from the reminder store's plain rows."""
     with sqlite3.connect(data / "reminders.sqlite3") as conn:
-        return dict(conn.execute("SELECT id, next_run_time FROM apscheduler_jobs").fetchall())
+        rows = conn.execute("SELECT id, next_run FROM jobs").fetchall()
+    return {i: dt.datetime.fromisoformat(at).timestamp() for i, at in rows}
 
 
 def wait_until(predicate: object, timeout: float = 15) -> None:
@@ -168,7 +174,8 @@ FIRST = "reminders.reminder.first"
 def test_reminder_fires_on_time_then_later_then_start_runs_the_session(data: Path) -> None:
     write_routine(data, snooze_minutes=1, max_snoozes=2)
     (data / "answers.txt").write_text("later\nstart\n")
-    (data / "session.txt").write_text("")
+    # the session waits (far longer than the test) so it is surely running when looked for
+    (data / "session.txt").write_text("wait 86400\n")
     label, due = ahead(1)
     d = Daemon(
         data,
@@ -183,7 +190,9 @@ def test_reminder_fires_on_time_then_later_then_start_runs_the_session(data: Pat
     )
     try:
         d.wait_for("starting today's session", timeout=20)
-        wait_until(lambda: any(True for _ in _sessions(data)), timeout=20)
+        # the session has begun once its row is in the history (it writes it at its start)
+        wait_until(lambda: _sessions(data) or "session ended" in d.text(), timeout=60)
+        assert "session ended" not in d.text()
         assert _session_children(data), "the session should be running now"
     finally:
         assert d.stop() == 0  # stopping the daemon also ends the session it started
@@ -198,6 +207,7 @@ def test_reminder_fires_on_time_then_later_then_start_runs_the_session(data: Pat
     assert abs(second - back) <= TOLERANCE, (second, back)
     assert said(data, "reminders.reminder.snoozed") and said(data, "reminders.reminder.starting")
     # the session ran as a child process and wrote today's session to the same history
+    # (stopped with the daemon, so it never ended)
     assert [day for (day,) in _sessions(data)] == [dt.date.today().isoformat()]
 
 
@@ -286,6 +296,14 @@ def test_missed_while_down_within_grace_is_delivered_once_at_start(data: Path) -
     (delivered,) = said(data, FIRST)
     assert abs(delivered - running) <= TOLERANCE, (delivered, running)
     assert due2 < delivered
+    # delivered once: a third start, still within the grace window, gives nothing again
+    three = Daemon(data, *[a for x in (label1, label2) for a in ("--at", x)], "--no-session")
+    try:
+        three.wait_for("running")
+    finally:
+        assert three.stop() == 0
+    assert said(data, FIRST) == [delivered]
+    assert len(outcomes(data)) == len(rows)
 
 
 def test_missed_while_down_outside_grace_is_logged_missed_and_not_said(data: Path) -> None:
@@ -302,7 +320,7 @@ def test_missed_while_down_outside_grace_is_logged_missed_and_not_said(data: Pat
     assert said(data, FIRST) == []
 
 
-def test_no_answer_gives_a_second_reminder_then_lets_the_day_go(data: Path) -> None:
+def test_no_answer_gives_a_second_reminder_and_the_next_time_still_asks(data: Path) -> None:
     write_routine(data)
     (data / "answers.txt").write_text("wait 60\n")
     label, due = ahead(1)
@@ -319,16 +337,17 @@ def test_no_answer_gives_a_second_reminder_then_lets_the_day_go(data: Path) -> N
         "1.5",
     )
     try:
-        d.wait_for(": no_answer")
-        d.wait_for("already let go", timeout=10)
+        wait_until(lambda: len(said(data, "reminders.reminder.no_answer")) == 2, timeout=30)
     finally:
         d.stop()
-    assert [o for _, _, o in outcomes(data)] == ["fired", "no_answer"]
-    (first,) = said(data, FIRST)
-    (second,) = said(data, "reminders.reminder.second")
+    assert "already let go" not in d.text()
+    # each reminder time stands on its own: the unanswered first does not cancel the second
+    assert [o for _, _, o in outcomes(data)] == ["fired", "no_answer", "fired", "no_answer"]
+    first, later = said(data, FIRST)
+    (second, _) = said(data, "reminders.reminder.second")
     assert abs(first - due) <= TOLERANCE
+    assert abs(later - due2) <= TOLERANCE, (later, due2)
     assert abs((second - first).total_seconds() - 1.5) <= 0.5
-    assert len(said(data, "reminders.reminder.no_answer")) == 1
 
 
 def test_only_one_daemon_at_a_time(data: Path) -> None:
@@ -434,16 +453,11 @@ def test_changed_times_take_effect_on_sighup_and_keep_the_store(data: Path) -> N
     d = Daemon(data)  # the routine's own times now
     try:
         d.wait_for("running")
-        assert set(stored_jobs(data)) == {"reminder 10:30", "roll-over", f"snooze {label}"}
+        assert set(stored_jobs(data)) == {"reminder 10:30", f"snooze {label}"}
         write_routine(data, times=["07:15", "19:45"], snooze_minutes=60)
         d.proc.send_signal(signal.SIGHUP)
         d.wait_for("routine reloaded")
-        assert set(stored_jobs(data)) == {
-            "reminder 07:15",
-            "reminder 19:45",
-            "roll-over",
-            f"snooze {label}",
-        }
+        assert set(stored_jobs(data)) == {"reminder 07:15", "reminder 19:45", f"snooze {label}"}
         (data / "routine.toml").write_text("[reminders\n")
         d.proc.send_signal(signal.SIGHUP)
         d.wait_for("was not reloaded")
@@ -501,10 +515,6 @@ def test_the_day_s_plan_is_prepared_and_its_changes_recorded(data: Path) -> None
             (today.isoformat(),),
         ).fetchall()
     assert sorted(rows) == sorted((c.exercise_id, c.kind, c.old, c.new, c.rule) for c in expected)
-    # the daily job that does this again after midnight is in the store
-    nxt = dt.datetime.fromtimestamp(stored_jobs(data)["roll-over"] or 0, TZ)
-    assert (nxt.hour, nxt.minute) == (0, 5)
-    assert dt.timedelta(0) < nxt - dt.datetime.now(TZ) <= dt.timedelta(days=1)
 
 
 def test_no_reminder_while_a_session_is_going_on(data: Path) -> None:
@@ -535,3 +545,95 @@ def test_a_damaged_history_is_refused_clearly_and_left_alone(data: Path) -> None
     assert str(history) in result.stderr and "Traceback" not in result.stderr
     assert history.read_bytes() == before
     assert not (data / "reminders.sqlite3").exists()
+
+
+def test_a_planted_reminder_store_runs_nothing_and_is_converted(data: Path) -> None:
+    from tests.test_reminders_store import Planted, old_store
+
+    write_routine(data, times=["10:30"])
+    marker = data.parent / "code-ran"
+    payload = pickle.dumps(Planted(marker))
+    later = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=2)).timestamp()
+    old_store(
+        data / "reminders.sqlite3",
+        [("reminder 10:30", later, payload), ("snooze 10:30", later, payload)],
+    )
+    listed = _run(data, "reminders", "list")
+    assert listed.returncode == 0, listed.stderr
+    assert "Traceback" not in listed.stdout + listed.stderr
+    assert "the 10:30 reminder comes back at" in listed.stdout
+    d = Daemon(data)
+    try:
+        d.wait_for("running")
+        assert "old reminder store was converted" in d.text()
+    finally:
+        assert d.stop() == 0
+    assert not marker.exists(), "unpickling the planted row ran its command"
+    assert "Traceback" not in d.text()
+    assert set(stored_jobs(data)) == {"reminder 10:30", "snooze 10:30"}
+
+
+def test_a_reminder_cut_off_by_a_killed_daemon_is_asked_again_after_restart(data: Path) -> None:
+    write_routine(data, grace_minutes=30)
+    (data / "one.txt").write_text("wait 600\n")  # no answer while the first daemon runs
+    label, due = ahead(1)
+    one = Daemon(data, "--at", label, "--script", str(data / "one.txt"))
+    one.wait_for(": fired")
+    wait_until(lambda: said(data, FIRST))  # the question was being asked
+    one.proc.kill()  # SIGKILL: no clean-up at all
+    one.proc.wait(timeout=10)
+    (data / "two.txt").write_text("skip today\n")
+    two = Daemon(data, "--at", label, "--script", str(data / "two.txt"), "--no-session")
+    try:
+        two.wait_for(": skipped", timeout=20)
+    finally:
+        assert two.stop() == 0
+    first, again = said(data, FIRST)
+    assert abs(first - due) <= TOLERANCE
+    assert again > first
+    assert [o for _, _, o in outcomes(data)] == ["fired", "fired", "skipped"]
+    # and once answered it is not asked a third time
+    three = Daemon(data, "--at", label, "--no-session")
+    try:
+        three.wait_for("running")
+    finally:
+        assert three.stop() == 0
+    assert len(said(data, FIRST)) == 2
+    assert [o for _, _, o in outcomes(data)] == ["fired", "fired", "skipped"]
+
+
+def test_a_routine_edit_takes_effect_in_the_running_daemon_without_a_signal(data: Path) -> None:
+    write_routine(data, times=["10:30"])
+    d = Daemon(data)
+    try:
+        d.wait_for("running")
+        assert set(stored_jobs(data)) == {"reminder 10:30"}
+        write_routine(data, times=["07:15", "19:45"])
+        d.wait_for("routine reloaded", timeout=20)
+        assert set(stored_jobs(data)) == {"reminder 07:15", "reminder 19:45"}
+        (data / "routine.toml").write_text("[reminders\n")
+        d.wait_for("was not reloaded", timeout=20)
+        assert d.proc.poll() is None
+        assert set(stored_jobs(data)) == {"reminder 07:15", "reminder 19:45"}
+    finally:
+        assert d.stop() == 0
+    assert d.text().count("routine reloaded") == 1
+    assert d.text().count("was not reloaded") == 1  # once per change, not once per look
+
+
+def test_a_data_folder_with_question_mark_and_hash_in_its_name_works(tmp_path: Path) -> None:
+    data = tmp_path / "da?ta#1%3F x"
+    write_routine(data)
+    (data / "answers.txt").write_text("skip today\n")
+    label, due = ahead(1)
+    d = Daemon(data, "--at", label, "--script", str(data / "answers.txt"), "--no-session")
+    try:
+        d.wait_for(": skipped", timeout=20)
+    finally:
+        assert d.stop() == 0
+    assert (data / "reminders.sqlite3").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [data.name]
+    assert f"reminder {label}" in stored_jobs(data)
+    assert [o for _, _, o in outcomes(data)] == ["fired", "skipped"]
+    listed = _run(data, "reminders", "list")
+    assert listed.returncode == 0 and "Traceback" not in listed.stderr

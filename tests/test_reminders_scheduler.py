@@ -1,4 +1,4 @@
-"""The scheduler adapter in-process: the real BackgroundScheduler over a real SQLite job store."""
+"""The scheduler adapter in-process: the real BackgroundScheduler, its jobs rebuilt from rows."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from companion.reminders import jobs
-from companion.reminders.scheduler import ReminderScheduler, read_pending
+from companion.reminders.scheduler import ReminderScheduler, stale
+from companion.reminders.store import Job, pending
 from companion.reminders.times import Due, Slot
 
 LONDON = ZoneInfo("Europe/London")
@@ -38,23 +39,21 @@ def _slot_ahead(seconds: int, tz: dt.tzinfo) -> tuple[Slot, dt.datetime]:
     return Slot(at.hour, at.minute, at.second), at
 
 
-def _open(path: Path, grace_s: float, now: dt.datetime, tz: dt.tzinfo = UTC):  # type: ignore[no-untyped-def]
+def _open(grace_s: float, tz: dt.tzinfo = UTC) -> tuple[ReminderScheduler, Events]:
     events = Events()
-    s = ReminderScheduler(path, tz, dt.timedelta(seconds=grace_s), events)
-    return s, events, s.open(now)
+    s = ReminderScheduler(tz, dt.timedelta(seconds=grace_s), events)
+    s.start_paused()
+    return s, events
 
 
 @pytest.mark.parametrize(("grace_s", "kind"), [(1, jobs.Missed), (60, jobs.ReminderDue)])
 def test_a_reminder_late_because_the_computer_slept_is_given_or_missed(
-    tmp_path: Path, grace_s: float, kind: type
+    grace_s: float, kind: type
 ) -> None:
-    # a few seconds ahead: opening the store on a busy machine must not take it past the slot
-    # (the reminder would then be for tomorrow)
-    slot, due = _slot_ahead(4, UTC)
-    s, events, stale = _open(tmp_path / "jobs.sqlite3", grace_s, dt.datetime.now(UTC))
+    slot, due = _slot_ahead(3, UTC)
+    s, events = _open(grace_s)
     try:
-        assert stale == []
-        s.sync([slot], dt.datetime.now(UTC))
+        s.load([slot], [], dt.datetime.now(UTC))
         assert {p.kind: p.at for p in s.pending()}["reminder"] == due
         # paused scheduler: like a computer asleep at the reminder time and 2.5 s after it
         time.sleep((due - dt.datetime.now(UTC)).total_seconds() + 2.5)
@@ -67,93 +66,73 @@ def test_a_reminder_late_because_the_computer_slept_is_given_or_missed(
     assert len(reminder_events) == 1
     assert isinstance(reminder_events[0], kind)
     assert reminder_events[0].due == Due(slot.label, due)
+    assert reminder_events[0].daily
 
 
-def test_days_missed_while_off_are_listed_and_the_job_moves_past_now(tmp_path: Path) -> None:
-    path = tmp_path / "jobs.sqlite3"
-    before = dt.datetime(2026, 3, 27, 8, 0, tzinfo=LONDON)
-    s, _, _ = _open(path, 60, before, LONDON)
-    s.sync([Slot(9, 0)], before)
-    s.close()
-    # looking at the store (companion reminders list) must not use the missed reminders up
-    assert {p.kind for p in read_pending(path, LONDON)} == {"reminder", "roll-over"}
+def test_days_missed_while_off_are_listed_and_the_job_moves_past_now() -> None:
+    stored = [Job("reminder", "09:00", dt.datetime(2026, 3, 27, 9, 0, tzinfo=LONDON))]
     back = dt.datetime(2026, 3, 30, 10, 0, tzinfo=LONDON)  # the clocks changed on the 29th
-    s, _, stale = _open(path, 60, back, LONDON)
-    try:
-        pending = {p.kind: p for p in s.pending()}
-    finally:
-        s.close()
-    local = [d.at.astimezone(LONDON) for d in stale]
+    found = stale(stored, LONDON, back)
+    local = [d.at.astimezone(LONDON) for d in found.dues]
     assert [t.strftime("%d %H:%M") for t in local] == [
         "27 09:00",
         "28 09:00",
         "29 09:00",
         "30 09:00",
     ]
-    assert {d.slot for d in stale} == {"09:00"}
-    assert pending["reminder"].at == dt.datetime(2026, 3, 31, 9, 0, tzinfo=LONDON)
+    assert {d.slot for d in found.dues} == {"09:00"}
+    assert found.daily_next == {"09:00": dt.datetime(2026, 3, 31, 9, 0, tzinfo=LONDON)}
+    assert stale(stored, LONDON, dt.datetime(2026, 3, 27, 8, 0, tzinfo=LONDON)).dues == []
 
 
-def test_a_snooze_survives_a_restart_and_is_caught_up_once(tmp_path: Path) -> None:
-    path = tmp_path / "jobs.sqlite3"
+def test_a_snooze_past_its_time_is_stale_once_with_its_count() -> None:
+    now = dt.datetime(2026, 3, 27, 12, 0, tzinfo=UTC)
+    stored = [
+        Job("snooze", "10:30", now - dt.timedelta(minutes=5), 2),
+        Job("snooze", "11:30", now + dt.timedelta(minutes=5), 1),
+    ]
+    found = stale(stored, UTC, now)
+    assert found.dues == [Due("10:30", now - dt.timedelta(minutes=5), 2)]
+    assert found.daily_next == {}
+
+
+def test_load_follows_the_routine_and_cancel_drops_snoozes() -> None:
     now = dt.datetime.now(UTC)
-    s, _, _ = _open(path, 600, now)
-    s.sync([Slot(10, 30)], now)
-    s.snooze("10:30", now + dt.timedelta(hours=1), 2)
-    s.close()
-    listed = read_pending(path, UTC)
-    snooze = next(p for p in listed if p.kind == "snooze")
-    assert (snooze.slot, snooze.snoozes) == ("10:30", 2)
-    assert abs(snooze.at - (now + dt.timedelta(hours=1))) < dt.timedelta(seconds=1)  # type: ignore[operator]
-    s, _, stale = _open(path, 600, now + dt.timedelta(hours=2))
-    s.close()
-    snoozes = [d for d in stale if d.snoozes == 2]
-    assert len(snoozes) == 1 and snoozes[0].slot == "10:30"
-    assert [p.kind for p in read_pending(path, UTC)].count("snooze") == 0
-
-
-def test_sync_follows_the_routine_and_cancel_drops_snoozes(tmp_path: Path) -> None:
-    path = tmp_path / "jobs.sqlite3"
-    now = dt.datetime.now(UTC)
-    s, _, _ = _open(path, 600, now)
+    s, _ = _open(600)
     try:
-        s.sync([Slot(9, 0), Slot(18, 0)], now)
-        s.snooze("09:00", now + dt.timedelta(minutes=15), 1)
-        s.sync([Slot(7, 30)], now)
+        soon = Job("snooze", "09:00", now + dt.timedelta(minutes=15), 1)
+        gone = Job("snooze", "08:00", now - dt.timedelta(minutes=15), 1)
+        s.load([Slot(9, 0), Slot(18, 0)], [soon, gone], now)
+        s.load([Slot(7, 30)], [soon, gone], now)
         kinds = sorted((p.kind, p.slot) for p in s.pending())
         assert kinds == [("reminder", "07:30"), ("roll-over", ""), ("snooze", "09:00")]
+        snooze = next(p for p in s.pending() if p.kind == "snooze")
+        assert (snooze.at, snooze.snoozes) == (soon.next_run, 1)
+        roll = next(p for p in s.pending() if p.kind == "roll-over")
+        assert roll.at is not None
+        assert (roll.at.hour, roll.at.minute) == (0, 5)
+        assert dt.timedelta(0) < roll.at - now <= dt.timedelta(days=1)
         s.cancel_snoozes()
         assert "snooze" not in {p.kind for p in s.pending()}
     finally:
         s.close()
 
 
+def test_the_watch_is_called_again_and_again_while_running() -> None:
+    s, _ = _open(600)
+    calls: list[float] = []
+    try:
+        s.watch(dt.timedelta(seconds=0.2), lambda: calls.append(time.monotonic()))
+        s.resume()
+        end = time.monotonic() + 10
+        while len(calls) < 3 and time.monotonic() < end:
+            time.sleep(0.05)
+    finally:
+        s.close()
+    assert len(calls) >= 3
+    assert "watch" not in {p.kind for p in s.pending()}
+
+
 def test_no_store_yet_lists_nothing_and_creates_nothing(tmp_path: Path) -> None:
-    assert read_pending(tmp_path / "none.sqlite3", UTC) == []
+    assert pending(tmp_path / "none.sqlite3") == ([], [])
     assert not (tmp_path / "none.sqlite3").exists()
-
-
-def test_jobs_are_stored_as_module_function_references(tmp_path: Path) -> None:
-    import importlib
-    import pickle
-    import sqlite3
-
-    path = tmp_path / "jobs.sqlite3"
-    now = dt.datetime.now(UTC)
-    s, _, _ = _open(path, 600, now)
-    s.sync([Slot(9, 0)], now)
-    s.snooze("09:00", now + dt.timedelta(minutes=15), 1)
-    s.close()
-    with sqlite3.connect(path) as conn:
-        states = {
-            i: pickle.loads(b)
-            for i, b in conn.execute("SELECT id, job_state FROM apscheduler_jobs")
-        }
-    assert {i: st["func"] for i, st in states.items()} == {
-        "reminder 09:00": jobs.REMIND,
-        "snooze 09:00": jobs.REMIND,
-        "roll-over": jobs.ROLL_OVER,
-    }
-    for ref in (jobs.REMIND, jobs.ROLL_OVER):  # and each reference resolves
-        module, _, name = ref.partition(":")
-        assert callable(getattr(importlib.import_module(module), name))

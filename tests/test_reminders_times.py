@@ -79,10 +79,11 @@ def test_catch_up_delivers_at_most_one_and_loses_none(minutes_ago: list[int], gr
         assert result.deliver is None
 
 
-def test_skip_or_no_answer_lets_the_day_go_but_snooze_and_start_do_not() -> None:
+def test_only_skip_today_lets_the_day_go() -> None:
     assert not times.day_let_go(["fired", "snoozed", "fired", "started"])
     assert times.day_let_go(["fired", "skipped"])
-    assert times.day_let_go(["fired", "snoozed", "fired", "no_answer"])
+    # an unanswered reminder ends only itself: the later times of the day still ask
+    assert not times.day_let_go(["fired", "snoozed", "fired", "no_answer"])
     assert not times.day_let_go([])
 
 

@@ -134,7 +134,8 @@ def run_daemon(args: argparse.Namespace) -> int:
 
 def run_list(args: argparse.Namespace) -> int:
     """Print the next reminder times and what is waiting in the store."""
-    from companion.reminders.scheduler import next_times, read_pending, zone
+    from companion.reminders.scheduler import next_times, zone
+    from companion.reminders.store import pending
 
     where = paths.resolve(args.data_dir)
     r = routine.load(where.routine_file)
@@ -156,18 +157,20 @@ def run_list(args: argparse.Namespace) -> int:
         now = dt.datetime.now(tz)
         for at, _slot in next_times(slots, tz, now, max(1, args.count)):
             print(f"  {at:%a %d %b %Y %H:%M %Z}")
-    for p in read_pending(where.jobs_db, tz):
-        if p.kind == "snooze" and p.at is not None:
+    stored, problems = pending(where.jobs_db)
+    for p in stored:
+        if p.kind == "snooze":
             print(
                 f"Snoozed: the {p.slot} reminder comes back at "
-                f"{p.at.astimezone(tz):%a %d %b %H:%M:%S} (later {p.snoozes} of "
+                f"{p.next_run.astimezone(tz):%a %d %b %H:%M:%S} (later {p.snoozes} of "
                 f"{rem.max_snoozes})"
             )
+    for problem in problems:
+        print(f"Reminder store: {problem}.")
     pid = lock.holder(where.daemon_lock)
     if pid:
         print(
-            f"Daemon: running (pid {pid}). After changing the times, restart it or send "
-            f"it SIGHUP (kill -HUP {pid})."
+            f"Daemon: running (pid {pid}). It reads the routine again within seconds of a change."
         )
     else:
         print(

@@ -20,17 +20,21 @@ from companion.eventlog import EventLog
 from companion.history.store import HistoryStore
 from companion.paths import Paths
 from companion.progression import today_plan
-from companion.reminders import jobs, times, wiring
+from companion.reminders import jobs, scheduler, times, wiring
 from companion.reminders.conversation import Conversation, Settings
 from companion.reminders.driver import SharedScript, converse
 from companion.reminders.lock import DaemonLock
 from companion.reminders.scheduler import ReminderScheduler, zone
+from companion.reminders.store import DEFERRED, NOT_ASKED, Job, ReminderStore
+from companion.reminders.watch import FileWatch
 from companion.reminders.wiring import Options
 from companion.routine import Routine
 
 log = logging.getLogger(__name__)
 POLL_S = 0.5
 CLOCK_JUMP_S = 2.0
+WATCH_EVERY = dt.timedelta(seconds=2)
+"""How often the routine file is looked at for changes."""
 
 
 class _Stop(BaseException):
@@ -60,10 +64,12 @@ class Daemon:
         self.tz: dt.tzinfo = dt.timezone.utc
         self.slots: tuple[times.Slot, ...] = ()
         self._script: SharedScript | None = None
+        self.routine_watch = FileWatch(where.routine_file)
 
     # ---- setup ---------------------------------------------------------------------------
 
     def _load_routine(self) -> None:
+        self.routine_watch.mark()
         r = routine_mod.load(self.where.routine_file)
         slots = times.parse_slots(self.options.at or r.reminders.times)
         self.routine, self.tz, self.slots = r, zone(r.reminders.timezone), slots
@@ -94,7 +100,10 @@ class Daemon:
         self._load_routine()
         self.words = prompts.load(self.routine.language)
         self.vocab = commands.vocabulary(self.routine.language)
-        self.store = stack.enter_context(HistoryStore.open(self.where.history_db))
+        self.history = stack.enter_context(HistoryStore.open(self.where.history_db))
+        self.reminders = stack.enter_context(ReminderStore.open(self.where.jobs_db))
+        for note in self.reminders.notes:
+            self.status(note)
         self.events = stack.enter_context(contextlib.closing(EventLog(self.where.event_log)))
         if self.options.script is not None:
             self._script = SharedScript(
@@ -103,17 +112,32 @@ class Daemon:
                 self.options.time_scale,
                 ready=lambda: not self.speaker.busy(),
             )
-        self.sched = ReminderScheduler(self.where.jobs_db, self.tz, self.grace, self.queue.put)
+        self.sched = ReminderScheduler(self.tz, self.grace, self.queue.put)
         stack.callback(self.sched.close)
+        self.sched.start_paused()
         now = self.clock()
-        stale = self.sched.open(now)
-        self.sched.sync(self.slots, now)
-        self._catch_up(stale, now)
+        self._catch_up(now)
+        self._rebuild(now)
+        for problem in self.reminders.problems:
+            self.status(f"problem: {problem}")
         self.speaker = wiring.make_speaker(self.routine, self.options.voice)
         stack.callback(lambda: self.speaker.close())
         self._safely(lambda: self._roll_over(now), "preparing the plan")
+        self.sched.watch(WATCH_EVERY, self._look)
         self.sched.resume()
         self._announce()
+
+    def _rebuild(self, now: dt.datetime) -> None:
+        """Bring the stored daily reminders in line with the slots; rebuild the jobs from them."""
+        self.reminders.set_daily(
+            {s.label: scheduler.next_from(s, self.tz, now) for s in self.slots}, now
+        )
+        self.sched.load(self.slots, self.reminders.jobs(), now)
+
+    def _look(self) -> None:
+        """On a scheduler thread: a changed routine file is read again by the loop."""
+        if self.routine_watch.changed():
+            self.queue.put(jobs.Reload())
 
     def _safely(self, work: Callable[[], None], what: str) -> None:
         """Do ``work``; a fault is reported and logged, and the reminders go on."""
@@ -170,9 +194,11 @@ class Daemon:
 
     def _handle(self, event: jobs.DaemonEvent) -> None:
         if isinstance(event, jobs.ReminderDue):
-            self._remind(event.due)
+            self._remind(event)
         elif isinstance(event, jobs.Missed):
-            self._log(event.due.at, event.due, "missed")
+            if self._hand_over(event.due, event.daily):
+                self._log(event.due.at, event.due, "missed")
+                self.reminders.finish(event.due, "missed")
         elif isinstance(event, jobs.RollOver):
             self._roll_over(event.at)
         elif isinstance(event, jobs.Reload):
@@ -185,15 +211,30 @@ class Daemon:
             self.status(f"the routine was not reloaded, the old times stay: {exc}")
             return
         self.sched.tz, self.sched.grace = self.tz, self.grace
-        self.sched.sync(self.slots, self.clock())
+        self._rebuild(self.clock())
         self.status("routine reloaded: reminders at " + ", ".join(s.label for s in self.slots))
 
-    def _catch_up(self, stale: list[times.Due], now: dt.datetime) -> None:
-        result = times.catch_up(stale, now, self.grace)
+    def _catch_up(self, now: dt.datetime) -> None:
+        """Reminders due while no daemon ran, and ones cut off when it stopped: at most one is
+        given (the latest within the grace window); the others are logged as missed."""
+        stale = scheduler.stale(self.reminders.jobs(), self.tz, now)
+        self.reminders.hand_over(stale.dues, stale.daily_next)
+        result = times.catch_up(self.reminders.unfinished(), now, self.grace)
         for due in result.missed:
             self._log(due.at, due, "missed")
+            self.reminders.finish(due, "missed")
         if result.deliver is not None:
-            self.queue.put(jobs.ReminderDue(result.deliver))
+            self.queue.put(jobs.ReminderDue(result.deliver, handed_over=True))
+
+    def _hand_over(self, due: times.Due, daily: bool) -> bool:
+        """Record ``due`` as being given and move its job on; False if it was given already."""
+        nxt = {}
+        if daily:
+            nxt[due.slot] = scheduler.next_after(times.parse_slot(due.slot), self.tz, due.at)
+        if self.reminders.hand_over([due], nxt):
+            return True
+        self.status(f"reminder {due.slot} due {due.at.astimezone(self.tz):%H:%M:%S}: given already")
+        return False
 
     def _day(self, due: times.Due) -> dt.date:
         return times.local_day(due.at, self.tz)
@@ -201,33 +242,43 @@ class Daemon:
     def _log(self, at: dt.datetime, due: times.Due, outcome: str) -> None:
         local = due.at.astimezone(self.tz)
         self.status(f"reminder {due.slot} due {local:%Y-%m-%d %H:%M:%S}: {outcome}")
-        self.store.log_reminder(at, self._day(due), outcome)
+        self.history.log_reminder(at, self._day(due), outcome)
 
     def _outcomes(self, day: dt.date) -> list[str]:
-        rows = self.store.connection.execute(
+        rows = self.history.connection.execute(
             "SELECT outcome FROM reminders WHERE day = ?", (day.isoformat(),)
         ).fetchall()
         return [str(r[0]) for r in rows]
 
     def _open_sessions(self) -> list[dt.datetime]:
-        rows = self.store.connection.execute(
+        rows = self.history.connection.execute(
             "SELECT started_at FROM sessions WHERE ended_at IS NULL"
         ).fetchall()
         started = [dt.datetime.fromisoformat(str(r[0])) for r in rows]
         return [t if t.tzinfo else t.astimezone() for t in started]
 
-    def _remind(self, due: times.Due) -> None:
+    def _snooze(self, due: times.Due, outcome: str, back: dt.datetime, snoozes: int) -> None:
+        job = Job("snooze", due.slot, back, snoozes)
+        self.reminders.finish(due, outcome, snooze=job)
+        self.sched.snooze(job)
+
+    def _remind(self, event: jobs.ReminderDue) -> None:
+        due = event.due
+        if not event.handed_over and not self._hand_over(due, event.daily):
+            return
         now = self.clock()
         if not times.within_grace(due, now, self.grace):
             self._log(due.at, due, "missed")
+            self.reminders.finish(due, "missed")
             return
         if times.day_let_go(self._outcomes(self._day(due))):
             self.status(f"reminder {due.slot}: today was already let go; not asking again")
+            self.reminders.finish(due, NOT_ASKED)
             return
         r = self.routine.reminders
         if times.session_in_progress(self._open_sessions(), now):
             back = times.snooze_until(now, r.snooze_minutes, self.options.time_scale)
-            self.sched.snooze(due.slot, back, due.snoozes)
+            self._snooze(due, DEFERRED, back, due.snoozes)
             self.status(
                 f"reminder {due.slot}: a session is going on; asking again at "
                 f"{back.astimezone(self.tz):%H:%M:%S} if it has ended"
@@ -266,9 +317,12 @@ class Daemon:
         self._log(done, due, outcome)
         if outcome == "snoozed":
             back = times.snooze_until(done, r.snooze_minutes, self.options.time_scale)
-            self.sched.snooze(due.slot, back, due.snoozes + 1)
+            self._snooze(due, outcome, back, due.snoozes + 1)
             self.status(f"reminder {due.slot} snoozed until {back.astimezone(self.tz):%H:%M:%S}")
-        elif outcome in times.LETS_DAY_GO:
+            return
+        self.reminders.finish(due, outcome)
+        if outcome in times.LETS_DAY_GO:
+            self.reminders.drop_snoozes()
             self.sched.cancel_snoozes()
         elif outcome == "started":
             self._run_session()
@@ -292,8 +346,8 @@ class Daemon:
 
     def _roll_over(self, at: dt.datetime) -> None:
         day = at.astimezone(self.tz).date()
-        plan = today_plan(self.routine, self.store, day)
-        self.store.log_changes(day, plan.changes)
+        plan = today_plan(self.routine, self.history, day)
+        self.history.log_changes(day, plan.changes)
         self.status(
             f"plan for {day} prepared: {len(plan.items)} exercises, {len(plan.changes)} changes"
         )

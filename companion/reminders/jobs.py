@@ -1,4 +1,4 @@
-"""The scheduler's job functions (stored as "module:function") and the daemon loop's events."""
+"""The scheduler's job functions and the events they put on the daemon loop's queue."""
 
 from __future__ import annotations
 
@@ -6,11 +6,6 @@ import datetime as dt
 from dataclasses import dataclass
 
 from companion.reminders.times import Due
-
-REMIND = "companion.reminders.jobs:remind"
-"""Textual reference of the reminder job, as stored in the job store."""
-ROLL_OVER = "companion.reminders.jobs:roll_over"
-"""Textual reference of the daily job that prepares the day's plan."""
 
 
 def remind(slot: str, snoozes: int = 0) -> tuple[str, int]:
@@ -30,6 +25,10 @@ class ReminderDue:
     """Give this reminder now."""
 
     due: Due
+    daily: bool = True
+    """A daily reminder of the routine (else a snooze)."""
+    handed_over: bool = False
+    """Already recorded in the reminder store (caught up at start)."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +36,7 @@ class Missed:
     """A reminder's time passed beyond the grace window (the computer was asleep)."""
 
     due: Due
+    daily: bool = True
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ class RollOver:
 
 @dataclass(frozen=True)
 class Reload:
-    """Read the routine again (SIGHUP) and bring the stored reminders in line with it."""
+    """Read the routine again (SIGHUP, or the file changed) and rebuild the reminders from it."""
 
 
 DaemonEvent = ReminderDue | Missed | RollOver | Reload

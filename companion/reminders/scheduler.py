@@ -1,4 +1,8 @@
-"""The one module that imports APScheduler: daily triggers, the SQLite job store, the scheduler."""
+"""The one module that imports APScheduler: daily triggers and the scheduler (jobs in memory).
+
+The jobs are rebuilt at every start from the plain rows of the reminder store
+(``companion.reminders.store``); APScheduler itself stores nothing.
+"""
 
 from __future__ import annotations
 
@@ -6,26 +10,27 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import tzlocal
 from apscheduler.events import EVENT_JOB_EXECUTED, EVENT_JOB_MISSED, JobExecutionEvent
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import STATE_RUNNING
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
-from companion.errors import BadInputError, DatabaseError
+from companion.errors import BadInputError
 from companion.reminders import jobs
-from companion.reminders.store_check import check_store
-from companion.reminders.times import Due, Slot
+from companion.reminders.store import Job
+from companion.reminders.times import Due, Slot, parse_slot
 
 log = logging.getLogger(__name__)
 
 ROLL_OVER_ID = "roll-over"
+WATCH_ID = "watch"
 ROLL_OVER_AT = Slot(0, 5)
 """The daily job runs just after midnight, local time."""
 MAX_CATCH_UP = 400
@@ -95,12 +100,52 @@ def next_times(
     return sorted(out, key=lambda pair: pair[0])[:count]
 
 
+def next_after(slot: Slot, tz: dt.tzinfo, at: dt.datetime) -> dt.datetime:
+    """The daily reminder's next time after the one due at ``at``."""
+    t = daily_trigger(slot, tz).get_next_fire_time(at, at)
+    assert t is not None  # a daily trigger never ends
+    return t
+
+
+def next_from(slot: Slot, tz: dt.tzinfo, now: dt.datetime) -> dt.datetime:
+    """The daily reminder's first time at or after ``now``."""
+    t = daily_trigger(slot, tz).get_next_fire_time(None, now)
+    assert t is not None
+    return t
+
+
+@dataclass(frozen=True)
+class Stale:
+    """Stored reminders whose time passed while no daemon ran."""
+
+    dues: list[Due]
+    """Every time that passed, oldest first."""
+    daily_next: dict[str, dt.datetime]
+    """Each overdue daily reminder's next time after now."""
+
+
+def stale(stored: Sequence[Job], tz: dt.tzinfo, now: dt.datetime) -> Stale:
+    """The reminders of ``stored`` that fell due up to ``now`` (a daily one: every day missed)."""
+    dues: list[Due] = []
+    daily_next: dict[str, dt.datetime] = {}
+    for job in stored:
+        if job.next_run > now:
+            continue
+        if job.kind == "snooze":
+            dues.append(Due(job.slot, job.next_run, job.snoozes))
+            continue
+        slot = parse_slot(job.slot)
+        trigger = daily_trigger(slot, tz)
+        dues += [Due(job.slot, t) for t in fire_times(trigger, job.next_run, now)]
+        daily_next[job.slot] = next_from(slot, tz, now)
+    return Stale(sorted(dues, key=lambda d: d.at), daily_next)
+
+
 class _Scheduler(BackgroundScheduler):
     """BackgroundScheduler that never touches jobs unless running.
 
     APScheduler 3 processes due jobs once more while shutting down (state stopped, not paused):
-    it cannot run them any more, yet moves their next run time on, so a reminder missed while
-    the computer was off would vanish when a paused scheduler (``reminders list``) closes.
+    it cannot run them any more, yet reports them; nothing may happen after ``close``.
     """
 
     def _process_jobs(self) -> float | None:
@@ -111,7 +156,7 @@ class _Scheduler(BackgroundScheduler):
 
 @dataclass(frozen=True)
 class Pending:
-    """A job waiting in the store."""
+    """A job the scheduler waits on."""
 
     kind: str
     """reminder, snooze or roll-over."""
@@ -120,31 +165,20 @@ class Pending:
     snoozes: int = 0
 
 
-def _reminder_id(label: str) -> str:
-    return f"reminder {label}"
-
-
-def _snooze_id(label: str) -> str:
-    return f"snooze {label}"
-
-
 class ReminderScheduler:
-    """A BackgroundScheduler over ``jobs_db``; due and missed reminders go to ``emit``."""
+    """A BackgroundScheduler with jobs in memory; due and missed reminders go to ``emit``."""
 
     def __init__(
         self,
-        jobs_db: Path,
         tz: dt.tzinfo,
         grace: dt.timedelta,
         emit: Callable[[jobs.DaemonEvent], None],
     ) -> None:
-        check_store(jobs_db)
         self.tz = tz
         self.grace = grace
         self._emit = emit
-        self._path = jobs_db
         self._sched = _Scheduler(
-            jobstores={"default": SQLAlchemyJobStore(url=f"sqlite:///{jobs_db}")},
+            jobstores={"default": MemoryJobStore()},
             executors={"default": {"type": "threadpool", "max_workers": 2}},
             job_defaults={"coalesce": True, "max_instances": 1},
             timezone=tz,
@@ -154,31 +188,8 @@ class ReminderScheduler:
     # ---- life cycle ----------------------------------------------------------------------
 
     def start_paused(self) -> None:
-        """Open the store and start the scheduler thread without firing anything."""
-        try:
-            self._sched.start(paused=True)
-        except Exception as exc:  # SQLAlchemy raises many kinds for a broken file
-            raise DatabaseError(
-                f"The reminder store {self._path} cannot be opened ({exc}).",
-                hint=f"Move it away (mv '{self._path}' '{self._path}.broken')"
-                " and start the daemon again.",
-            ) from exc
-
-    def open(self, now: dt.datetime) -> list[Due]:
-        """Start paused; return the reminders that fell due while nobody ran, moved past now."""
-        self.start_paused()
-        stale: list[Due] = []
-        for job in self._sched.get_jobs():
-            if job.id == ROLL_OVER_ID or job.next_run_time is None or job.next_run_time > now:
-                continue
-            slot = str(job.kwargs.get("slot", "?"))
-            if isinstance(job.trigger, CronTrigger):
-                stale += [Due(slot, t) for t in fire_times(job.trigger, job.next_run_time, now)]
-                job.modify(next_run_time=job.trigger.get_next_fire_time(None, now))
-            else:
-                stale.append(Due(slot, job.next_run_time, int(job.kwargs.get("snoozes", 0))))
-                job.remove()
-        return stale
+        """Start the scheduler thread without firing anything."""
+        self._sched.start(paused=True)
 
     def resume(self) -> None:
         """Begin firing jobs."""
@@ -189,7 +200,7 @@ class ReminderScheduler:
         self._sched.wakeup()
 
     def close(self) -> None:
-        """Stop the scheduler thread; the store keeps every job."""
+        """Stop the scheduler thread (the reminder store keeps what is pending)."""
         if self._sched.running:
             self._sched.shutdown(wait=False)
 
@@ -198,45 +209,56 @@ class ReminderScheduler:
     def _misfire_seconds(self) -> int:
         return max(1, int(self.grace.total_seconds()))
 
-    def sync(self, slots: Sequence[Slot], now: dt.datetime) -> None:
-        """Make the stored daily reminders exactly ``slots`` (snoozes are kept)."""
-        wanted = {_reminder_id(s.label): s for s in slots}
+    def load(self, slots: Sequence[Slot], snoozes: Sequence[Job], now: dt.datetime) -> None:
+        """Rebuild the jobs: a daily one per slot, the stored snoozes still ahead, the roll-over."""
         for job in self._sched.get_jobs():
-            if job.id.startswith("reminder ") and job.id not in wanted:
-                log.info("reminders: %s is no longer in the routine; removed", job.id)
+            if job.id.startswith(("reminder ", "snooze ")) or job.id == ROLL_OVER_ID:
                 job.remove()
-        for job_id, slot in wanted.items():
+        for slot in slots:
             trigger = daily_trigger(slot, self.tz)
+            job_id = f"reminder {slot.label}"
             self._sched.add_job(
-                jobs.REMIND,
+                jobs.remind,
                 trigger=trigger,
                 id=job_id,
                 name=f"{job_id} {self.tz}",
                 kwargs={"slot": slot.label, "snoozes": 0},
-                replace_existing=True,
                 misfire_grace_time=self._misfire_seconds(),
                 next_run_time=trigger.get_next_fire_time(None, now),
             )
+        for job in snoozes:
+            if job.kind == "snooze" and job.next_run > now:
+                self.snooze(job)
         roll = daily_trigger(ROLL_OVER_AT, self.tz)
         self._sched.add_job(
-            jobs.ROLL_OVER,
+            jobs.roll_over,
             trigger=roll,
             id=ROLL_OVER_ID,
             name=ROLL_OVER_ID,
-            replace_existing=True,
             misfire_grace_time=None,
             next_run_time=roll.get_next_fire_time(None, now),
         )
 
-    def snooze(self, slot: str, at: dt.datetime, snoozes: int) -> None:
-        """Give the reminder of ``slot`` again at ``at`` (stored: it survives a restart)."""
+    def watch(self, every: dt.timedelta, look: Callable[[], None]) -> None:
+        """Call ``look`` every ``every`` (on a scheduler thread) while running."""
         self._sched.add_job(
-            jobs.REMIND,
-            trigger=DateTrigger(run_date=at, timezone=self.tz),
-            id=_snooze_id(slot),
-            name=_snooze_id(slot),
+            look,
+            trigger=IntervalTrigger(seconds=every.total_seconds(), timezone=self.tz),
+            id=WATCH_ID,
+            name=WATCH_ID,
             replace_existing=True,
-            kwargs={"slot": slot, "snoozes": snoozes},
+            misfire_grace_time=None,
+        )
+
+    def snooze(self, job: Job) -> None:
+        """Give the reminder of ``job.slot`` again at ``job.next_run``."""
+        self._sched.add_job(
+            jobs.remind,
+            trigger=DateTrigger(run_date=job.next_run, timezone=self.tz),
+            id=job.id,
+            name=job.id,
+            replace_existing=True,
+            kwargs={"slot": job.slot, "snoozes": job.snoozes},
             misfire_grace_time=self._misfire_seconds(),
         )
 
@@ -247,9 +269,11 @@ class ReminderScheduler:
                 job.remove()
 
     def pending(self) -> list[Pending]:
-        """Every job in the store, soonest first."""
+        """Every reminder and roll-over job, soonest first."""
         out = []
         for job in self._sched.get_jobs():
+            if job.id == WATCH_ID:
+                continue
             kind = job.id.split(" ")[0]
             out.append(
                 Pending(
@@ -265,24 +289,16 @@ class ReminderScheduler:
 
     def _on_event(self, event: JobExecutionEvent) -> None:
         at = event.scheduled_run_time
+        if event.job_id == WATCH_ID:
+            return
         if event.job_id == ROLL_OVER_ID:
             if event.code == EVENT_JOB_EXECUTED:
                 self._emit(jobs.RollOver(at))
             return
-        slot = event.job_id.partition(" ")[2]
+        kind, _, slot = event.job_id.partition(" ")
+        daily = kind == "reminder"
         if event.code == EVENT_JOB_MISSED:
-            self._emit(jobs.Missed(Due(slot, at)))
+            self._emit(jobs.Missed(Due(slot, at), daily))
         elif isinstance(event.retval, tuple):
-            self._emit(jobs.ReminderDue(Due(str(event.retval[0]), at, int(event.retval[1]))))
-
-
-def read_pending(jobs_db: Path, tz: dt.tzinfo) -> list[Pending]:
-    """The jobs stored in ``jobs_db`` (none if no store yet); safe while the daemon runs."""
-    if not jobs_db.exists():
-        return []
-    s = ReminderScheduler(jobs_db, tz, dt.timedelta(0), lambda e: None)
-    try:
-        s.start_paused()
-        return s.pending()
-    finally:
-        s.close()
+            due = Due(str(event.retval[0]), at, int(event.retval[1]))
+            self._emit(jobs.ReminderDue(due, daily))

@@ -14,8 +14,9 @@ _SLOT = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$")
 OUTCOMES = ("fired", "snoozed", "started", "skipped", "no_answer", "missed")
 """What can happen to a reminder (the history's reminder outcomes)."""
 
-LETS_DAY_GO = frozenset({"skipped", "no_answer"})
-"""Outcomes after which no more reminders are given that day."""
+LETS_DAY_GO = frozenset({"skipped"})
+"""Outcomes after which no more reminders are given that day ("skip today"). An unanswered
+reminder only ends itself: each reminder time stands on its own."""
 
 
 @dataclass(frozen=True, order=True)
@@ -83,7 +84,7 @@ def catch_up(stale: Sequence[Due], now: dt.datetime, grace: dt.timedelta) -> Cat
 
 
 def day_let_go(outcomes_today: Iterable[str]) -> bool:
-    """Whether the day was let go (skipped, or no answer): no more reminders until tomorrow."""
+    """Whether the day was let go ("skip today"): no more reminders until tomorrow."""
     return any(o in LETS_DAY_GO for o in outcomes_today)
 
 
