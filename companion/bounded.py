@@ -22,10 +22,11 @@ class Overdue(Exception):
         self.seconds = seconds
 
 
-class _Call(Generic[T]):
-    """One call on its own daemon thread; whoever comes second (caller or call) decides."""
+class Call(Generic[T]):
+    """One call on its own daemon thread (``start``); whoever comes second, the caller's
+    ``wait`` or the call's end, decides what happens to the result."""
 
-    def __init__(self, fn: Callable[[], T], late: Callable[[T], None] | None) -> None:
+    def __init__(self, fn: Callable[[], T], late: Callable[[T], None] | None = None) -> None:
         self._fn = fn
         self._late = late
         self._lock = threading.Lock()
@@ -34,7 +35,17 @@ class _Call(Generic[T]):
         self._result: T | None = None
         self._error: BaseException | None = None
 
-    def run(self) -> None:
+    def start(self, what: str) -> Call[T]:
+        """Start the call on its daemon thread."""
+        name = "bounded-" + what.replace(" ", "-")[:40]
+        threading.Thread(target=self._run, name=name, daemon=True).start()
+        return self
+
+    def ended(self, seconds: float) -> bool:
+        """Wait up to ``seconds`` for the call to end (after ``wait`` gave up on it, say)."""
+        return self._done.wait(seconds)
+
+    def _run(self) -> None:
         try:
             result = self._fn()
         except BaseException as exc:  # handed to the caller, or logged when it has gone
@@ -56,6 +67,7 @@ class _Call(Generic[T]):
                 log.exception("cleaning up after a call left behind")
 
     def wait(self, seconds: float, what: str) -> T:
+        """The result (or exception); ``Overdue`` after ``seconds``, and the call is left."""
         self._done.wait(seconds)
         with self._lock:
             if not self._done.is_set():
@@ -78,7 +90,4 @@ def call_within(
     Past the deadline ``fn`` goes on running on its daemon thread; if it then returns,
     ``late(result)`` is called there (e.g. to close a stream opened too late to be wanted).
     """
-    call: _Call[T] = _Call(fn, late)
-    name = "bounded-" + what.replace(" ", "-")[:40]
-    threading.Thread(target=call.run, name=name, daemon=True).start()
-    return call.wait(seconds, what)
+    return Call(fn, late).start(what).wait(seconds, what)

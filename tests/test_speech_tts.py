@@ -5,12 +5,14 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from companion.errors import BadInputError
+from companion.errors import BadInputError, ModelError
+from companion.speech import tts
 from companion.speech.tts import Pyttsx3Synth
 from tests.conftest import skip_or_fail
 from tests.pulse import read_wav, voiced_segments
@@ -109,3 +111,35 @@ def test_an_unknown_voice_is_refused_with_a_clear_message() -> None:
     with pytest.raises(BadInputError, match="not available") as caught:
         Pyttsx3Synth("klingon-warrior")
     assert "gmw/en" in str(caught.value)
+
+
+def test_an_engine_that_never_reports_a_line_done_is_given_up_then_works_again(
+    synth: Pyttsx3Synth, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The driver stays busy for good (espeak never reporting the line done): pyttsx3's
+    ``runAndWait`` would spin for ever; the line fails within its bound and the engine's loop
+    is ended, so the next line is spoken."""
+    monkeypatch.setattr(tts, "_SYNTH_TIMEOUT", 1.0)
+    driver = synth._engine.proxy._driver
+    plain = driver._start_synthesis
+
+    def never_done(text: str) -> None:
+        driver._proxy.setBusy(True)  # espeak is never asked, so it never reports the end
+
+    monkeypatch.setattr(driver, "_start_synthesis", never_done)
+    failed: list[BaseException] = []
+
+    def line() -> None:
+        try:
+            synth.synthesize("Stuck", 160, 1.0, tmp_path / "stuck.wav")
+        except ModelError as exc:
+            failed.append(exc)
+
+    runner = threading.Thread(target=line, daemon=True)
+    runner.start()
+    runner.join(8)
+    assert not runner.is_alive(), "synthesize() is still waiting"
+    assert [str(e) for e in failed] == ["The speech engine did not finish within 1 s."]
+    monkeypatch.setattr(driver, "_start_synthesis", plain)
+    synth.synthesize("Well done", 160, 1.0, tmp_path / "after.wav")
+    assert read_wav(tmp_path / "after.wav").seconds > 0.3

@@ -11,6 +11,10 @@ So the adapter never uses ``say()``: pyttsx3 synthesises one line per ``runAndWa
 WAV file, with voice, rate and volume set in the same batch and also embedded in the text for
 espeak; it waits for pyttsx3's "finished-utterance", checks the file (retrying once), and the
 file is played by a child process that can be killed (see ``QueuedSpeaker``).
+
+Nothing waits for good: ``runAndWait()`` (whose espeak loop spins until espeak reports the
+line done) runs with a deadline and its loop is ended past it, and the engine lock is taken
+with one too.
 """
 
 from __future__ import annotations
@@ -19,10 +23,12 @@ import logging
 import sys
 import threading
 import wave
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from companion.bounded import Call, Overdue
 from companion.errors import BadInputError, ModelError
 from companion.speech.player import default_player, missing_player_hint
 from companion.speech.queued import ProblemCallback, QueuedSpeaker
@@ -34,6 +40,22 @@ log = logging.getLogger(__name__)
 _ENGINE_LOCK = threading.Lock()
 _DEFAULT_VOICE: list[str] = []  # the engine's voice before anyone changed it
 _SYNTH_TIMEOUT = 10.0
+"""Longest wait for one line (``runAndWait`` and then its "finished-utterance")."""
+_END_LOOP_S = 2.0
+"""How long pyttsx3's loop may take to end once told to."""
+_LOCK_TIMEOUT = 30.0
+"""Longest wait for the engine while another line is being synthesised."""
+
+
+@contextmanager
+def _engine() -> Iterator[None]:
+    """Hold the shared engine, or a ModelError when it stays busy (a synthesis is stuck)."""
+    if not _ENGINE_LOCK.acquire(timeout=_LOCK_TIMEOUT):
+        raise ModelError("The speech engine is not answering (stuck on an earlier line).")
+    try:
+        yield
+    finally:
+        _ENGINE_LOCK.release()
 
 
 def _quiet_driver_print(*args: object, **_: object) -> None:
@@ -48,7 +70,7 @@ class Pyttsx3Synth:
             import pyttsx3
         except ImportError as exc:  # pragma: no cover - a dependency of the package
             raise ModelError("The speech engine pyttsx3 is not installed.") from exc
-        with _ENGINE_LOCK:
+        with _engine():
             try:
                 self._engine: Any = pyttsx3.init()
             except Exception as exc:
@@ -58,6 +80,7 @@ class Pyttsx3Synth:
                 ) from exc
             self._silence_driver_print()
             self._errors: list[BaseException] = []
+            self._stuck = False
             self._espeak = getattr(self._engine, "driver_name", "") == "espeak"
             self._finished = threading.Event()
             self._tokens = [
@@ -81,7 +104,7 @@ class Pyttsx3Synth:
 
     def close(self) -> None:
         """Stop listening to the shared engine's notifications."""
-        with _ENGINE_LOCK:
+        with _engine():
             for token in self._tokens:
                 self._engine.disconnect(token)
 
@@ -97,7 +120,7 @@ class Pyttsx3Synth:
 
     def synthesize(self, text: str, rate: int, volume: float, wav: Path) -> None:
         """Write ``text`` at ``rate`` words per minute and ``volume`` 0-1 to ``wav``."""
-        with _ENGINE_LOCK:
+        with _engine():
             for attempt in (1, 2):
                 frames = self._attempt(text, rate, volume, wav)
                 if frames > 0:
@@ -120,12 +143,34 @@ class Pyttsx3Synth:
         self._engine.setProperty("rate", rate)
         self._engine.setProperty("volume", volume)
         self._engine.save_to_file(self._with_settings(text, rate, volume), str(wav))
-        self._engine.runAndWait()
+        self._run_and_wait(text)
         if not self._finished.wait(_SYNTH_TIMEOUT):
             log.warning("pyttsx3 did not finish %r within %s s", text, _SYNTH_TIMEOUT)
         if self._errors:
             raise ModelError(f"The speech engine failed: {self._errors[0]}")
         return _frames(wav)
+
+    def _run_and_wait(self, text: str) -> None:
+        """``runAndWait()`` within ``_SYNTH_TIMEOUT``; past it, end pyttsx3's loop (so the engine
+        can be used again) and raise ModelError. An engine whose loop cannot be ended is
+        stuck: every later line is refused at once."""
+        if self._stuck:
+            raise ModelError("The speech engine is stuck.")
+        call = Call(self._engine.runAndWait).start("speech synthesis")
+        try:
+            call.wait(_SYNTH_TIMEOUT, "speech synthesis")
+        except Overdue:
+            log.warning(
+                "pyttsx3 did not finish %r within %s s; ending its loop", text, _SYNTH_TIMEOUT
+            )
+            # The driver's own loop is ended (the engine may already count itself out of it).
+            self._engine.proxy.endLoop(True)
+            if not call.ended(_END_LOOP_S):
+                log.warning("pyttsx3's loop did not end; no more speech from this engine")
+                self._stuck = True
+            raise ModelError(
+                f"The speech engine did not finish within {_SYNTH_TIMEOUT:g} s."
+            ) from None
 
     def _with_settings(self, text: str, rate: int, volume: float) -> str:
         # espeak can start a line with the rate of an earlier one (seen in about one line in six
