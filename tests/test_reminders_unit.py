@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from companion.errors import BadInputError
 from companion.reminders import unit
+from tests.conftest import skip_or_fail
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -93,3 +98,57 @@ def test_install_into_an_unwritable_place_is_a_clear_error(tmp_path: Path) -> No
     result = cli(tmp_path / "data", "install", "--unit-dir", str(blocker / "units"))
     assert result.returncode != 0
     assert "Cannot write" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_arguments_are_quoted_by_systemd_s_rules() -> None:
+    line = unit.exec_line(
+        ["/usr/bin/python3", "daemon", "--data-dir", '/home/ann/my $HOME 100% "x" a\\b;c']
+    )
+    # %-specifiers doubled, $-variables doubled, quotes and backslashes escaped, one word
+    assert line == r'/usr/bin/python3 daemon --data-dir "/home/ann/my $$HOME 100%% \"x\" a\\b;c"'
+    assert unit.exec_line(["/p", ""]) == '/p ""'
+
+
+def test_the_program_path_is_read_back_by_systemd_itself(tmp_path: Path) -> None:
+    exe = shutil.which("systemd-analyze")
+    if exe is None:
+        skip_or_fail("systemd-analyze is not installed: apt-get install systemd")
+    assert exe is not None
+    folder = tmp_path / "my env $USER 100%i ?#"
+    folder.mkdir()
+    program = folder / "python"
+    shutil.copy("/bin/true", program)
+    service = tmp_path / "companion-test.service"
+    service.write_text(unit.unit_text([str(program), "-m", "companion.cli.main", "daemon"]))
+    checked = subprocess.run(
+        [exe, "verify", str(service)], capture_output=True, text=True, timeout=60
+    )
+    # a wrongly quoted path names another file: "... is not executable" or a parse error
+    for wrong in ("not executable", "special characters", "ExecStart", "Failed"):
+        assert wrong not in checked.stderr, checked.stderr
+    missing = folder / "missing"
+    service.write_text(unit.unit_text([str(missing), "daemon"]))
+    checked = subprocess.run(
+        [exe, "verify", str(service)], capture_output=True, text=True, timeout=60
+    )
+    assert f"{missing} is not executable" in checked.stderr  # the check can fail
+
+
+@pytest.mark.parametrize("name", ["two\nlines", "tab\there", "cr\rhere"])
+def test_a_data_folder_with_a_line_break_is_refused_and_nothing_written(
+    tmp_path: Path, name: str
+) -> None:
+    units = tmp_path / "units"
+    units.mkdir()
+    existing = units / unit.UNIT_NAME
+    existing.write_text("# an earlier unit\n")
+    result = cli(tmp_path / name, "install", "--unit-dir", str(units), path="/nonexistent")
+    assert result.returncode == 3, result.stderr
+    assert "line break" in result.stderr and "Traceback" not in result.stderr
+    assert existing.read_text() == "# an earlier unit\n"
+    assert sorted(p.name for p in units.iterdir()) == [unit.UNIT_NAME]
+
+
+def test_a_program_path_systemd_cannot_run_is_refused() -> None:
+    with pytest.raises(BadInputError, match="quotes or backslashes"):
+        unit.unit_text(['/opt/a"b/python', "daemon"])

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from companion.errors import CompanionError
+from companion.errors import BadInputError, CompanionError
 
 UNIT_NAME = "companion.service"
 
@@ -20,10 +21,45 @@ def default_unit_dir() -> Path:
     return Path(base) / "systemd" / "user"
 
 
-def _quote(arg: str) -> str:
-    if arg and not any(c in arg for c in " \"\\'$%;"):
+_SPECIAL = frozenset(" \t\"\\'$%;")
+
+
+def _refuse_control(arg: str) -> None:
+    if any(ord(c) < 32 or ord(c) == 127 for c in arg):
+        raise BadInputError(
+            f"The path {arg!r} has a line break or another control character in it, "
+            "which a systemd service cannot be given.",
+            hint="Use a data folder whose name is on one line (rename or move it).",
+        )
+
+
+def _program(arg: str) -> str:
+    """The first word of ExecStart: systemd expands ``%`` there but not ``$``, and refuses
+    quotes and backslashes in a program's path."""
+    _refuse_control(arg)
+    if any(c in arg for c in "\"'\\"):
+        raise BadInputError(
+            f"systemd cannot run a program whose path has quotes or backslashes: {arg}",
+            hint="Install companion in a folder whose path has none.",
+        )
+    escaped = arg.replace("%", "%%")
+    return f'"{escaped}"' if any(c in _SPECIAL for c in arg) else escaped
+
+
+def _argument(arg: str) -> str:
+    """One argument after the program, quoted by systemd.service(5)'s rules: ``%`` specifiers
+    as ``%%``, ``$`` variables as ``$$``, inside double quotes with ``\\`` and ``\\"``."""
+    _refuse_control(arg)
+    if arg and not any(c in _SPECIAL for c in arg):
         return arg
-    return '"' + arg.replace("\\", "\\\\").replace('"', '\\"').replace("%", "%%") + '"'
+    escaped = arg.replace("\\", "\\\\").replace('"', '\\"').replace("%", "%%").replace("$", "$$")
+    return f'"{escaped}"'
+
+
+def exec_line(command: Sequence[str]) -> str:
+    """``command`` as systemd's ExecStart value; BadInputError for what systemd cannot take."""
+    program, *args = command
+    return " ".join([_program(program), *(_argument(a) for a in args)])
 
 
 def unit_text(command: Sequence[str]) -> str:
@@ -39,7 +75,7 @@ def unit_text(command: Sequence[str]) -> str:
             "",
             "[Service]",
             "Type=simple",
-            "ExecStart=" + " ".join(_quote(a) for a in command),
+            "ExecStart=" + exec_line(command),
             "Restart=on-failure",
             "RestartSec=30",
             "# Usage, bad routine, damaged store, already running: restarting will not help.",
@@ -77,7 +113,7 @@ def _systemctl(*args: str) -> tuple[bool, str]:
 
 def _no_systemd(result: Result, why: str, command: Sequence[str]) -> None:
     result.systemd = False
-    line = " ".join(_quote(a) for a in command)
+    line = shlex.join(command)
     result.advice += [
         f"systemd user services are not available here ({why}).",
         "Start the daemon another way so it runs after every login or boot, for example:",
@@ -90,10 +126,11 @@ def install(unit_dir: Path, command: Sequence[str]) -> Result:
     """Write the unit atomically, then reload systemd and enable and start it where possible."""
     result = Result()
     path = unit_dir / UNIT_NAME
+    text = unit_text(command)  # refuses what systemd cannot take before anything is written
     try:
         unit_dir.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(unit_text(command), encoding="utf-8")
+        tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, path)
     except OSError as exc:
         raise CompanionError(f"Cannot write {path}: {exc}.") from exc
