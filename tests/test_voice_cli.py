@@ -12,9 +12,11 @@ import numpy as np
 import pytest
 
 from companion.cli.main import main
-from companion.listen.voice_profile import VoiceProfile
+from companion.errors import ModelError
+from companion.listen.voice_profile import ReplaySet, VoiceProfile
 from tests.conftest import REPO, speech_data
 from tests.pulse import write_wav
+from tests.test_recognize_cli import lying_wav
 
 
 def digit(d: int, take: int) -> Path:
@@ -94,4 +96,38 @@ def test_teaching_without_a_microphone_says_so_and_keeps_nothing(tmp_path: Path)
     )  # fmt: skip
     assert done.returncode == 4, done
     assert "No microphone was found" in done.stderr
+    assert VoiceProfile(tmp_path / "d" / "voice").recordings() == {}
+
+
+def test_add_keeps_none_when_learning_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = ["--data-dir", str(tmp_path)]
+    assert main(["voice", "add", *data, "two", str(digit(2, 0))]) == 0
+    before = VoiceProfile(tmp_path / "voice").recordings()
+    model = (tmp_path / "voice" / "word-classifier.npz").read_bytes()
+
+    def damaged() -> ReplaySet:
+        raise ModelError("The classifier's training sample is damaged.")
+
+    monkeypatch.setattr(ReplaySet, "load", staticmethod(damaged))
+    files = [str(digit(3, 0)), str(digit(3, 1))]
+    assert main(["voice", "add", *data, "three", *files]) == 5
+    assert "damaged" in capsys.readouterr().err
+    assert VoiceProfile(tmp_path / "voice").recordings() == before
+    assert (tmp_path / "voice" / "word-classifier.npz").read_bytes() == model
+
+
+def test_add_refuses_a_lying_or_too_long_file_before_keeping_any(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    one_hz = tmp_path / "one_hz.wav"
+    one_hz.write_bytes(lying_wav(1, 1, 2, 4000, 4000))
+    long = tmp_path / "long.wav"
+    write_wav(long, np.zeros(16000 * 31, dtype=np.int16), 16000)
+    data = ["--data-dir", str(tmp_path / "d")]
+    for bad, message in ((one_hz, "sample rate is 1 Hz"), (long, "31 s long; at most 30 s")):
+        assert main(["voice", "add", *data, "five", str(digit(5, 0)), str(bad)]) == 3
+        err = capsys.readouterr().err
+        assert message in err and "Traceback" not in err
     assert VoiceProfile(tmp_path / "d" / "voice").recordings() == {}

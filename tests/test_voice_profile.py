@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import stat
 import wave
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import numpy as np
 import pytest
 
 from companion.errors import BadInputError, ModelError
-from companion.listen import training, wavfile
+from companion.listen import training, voice_profile, wavfile
 from companion.listen.engines import make_classifier, make_engine
 from companion.listen.voice_profile import (
     DIGITS,
@@ -209,3 +210,33 @@ def test_two_recordings_of_each_digit_teach_a_voice_it_never_heard() -> None:
     before = accuracy(np.zeros_like(own))
     after = accuracy(own)
     assert after >= before + 0.1, (before, after)
+
+
+def test_keep_all_keeps_every_recording_or_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    profile = VoiceProfile(tmp_path / "voice")
+    clips = [trimmed(digit_clip(7, take)) for take in range(3)]
+    real = voice_profile.files.write_atomic
+    calls: list[Path] = []
+
+    def disk_full_on_the_second(path: Path, data: bytes | str) -> None:
+        calls.append(path)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        real(path, data)
+
+    monkeypatch.setattr(voice_profile.files, "write_atomic", disk_full_on_the_second)
+    with pytest.raises(OSError):
+        profile.keep_all("seven", clips, NOW)
+    assert profile.recordings() == {}
+    assert [p for p in (tmp_path / "voice").rglob("*") if not p.is_dir()] == []
+    assert [p.name for p in (tmp_path / "voice").iterdir()] == ["seven"]  # no staging left
+    monkeypatch.undo()
+
+    kept = profile.keep_all("seven", clips, NOW)
+    assert profile.recordings() == {"seven": kept} and len(kept) == 3
+    assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in kept)
+    assert stat.S_IMODE((tmp_path / "voice" / "seven").stat().st_mode) == 0o700
+    profile.discard(kept[:1])
+    assert profile.recordings() == {"seven": kept[1:]}
