@@ -7,6 +7,7 @@ import pty
 import select
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -150,9 +151,7 @@ def test_keyboard_drives_a_session_in_a_real_terminal(tmp_path: Path) -> None:
         term.until("Any pain?")
         os.write(leader, b"2")
         term.until("How hard was that?")
-        os.write(leader, b"1")
-        time.sleep(0.2)
-        os.write(leader, b"0")
+        os.write(leader, b"10")  # two keys, well within TEN_WAIT_S whatever the load
         term.until("10. Thank you.")
         screen = term.until("That is all for today")
         assert proc.wait(timeout=20) == 0
@@ -187,3 +186,38 @@ def test_a_reminder_shows_its_own_keys_and_reads_them_from_a_terminal(
     assert commands([e for e in got if isinstance(e, Heard | NotUnderstood)]) == [(C.LATER, None)]
     legend = capsys.readouterr().err
     assert "u later" in legend and "k skip today" in legend and "x it hurts" not in legend
+
+
+@pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
+def test_a_terminal_that_hangs_up_stops_the_keys_quietly(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A closed terminal (ssh cut, window closed) reads EIO or nothing for ever: the reader
+    stops, nothing is invented from it, and closing does not fail."""
+    from companion.commands import vocabulary
+    from companion.inputs.keyboard import KeyboardSource
+
+    leader, follower = pty.openpty()
+    got: list[object] = []
+    heard = threading.Event()
+
+    def sink(event: object) -> None:
+        got.append(event)
+        heard.set()
+
+    with os.fdopen(follower, "r") as stream:
+        source = KeyboardSource(stream, vocabulary(), False, lambda _t: None)
+        source.listen(Listen("yesno", CONTEXTS["yesno"]))
+        source.start(sink)
+        try:
+            os.write(leader, b"y")
+            assert heard.wait(5)
+            os.close(leader)
+            deadline = time.monotonic() + 5
+            while any(t.name == "keys" for t in threading.enumerate()):
+                assert time.monotonic() < deadline, "the key reader is still running"
+                time.sleep(0.02)
+        finally:
+            source.close()
+    assert commands([e for e in got if isinstance(e, Heard | NotUnderstood)]) == [(C.YES, None)]
+    assert len(got) == 1

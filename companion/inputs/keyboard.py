@@ -25,6 +25,8 @@ NUMBER_PAUSE_S = 2.0
 """Switch mode: the number is chosen after this long without a press."""
 TEN_WAIT_S = 0.8
 """After "1" in a number question, how long to wait for a "0" (ten)."""
+CLOSE_S = 1.0
+"""How long closing waits for the key reader to stop."""
 
 
 class KeyDecoder:
@@ -207,19 +209,33 @@ class TerminalKeys:
         self._thread.start()
 
     def close(self) -> None:
-        """Stop reading and restore the terminal."""
+        """Stop reading and restore the terminal (never waiting on it for long: the reader
+        gets ``CLOSE_S``, and the settings are restored at once, not after pending output)."""
         self._closed.set()
         if self._thread is not None:
-            self._thread.join(timeout=1)
+            self._thread.join(timeout=CLOSE_S)
+            if self._thread.is_alive():
+                log.warning("the key reader did not stop within %g s; left behind", CLOSE_S)
         if self._saved is not None:
-            termios.tcsetattr(self._stream.fileno(), termios.TCSADRAIN, self._saved)
-            self._saved = None
+            saved, self._saved = self._saved, None
+            try:
+                termios.tcsetattr(self._stream.fileno(), termios.TCSANOW, saved)
+            except (termios.error, OSError, ValueError) as exc:  # the terminal has gone
+                log.info("terminal settings not restored: %s", exc)
 
     def _run(self) -> None:
         fd = self._stream.fileno()
         while not self._closed.is_set():
-            ready, _, _ = select.select([fd], [], [], 0.05)
-            if ready:
-                self._on_key(os.read(fd, 1).decode("utf-8", "replace"))
+            try:
+                ready, _, _ = select.select([fd], [], [], 0.05)
+                data = os.read(fd, 1) if ready else None
+            except OSError as exc:  # the terminal hung up (EIO)
+                log.debug("reading the terminal: %s", exc)
+                data = b""
+            if data == b"":  # at its end a terminal reads empty for ever: stop
+                log.info("the terminal has closed; keys are no longer read")
+                return
+            if data:
+                self._on_key(data.decode("utf-8", "replace"))
             elif self._idle:
                 self._on_key(None)
