@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from companion.clock import ScaledClock
+from companion.errors import NOTHING_CHANGED, StorageError
 from companion.eventlog import EventLog
 from companion.events import (
     Begin,
@@ -58,6 +59,7 @@ class Loop:
         clock: ScaledClock,
         events: EventLog,
         history: Callable[[HistoryRecord], None] | None = None,
+        history_lost: str = "",
     ) -> None:
         self.machine = machine
         self.speaker = speaker
@@ -65,6 +67,12 @@ class Loop:
         self.clock = clock
         self.events = events
         self.history = history
+        self.history_lost = history_lost
+        """Said once when the history cannot be written (a full disk): the session goes on."""
+        self.unsaved: StorageError | None = None
+        """The first failed history write, if any (the records before it are saved)."""
+        self.saved_until: dt.datetime | None = None
+        """When the last record that was saved happened."""
         self.queue: queue.Queue[Event] = queue.Queue()
         self.ended: str | None = None
         self._speaking = False
@@ -144,8 +152,39 @@ class Loop:
                     source.listen(effect)
             elif isinstance(effect, Record):
                 self.events.write(now, "record", type=type(effect.record).__name__)
-                if self.history is not None:
-                    self.history(effect.record)
+                self._store(effect.record, now)
             elif isinstance(effect, End):
                 self.events.write(now, "end", how=effect.how)
                 self.ended = effect.how
+
+    def _store(self, record: HistoryRecord, now: dt.datetime) -> None:
+        """Write one record; if the disk is full (or the folder became read-only), tell the user
+        once and go on: what was saved stays, and later records are still tried."""
+        if self.history is None:
+            return
+        try:
+            self.history(record)
+        except StorageError as exc:
+            self.events.write(now, "history-not-saved", record=type(record).__name__)
+            if self.unsaved is None:
+                self.unsaved = exc
+                log.info("history: %s was not saved: %s", type(record).__name__, exc.message)
+                if self.history_lost:
+                    self.events.write(now, "say", text=self.history_lost, key="history_lost")
+                    self.speaker.say(self.history_lost)
+            return
+        self.saved_until = record.at
+
+    def unsaved_error(self) -> StorageError | None:
+        """After ``run``: a plain error if part of the session could not be saved."""
+        if self.unsaved is None:
+            return None
+        saved = (
+            f"Everything up to {self.saved_until:%H:%M} was saved."
+            if self.saved_until is not None
+            else "Nothing of it was saved."
+        )
+        return StorageError(
+            f"Part of this session could not be saved: {self.unsaved.message}",
+            hint=f"{saved} {self.unsaved.hint.removeprefix(NOTHING_CHANGED)}".strip(),
+        )

@@ -1,10 +1,23 @@
-"""Where settings, history, logs and models live (``--data-dir`` or ``COMPANION_DATA_DIR``)."""
+"""Where settings, history, logs and models live (``--data-dir`` or ``COMPANION_DATA_DIR``), and
+keeping those folders private to their owner (folders 0700, files 0600)."""
 
 from __future__ import annotations
 
+import logging
 import os
+import stat
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from companion.errors import StorageError, file_in_the_way, storage_error
+
+log = logging.getLogger(__name__)
+
+GROUP_AND_OTHERS = 0o077
+"""Permission bits no file or folder of the companion keeps (folders 0700, files 0600)."""
+MARKERS = ("history.sqlite3", "routine.toml", "events.log", "reminders.sqlite3", "voice")
+"""Names that show a folder holds the companion's files (only such a folder is tightened)."""
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 """The source checkout (prompts/ and models/ sit here in an editable install)."""
@@ -49,11 +62,100 @@ class Paths:
         """Lock file that keeps the daemon to one instance."""
         return self.data_dir / "daemon.lock"
 
-    def ensure(self) -> Paths:
-        """Create the folders if they are missing."""
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.config_dir.mkdir(parents=True, exist_ok=True)
+    @property
+    def folders(self) -> tuple[Path, ...]:
+        """The data folder and the config folder (once if they are the same)."""
+        return tuple(dict.fromkeys((self.data_dir, self.config_dir)))
+
+    def check(self) -> Paths:
+        """Refuse folders that cannot be one: a file stands at (or above) the folder's path."""
+        for folder in self.folders:
+            blocker = file_in_the_way(folder)
+            if blocker is not None:
+                raise StorageError(
+                    f"{folder} is a file, not a folder; the companion keeps its files in a folder."
+                    if Path(blocker) == Path(folder).absolute()
+                    else f"{blocker} is a file, not a folder, so the companion cannot make its "
+                    f"folder {folder}.",
+                    hint="Nothing was changed. Move that file away, or choose another folder "
+                    "with --data-dir.",
+                )
         return self
+
+    def ensure(self) -> Paths:
+        """Create the folders if they are missing (mode 0700 whatever the umask); StorageError
+        if one cannot be made. Existing folders are made private where possible."""
+        from companion.files import private_dir  # files.py imports this module: not at the top
+
+        self.check()
+        for folder in self.folders:
+            if folder.is_dir():
+                tighten(folder)
+                continue
+            try:
+                private_dir(folder)
+            except OSError as exc:
+                raise storage_error(exc, folder) from exc
+        return self
+
+    def make_private(self) -> list[Path]:
+        """Tighten an existing install: the folders to 0700 and every file in them to 0600, where
+        group or others could read or write (an install from before this rule, or files copied
+        in). Only folders holding the companion's files are touched; symbolic links, files of
+        other accounts and the models folder are left alone. Returns what was changed."""
+        changed: list[Path] = []
+        skip = {models_dir().resolve()}
+        for folder in self.folders:
+            if not _is_ours(folder):
+                continue
+            for path in _entries(folder, skip):
+                if tighten(path):
+                    changed.append(path)
+        if changed:
+            log.warning(
+                "%d of the companion's files and folders could be read by other accounts; "
+                "now only by this one: %s",
+                len(changed),
+                ", ".join(str(p) for p in changed[:5]) + (", ..." if len(changed) > 5 else ""),
+            )
+        return changed
+
+
+def _is_ours(folder: Path) -> bool:
+    """Whether ``folder`` is a companion folder: it holds one of the companion's files."""
+    return (
+        folder.is_dir()
+        and not folder.is_symlink()
+        and any(os.path.lexists(folder / name) for name in MARKERS)
+    )
+
+
+def _entries(folder: Path, skip: set[Path]) -> Iterator[Path]:
+    """``folder`` and everything under it (links not followed), folders before their files."""
+    yield folder
+    for root, dirs, names in os.walk(folder):
+        here = Path(root)
+        dirs[:] = [d for d in dirs if (here / d).resolve() not in skip]
+        for name in dirs + names:
+            yield here / name
+
+
+def tighten(path: Path) -> bool:
+    """Take group and other permissions away from ``path`` (a file or folder of this account,
+    not a link); True if changed. A read-only disk or another account's file is left alone."""
+    try:
+        st = path.lstat()
+        if st.st_uid != os.geteuid():
+            return False
+        if not (stat.S_ISDIR(st.st_mode) or stat.S_ISREG(st.st_mode)):
+            return False  # links, sockets, pipes
+        if not stat.S_IMODE(st.st_mode) & GROUP_AND_OTHERS:
+            return False
+        os.chmod(path, stat.S_IMODE(st.st_mode) & ~GROUP_AND_OTHERS)
+    except OSError as exc:
+        log.debug("cannot make %s private: %s", path, exc)
+        return False
+    return True
 
 
 def resolve(data_dir: str | os.PathLike[str] | None = None) -> Paths:

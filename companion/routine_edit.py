@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
@@ -14,35 +12,16 @@ from tomlkit.exceptions import ParseError, TOMLKitError
 from tomlkit.items import AoT, Comment, Table, Whitespace
 from tomlkit.toml_document import TOMLDocument
 
-from companion import library, routine, routine_doc
+from companion import files, library, routine, routine_doc
 from companion.errors import BadInputError, RoutineError
 
 log = logging.getLogger(__name__)
 
 
 def atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` all or nothing: temp file, fsync, rename, fsync the folder."""
+    """Write ``text`` to ``path`` all or nothing, readable by its owner only (0600)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    try:
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    files.write_atomic(path, text)
 
 
 def init(path: Path, force: bool = False) -> None:

@@ -100,7 +100,15 @@ def run(
     events = stack.enter_context(contextlib.closing(EventLog(where.event_log)))
     sources: list[Source] = []
     clock = ScaledClock(start, options.time_scale)
-    loop = Loop(session, speaker, sources, clock, events, history=store.write)
+    loop = Loop(
+        session,
+        speaker,
+        sources,
+        clock,
+        events,
+        history=store.write,
+        history_lost=words.text("session.history_not_saved"),
+    )
     put.append(loop.put)
     if options.script is not None:
         sources.append(
@@ -130,10 +138,14 @@ def run(
 
             loop.speaker = TeeSpeaker(speaker, own)
     try:
-        return loop.run()
+        how = loop.run()
     except BaseException:
         speaker.stop()  # quitting (Ctrl-C, an error): do not wait for queued lines
         raise
+    unsaved = loop.unsaved_error()  # a full disk mid-session: said once, reported at the end
+    if unsaved is not None:
+        raise unsaved
+    return how
 
 
 def _voice_sources(

@@ -9,7 +9,8 @@ import os
 import sys
 from collections.abc import Sequence
 
-from companion.errors import CompanionError, ExitStatus
+from companion import paths
+from companion.errors import BadInputError, CompanionError, ExitStatus, storage_error
 
 GROUPS = (
     "session",
@@ -26,6 +27,11 @@ GROUPS = (
     "helpcmd",
 )
 """Command modules under ``companion.cli``; each defines ``register(subparsers, common)``."""
+NO_DATA = frozenset({"help", "exercises", "devices", "models"})
+"""Commands that never write in the data folder: they run even when it cannot be used (the
+help, with the stroke warning signs, must always work)."""
+PRIVATE_UMASK = 0o077
+"""Every file and folder the companion makes is its owner's only, whatever the caller's umask."""
 
 
 def common_parser(suppress: bool = False) -> argparse.ArgumentParser:
@@ -67,9 +73,54 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def not_text(argv: Sequence[str]) -> str | None:
+    """The first argument that is not valid text (bytes the terminal's encoding cannot read)."""
+    for arg in argv:
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            return arg
+    return None
+
+
+def shown(text: str) -> str:
+    """``text`` printable: bytes that are not UTF-8 as ``\\xff``."""
+    return os.fsencode(text).decode("utf-8", "backslashreplace")
+
+
+def check_data_folder(args: argparse.Namespace) -> None:
+    """Refuse a data folder that cannot be one; tighten an existing install's permissions."""
+    if getattr(args, "command", None) in NO_DATA:
+        return
+    where = paths.resolve(args.data_dir)
+    for folder in where.folders:
+        if not_text([str(folder)]) is not None:
+            raise BadInputError(
+                f"The folder name '{shown(str(folder))}' is not valid text.",
+                hint="Nothing was changed. Give a folder whose name is plain text (--data-dir).",
+            )
+    where.check().make_private()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
+    old_umask = os.umask(PRIVATE_UMASK)
+    try:
+        return _main(sys.argv[1:] if argv is None else list(argv))
+    finally:
+        os.umask(old_umask)
+
+
+def _main(argv: list[str]) -> int:
     parser = build_parser()
+    bad = not_text(argv)
+    if bad is not None:
+        print(
+            f"companion: '{shown(bad)}' is not valid text (it has bytes that are not UTF-8).\n"
+            "  Nothing was changed. Retype it, or check the terminal's language setting.",
+            file=sys.stderr,
+        )
+        return int(ExitStatus.BAD_INPUT)
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.debug else logging.WARNING,
@@ -79,12 +130,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return ExitStatus.USAGE
     try:
+        check_data_folder(args)
         return int(args.func(args) or 0)
     except CompanionError as exc:
-        if args.debug:
-            logging.exception("details")
-        print(f"companion: {exc}", file=sys.stderr)
-        return int(exc.exit_status)
+        return _fail(exc, args.debug)
     except KeyboardInterrupt:
         print("companion: interrupted", file=sys.stderr)
         return int(ExitStatus.INTERRUPTED)
@@ -93,6 +142,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
+    except OSError as exc:  # a write the command did not expect to fail: full, read-only
+        return _fail(storage_error(exc), args.debug)
+
+
+def _fail(exc: CompanionError, debug: bool) -> int:
+    """Print the plain message (the details too with ``--debug``); returns the exit status."""
+    if debug:
+        logging.exception("details")
+    print(f"companion: {exc}", file=sys.stderr)
+    return int(exc.exit_status)
 
 
 if __name__ == "__main__":

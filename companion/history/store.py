@@ -9,8 +9,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import TracebackType
 
-from companion.errors import BadInputError, DatabaseError
-from companion.history.db import connect
+from companion.errors import BadInputError
+from companion.history.db import connect, write_error
 from companion.plan import Change
 from companion.records import (
     Rating,
@@ -65,7 +65,7 @@ class HistoryStore:
         except sqlite3.IntegrityError as exc:
             raise BadInputError(f"This cannot be stored in the history: {exc}.") from exc
         except sqlite3.Error as exc:
-            raise DatabaseError(f"Writing the history in {self.path} failed: {exc}.") from exc
+            raise write_error(self.path, exc) from exc
         return int(cur.lastrowid or 0)
 
     def _current(self, record: Record) -> int:
@@ -144,10 +144,10 @@ class HistoryStore:
                 )
                 conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                rollback(conn)
                 raise
         except sqlite3.Error as exc:
-            raise DatabaseError(f"Writing the history in {self.path} failed: {exc}.") from exc
+            raise write_error(self.path, exc) from exc
         self._session = session
 
     def _close_dangling(self) -> None:
@@ -181,7 +181,7 @@ class HistoryStore:
                 ),
             )
         except sqlite3.Error as exc:
-            raise DatabaseError(f"Writing the history in {self.path} failed: {exc}.") from exc
+            raise write_error(self.path, exc) from exc
 
     def log_reminder(self, at: dt.datetime, day: dt.date, outcome: str) -> None:
         """Record a reminder outcome: fired, snoozed, started, skipped, no_answer or missed."""
@@ -211,5 +211,11 @@ def with_tx(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], objec
         work(conn)
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        rollback(conn)
         raise
+
+
+def rollback(conn: sqlite3.Connection) -> None:
+    """Undo the open transaction, if SQLite has not already (it does after a full disk)."""
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")
