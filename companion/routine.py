@@ -10,6 +10,7 @@ from typing import Any
 
 from companion import library
 from companion.errors import RoutineError
+from companion.routine_lines import too_deep_line
 from companion.routine_schema import SCHEMA as SCHEMA
 from companion.routine_schema import check_whole as check_whole
 from companion.routine_schema import validate as validate
@@ -135,8 +136,22 @@ class Routine:
 
 
 def _parse(text: str, source: str) -> dict[str, Any]:
+    deep = too_deep_line(text)
+    if deep is not None:
+        raise RoutineError(
+            "keys are nested too deeply (too many dots)",
+            field=source,
+            line=deep,
+            hint="A routine needs at most section.setting; fix the file by hand.",
+        )
     try:
         return tomllib.loads(text)
+    except RecursionError as exc:  # tomllib recurses once per level of [ or {
+        raise RoutineError(
+            "values are nested too deeply (lists or tables inside each other)",
+            field=source,
+            hint="A routine needs at most a list of times; fix the file by hand.",
+        ) from exc
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"line (\d+)", str(exc))
         raise RoutineError(

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import MutableMapping
+from collections.abc import Iterator, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +13,36 @@ from tomlkit.exceptions import ParseError, TOMLKitError
 from tomlkit.items import AoT, Comment, Table, Whitespace
 from tomlkit.toml_document import TOMLDocument
 
-from companion import files, library, routine, routine_doc
-from companion.errors import BadInputError, RoutineError
+from companion import files, library, locks, routine, routine_doc
+from companion.errors import AlreadyRunningError, BadInputError, RoutineError
 
 log = logging.getLogger(__name__)
+
+EDIT_WAIT_SECONDS = 5.0
+"""How long an edit waits for another edit of the same routine to be saved (each takes well
+under a second) before it gives up, changing nothing."""
+
+
+def lock_file(path: Path) -> Path:
+    """The lock file beside the routine that keeps its edits one at a time."""
+    return path.with_name(path.name + ".lock")
+
+
+def _busy(pid: int | None) -> AlreadyRunningError:
+    who = f" (process {pid})" if pid else ""
+    return AlreadyRunningError(
+        f"Another change to the routine is being saved right now{who}; nothing was changed.",
+        hint="Try again in a moment.",
+    )
+
+
+@contextlib.contextmanager
+def editing(path: Path) -> Iterator[None]:
+    """Hold the routine's edit lock around a read-modify-write, so no edit is lost."""
+    with contextlib.suppress(OSError):  # a folder that cannot be made is reported by the lock
+        path.parent.mkdir(parents=True, exist_ok=True)
+    with locks.held(lock_file(path), wait=EDIT_WAIT_SECONDS, busy=_busy):
+        yield
 
 
 def atomic_write(path: Path, text: str) -> None:
@@ -59,6 +86,12 @@ def read_document(path: Path) -> tuple[str, TOMLDocument]:
     except TOMLKitError as exc:
         raise RoutineError(
             f"not a valid TOML file: {exc}",
+            field=str(path),
+            hint="Fix the file by hand; nothing was changed.",
+        ) from exc
+    except RecursionError as exc:
+        raise RoutineError(
+            "values are nested too deeply (lists or tables inside each other)",
             field=str(path),
             hint="Fix the file by hand; nothing was changed.",
         ) from exc

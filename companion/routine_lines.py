@@ -60,3 +60,33 @@ def header_line(text: str, name: str, index: int) -> int | None:
             if seen == index:
                 return number
     return None
+
+
+MAX_DOTS = 100
+"""More dots than this on one line (outside text and comments) is a key nested absurdly deep:
+Python's TOML reader takes seconds to minutes on such keys, so they are refused before it."""
+
+
+def too_deep_line(text: str) -> int | None:
+    """The first line whose keys hold more than ``MAX_DOTS`` dots, if any (a cheap scan)."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.count(".") <= MAX_DOTS:
+            continue
+        dots, quote, escaped = 0, "", False
+        for c in line:
+            if quote:
+                if escaped:
+                    escaped = False
+                elif c == "\\" and quote == '"':
+                    escaped = True
+                elif c == quote:
+                    quote = ""
+            elif c in "\"'":
+                quote = c
+            elif c == "#":
+                break
+            elif c == ".":
+                dots += 1
+        if dots > MAX_DOTS:
+            return number
+    return None

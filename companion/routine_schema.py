@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import reprlib
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -34,15 +36,47 @@ def _choice(*options: str) -> tuple[Check, str]:
     return (lambda v: v in options, "one of " + ", ".join(repr(o) for o in options))
 
 
+_HIDDEN = {"Cc", "Cs", "Co", "Cn", "Zl", "Zp"}
+"""Unicode categories refused in text: control characters (the terminal's escape sequences
+start with one), surrogates, private and unassigned code points, line and paragraph breaks."""
+_BIDI = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+"""Direction marks and overrides: they reorder what the captions and messages show."""
+
+
+def plain_text(value: str) -> bool:
+    """Text that shows as written: no control characters, escape sequences or line breaks."""
+    return not any(unicodedata.category(c) in _HIDDEN or c in _BIDI for c in value)
+
+
+def _text(longest: int) -> tuple[Check, str]:
+    return (
+        lambda v: isinstance(v, str) and len(v) <= longest and plain_text(v),
+        f"text of up to {longest} characters, on one line, without control characters",
+    )
+
+
+_PHONE = re.compile(r"^\+?[0-9 ()-]{2,20}$")
+
+
+def phone_number(value: str) -> bool:
+    """A number to call: digits, spaces, + (first), -, ( and ); 2 to 15 digits; or empty."""
+    digits = sum(c.isdigit() for c in value)
+    return value == "" or (bool(_PHONE.fullmatch(value)) and 2 <= digits <= 15)
+
+
 _BOOL: tuple[Check, str] = (lambda v: isinstance(v, bool), "true or false")
-_STR: tuple[Check, str] = (lambda v: isinstance(v, str) and len(v) <= 200, "text")
+_STR = _text(200)
+_PHONE_NUMBER: tuple[Check, str] = (
+    lambda v: isinstance(v, str) and phone_number(v),
+    'a phone number like "999" or "+44 (0)20 7946 0000" (digits, spaces, +, -, brackets), or empty',
+)
 _TIMES: tuple[Check, str] = (
     lambda v: (
         isinstance(v, list)
         and len(v) <= 12
-        and all(isinstance(t, str) and _TIME.match(t) for t in v)
+        and all(isinstance(t, str) and _TIME.fullmatch(t) for t in v)
     ),
-    'a list of times like ["09:00", "17:30"]',
+    'a list of up to 12 different times like ["09:00", "17:30"]',
 )
 
 SCHEMA: dict[str, dict[str, tuple[Check, str]]] = {
@@ -79,8 +113,18 @@ SCHEMA: dict[str, dict[str, tuple[Check, str]]] = {
         "caregiver_approval": _BOOL,
         "gap_days": _int(1, 60),
     },
-    "safety": {"pre_session_check": _BOOL, "emergency_number": _STR},
+    "safety": {"pre_session_check": _BOOL, "emergency_number": _PHONE_NUMBER},
 }
+
+
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel, _SHORT.maxstring, _SHORT.maxother = 3, 80, 80
+_SHORT.maxlist = _SHORT.maxdict = 6
+
+
+def shown(value: Any) -> str:
+    """A value as a message shows it: short, one line, escapes visible (never run)."""
+    return _SHORT.repr(value)
 
 
 def _validate_table(table: dict[str, Any], section: str, text: str, index: int = 0) -> None:
@@ -100,7 +144,7 @@ def _validate_table(table: dict[str, Any], section: str, text: str, index: int =
         check, description = allowed[key]
         if not check(value):
             raise RoutineError(
-                f"{value!r} is not allowed; use {description}",
+                f"{shown(value)} is not allowed; use {description}",
                 field=where + key,
                 line=line_of(text, section, key, index),
             )
@@ -143,6 +187,15 @@ def validate(data: dict[str, Any], text: str = "") -> None:
                     line=line_of(text, "exercise", "id", n),
                 )
             seen.add(item["id"])
+    times = data.get("reminders", {}).get("times")
+    if isinstance(times, list):
+        twice = next((t for n, t in enumerate(times) if t in times[:n]), None)
+        if twice is not None:
+            raise RoutineError(
+                f"{shown(twice)} is listed twice; give each reminder time once",
+                field="reminders.times",
+                line=line_of(text, "reminders", "times"),
+            )
     if "timezone" in data.get("reminders", {}) and data["reminders"]["timezone"]:
         from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 

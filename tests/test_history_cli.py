@@ -81,6 +81,27 @@ def test_bad_arguments_get_a_message_and_a_non_zero_exit(
     assert queries.approvals(HistoryStore.open(data / "history.sqlite3").connection) == []
 
 
+@pytest.mark.parametrize(
+    ("args", "end"),
+    [
+        (("history", "--date", "0001-01-01"), "to today"),
+        (("history", "--date", "9999-12-31"), "to today"),
+        (("history", "--date", "1999-12-31", "--days", "3"), "to today"),
+        (("plan", "--date", "0001-01-01"), "to 2"),
+        (("plan", "--date", "9999-12-31"), "to 2"),
+        (("plan", "--date", "9999-12-31", "--approve"), "to 2"),
+    ],
+)
+def test_a_day_outside_the_sane_window_is_refused(
+    data: Path, capsys: pytest.CaptureFixture[str], args: tuple[str, ...], end: str
+) -> None:
+    assert run(data, *args) == ExitStatus.BAD_INPUT
+    err = capsys.readouterr().err
+    assert "--date must be a day from 2000-01-01 " + end in err, err
+    assert len(err.strip().splitlines()) <= 2
+    assert not (data / "history.sqlite3").exists()
+
+
 @pytest.mark.parametrize("command", [["plan"], ["history"], ["plan", "--approve"]])
 def test_a_damaged_history_file_is_reported_and_left_as_it_was(
     data: Path, command: list[str]

@@ -119,7 +119,9 @@ def test_invalid_edit_is_refused_and_file_is_byte_for_byte_unchanged(
     assert field in err and allowed in err
     assert path.read_bytes() == before
     assert path.stat().st_mtime_ns == stat.st_mtime_ns and path.stat().st_ino == stat.st_ino
-    assert sorted(p.name for p in home.iterdir()) == ["routine.toml"]
+    # no temporary file is left; the edit lock's file stays, empty once let go
+    assert sorted(p.name for p in home.iterdir()) == ["routine.toml", "routine.toml.lock"]
+    assert (home / "routine.toml.lock").stat().st_size == 0
 
 
 def test_value_errors_name_the_line_of_the_setting(
@@ -286,3 +288,84 @@ def test_a_file_that_is_not_text_is_refused(
     assert cli(tmp_path, "set", "name", "Ann") == 3
     assert "cannot read the routine file" in capsys.readouterr().err
     assert path.read_bytes() == b"\xff\xfe\x00n\x00a\x00m\x00e"
+
+
+COMPANION = Path(sys.executable).with_name("companion")
+EDITS = {
+    "speech.rate": ("141", 141),
+    "speech.volume": ("0.7", 0.7),
+    "listening.end_silence_seconds": ("2.1", 2.1),
+    "reminders.snooze_minutes": ("17", 17),
+    "progression.days_needed": ("5", 5),
+    "progression.max_pain": ("4", 4),
+    "exercise.palm_turn.reps": ("11", 11),
+    "exercise.wrist_bend.sets": ("3", 3),
+}
+
+
+def _set(data_dir: Path, key: str, value: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [str(COMPANION), "--data-dir", str(data_dir), "routine", "set", key, value],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _value(data: dict[str, object], key: str) -> object:
+    parts = key.split(".")
+    if parts[0] == "exercise":
+        items = data["exercise"]
+        assert isinstance(items, list)
+        return next(e for e in items if e["id"] == parts[1])[parts[2]]
+    node: object = data
+    for part in parts:
+        assert isinstance(node, dict)
+        node = node[part]
+    return node
+
+
+@pytest.mark.timeout(600)
+def test_edits_made_at_the_same_time_are_all_kept(tmp_path: Path) -> None:
+    for round_ in range(3):
+        home = tmp_path / f"round{round_}"
+        home.mkdir()
+        (home / "routine.toml").write_text(COMMENTED, encoding="utf-8")
+        procs = [_set(home, key, raw) for key, (raw, _) in EDITS.items()]
+        for p in procs:
+            _out, err = p.communicate(timeout=120)
+            assert p.returncode == 0, err
+        text = (home / "routine.toml").read_text(encoding="utf-8")
+        data = tomllib.loads(text)
+        for key, (_, want) in EDITS.items():
+            assert _value(data, key) == want, (round_, key, text)
+        assert comment_lines(text)[:2] == comment_lines(COMMENTED)[:2]
+
+
+def test_an_edit_waits_for_another_then_gives_up_plainly_changing_nothing(
+    home: Path,
+) -> None:
+    import fcntl
+
+    lock = routine_edit.lock_file(home / "routine.toml")
+    before = (home / "routine.toml").read_bytes()
+    with lock.open("a") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)
+        waiting = _set(home, "speech.rate", "141")
+        with pytest.raises(subprocess.TimeoutExpired):
+            waiting.wait(timeout=2.0)  # still waiting for the other edit
+        assert (home / "routine.toml").read_bytes() == before
+        fcntl.flock(held.fileno(), fcntl.LOCK_UN)
+        _out, err = waiting.communicate(timeout=60)
+    assert waiting.returncode == 0, err
+    assert routine.load(home / "routine.toml").speech.rate == 141
+
+    before = (home / "routine.toml").read_bytes()
+    with lock.open("a") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)
+        given_up = _set(home, "speech.rate", "150")
+        _out, err = given_up.communicate(timeout=routine_edit.EDIT_WAIT_SECONDS + 60)
+    assert given_up.returncode == 7
+    assert "being saved right now" in err and "nothing was changed" in err
+    assert len(err.strip().splitlines()) <= 2 and "Traceback" not in err
+    assert (home / "routine.toml").read_bytes() == before

@@ -179,7 +179,7 @@ def test_a_wrong_value_in_the_template_names_its_field_and_exact_line(
     volume=st.floats(0.1, 1.0),
     reps=st.integers(1, 60),
     sets=st.integers(1, 6),
-    times=st.lists(st.times().map(lambda t: t.strftime("%H:%M")), max_size=12),
+    times=st.lists(st.times().map(lambda t: t.strftime("%H:%M")), max_size=12, unique=True),
     ids=st.lists(st.sampled_from(list(library.BY_ID)), min_size=1, max_size=9, unique=True),
 )
 def test_every_allowed_value_loads_as_written(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sqlite3
 import subprocess
@@ -86,6 +87,26 @@ def test_bad_arguments_get_a_clear_message(tmp_path: Path, args: list[str], mess
     assert result.returncode == 3
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "day",
+    [
+        "0001-01-01",
+        "1999-12-31",
+        "9999-12-31",
+        (dt.date.today() + dt.timedelta(days=2)).isoformat(),
+    ],
+)
+def test_a_day_outside_the_sane_window_is_refused_and_nothing_is_stored(
+    tmp_path: Path, day: str
+) -> None:
+    result = run(tmp_path, "--script", "-", "--no-voice", "--date", day, stdin="yes\n")
+    assert result.returncode == 3, result.stderr
+    assert "--date must be a day from 2000-01-01 to today" in result.stderr
+    assert day in result.stderr and "Traceback" not in result.stderr
+    assert result.stdout == ""
+    assert not (tmp_path / "history.sqlite3").exists()
 
 
 def test_bad_wait_line_in_script_is_refused(tmp_path: Path) -> None:

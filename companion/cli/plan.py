@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 
 from companion import library, paths, prompts, routine
+from companion.cli import dates
 from companion.errors import BadInputError
 from companion.history import daybook, queries
 from companion.history.store import HistoryStore
@@ -45,14 +46,14 @@ def register(
     h.set_defaults(func=run_history)
 
 
-def parse_day(text: str | None) -> dt.date:
-    """``--date`` as a date (today if not given); BadInputError if malformed."""
-    if text is None:
-        return dt.date.today()
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError as exc:
-        raise BadInputError(f"--date must look like 2026-03-29, not {text!r}") from exc
+PLAN_AHEAD = dt.timedelta(days=366)
+"""How far ahead ``plan --date`` may look (and ``--approve`` may take effect)."""
+
+
+def parse_day(text: str | None, latest: dt.timedelta = dt.timedelta(0)) -> dt.date:
+    """``--date`` (today if not given) from 2000-01-01 to ``latest`` after today."""
+    today = dt.date.today()
+    return today if text is None else dates.parse_day(text, today=today, latest=today + latest)
 
 
 def _long(day: dt.date) -> str:
@@ -81,7 +82,7 @@ def run_plan(args: argparse.Namespace) -> int:
     where = paths.resolve(args.data_dir)
     chosen = routine.load(where.routine_file)
     words = prompts.load(chosen.language)
-    day = parse_day(args.date)
+    day = parse_day(args.date, PLAN_AHEAD)
     store = None
     if args.approve is not None or where.history_db.exists():
         store = HistoryStore.open(where.history_db, create=args.approve is not None)

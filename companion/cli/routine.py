@@ -71,7 +71,8 @@ def _file(args: argparse.Namespace) -> Path:
 def run_init(args: argparse.Namespace) -> int:
     """Write the commented routine file."""
     path = _file(args)
-    routine_edit.init(path, force=args.force)
+    with routine_edit.editing(path):
+        routine_edit.init(path, force=args.force)
     print(f"Wrote {path}")
     print("Every setting has a comment saying what it does and what is allowed.")
     print("Edit it with a text editor or: companion routine set KEY VALUE")
@@ -123,9 +124,10 @@ def run_check(args: argparse.Namespace) -> int:
 def run_set(args: argparse.Namespace) -> int:
     """Change one setting in place."""
     path = _file(args)
-    _, doc = routine_edit.read_document(path)
-    value = routine_edit.set_value(doc, args.key, args.value)
-    routine_edit.save(path, doc)
+    with routine_edit.editing(path):
+        _, doc = routine_edit.read_document(path)
+        value = routine_edit.set_value(doc, args.key, args.value)
+        routine_edit.save(path, doc)
     print(f"Set {args.key} = {tomlkit.item(value).as_string()} in {path}")
     return 0
 
@@ -133,14 +135,15 @@ def run_set(args: argparse.Namespace) -> int:
 def run_add(args: argparse.Namespace) -> int:
     """Add an exercise."""
     path = _file(args)
-    _, doc = routine_edit.read_document(path)
     settings = {
         k: getattr(args, k)
         for k in ("reps", "sets", "seconds_per_rep", "rest_seconds")
         if getattr(args, k) is not None
     }
-    routine_edit.add_exercise(doc, args.exercise, settings, args.position)
-    routine_edit.save(path, doc)
+    with routine_edit.editing(path):
+        _, doc = routine_edit.read_document(path)
+        routine_edit.add_exercise(doc, args.exercise, settings, args.position)
+        routine_edit.save(path, doc)
     print(f"Added {args.exercise} to {path}")
     return 0
 
@@ -148,8 +151,9 @@ def run_add(args: argparse.Namespace) -> int:
 def run_remove(args: argparse.Namespace) -> int:
     """Remove an exercise."""
     path = _file(args)
-    _, doc = routine_edit.read_document(path)
-    routine_edit.remove_exercise(doc, args.exercise)
-    routine_edit.save(path, doc)
+    with routine_edit.editing(path):
+        _, doc = routine_edit.read_document(path)
+        routine_edit.remove_exercise(doc, args.exercise)
+        routine_edit.save(path, doc)
     print(f"Removed {args.exercise} from {path}")
     return 0

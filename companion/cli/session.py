@@ -8,7 +8,8 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from companion import paths, prompts, routine, runner
+from companion import clock, paths, prompts, routine, runner
+from companion.cli import dates
 from companion.errors import BadInputError
 from companion.inputs.script import parse_lines
 
@@ -56,14 +57,9 @@ def register(
     p.set_defaults(func=run)
 
 
-def parse_day(text: str | None) -> dt.date | None:
-    """``--date`` as a date; BadInputError if malformed."""
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError as exc:
-        raise BadInputError(f"--date must look like 2026-03-29, not {text!r}") from exc
+def parse_day(text: str | None, today: dt.date) -> dt.date | None:
+    """``--date`` as a day from 2000-01-01 to ``today``; BadInputError otherwise."""
+    return None if text is None else dates.parse_day(text, today=today)
 
 
 def read_script(name: str) -> list[str | float]:
@@ -88,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     chosen = routine.load(where.routine_file)
     script = read_script(args.script) if args.script else None
     options = runner.Options(
-        day=parse_day(args.date),
+        day=parse_day(args.date, clock.local_now().date()),
         script=script,
         voice=not args.no_voice,
         listen=not args.no_listen and script is None,
