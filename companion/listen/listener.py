@@ -77,6 +77,13 @@ class ListenerSettings:
     """Below this an accepted non-safety command is marked unsure."""
     own_voice_tail_s: float = 0.5
     """After the companion stops speaking, its words are still ignored this long."""
+    own_voice_check_s: float = 0.25
+    """Over the companion's voice, the classifier hears the utterance's last window this often
+    (there may be no pause after a word said over it)."""
+    own_voice_window_s: float = 1.0
+    """Over the companion's voice, the word classifier and the reader hear only the last this
+    much of an utterance (the user's word, not the line said before it; the classifier learnt
+    from one-second clips)."""
     opinion: OpinionSettings = OpinionSettings()
     """How the word classifier's second opinion is weighed (``second_opinion``)."""
     quick_stop_contexts: frozenset[str] = frozenset({"counting", "rest"})
@@ -139,6 +146,11 @@ class Listener:
         self._table: dict[str, Parsed] = {}
         self._safety: frozenset[str] = frozenset()
         """The live phrases of safety commands."""
+        self._checked_at = 0
+        """Audio length (bytes) at the last check over the companion's voice."""
+        self._rest_of_word_s = 0.0
+        """After a decision made while the sound went on: silence still needed before anything
+        is heard again (its rest is not a second command)."""
         self._stop_read: Verdict | None = None
         """"Stop" as the reader heard it at a pause of this utterance (``_reader_hears_stop``)."""
         self._own_text = ""
@@ -231,6 +243,10 @@ class Listener:
         if not self._table:
             return None
         speech = self.vad.is_speech(frame, self._frame_s)
+        if self._rest_of_word_s > 1e-9:  # a decision came before the sound ended: let it end
+            pause = self.settings.pause_s
+            self._rest_of_word_s = pause if speech else self._rest_of_word_s - self._frame_s
+            return None
         edge = self.segmenter.process(self._frame_s, speech)
         if not self._active:
             if edge is Edge.START:
@@ -251,6 +267,7 @@ class Listener:
             or self._settled()
             or self._paused_after_own_voice()
             or self._classifier_at_pause()
+            or self._classifier_over_own_voice()
         ):
             return self._finish()
         return None
@@ -273,6 +290,7 @@ class Listener:
         self._speech_frames = 0
         self._read = (-1, {})
         self._stop_read = None
+        self._checked_at = 0
         for old in self._pre_roll:
             self._keep(old)
             self._decoder.feed(old)
@@ -289,6 +307,8 @@ class Listener:
     def _settled(self) -> bool:
         """A whole command has been followed by enough silence to act on it now: the
         recogniser's partial result, or the classifier's word at the pause."""
+        if self._own_voice_active():  # its bound pass names "stop" or "it hurts" for any sound
+            return False
         return any(self._settled_on(words) for words in (self._partial, self._heard_at_pause))
 
     def _settled_on(self, words: str) -> bool:
@@ -307,21 +327,38 @@ class Listener:
         what was said: the recogniser's partial result may be something else, and a command
         must not wait for the full end silence. "Stop" ends the utterance there; another live
         word settles it as a partial result would (then judged as usual)."""
-        if self.classifier is None or self._own_voice_active():
+        if self.classifier is None:
             return False
         settle = self.settings.pause_s
         silence = self.segmenter.silence_s
         if not settle - 1e-9 <= silence < settle + self._frame_s - 1e-9:
             return False
+        own_voice = self._own_voice_active()
         probabilities = self._probabilities()
         top = max(probabilities, key=lambda c: probabilities[c], default="")
         if top in self._table and probabilities[top] >= self.settings.opinion.early_p:
-            if top in self._safety:
+            if top in self._safety and (not own_voice or top in self._own_voice_candidates()):
                 return True
-            self._heard_at_pause = top
-            if self.reader is not None:  # read now, while the settling silence is counted
-                self._reading()
+            if not own_voice:  # over its voice only "stop" or "it hurts" is listened for
+                self._heard_at_pause = top
+                if self.reader is not None:  # read now, while the settling silence is counted
+                    self._reading()
         return self._reader_hears_stop()
+
+    def _classifier_over_own_voice(self) -> bool:
+        """While the companion speaks, a word said over it may have no pause after it: every
+        ``own_voice_check_s`` of the utterance the word classifier hears its last second, and
+        a safety word it names first, surely (``backs_p``), ends the utterance there."""
+        if self.classifier is None or not self._audio or not self._own_voice_active():
+            return False
+        step = 2 * round(self.engine.sample_rate * self.settings.own_voice_check_s)
+        if len(self._audio) - self._checked_at < step:
+            return False
+        self._checked_at = len(self._audio)
+        probabilities = self._probabilities()
+        top = max(probabilities, key=lambda c: probabilities[c], default="")
+        sure = probabilities.get(top, 0.0) >= self.settings.reading.backs_p
+        return sure and top in self._own_voice_candidates()
 
     def _reader_hears_stop(self) -> bool:
         """While something runs (``quick_stop_contexts``), the reader is asked at the pause
@@ -334,7 +371,12 @@ class Listener:
         else:  # only "stop" is asked about (a third of the time), and the reading is not
             # kept: with its end silence the utterance may read otherwise (measured)
             asked = {p: f for p, f in self._forms.items() if self._table[p].command is Command.STOP}
-            reading = self.reader.phrase_probabilities(bytes(self._audio), asked)
+            if self._own_voice_active():  # not while it says anything like "stop"
+                candidates = self._own_voice_candidates()
+                asked = {p: f for p, f in asked.items() if p in candidates}
+                if not asked:
+                    return False
+            reading = self.reader.phrase_probabilities(self._heard_audio(), asked)
         stops = [p for p in reading if p in self._table and self._table[p].command is Command.STOP]
         sure = sum(reading[p] for p in stops)
         if not stops or sure < self.settings.reading.safety_rescue_p:
@@ -346,9 +388,19 @@ class Listener:
         """The classifier's view of the utterance so far (asked once per length of audio:
         deciding right after the early "stop" check needs no second pass)."""
         assert self.classifier is not None
-        if self._judged[0] != len(self._audio):
-            self._judged = (len(self._audio), self.classifier.probabilities(bytes(self._audio)))
+        audio = self._heard_audio()
+        key = len(self._audio) * (-1 if len(audio) < len(self._audio) else 1)
+        if self._judged[0] != key:
+            self._judged = (key, self.classifier.probabilities(audio))
         return self._judged[1]
+
+    def _heard_audio(self) -> bytes:
+        """The utterance as the classifier and the reader hear it: over the companion's voice,
+        only its last ``own_voice_window_s`` (the user's word, not the line said before it)."""
+        if not self._own_voice_active():
+            return bytes(self._audio)
+        keep = 2 * round(self.engine.sample_rate * self.settings.own_voice_window_s)
+        return bytes(self._audio[-keep:])
 
     def _reading(self) -> Mapping[str, float]:
         """The reader's view of the utterance (read again only after more speech: what a
@@ -372,11 +424,15 @@ class Listener:
 
     def _finish(self) -> Decision | None:
         hyp = self._decoder.finish()
+        mid_sound = self.segmenter.silence_s < self.settings.pause_s - 1e-9
         self._active = False
         self._partial = ""
         self._heard_at_pause = ""
         self.segmenter.reset()
-        return self._judge(hyp)
+        decision = self._judge(hyp)
+        if decision is not None and mid_sound:  # the rest of the word is not heard again
+            self._rest_of_word_s = self.settings.pause_s
+        return decision
 
     def _judge(self, hyp: Hypothesis) -> Decision | None:
         text = normalise(hyp.text)
@@ -388,11 +444,12 @@ class Listener:
             floor = self.settings.safety_min_confidence
         elif self.context in self.settings.confirm_contexts:
             floor = self.settings.confirm_min_confidence
-        own_voice = self._own_voice_active()
+        if self._own_voice_active():
+            return self._judge_own_voice(text, hyp)
         heard_ok = parsed is not None and hyp.confidence >= floor
         confidence, doubt = hyp.confidence, False
         verdict: Verdict | None = None
-        if self.classifier is not None and not own_voice:
+        if self.classifier is not None:
             verdict = judge(
                 self._probabilities(),
                 text,
@@ -410,7 +467,7 @@ class Listener:
                 verdict.phrase,
                 verdict.confidence,
             )
-        elif self.reader is not None and not own_voice:
+        elif self.reader is not None:
             verdict = Verdict(text if heard_ok else None, hyp.confidence)
         if self._stop_read is not None:  # the reader heard "stop" at the pause
             verdict = self._stop_read
@@ -426,19 +483,58 @@ class Listener:
         if parsed is None or not heard_ok:
             log.debug("rejected %r (confidence %.2f)", text, hyp.confidence)
             return None
-        if own_voice and self._own_voice_could_be(text, parsed, hyp):
-            log.debug("ignored %r: the companion is speaking %r", text, self._own_text)
-            return None
         safety = parsed.command in SAFETY
         unsure = not safety and (doubt or confidence < self.settings.unsure_below)
+        return self._decision(text, confidence, unsure)
+
+    def _decision(self, phrase: str, confidence: float, unsure: bool = False) -> Decision:
+        parsed = self._table[phrase]
         return Decision(
             command=parsed.command,
             value=parsed.value,
-            text=text,
+            text=phrase,
             confidence=confidence,
             decided_at_s=round(self._position_s, 3),
             unsure=unsure,
         )
+
+    def _judge_own_voice(self, text: str, hyp: Hypothesis) -> Decision | None:
+        """An utterance begun while the companion spoke (or in its tail): only "stop" or "it
+        hurts" (``OWN_VOICE_LIVE``), and only one that nothing the companion is saying sounds
+        like ("Stop before it hurts", "Any pain?"). The recogniser there knows only those
+        phrases, so it names one for any sound; it counts when its open pass agrees (as
+        always), else when the word classifier names it first, or the reader is sure of it."""
+        candidates = self._own_voice_candidates()
+        phrase, confidence, by = None, 0.0, ""
+        if text in candidates and hyp.confidence >= self.settings.min_confidence:
+            phrase, confidence, by = text, hyp.confidence, "recogniser"
+        elif self._stop_read is not None and self._stop_read.phrase in candidates:
+            phrase, confidence, by = self._stop_read.phrase, self._stop_read.confidence, "reader"
+        elif candidates and self.classifier is not None:
+            probabilities = self._probabilities()
+            top = max(probabilities, key=lambda c: probabilities[c], default="")
+            if top in candidates and probabilities[top] >= self.settings.reading.backs_p:
+                phrase, confidence, by = top, probabilities[top], "classifier"
+            log.debug("over its voice, the classifier: %r (%.2f)", top, probabilities.get(top, 0))
+        if phrase is None and candidates and self.reader is not None and self._audio:
+            # asked about what the recogniser named (a third of the time of every phrase)
+            named = self._table[text].command if text in candidates else None
+            asked = {p: self._forms[p] for p in candidates if self._table[p].command is named}
+            asked = asked or {p: self._forms[p] for p in candidates}
+            reading = self.reader.phrase_probabilities(self._heard_audio(), asked)
+            best = max(reading, key=lambda p: reading[p], default="")
+            meaning = self._table[best].command if best in self._table else None
+            sure = sum(v for p, v in reading.items() if self._table[p].command is meaning)
+            if best in candidates and sure >= self.settings.reading.safety_rescue_p:
+                phrase, confidence, by = best, sure, "reader"
+            log.debug("over its voice, the reader: %r (%.2f)", best, sure)
+        if phrase is None:
+            log.debug("ignored %r (%.2f): the companion is speaking %r", text, hyp.confidence,
+                      self._own_text)  # fmt: skip
+            return None
+        log.debug("heard %r over the companion's %r (%s)", phrase, self._own_text, by)
+        self.heard, self.last_confidence = phrase, confidence
+        return self._decision(phrase, confidence)
 
     def _reread(self, verdict: Verdict, text: str, hyp: Hypothesis) -> Verdict:
         """The reader's opinion on ``verdict`` (unchanged without a reader or audio). A safety
@@ -478,24 +574,36 @@ class Listener:
         top = max(probabilities, key=lambda c: probabilities[c])
         return top == phrase and probabilities[phrase] >= self.settings.reading.backs_p
 
-    def _own_voice_could_be(self, text: str, parsed: Parsed, hyp: Hypothesis) -> bool:
-        """While the companion speaks, only "stop" or "it hurts" that both passes agree on and
-        that sounds like nothing it is saying gets through."""
-        if parsed.command not in OWN_VOICE_LIVE or hyp.confidence < self.settings.min_confidence:
-            return True
-        return sounds_like(text, self._own_text)
+    def _own_voice_candidates(self) -> frozenset[str]:
+        """The live phrases that may be heard over the companion's voice now: "stop" and "it
+        hurts" (``OWN_VOICE_LIVE``) unless what it is saying has a word like theirs."""
+        return frozenset(
+            p
+            for p, parsed in self._table.items()
+            if parsed.command in OWN_VOICE_LIVE and not sounds_like(p, self._own_text)
+        )
 
     def _own_voice_active(self) -> bool:
         """The companion spoke during the utterance or less than the tail before it began."""
         return self._speaking or self._utterance_start_s < self._own_until_s
 
 
-def sounds_like(heard: str, spoken: str, threshold: float = 0.5) -> bool:
-    """Whether ``heard`` is (or spells much like) a run of words in ``spoken``."""
-    words = spoken.split()
-    n = max(1, len(heard.split()))
-    for i in range(max(1, len(words) - n + 1)):
-        window = " ".join(words[i : i + n])
-        if window == heard or SequenceMatcher(None, heard, window).ratio() >= threshold:
-            return True
+FUNCTION_WORDS = frozenset({"a", "an", "and", "i", "it", "my", "that", "the"})
+"""Words of a phrase that say nothing about whether it was heard ("it" of "it hurts")."""
+
+
+def sounds_like(heard: str, spoken: str, threshold: float = 0.75) -> bool:
+    """Whether a word of ``heard`` (other than ``FUNCTION_WORDS``) is, or spells much like, a
+    word of ``spoken``: "stop" in "and stop", "stopped" or "step"; "hurts" in "hurt". Not
+    "set", "rest" or "two": whole words compared, so counting and resting do not hide a
+    "stop"."""
+    said = set(spoken.split())
+    for word in heard.split():
+        if word in FUNCTION_WORDS:
+            continue
+        for other in said:
+            if word == other or (len(word) >= 3 and other.startswith(word)):
+                return True
+            if SequenceMatcher(None, word, other).ratio() >= threshold:
+                return True
     return False

@@ -1,0 +1,558 @@
+"""Live benchmark: is "stop" heard over the companion's own voice, through a real audio path?
+
+Usage:  .venv/bin/python scripts/benchmark_live.py [--minutes 30] [--seed 1] [--trials N]
+                                                   [--cross-dir /tmp/companion-cross]
+                                                   [--rows FILE] [--data DIR]
+
+A real ``companion session`` (the real listener, the real speech synthesis) runs against a
+private PulseAudio server (tests/pulse.py): the companion speaks into a null sink whose monitor
+is its microphone, as a loudspeaker beside a microphone in a room. A keyboard on a
+pseudo-terminal answers its questions ("n" to ending the session, "c" to continue, space to
+start, "3" to a rating), as a caregiver might. While it introduces a set, counts, rests and asks,
+the benchmark plays shared recordings into the same sink at random moments:
+
+- "stop" (../shared/data/speech/commands/stop), at the companion's level and 10 dB below;
+- non-command words (up, down, left, off, on, _unknown_) and household noise (_silence_).
+
+Each speaker half is judged by the word classifier trained on the other half
+(``word-classifier-A.npz``/``-B.npz`` in --cross-dir, from ``train_word_classifier.py --half``;
+see docs/benchmarks.md), installed as the user's own classifier in the session's data folder, so
+every clip is of a speaker the classifier never heard. Without them the shipped classifier is
+used (it trained on these very speakers: the report says so).
+
+Afterwards each clip is found in the recording of the monitor (it is mixed in sample-exactly),
+so what the companion was saying under it is known: "over its voice" when its voice is under the
+word, else "between lines". Latency runs from the end of the word (last 10 ms within 30 dB of
+the loudest) as the monitor carried it, to the session's event-log time of the command. A
+command from the voice that no clip can explain is the companion's own voice giving a command.
+Seeded; prints a Markdown report (paste it into docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import pty
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from benchmark_recognition import half, speech_dir  # noqa: E402
+
+from tests.pulse import RATE, PulseServer, read_wav, write_wav  # noqa: E402
+
+ROUTINE = """
+[[exercise]]
+id = "palm_turn"
+reps = 12
+sets = 3
+rest_seconds = 12
+
+[[exercise]]
+id = "wrist_bend"
+reps = 12
+sets = 2
+rest_seconds = 12
+
+[safety]
+pre_session_check = false
+
+[speech]
+volume = 0.3
+"""
+"""Counting (a line every 2 s), rests, set introductions and the pain and effort questions."""
+
+WINDOW_S = 4.0
+"""A command this long after the end of a clip's word is that clip's result."""
+WORDS = ("up", "down", "left", "off", "on", "_unknown_")
+"""Non-command words while counting ("right" means yes; "go" and "no" are commands)."""
+KEYS = {"ready": " ", "yesno": "n", "paused": "c", "number": "3"}
+"""The keyboard's answer in each context where the session waits for one."""
+
+
+@dataclass
+class Trial:
+    """One clip played into the room, and what came of it."""
+
+    kind: str
+    """"stop", "word" or "noise"."""
+    clip: str
+    gain_db: float
+    """Relative to the companion's voice level (for noise: to its level as recorded)."""
+    context: str
+    """"intro" (a set being introduced), "counting", "rest" or "question"."""
+    played_wall: float
+    mark: int
+    """Position in the monitor recording just before the clip was handed to the player."""
+    half: str
+    samples: list[int] = field(default_factory=list, repr=False)
+    over_voice: bool | None = None
+    end_wall: float | None = None
+    heard: str | None = None
+    latency_s: float | None = None
+
+
+@dataclass
+class Clips:
+    """The recordings for one judged half."""
+
+    stop: list[Path]
+    words: list[Path]
+    noise: list[Path]
+
+
+def speaker_of(path: Path) -> str:
+    parts = path.stem.split("_")
+    return parts[1] if path.parent.name == "_unknown_" else parts[0]
+
+
+def clips_for(data: Path, judged: str) -> Clips:
+    cmds = data / "commands"
+
+    def of(folder: str) -> list[Path]:
+        return [p for p in sorted((cmds / folder).glob("*.wav")) if half(speaker_of(p)) == judged]
+
+    words = [p for w in WORDS for p in of(w)]
+    noise = sorted((cmds / "_silence_").glob("*.wav"))
+    return Clips(stop=of("stop"), words=words, noise=noise)
+
+
+def frame_db(x: np.ndarray, frame: int = RATE // 100) -> np.ndarray:
+    """Level of each 10 ms frame in dB relative to full scale."""
+    n = len(x) // frame
+    if n == 0:
+        return np.zeros(0)
+    f = x[: n * frame].astype(np.float64).reshape(n, frame)
+    rms = np.sqrt(np.mean(np.square(f - f.mean(axis=1, keepdims=True)), axis=1))
+    return 20 * np.log10(np.maximum(rms, 1e-3) / 32768)
+
+
+def speech_level_db(x: np.ndarray) -> float:
+    """The level of the loud part of speech: the median of the frames within 20 dB of the
+    loudest."""
+    db = frame_db(x)
+    if db.size == 0:
+        return -100.0
+    return float(np.median(db[db >= db.max() - 20]))
+
+
+def word_span(x: np.ndarray) -> tuple[int, int]:
+    """(first, last+1) sample of the word: 10 ms frames within 30 dB of the loudest."""
+    db = frame_db(x)
+    loud = np.flatnonzero(db >= db.max() - 30)
+    frame = RATE // 100
+    return int(loud[0]) * frame, (int(loud[-1]) + 1) * frame
+
+
+def scaled(path: Path, gain_db: float, reference_db: float | None) -> np.ndarray:
+    """The clip at 16 kHz, its speech level set to ``reference_db`` + ``gain_db`` (noise: its
+    own level + ``gain_db``)."""
+    rec = read_wav(path)
+    x = rec.samples.astype(np.float64)
+    if rec.rate != RATE:
+        raise SystemExit(f"{path}: expected {RATE} Hz")
+    gain = 10 ** (gain_db / 20)
+    if reference_db is not None:
+        gain *= 10 ** ((reference_db - speech_level_db(rec.samples)) / 20)
+    return np.clip(np.rint(x * gain), -32768, 32767).astype(np.int16)
+
+
+def locate(monitor: np.ndarray, clip: np.ndarray) -> int:
+    """Where ``clip`` starts in ``monitor`` (cross-correlation: it was mixed in sample-exactly)."""
+    n = len(monitor) + len(clip)
+    size = 1 << (n - 1).bit_length()
+    a = np.fft.rfft(monitor.astype(np.float64), size)
+    b = np.fft.rfft(clip.astype(np.float64), size)
+    corr = np.fft.irfft(a * np.conj(b), size)[: len(monitor) - len(clip) + 1]
+    return int(np.argmax(corr))
+
+
+class Clock:
+    """Maps positions in the monitor recording to wall-clock time (fitted as it records)."""
+
+    def __init__(self) -> None:
+        self.points: list[tuple[int, float]] = []
+
+    def note(self, server: PulseServer) -> None:
+        self.points.append((server.mark(), time.time()))
+
+    def wall(self, position: int) -> float:
+        pos = np.array([p for p, _ in self.points[-2000:]], dtype=np.float64)
+        wall = np.array([w for _, w in self.points[-2000:]])
+        slope, icept = np.polyfit(pos, wall, 1)
+        # the recorder writes a moment after the sink played: the fit's lower edge is the play
+        offset = float(np.min(wall - (slope * pos + icept)))
+        return float(slope * position + icept + offset)
+
+
+class Session:
+    """``companion session`` on a pseudo-terminal, its event log followed."""
+
+    def __init__(self, server: PulseServer, data: Path, stderr: Path) -> None:
+        self.master, slave = pty.openpty()
+        self.log_path = data / "events.log"
+        self.seen = 0
+        self.errors = stderr.open("w")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "companion.cli.main", "--debug", "--data-dir", str(data),
+             "session", "--engine", "pocketsphinx"],
+            cwd=ROOT, env=server.client_env(), stdin=slave, stdout=subprocess.DEVNULL,
+            stderr=self.errors,
+        )  # fmt: skip
+        os.close(slave)
+
+    def events(self) -> list[tuple[float, str, dict[str, object]]]:
+        """Events logged since the last call: (wall time, kind, details)."""
+        if not self.log_path.exists():
+            return []
+        lines = self.log_path.read_text(encoding="utf-8").splitlines()
+        out = []
+        for line in lines[self.seen :]:
+            at, kind, details = line.split("\t", 2)
+            out.append((dt.datetime.fromisoformat(at).timestamp(), kind, json.loads(details)))
+        self.seen = len(lines)
+        return out
+
+    def key(self, key: str) -> None:
+        os.write(self.master, key.encode())
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        os.close(self.master)
+        self.errors.close()
+
+
+@dataclass
+class Run:
+    """What one judged half's live run produced."""
+
+    trials: list[Trial]
+    commands: list[tuple[float, str, str]]
+    """(wall time, command, source) of every command."""
+    counting_s: float
+    """Time spent in the counting context."""
+    companion_db: float
+
+
+def live_run(
+    server: PulseServer,
+    clips: Clips,
+    judged: str,
+    seconds: float,
+    max_trials: int,
+    rng: random.Random,
+    work: Path,
+    classifier: Path | None,
+) -> Run:
+    """Play clips into a running session for ``seconds`` (restarted when it ends)."""
+    trials: list[Trial] = []
+    commands: list[tuple[float, str, str]] = []
+    clock = Clock()
+    counting_s = 0.0
+    start = time.time()
+    companion_db: float | None = None
+    sessions = 0
+    while time.time() - start < seconds and len(trials) < max_trials:
+        sessions += 1
+        data = work / f"data-{judged}-{sessions}"
+        data.mkdir(parents=True)
+        (data / "routine.toml").write_text(ROUTINE, encoding="utf-8")
+        if classifier is not None:
+            (data / "voice").mkdir()
+            (data / "voice" / "word-classifier.npz").write_bytes(classifier.read_bytes())
+        session = Session(server, data, work / f"stderr-{judged}-{sessions}.txt")
+        session_start = server.mark()
+        context, since = "", time.time()
+        set_start = 0.0
+        quiet_at: float | None = None
+        pending: Trial | None = None
+        next_at = time.time() + rng.uniform(2, 6)
+        answer_at: float | None = None
+        try:
+            while time.time() - start < seconds and len(trials) < max_trials:
+                clock.note(server)
+                now = time.time()
+                for at, kind, d in session.events():
+                    if kind == "listen":
+                        if context == "counting":
+                            counting_s += at - since
+                        context, since = str(d["context"]), at
+                        answer_at = None
+                        if context == "rest":
+                            next_at = now + rng.uniform(0.2, 8.0)
+                        elif context == "number":  # while it asks, or just after: some questions
+                            wait = rng.uniform(0.2, 3.0)
+                            next_at = now + (wait if rng.random() < 0.4 else 3600.0)
+                    elif kind == "say":
+                        quiet_at = None
+                        if d.get("key") == "set_start":
+                            set_start = now
+                            if rng.random() < 0.5:  # while it introduces the set
+                                next_at = now + rng.uniform(0.0, 1.2)
+                    elif kind == "quiet":
+                        quiet_at = now
+                    elif kind == "command":
+                        commands.append((at, str(d["command"]), str(d["source"])))
+                    elif kind == "end":
+                        raise EOFError
+                if session.proc.poll() is not None:
+                    if not session.seen:  # it never began: no point in starting it again
+                        raise SystemExit(f"the session failed to start; see {session.errors.name}")
+                    raise EOFError
+                if companion_db is None:
+                    if context == "ready" and quiet_at is not None:
+                        heard = server.samples(session_start, settle=0).samples
+                        companion_db = speech_level_db(heard)
+                    else:
+                        time.sleep(0.02)
+                        continue
+                if pending is not None and now > pending.played_wall + 1.0 + WINDOW_S:
+                    pending = None
+                if pending is None and context in KEYS and quiet_at is not None:
+                    if context == "number" and now < next_at:  # a question trial may come
+                        pass
+                    elif answer_at is None:
+                        answer_at = now + 0.4
+                    elif now >= answer_at:
+                        session.key(KEYS[context])
+                        answer_at = now + 6  # once; again only if nothing changes
+                if pending is None and now >= next_at and context in ("counting", "rest", "number"):
+                    intro = context == "counting" and now - set_start < 3.0
+                    pending = play(server, clips, context, intro, companion_db, rng, work, judged)
+                    trials.append(pending)
+                    next_at = now + rng.uniform(3, 8)
+                time.sleep(0.02)
+        except EOFError:
+            pass
+        finally:
+            if context == "counting":
+                counting_s += time.time() - since
+            session.close()
+            time.sleep(WINDOW_S)
+            for at, kind, d in session.events():
+                if kind == "command":
+                    commands.append((at, str(d["command"]), str(d["source"])))
+    for _ in range(10):
+        clock.note(server)
+        time.sleep(0.01)
+    whole = server.samples(0, settle=0.5).samples
+    for t in trials:
+        analyse(t, whole, clock, companion_db or -30.0)
+    return Run(trials, commands, counting_s, companion_db or -30.0)
+
+
+def play(
+    server: PulseServer,
+    clips: Clips,
+    context: str,
+    intro: bool,
+    companion_db: float,
+    rng: random.Random,
+    work: Path,
+    judged: str,
+) -> Trial:
+    """Choose and play one clip now (``intro``: "Set 1 of 3. Get ready. Begin." is being
+    said)."""
+    where = "intro" if intro else context
+    if context == "number":
+        where = "question"
+    roll = rng.random()
+    if context != "counting" or intro or roll < 0.6:
+        kind, clip = "stop", rng.choice(clips.stop)
+        gain = rng.choice((0.0, -10.0))
+        samples = scaled(clip, gain, companion_db)
+    elif roll < 0.8:
+        kind, clip = "word", rng.choice(clips.words)
+        gain = rng.choice((0.0, -10.0))
+        samples = scaled(clip, gain, companion_db)
+    else:
+        kind, clip = "noise", rng.choice(clips.noise)
+        gain = rng.choice((0.0, 10.0))
+        samples = scaled(clip, gain, None)
+    path = work / "clip.wav"
+    write_wav(path, samples, RATE)
+    mark = server.mark()
+    played = time.time()
+    server.play(path, wait=False)
+    return Trial(kind, str(clip), gain, where, played, mark, judged, samples.tolist())
+
+
+def analyse(t: Trial, whole: np.ndarray, clock: Clock, companion_db: float) -> None:
+    """Find the clip in the monitor recording: what was under it, and when its word ended."""
+    clip = np.array(t.samples, dtype=np.int16)
+    lo = max(0, t.mark - RATE // 5)
+    seg = whole[lo : t.mark + 2 * RATE + len(clip)]
+    if len(seg) < len(clip):
+        return
+    at = lo + locate(seg, clip)
+    residual = whole[at : at + len(clip)].astype(np.int32) - clip.astype(np.int32)
+    first, last = word_span(clip)
+    under = frame_db(residual[first:last])
+    t.over_voice = bool(np.sum(under >= companion_db - 15) >= 5)  # 50 ms of its voice
+    t.end_wall = clock.wall(at + last)
+
+
+def results(run: Run) -> None:
+    """Give each trial the first command after its clip (within the window)."""
+    used: set[int] = set()
+    for t in run.trials:
+        if t.end_wall is None:
+            continue
+        for i, (at, command, source) in enumerate(run.commands):
+            if source != "voice" or i in used:
+                continue
+            if t.played_wall - 0.2 <= at <= t.end_wall + WINDOW_S:
+                t.heard, t.latency_s = command, round(at - t.end_wall, 3)
+                used.add(i)
+                break
+    run.commands[:] = [
+        c if i not in used else (c[0], c[1], "explained") for i, c in enumerate(run.commands)
+    ]
+
+
+def rate(hits: int, total: int) -> str:
+    return f"{hits / total:.3f} ({hits}/{total})" if total else "- (0/0)"
+
+
+def report(runs: list[Run], args: argparse.Namespace, note: str) -> None:
+    trials = [t for r in runs for t in r.trials]
+    stops = [t for t in trials if t.kind == "stop" and t.over_voice is not None]
+    counting_h = sum(r.counting_s for r in runs) / 3600
+    load = os.getloadavg()
+    level = np.mean([r.companion_db for r in runs])
+    print(f"Live run: seed {args.seed}, {args.minutes} minutes, {len(trials)} clips; {note}; "
+          f"echo cancelling: {args.aec}.")  # fmt: skip
+    print(f"Companion's voice level (loud part): {level:.1f} dBFS.")
+    print(f"Load average at the end (2 cores, shared): {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}.")
+    print()
+    print('| "stop" | heard | taken as "it hurts" | missed |')
+    print("|---|---|---|---|")
+    rows = [
+        ("over its voice", [t for t in stops if t.over_voice]),
+        ("between its lines", [t for t in stops if not t.over_voice]),
+    ]
+    for where in ("intro", "counting", "rest", "question"):
+        rows.append((f"while {where}", [t for t in stops if t.context == where]))
+    for gain in (0.0, -10.0):
+        rows.append((f"at {gain:+.0f} dB", [t for t in stops if t.gain_db == gain]))
+    rows.append(("all", stops))
+    for name, group in rows:
+        heard = sum(t.heard == "stop" for t in group)
+        hurts = sum(t.heard == "hurts" for t in group)
+        missed = sum(t.heard is None for t in group)
+        print(f"| {name} | {rate(heard, len(group))} | {hurts} | {missed} |")
+    lat = sorted(t.latency_s for t in stops if t.heard in ("stop", "hurts") and t.latency_s)
+    if lat:
+        q = np.percentile(lat, [50, 90])
+        print(f"\nDecided after the end of the word: median {q[0]:.2f} s, 90th percentile "
+              f"{q[1]:.2f} s, max {lat[-1]:.2f} s ({len(lat)} stops).")  # fmt: skip
+    others = [t for t in trials if t.kind in ("word", "noise") and t.over_voice is not None]
+    print('\n| other sound while counting | clips | any command | "stop" |')
+    print("|---|---|---|---|")
+    for kind in ("word", "noise"):
+        group = [t for t in others if t.kind == kind]
+        anything = sum(t.heard is not None for t in group)
+        stop = sum(t.heard == "stop" for t in group)
+        print(f"| {kind} | {len(group)} | {anything} | {stop} |")
+    false_stops = sum(t.heard == "stop" for t in others)
+    per_hour = false_stops / counting_h if counting_h else float("nan")
+    own = [c for r in runs for c in r.commands if c[2] == "voice"]
+    print(f"\nCounting: {counting_h * 60:.1f} minutes. False stops from other words and noise: "
+          f"{false_stops} ({per_hour:.1f} per hour of counting).")  # fmt: skip
+    print(f"Commands from the companion's own voice (no clip explains them): {len(own)} "
+          f"{[c[1] for c in own]}.")  # fmt: skip
+
+
+def echo_cancel(server: PulseServer, method: str) -> None:
+    """Put PulseAudio's echo canceller between the companion and its microphone, as a home
+    desktop can: what it plays (the default sink) is the reference taken out of what the
+    microphone (the default source) hears. The clips go to the null sink itself, so they are
+    no part of the reference, as a person in the room is not."""
+    # the canceller refuses a sink's own monitor as its microphone: the same audio, remapped
+    server.pactl("load-module", "module-remap-source", f"master={server.source}",
+                 "source_name=room_microphone")  # fmt: skip
+    server.pactl(
+        "load-module", "module-echo-cancel", f"aec_method={method}",
+        "source_master=room_microphone", f"sink_master={server.sink}",
+        "source_name=aec_source", "sink_name=aec_sink", "use_master_format=1",
+    )  # fmt: skip
+    server.pactl("set-default-sink", "aec_sink")
+    server.pactl("set-default-source", "aec_source")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--minutes", type=float, default=30.0, help="live time, both halves")
+    ap.add_argument("--trials", type=int, default=10_000, help="at most this many clips")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--data", default=None, help="the shared recordings (speech folder)")
+    ap.add_argument("--cross-dir", type=Path, default=Path("/tmp/companion-cross"))
+    ap.add_argument("--rows", type=Path, help="write one JSON line per clip here")
+    ap.add_argument("--keep", action="store_true", help="keep the work folder (logs)")
+    ap.add_argument(
+        "--aec",
+        choices=("none", "webrtc", "speex"),
+        default="none",
+        help="PulseAudio's module-echo-cancel between the companion and its microphone",
+    )
+    args = ap.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop the audio server on the way out
+    data = speech_dir(args.data)
+    if not (data / "commands" / "stop").is_dir():
+        print(f"No recordings of 'stop' in {data} (set COMPANION_SPEECH_DATA).", file=sys.stderr)
+        return 2
+    rng = random.Random(args.seed)
+    work = Path(tempfile.mkdtemp(prefix="companion-live-"))
+    server = PulseServer.start(work / "pulse")
+    runs = []
+    notes = []
+    try:
+        if args.aec != "none":
+            echo_cancel(server, args.aec)
+        for judged in ("A", "B"):
+            trained = "B" if judged == "A" else "A"
+            cross = args.cross_dir / f"word-classifier-{trained}.npz"
+            classifier = cross if cross.is_file() else None
+            notes.append(
+                f"half {judged} judged by {cross.name}" if classifier else "shipped classifier"
+            )
+            run = live_run(
+                server, clips_for(data, judged), judged, args.minutes * 30, args.trials // 2,
+                rng, work, classifier,
+            )  # fmt: skip
+            results(run)
+            runs.append(run)
+    finally:
+        server.stop()
+    if args.rows:
+        with args.rows.open("w") as f:
+            for t in (t for r in runs for t in r.trials):
+                row = {k: v for k, v in asdict(t).items() if k != "samples"}
+                f.write(json.dumps(row) + "\n")
+    report(runs, args, "; ".join(dict.fromkeys(notes)))
+    if args.keep:
+        print(f"\nWork folder (session logs): {work}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
