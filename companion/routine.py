@@ -160,6 +160,10 @@ def _parse(text: str, source: str) -> dict[str, Any]:
             line=int(m.group(1)) if m else None,
             hint="Fix the line shown, or run: companion routine init",
         ) from exc
+    except ValueError as exc:  # a number of thousands of digits (Python's conversion limit)
+        raise RoutineError(
+            "a number is far too long", field=source, hint="Fix the file by hand."
+        ) from exc
 
 
 def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:

@@ -87,7 +87,8 @@ def _check_ours(conn: sqlite3.Connection, path: Path) -> None:
         )
     check = conn.execute("PRAGMA quick_check").fetchone()[0]
     if check != "ok":
-        raise _damaged(path, f"it is damaged ({check})")
+        why = [s for s in str(check).splitlines() if s.strip() and not s.startswith("***")]
+        raise _damaged(path, f"it is damaged ({why[0] if why else check})")  # one line
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     names = _applied(conn)
     known = [m.name for m in MIGRATIONS]
