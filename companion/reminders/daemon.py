@@ -7,11 +7,8 @@ import datetime as dt
 import functools
 import logging
 import queue
-import signal
 import time
 from collections.abc import Callable
-from types import FrameType
-from typing import Any
 
 from companion import commands, prompts
 from companion import routine as routine_mod
@@ -20,7 +17,7 @@ from companion.eventlog import EventLog
 from companion.history.store import HistoryStore
 from companion.paths import Paths
 from companion.progression import today_plan
-from companion.reminders import jobs, scheduler, times, wiring
+from companion.reminders import jobs, scheduler, signals, times, wiring
 from companion.reminders.conversation import Conversation, Settings
 from companion.reminders.driver import SharedScript, converse
 from companion.reminders.lock import DaemonLock
@@ -35,10 +32,6 @@ POLL_S = 0.5
 CLOCK_JUMP_S = 2.0
 WATCH_EVERY = dt.timedelta(seconds=2)
 """How often the routine file is looked at for changes."""
-
-
-class _Stop(BaseException):
-    """SIGTERM or SIGINT: leave the loop and shut down cleanly."""
 
 
 def _utc_now() -> dt.datetime:
@@ -82,16 +75,15 @@ class Daemon:
     def run(self) -> int:
         """Run until SIGTERM/SIGINT; CompanionError for a second daemon, bad routine or store."""
         self.where.ensure()
-        previous = self._install_signals()
         try:
-            with contextlib.ExitStack() as stack:
+            with (
+                signals.handled(lambda: self.queue.put(jobs.Reload())),
+                contextlib.ExitStack() as stack,
+            ):
                 self._start(stack)
                 self._loop()
-        except _Stop:
+        except signals.Stop:
             self.status("stopping; reminders stay stored for the next start")
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
         return 0
 
     def _start(self, stack: contextlib.ExitStack) -> None:
@@ -147,22 +139,6 @@ class Daemon:
             self.status(f"problem: {exc}")
         except Exception:  # noqa: BLE001 - never die on one event
             log.exception("daemon: %s failed", what)
-
-    def _install_signals(self) -> dict[int, Any]:
-        def stop(signum: int, frame: FrameType | None) -> None:
-            raise _Stop()
-
-        def reload(signum: int, frame: FrameType | None) -> None:
-            self.queue.put(jobs.Reload())
-
-        previous: dict[int, Any] = {}
-        for sig, handler in (
-            (signal.SIGTERM, stop),
-            (signal.SIGINT, stop),
-            (signal.SIGHUP, reload),
-        ):
-            previous[sig] = signal.signal(sig, handler)
-        return previous
 
     def _announce(self) -> None:
         upcoming = [p for p in self.sched.pending() if p.kind != "roll-over" and p.at]
