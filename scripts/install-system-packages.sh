@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian/Ubuntu packages the companion and its tests need, when missing.
 set -euo pipefail
+# strace: tests/test_offline.py watches every socket call of the commands (nothing may go out).
 PACKAGES=(python3-venv espeak-ng libespeak-ng1 alsa-utils libportaudio2 pulseaudio
-          pulseaudio-utils libasound2-plugins flite sox chromium)
+          pulseaudio-utils libasound2-plugins flite sox chromium strace)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

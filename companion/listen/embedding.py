@@ -3,11 +3,13 @@
 Two small networks: a log-mel front end (32 bands, 60-3800 Hz, 10 ms hop) and an embedding
 network that turns each 76-frame window (0.775 s) of it into 96 numbers, every 80 ms. It was
 trained on a large amount of speech, so a small classifier on top of it learns words from
-few speakers (see ``word_classifier``). The only module importing onnxruntime."""
+few speakers (see ``word_classifier``). The only module importing onnxruntime
+(``onnxruntime_offline``)."""
 
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 from typing import Any
 
@@ -35,13 +37,26 @@ FEATURES = "mean-max-1"
 """Names what ``pooled`` returns; caches of features are kept apart by it."""
 
 
-def one_thread_options() -> Any:
-    """onnxruntime, and session options for running a model on one thread (two cores: never
-    take both from the session)."""
+def onnxruntime_offline() -> Any:
+    """onnxruntime with its telemetry off. Its recent releases (1.32 here) report usage to
+    Microsoft from Linux too: a device id and an event cache in ~/.cache/Microsoft, then, some
+    seconds after loading, a DNS lookup of mobile.events.data.microsoft.com and an upload.
+    Nothing may leave the machine, so ``ORT_DISABLE_TELEMETRY`` is set before the import (it
+    is read once, as the library loads; child processes inherit it). Should onnxruntime have
+    been loaded elsewhere first, ``disable_telemetry_events`` at least mutes later events."""
+    os.environ["ORT_DISABLE_TELEMETRY"] = "1"
     try:
         import onnxruntime
     except ImportError as exc:  # pragma: no cover - a declared dependency
         raise ModelError(f"onnxruntime is not installed: {exc}") from exc
+    onnxruntime.disable_telemetry_events()
+    return onnxruntime
+
+
+def one_thread_options() -> Any:
+    """onnxruntime (telemetry off), and session options for running a model on one thread
+    (two cores: never take both from the session)."""
+    onnxruntime = onnxruntime_offline()
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = 1
     options.inter_op_num_threads = 1

@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from companion.errors import ModelError
+from companion.listen.embedding import onnxruntime_offline
 
 FORMAT = 1
 """Changes whenever the rewrite does (older results are rebuilt)."""
@@ -158,8 +159,7 @@ def install(work: Path, dest: Path) -> None:
 
 def export_onnx(packaged: Path, out: Path) -> None:
     """The ORT-format model as a plain ONNX file (onnxruntime writes it as it loads)."""
-    import onnxruntime
-
+    onnxruntime = onnxruntime_offline()
     options = onnxruntime.SessionOptions()
     options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_DISABLE_ALL
     options.optimized_model_filepath = str(out)
