@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from companion import commands
+from companion import commands, locks
 from companion import plan as plan_mod
 from companion.clock import ScaledClock, start_of_session
-from companion.errors import DeviceError
+from companion.errors import AlreadyRunningError, DeviceError
 from companion.eventlog import EventLog
 from companion.events import DeviceProblem
 from companion.inputs.base import Source
@@ -47,6 +47,19 @@ class Options:
     engine: str = "auto"
     model: str | None = None
     device: str | None = None
+
+
+def session_lock(where: Paths) -> Path:
+    """The lock file held for a session's whole life: one session at a time per data folder."""
+    return where.data_dir / "session.lock"
+
+
+def _already_running(pid: int | None) -> AlreadyRunningError:
+    who = f" (process {pid})" if pid else ""
+    return AlreadyRunningError(
+        f"A session is already running{who}; only one can run at a time.",
+        hint="Finish or stop that session first. Nothing was recorded for this one.",
+    )
 
 
 def _speaker(routine: Routine, options: Options, loop_put: list[Any]) -> Speaker:
@@ -87,7 +100,12 @@ def todays_plan(
 def run(
     where: Paths, routine: Routine, words: Prompts, options: Options, stack: contextlib.ExitStack
 ) -> str:
-    """Run one session to its end; returns how it ended."""
+    """Run one session to its end; returns how it ended.
+
+    AlreadyRunningError, before anything is recorded, while another session runs on the same
+    data folder (the lock goes with its process, however that ends).
+    """
+    stack.enter_context(locks.held(session_lock(where), wait=0, busy=_already_running))
     start = start_of_session(options.day)
     day = options.day or start.date()
     plan, store = todays_plan(where, routine, day, stack)
