@@ -637,3 +637,27 @@ def test_a_data_folder_with_question_mark_and_hash_in_its_name_works(tmp_path: P
     assert [o for _, _, o in outcomes(data)] == ["fired", "skipped"]
     listed = _run(data, "reminders", "list")
     assert listed.returncode == 0 and "Traceback" not in listed.stderr
+
+
+def test_a_bad_row_in_the_reminder_store_is_reported_skipped_and_kept(data: Path) -> None:
+    write_routine(data, times=["10:30"])
+    d = Daemon(data)
+    d.wait_for("running")
+    assert d.stop() == 0
+    bad = ("snooze 10:30", "snooze", "10:30", "not a time", 1)
+    with sqlite3.connect(data / "reminders.sqlite3") as conn:
+        conn.execute("INSERT INTO jobs VALUES (?, ?, ?, ?, ?)", bad)
+    listed = _run(data, "reminders", "list")
+    assert listed.returncode == 0, listed.stderr
+    assert "'snooze 10:30'" in listed.stdout and "was not understood" in listed.stdout
+    assert "Traceback" not in listed.stdout + listed.stderr
+    d = Daemon(data)
+    try:
+        line = d.wait_for("problem:")
+        d.wait_for("running")
+    finally:
+        assert d.stop() == 0
+    assert "'snooze 10:30'" in line and "skipped" in line
+    assert "Traceback" not in d.text()
+    with sqlite3.connect(data / "reminders.sqlite3") as conn:
+        assert bad in conn.execute("SELECT * FROM jobs").fetchall()  # left for a person to see

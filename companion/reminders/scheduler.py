@@ -210,7 +210,7 @@ class ReminderScheduler:
         return max(1, int(self.grace.total_seconds()))
 
     def load(self, slots: Sequence[Slot], snoozes: Sequence[Job], now: dt.datetime) -> None:
-        """Rebuild the jobs: a daily one per slot, the stored snoozes still ahead, the roll-over."""
+        """Rebuild the jobs: a daily one per slot, the stored snoozes, the roll-over."""
         for job in self._sched.get_jobs():
             if job.id.startswith(("reminder ", "snooze ")) or job.id == ROLL_OVER_ID:
                 job.remove()
@@ -227,7 +227,9 @@ class ReminderScheduler:
                 next_run_time=trigger.get_next_fire_time(None, now),
             )
         for job in snoozes:
-            if job.kind == "snooze" and job.next_run > now:
+            if job.kind == "snooze":
+                # one already due (its event may be queued) fires at once; the daemon's
+                # delivery record keeps it from being given twice
                 self.snooze(job)
         roll = daily_trigger(ROLL_OVER_AT, self.tz)
         self._sched.add_job(
