@@ -66,11 +66,12 @@ def check_data_dir(ctx: Context) -> Finding:
                 f.write(b"ok")
                 f.flush()
                 os.fsync(f.fileno())
-    except OSError as exc:
+    except (OSError, CompanionError) as exc:  # ensure(): a plain StorageError
+        why = exc.message if isinstance(exc, CompanionError) else exc.strerror or exc
         return Finding(
             name,
             Status.FAIL,
-            f"cannot write in {ctx.paths.data_dir}: {exc.strerror or exc}",
+            f"cannot write in {ctx.paths.data_dir}: {why}",
             "Choose a folder you can write to with --data-dir DIR (or COMPANION_DATA_DIR), "
             "or fix the folder's owner and permissions.",
         )

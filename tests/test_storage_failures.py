@@ -205,6 +205,9 @@ def test_a_data_folder_that_is_a_file_is_named_plainly(disk: Disk) -> None:
         plain(companion(disk, *args, folder=blocker), 8, "is a file, not a folder", str(blocker))
     plain(companion(disk, "history", folder=blocker / "sub"), 8, f"{blocker} is a file")
     assert companion(disk, "help", folder=blocker).returncode == 0  # the help always works
+    doctor = companion(disk, "doctor", folder=blocker)  # lists it among its findings
+    assert doctor.returncode == 1 and "Traceback" not in doctor.stderr, doctor.stderr
+    assert f"[FAIL] Data folder: cannot write in {blocker}" in doctor.stdout
     assert sorted(p.name for p in disk.folder.iterdir()) == ["companion"]
     assert blocker.read_text() == "a note, not a folder"
 

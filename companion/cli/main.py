@@ -99,7 +99,9 @@ def check_data_folder(args: argparse.Namespace) -> None:
                 f"The folder name '{shown(str(folder))}' is not valid text.",
                 hint="Nothing was changed. Give a folder whose name is plain text (--data-dir).",
             )
-    where.check().make_private()
+    if args.command != "doctor":  # the doctor lists what is wrong with the folder itself
+        where.check()
+    where.make_private()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
