@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from companion.errors import BadInputError
-from companion.paths import Paths
+from companion.paths import Paths, models_dir
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +21,9 @@ FILE_MODE = 0o600
 """Every file the companion writes: readable and writable by its owner only."""
 DIR_MODE = 0o700
 """Every folder the companion makes."""
+OWN_PATTERNS = ("*.lock", "*.sqlite3", "*.sqlite3-*", "*.log", "*.log.*", "*.toml", "*.npz")
+"""Names of files in the data and config folders that are the companion's own, whatever else
+is there (a report or export written into the data folder is not among them)."""
 HEAD_BYTES = 4096
 """How much of an existing file is read to recognise an earlier output."""
 
@@ -108,12 +111,15 @@ class OutputKind:
 
 def own_files(p: Paths) -> list[Path]:
     """The companion's own files and folders for ``p``: never an output path."""
-    files = [p.routine_file, p.event_log, p.daemon_lock, p.voice_dir]
+    files = [p.routine_file, p.event_log, p.daemon_lock, p.voice_dir, models_dir()]
+    files += [p.data_dir / "session.lock", p.routine_file.with_name(p.routine_file.name + ".lock")]
     for db in (p.history_db, p.jobs_db):
         files += [db, *(db.with_name(db.name + s) for s in ("-wal", "-shm", "-journal"))]
-    # rotated event logs (events.log.1 ...) and anything else named after the log
-    if p.data_dir.is_dir():
-        files += sorted(p.data_dir.glob(p.event_log.name + ".*"))
+    # whatever else the companion keeps there: locks, databases, logs, settings
+    for folder in {p.data_dir, p.config_dir}:
+        if folder.is_dir():
+            for pattern in OWN_PATTERNS:
+                files += sorted(folder.glob(pattern))
     return files
 
 

@@ -189,3 +189,19 @@ def test_folders_and_devices_are_refused(tmp_path: Path) -> None:
         files.check_output_path(tmp_path, [], True)
     with pytest.raises(BadInputError, match="not an ordinary file"):
         files.check_output_path(Path("/dev/null"), [], True)
+
+
+def test_every_lock_database_log_and_setting_in_the_data_folder_is_own(
+    data: paths.Paths,
+) -> None:
+    others = ("session.lock", "daemon.lock", "routine.toml.lock", "old.sqlite3-wal", "events.log.1")
+    for name in others:
+        (data.data_dir / name).write_bytes(b"own")
+    (data.data_dir / "report.html").write_bytes(b"<!-- made by companion -->")
+    own = files.own_files(data)
+    for name in others:
+        with pytest.raises(BadInputError):
+            files.check_output_path(data.data_dir / name, own, True)
+    assert files.check_output_path(data.data_dir / "report.html", own, False, html_kind())
+    with pytest.raises(BadInputError):
+        files.check_output_path(paths.models_dir() / "x.html", own, True)
