@@ -100,6 +100,23 @@ def first_day(conn: sqlite3.Connection) -> dt.date | None:
     return dt.date.fromisoformat(row[0]) if row and row[0] else None
 
 
+def first_recorded(conn: sqlite3.Connection) -> dt.date | None:
+    """The first day anything was recorded: a session or a reminder."""
+    row = conn.execute(
+        "SELECT min(day) FROM (SELECT min(day) AS day FROM sessions "
+        "UNION ALL SELECT min(day) FROM reminders)"
+    ).fetchone()
+    return dt.date.fromisoformat(row[0]) if row and row[0] else None
+
+
+def window(first: dt.date, last: dt.date, begun: dt.date | None) -> dt.date:
+    """The report's first day: ``first``, or the first recorded day if later (the days before
+    it hold nothing); ``last`` alone when nothing was recorded by then."""
+    if begun is None or begun > last:
+        return last
+    return max(first, begun)
+
+
 def _timed(exercise_id: str) -> bool:
     ex = library.BY_ID.get(exercise_id)
     return ex is not None and ex.kind is library.Kind.TIMED
@@ -119,7 +136,9 @@ def _status(
 
 
 def gather(conn: sqlite3.Connection, first: dt.date, last: dt.date) -> ReportData:
-    """The report's numbers for the days ``first`` to ``last`` (inclusive)."""
+    """The report's numbers for the days ``first`` to ``last`` (inclusive), starting no earlier
+    than the first recorded day (so its size does not grow with empty days before it)."""
+    first = window(first, last, first_recorded(conn))
     sessions = queries.sessions(conn, first, last)
     sets = queries.sets(conn, first, last)
     ratings = queries.ratings(conn, first, last)
