@@ -336,3 +336,25 @@ def test_storage_errors_name_the_problem_in_plain_words() -> None:
         exc = storage_error(OSError(number, os.strerror(number), "/data/.routine.toml.x1.tmp"))
         assert words in exc.message and exc.exit_status == 8
         assert ".tmp" not in exc.message and "/data" in exc.message  # the folder, not the temp
+
+
+def test_an_older_history_on_a_read_only_disk_asks_for_the_folder_to_be_writable_once(
+    disk: Disk,
+) -> None:
+    """A history that needs a migration cannot be updated read-only: said plainly, not guessed."""
+    from companion.errors import StorageError
+    from companion.history import db as history_db
+
+    path = disk.folder / "history.sqlite3"
+    with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as conn:
+        for number, migration in enumerate(history_db.MIGRATIONS[:-1], start=1):
+            history_db._apply(conn, number, migration)
+    before = path.read_bytes()
+    disk.read_only()
+    with pytest.raises(StorageError, match="needs a one-time update"):
+        history_db.connect(path, create=False)
+    plain(companion(disk, "history"), 8, "needs a one-time update", "cannot be written")
+    assert path.read_bytes() == before
+    disk.writable()
+    with contextlib.closing(history_db.connect(path, create=False)) as conn:  # now it updates
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == len(history_db.MIGRATIONS)
