@@ -30,6 +30,7 @@ from pathlib import Path
 
 import pytest
 
+from companion.listen import phrase_scorer
 from tests.conftest import REPO, skip_or_fail, speech_data
 from tests.pulse import PulseServer
 
@@ -122,7 +123,9 @@ def test_what_counts_as_a_network_attempt(line: str, counts: bool) -> None:
 class Traced:
     """``companion <args>`` under strace, with a home folder of its own."""
 
-    def __init__(self, work: Path, name: str, *args: str) -> None:
+    def __init__(
+        self, work: Path, name: str, *args: str, module: str = "companion.cli.main"
+    ) -> None:
         strace = shutil.which("strace")
         if strace is None:
             skip_or_fail("strace is not installed (apt-get install strace)")
@@ -138,7 +141,7 @@ class Traced:
         cmd = [strace, *STRACE, "-o", str(self.trace)]
         with self.out.open("w") as out:
             self.proc = subprocess.Popen(
-                [*cmd, sys.executable, "-m", "companion.cli.main", *args],
+                [*cmd, sys.executable, "-m", module, *args],
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
@@ -221,6 +224,17 @@ def test_recognize_makes_no_network_attempt(work: Path) -> None:
     recognize.wait(timeout=240)
     assert len(recognize.text().splitlines()) >= len(files)
     recognize.assert_offline()
+
+
+def test_converting_the_readers_model_makes_no_network_attempt(work: Path) -> None:
+    """What a fresh install does once, in a child process, before the reader first listens."""
+    source = phrase_scorer.model_dir()
+    if source is None:
+        skip_or_fail("the Moonshine model (moonshine-cpp) is not installed")
+    dest = work / "models" / "moonshine"
+    module = "companion.listen.reader_model"
+    Traced(work, "convert", str(source), str(dest), module=module).wait().assert_offline()
+    assert list(dest.glob("*.onnx")), "nothing was converted"
 
 
 def test_session_and_report_make_no_network_attempt(work: Path) -> None:
