@@ -73,3 +73,28 @@ def test_before_any_session_a_long_report_is_as_small_as_a_one_day_one(tmp_path:
 def test_a_window_after_the_first_day_is_kept_as_asked(home: Path, tmp_path: Path) -> None:
     _, page = report(home, 3, tmp_path / "three.html")
     assert list(page.figures["calendar"]) == ["2026-05-08", "2026-05-09", "2026-05-10"]
+
+
+@pytest.mark.parametrize("end", ["0001-01-01", "1999-12-31", "9999-12-31"])
+def test_an_end_day_outside_the_sane_window_is_refused_plainly(
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], end: str
+) -> None:
+    out = tmp_path / "r.html"
+    with pytest.raises(SystemExit) as info:
+        main(["report", "--data-dir", str(home), "--end", end, "--out", str(out)])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert f"'{end}' is not a day from 2000-01-01 to" in err and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_the_last_day_there_is_can_end_a_window(home: Path) -> None:
+    from companion.history import daybook
+    from companion.report import data
+
+    last = dt.date.max
+    with HistoryStore.open(home / "history.sqlite3") as store:
+        numbers = data.gather(store.connection, last - dt.timedelta(days=2), last)
+        book = daybook.build(store.connection, last - dt.timedelta(days=2), last)
+    assert [d.day for d in numbers.days] == [last - dt.timedelta(days=n) for n in (2, 1, 0)]
+    assert [d.day for d in book.days] == [d.day for d in numbers.days]

@@ -16,9 +16,13 @@ log = logging.getLogger(__name__)
 
 def _date(text: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-03-31") from None
+    latest = dt.date.today() + dt.timedelta(days=366)
+    if not dt.date(2000, 1, 1) <= day <= latest:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a day from 2000-01-01 to {latest}")
+    return day
 
 
 def _days(text: str) -> int:

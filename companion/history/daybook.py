@@ -110,8 +110,8 @@ def build(
     }
     start = min(practice) if practice else None
     days = []
-    d = first
-    while d <= last:
+    for n in range((last - first).days + 1):  # never a day past ``last`` (9999-12-31 is valid)
+        d = first + dt.timedelta(days=n)
         days.append(
             DayEntry(
                 d,
@@ -123,7 +123,6 @@ def build(
                 before_start=start is None or d < start,
             )
         )
-        d += dt.timedelta(days=1)
     current, longest = _streaks(practice, last, today)
     return Daybook(
         tuple(days), current, longest, tuple(e.day for e in days if e.missed and e.day < today)

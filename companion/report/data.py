@@ -177,8 +177,8 @@ def gather(conn: sqlite3.Connection, first: dt.date, last: dt.date) -> ReportDat
         stop_count[e.day] += 1
 
     days = []
-    d = first
-    while d <= last:
+    for n in range((last - first).days + 1):  # never a day past ``last`` (9999-12-31 is valid)
+        d = first + dt.timedelta(days=n)
         status = _status(by_day[d], done_by_session, plans)
         if status == MISSED and (start is None or d < start):
             status = NOT_STARTED
@@ -196,7 +196,6 @@ def gather(conn: sqlite3.Connection, first: dt.date, last: dt.date) -> ReportDat
                 stops=stop_count[d],
             )
         )
-        d += dt.timedelta(days=1)
 
     events = [Stop(e.at, e.day, "stop", e.exercise_id, e.reason) for e in stops]
     events += [Stop(e.at, e.day, "skip", e.exercise_id, e.reason) for e in skips]
