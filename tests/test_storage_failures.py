@@ -358,3 +358,45 @@ def test_an_older_history_on_a_read_only_disk_asks_for_the_folder_to_be_writable
     disk.writable()
     with contextlib.closing(history_db.connect(path, create=False)) as conn:  # now it updates
         assert conn.execute("PRAGMA user_version").fetchone()[0] == len(history_db.MIGRATIONS)
+
+
+STORE_ON_A_FULL_DISK = """
+import datetime as dt, resource, sys
+from pathlib import Path
+from companion.errors import StorageError
+from companion.history.store import HistoryStore
+from companion.records import SessionEnded, SessionStarted, SetDone
+
+at = dt.datetime(2026, 3, 29, 10, 0)
+store = HistoryStore.open(Path(sys.argv[1]))  # opened (and its -shm made) while there is room
+resource.setrlimit(resource.RLIMIT_FSIZE, (1, 1))  # from now on no file may grow: 'disk full'
+for record in (
+    SessionStarted(at, at.date(), (("palm_turn", 2, 10),)),
+    SetDone(at, "palm_turn", 1, 10, 10, 30.0, True),
+    SessionEnded(at, "completed"),
+):
+    try:
+        store.write(record)
+        print(type(record).__name__, "saved")
+    except StorageError as exc:
+        print(type(record).__name__, "not saved:", exc.message)
+"""
+
+
+def test_when_a_session_s_start_cannot_be_saved_its_records_are_not_saved_either(
+    tmp_path: Path,
+) -> None:
+    """Every later record of that session fails the same plain way (the loop tells the user once
+    and goes on), not with 'SetDone arrived outside a session'."""
+    done = subprocess.run(
+        [sys.executable, "-c", STORE_ON_A_FULL_DISK, str(tmp_path / "history.sqlite3")],
+        cwd=REPO, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert [line.split(" ", 1)[0] for line in lines] == [
+        "SessionStarted",
+        "SetDone",
+        "SessionEnded",
+    ]
+    assert all("not saved: A file in" in line and "largest size" in line for line in lines), lines

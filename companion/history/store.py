@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import TracebackType
 
-from companion.errors import BadInputError
+from companion.errors import BadInputError, StorageError
 from companion.history.db import connect, write_error
 from companion.plan import Change
 from companion.records import (
@@ -36,6 +36,8 @@ class HistoryStore:
         """The open connection (autocommit), for ``companion.history.queries``."""
         self.path = path
         self._session: int | None = None
+        self._start_lost: StorageError | None = None
+        """Why the open session's start could not be saved (a full disk): its records neither."""
 
     @classmethod
     def open(cls, path: Path | str, *, create: bool = True) -> HistoryStore:
@@ -69,6 +71,8 @@ class HistoryStore:
         return int(cur.lastrowid or 0)
 
     def _current(self, record: Record) -> int:
+        if self._session is None and self._start_lost is not None:
+            raise self._start_lost
         if self._session is None:
             raise BadInputError(
                 f"{type(record).__name__} arrived outside a session; a session must start first."
@@ -78,7 +82,12 @@ class HistoryStore:
     def write(self, record: Record) -> None:
         """Store one record; it is committed (and on disk) when this returns."""
         if isinstance(record, SessionStarted):
-            self._start(record)
+            self._start_lost = None
+            try:
+                self._start(record)
+            except StorageError as exc:
+                self._start_lost = exc
+                raise
         elif isinstance(record, SetDone):
             self._run(
                 "INSERT INTO sets (session_id, at, exercise_id, set_number, planned, done,"
@@ -114,11 +123,13 @@ class HistoryStore:
                 (self._current(record), record.at.isoformat(), record.exercise_id, record.reason),
             )
         elif isinstance(record, SessionEnded):
-            self._run(
-                "UPDATE sessions SET ended_at = ?, how = ? WHERE id = ?",
-                (record.at.isoformat(), record.how, self._current(record)),
-            )
-            self._session = None
+            try:
+                self._run(
+                    "UPDATE sessions SET ended_at = ?, how = ? WHERE id = ?",
+                    (record.at.isoformat(), record.how, self._current(record)),
+                )
+            finally:
+                self._session, self._start_lost = None, None
         else:
             raise BadInputError(f"Not a history record: {record!r}")
 
