@@ -43,8 +43,11 @@ def home(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_the_report_starts_at_the_first_recorded_day(home: Path, tmp_path: Path) -> None:
+def test_the_report_starts_at_the_first_recorded_day(
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     month, page = report(home, 28, tmp_path / "month.html")
+    assert "02 May 2026 to 10 May 2026" in capsys.readouterr().out  # the days the page shows
     decade, long_page = report(home, 3660, tmp_path / "decade.html")
     first = dt.date(2026, 5, 2)  # the missed reminder: recorded, so shown
     want = [(first + dt.timedelta(days=n)).isoformat() for n in range((END - first).days + 1)]

@@ -110,7 +110,7 @@ def run_report(args: argparse.Namespace) -> int:
             f"The report cannot be written to {out}: {exc.strerror or exc}"
         ) from exc
     print(
-        f"Wrote {out} ({len(html) // 1024} KB): {first:%d %b %Y} to {last:%d %b %Y}, "
+        f"Wrote {out} ({len(html) // 1024} KB): {numbers.first:%d %b %Y} to {last:%d %b %Y}, "
         f"{sum(d.sessions for d in numbers.days)} sessions, "
         f"{sum(d.total_reps for d in numbers.days)} repetitions."
     )
