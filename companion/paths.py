@@ -108,7 +108,7 @@ class Paths:
         for folder in self.folders:
             if not _is_ours(folder):
                 continue
-            for path in _entries(folder, skip):
+            for path in _entries(folder.resolve(), skip):  # a linked data folder: its target
                 if tighten(path):
                     changed.append(path)
         if changed:
@@ -123,11 +123,7 @@ class Paths:
 
 def _is_ours(folder: Path) -> bool:
     """Whether ``folder`` is a companion folder: it holds one of the companion's files."""
-    return (
-        folder.is_dir()
-        and not folder.is_symlink()
-        and any(os.path.lexists(folder / name) for name in MARKERS)
-    )
+    return folder.is_dir() and any(os.path.lexists(folder / name) for name in MARKERS)
 
 
 def _entries(folder: Path, skip: set[Path]) -> Iterator[Path]:
