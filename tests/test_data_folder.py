@@ -160,3 +160,15 @@ def test_a_folder_without_the_companion_s_files_is_not_touched(tmp_path: Path) -
     assert done.returncode == 0, done.stderr
     assert stat.S_IMODE(other.stat().st_mode) == 0o755
     assert stat.S_IMODE((other / "letter.txt").stat().st_mode) == 0o644
+
+
+def test_a_data_folder_that_is_a_link_has_its_target_tightened(tmp_path: Path) -> None:
+    target = tmp_path / "disk" / "companion"
+    make_open_install(target)
+    (tmp_path / "disk").chmod(0o755)
+    link = tmp_path / "data"
+    link.symlink_to(target)
+    done = run(dict(os.environ), "--data-dir", str(link), "history", "--date", "2026-03-29")
+    assert done.returncode == 0, done.stderr
+    assert open_to_others(target) == []
+    assert stat.S_IMODE((tmp_path / "disk").stat().st_mode) == 0o755  # its parent is not ours
