@@ -210,6 +210,7 @@ def running_session(server: PulseServer, tmp_path: Path, routine: str) -> Iterat
         log.poll()
 
 
+@pytest.mark.timeout(600)  # choosing the clip alone may take up to 300 s (its own bound)
 def test_a_session_starts_hands_free_and_ignores_its_own_voice(
     pulse_server: PulseServer, tmp_path: Path
 ) -> None:
@@ -229,7 +230,10 @@ def test_a_session_starts_hands_free_and_ignores_its_own_voice(
         log.wait_for("command", command="start", source="voice", timeout=20)
         log.wait_for("listen", context="counting")
         log.wait_for("say", key="count", timeout=20)
-        time.sleep(12)  # the companion counts aloud into its own microphone
+        # The companion counts aloud into its own microphone: a whole repetition, to the
+        # next count and the silence after it (the listener has had all of it).
+        log.wait_for("say", key="count", text="2. Palm up.", timeout=60)
+        wait_until_quiet(log, pulse_server)
         log.poll()
         assert [d["command"] for k, d in log.events if k == "command"] == ["start"]
         log.proc.terminate()
@@ -374,6 +378,7 @@ def say_to(
         say_to(log, server, yes, "yes")
 
 
+@pytest.mark.timeout(900)  # about 14 recognition runs to choose clips, then a whole session
 def test_a_whole_session_runs_by_voice_alone(pulse_server: PulseServer, tmp_path: Path) -> None:
     if not SPEECH.is_dir():
         skip_or_fail(f"speech recordings not found at {SPEECH}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import select
 import shutil
 import subprocess
 import sys
@@ -45,11 +46,20 @@ def span(rec: Recording) -> float:
     return segments[-1][1] - segments[0][0] if segments else 0.0
 
 
+def wait_for_sound(server: PulseServer, since: int, timeout: float = 30.0) -> None:
+    """Wait until the sink has carried sound since mark ``since``."""
+    deadline = time.monotonic() + timeout
+    while not voiced_segments(server.samples(since, settle=0)):
+        assert time.monotonic() < deadline, f"nothing was heard within {timeout} s"
+        time.sleep(0.05)
+
+
 def close_enough(measured: float, expected: float) -> bool:
     return abs(measured - expected) <= max(0.05, 0.04 * expected)
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(600)  # about 90 s of speech; the speaker alone is given 240 s
 def test_fifty_lines_are_heard_in_full_in_order_at_the_rate_set(
     pulse_server: PulseServer, tmp_path: Path
 ) -> None:
@@ -93,10 +103,11 @@ def test_stop_cuts_a_long_line_short(pulse_server: PulseServer, tmp_path: Path) 
     start = pulse_server.mark()
     speaker.say(text)
     speaker.say("This line is queued and must never be heard")
-    time.sleep(1.5)
+    wait_for_sound(pulse_server, start)  # however long synthesis took under load
+    time.sleep(1.0)  # a second of the line is heard
     stopped_at = pulse_server.mark()
     speaker.stop()
-    assert speaker.wait(timeout=0.3), "still busy after stop()"
+    assert speaker.wait(timeout=1.0), "still busy after stop()"
     heard = pulse_server.samples(start, settle=1.5)
     speaker.close()
     assert problems == []
@@ -195,11 +206,16 @@ def test_the_server_carries_sound_to_aplay_and_portaudio(
     script = (
         "import sys, numpy, sounddevice as sd\n"
         "a = sd.rec(int(2.5 * 16000), samplerate=16000, channels=1, dtype='int16')\n"
+        "print('recording', flush=True)\n"
         "sd.wait(); numpy.save(sys.argv[1], a[:, 0])\n"
     )
     out = tmp_path / "portaudio.npy"
-    rec = subprocess.Popen([sys.executable, "-c", script, str(out)])
-    time.sleep(0.8)
+    rec = subprocess.Popen(
+        [sys.executable, "-c", script, str(out)], stdout=subprocess.PIPE, text=True
+    )
+    assert rec.stdout is not None
+    ready = select.select([rec.stdout], [], [], 60)[0]  # Python, numpy and PortAudio started
+    assert ready and rec.stdout.readline().strip() == "recording"
     pulse_server.play(wav)
     assert rec.wait(timeout=30) == 0
     got = Recording(np.load(out))
