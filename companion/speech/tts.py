@@ -48,9 +48,9 @@ _LOCK_TIMEOUT = 30.0
 
 
 @contextmanager
-def _engine() -> Iterator[None]:
+def _engine(timeout: float = _LOCK_TIMEOUT) -> Iterator[None]:
     """Hold the shared engine, or a ModelError when it stays busy (a synthesis is stuck)."""
-    if not _ENGINE_LOCK.acquire(timeout=_LOCK_TIMEOUT):
+    if not _ENGINE_LOCK.acquire(timeout=timeout):
         raise ModelError("The speech engine is not answering (stuck on an earlier line).")
     try:
         yield
@@ -103,10 +103,14 @@ class Pyttsx3Synth:
         return dict(self._voices)
 
     def close(self) -> None:
-        """Stop listening to the shared engine's notifications."""
-        with _engine():
-            for token in self._tokens:
-                self._engine.disconnect(token)
+        """Stop listening to the shared engine's notifications (not waiting long for an
+        engine stuck on a line: then they stay connected, to an engine no one uses)."""
+        try:
+            with _engine(timeout=2.0):
+                for token in self._tokens:
+                    self._engine.disconnect(token)
+        except ModelError:
+            log.warning("the speech engine is stuck; closing without it")
 
     def _voice(self, wanted: str) -> str:
         key = wanted.strip().lower()
