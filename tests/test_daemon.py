@@ -32,17 +32,23 @@ def write_routine(data: Path, **reminders: object) -> None:
     (data / "routine.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-STARTUP = 6
-"""Seconds a daemon may need to start on a busy test machine (reminders are set later than this)."""
+def soon(*seconds: int) -> list[str]:
+    """``--at`` arguments for reminders ``seconds`` after the daemon's start-up has ended
+    (however long start-up takes on a busy machine)."""
+    return [a for n in seconds for a in ("--at", f"+{n}")]
 
 
-def ahead(seconds: int) -> tuple[str, dt.datetime]:
-    """A reminder time ``seconds`` after start-up, on a whole second: (HH:MM:SS, due time)."""
-    seconds += STARTUP
-    due = (dt.datetime.now(TZ) + dt.timedelta(seconds=seconds)).replace(microsecond=0)
-    if due.second == 0:  # HH:MM:00 would be written HH:MM; keep the test's label exact
-        due += dt.timedelta(seconds=1)
-    return due.strftime("%H:%M:%S"), due
+def reminder_times(line: str) -> list[tuple[str, dt.datetime]]:
+    """(label, due) of each reminder time in the daemon's "running; reminders at ..." line."""
+    running = line_time(line).astimezone(TZ)
+    labels = line.split("running; reminders at ", 1)[1].split(";", 1)[0].split(", ")
+    out = []
+    for label in labels:
+        due = dt.datetime.combine(running.date(), dt.time.fromisoformat(label), tzinfo=TZ)
+        if due < running - dt.timedelta(seconds=1):
+            due += dt.timedelta(days=1)
+        out.append((label, due))
+    return out
 
 
 class Daemon:
@@ -76,6 +82,10 @@ class Daemon:
 
     def text(self) -> str:
         return self.out.read_text(encoding="utf-8")
+
+    def reminders(self) -> list[tuple[str, dt.datetime]]:
+        """(label, due) of each reminder time, once the daemon says it is running."""
+        return reminder_times(self.wait_for("running; reminders at "))
 
     def wait_for(self, needle: str, timeout: float = 15) -> str:
         """The first output line containing ``needle`` (fails after ``timeout`` seconds)."""
@@ -176,11 +186,9 @@ def test_reminder_fires_on_time_then_later_then_start_runs_the_session(data: Pat
     (data / "answers.txt").write_text("later\nstart\n")
     # the session waits (far longer than the test) so it is surely running when looked for
     (data / "session.txt").write_text("wait 86400\n")
-    label, due = ahead(1)
     d = Daemon(
         data,
-        "--at",
-        label,
+        *soon(2),
         "--script",
         str(data / "answers.txt"),
         "--time-scale",
@@ -189,6 +197,7 @@ def test_reminder_fires_on_time_then_later_then_start_runs_the_session(data: Pat
         str(data / "session.txt"),
     )
     try:
+        ((_, due),) = d.reminders()
         d.wait_for("starting today's session", timeout=20)
         # the session has begun once its row is in the history (it writes it at its start)
         wait_until(lambda: _sessions(data) or "session ended" in d.text(), timeout=60)
@@ -233,8 +242,8 @@ def test_a_snooze_stored_by_one_process_fires_in_the_next(data: Path) -> None:
     write_routine(data, snooze_minutes=1)
     (data / "one.txt").write_text("later\n")
     (data / "two.txt").write_text("start\n")
-    label, due = ahead(1)
-    one = Daemon(data, "--at", label, "--script", str(data / "one.txt"), "--time-scale", "5")
+    one = Daemon(data, *soon(2), "--script", str(data / "one.txt"), "--time-scale", "5")
+    ((label, due),) = one.reminders()
     one.wait_for("snoozed until")
     assert one.stop() == 0
     jobs = stored_jobs(data)
@@ -257,32 +266,29 @@ def test_a_snooze_stored_by_one_process_fires_in_the_next(data: Path) -> None:
     assert "reminder 10:30" in stored_jobs(data)
 
 
-def today_at(label: str) -> dt.datetime:
-    return dt.datetime.combine(dt.datetime.now(TZ).date(), dt.time.fromisoformat(label), tzinfo=TZ)
-
-
-def _missed_while_down(data: Path, labels: list[str], script: str) -> Daemon:
-    """Start a daemon with reminders at ``labels``, stop it, let them pass, start again."""
-    at_args = [a for label in labels for a in ("--at", label)]
-    one = Daemon(data, *at_args)
-    one.wait_for("running")
+def _missed_while_down(
+    data: Path, seconds: list[int], script: str
+) -> tuple[Daemon, list[tuple[str, dt.datetime]]]:
+    """Start a daemon with reminders ``seconds`` ahead, stop it, let them pass, start again."""
+    one = Daemon(data, *soon(*seconds))
+    reminders = one.reminders()
     assert one.stop() == 0
-    first = min(today_at(x) for x in labels)
+    first = min(due for _, due in reminders)
     assert dt.datetime.now(TZ) < first, "the test machine was too slow to stop in time"
-    for label in labels:
-        assert stored_jobs(data)[f"reminder {label}"] is not None
-    last = max(today_at(x) for x in labels)
+    for label, _ in reminders:
+        assert f"reminder {label}" in stored_jobs(data)
+    last = max(due for _, due in reminders)
     while dt.datetime.now(TZ) < last + dt.timedelta(seconds=1):
         time.sleep(0.1)
     (data / "answers.txt").write_text(script)
-    return Daemon(data, *at_args, "--script", str(data / "answers.txt"), "--no-session")
+    at_args = [a for label, _ in reminders for a in ("--at", label)]
+    two = Daemon(data, *at_args, "--script", str(data / "answers.txt"), "--no-session")
+    return two, reminders
 
 
 def test_missed_while_down_within_grace_is_delivered_once_at_start(data: Path) -> None:
     write_routine(data, grace_minutes=30)
-    label1, due1 = ahead(2)
-    label2, due2 = ahead(4)
-    two = _missed_while_down(data, [label1, label2], "skip today\n")
+    two, ((label1, due1), (label2, due2)) = _missed_while_down(data, [3, 5], "skip today\n")
     try:
         running = line_time(two.wait_for("running"))
         two.wait_for(": skipped")
@@ -308,8 +314,7 @@ def test_missed_while_down_within_grace_is_delivered_once_at_start(data: Path) -
 
 def test_missed_while_down_outside_grace_is_logged_missed_and_not_said(data: Path) -> None:
     write_routine(data, grace_minutes=0)
-    label, due = ahead(2)
-    two = _missed_while_down(data, [label], "start\n")
+    two, ((_, due),) = _missed_while_down(data, [3], "start\n")
     try:
         two.wait_for(": missed")
         two.wait_for("running")
@@ -323,20 +328,9 @@ def test_missed_while_down_outside_grace_is_logged_missed_and_not_said(data: Pat
 def test_no_answer_gives_a_second_reminder_and_the_next_time_still_asks(data: Path) -> None:
     write_routine(data)
     (data / "answers.txt").write_text("wait 60\n")
-    label, due = ahead(1)
-    label2, due2 = ahead(5)
-    d = Daemon(
-        data,
-        "--at",
-        label,
-        "--at",
-        label2,
-        "--script",
-        str(data / "answers.txt"),
-        "--answer-seconds",
-        "1.5",
-    )
+    d = Daemon(data, *soon(2, 6), "--script", str(data / "answers.txt"), "--answer-seconds", "1.5")
     try:
+        ((_, due), (_, due2)) = d.reminders()
         wait_until(lambda: len(said(data, "reminders.reminder.no_answer")) == 2, timeout=30)
     finally:
         d.stop()
@@ -439,9 +433,9 @@ def test_a_bad_routine_is_refused_clearly(data: Path, text: str, expect: str) ->
 def test_changed_times_take_effect_on_sighup_and_keep_the_store(data: Path) -> None:
     write_routine(data, times=["10:30"], snooze_minutes=60)
     (data / "answers.txt").write_text("later\n")
-    label, _ = ahead(1)
-    d = Daemon(data, "--script", str(data / "answers.txt"), "--at", label)
+    d = Daemon(data, "--script", str(data / "answers.txt"), *soon(2))
     try:
+        ((label, _),) = d.reminders()
         d.wait_for("snoozed until")
         assert f"snooze {label}" in stored_jobs(data)
         listed = _run(data, "reminders", "list")
@@ -525,9 +519,9 @@ def test_no_reminder_while_a_session_is_going_on(data: Path) -> None:
     now = dt.datetime.now(TZ)
     with HistoryStore.open(data / "history.sqlite3") as store:
         store.write(SessionStarted(now - dt.timedelta(minutes=5), now.date(), ()))
-    label, _ = ahead(1)
-    d = Daemon(data, "--at", label)
+    d = Daemon(data, *soon(2))
     try:
+        ((label, _),) = d.reminders()
         line = d.wait_for("a session is going on")
     finally:
         assert d.stop() == 0
@@ -576,8 +570,8 @@ def test_a_planted_reminder_store_runs_nothing_and_is_converted(data: Path) -> N
 def test_a_reminder_cut_off_by_a_killed_daemon_is_asked_again_after_restart(data: Path) -> None:
     write_routine(data, grace_minutes=30)
     (data / "one.txt").write_text("wait 600\n")  # no answer while the first daemon runs
-    label, due = ahead(1)
-    one = Daemon(data, "--at", label, "--script", str(data / "one.txt"))
+    one = Daemon(data, *soon(2), "--script", str(data / "one.txt"))
+    ((label, due),) = one.reminders()
     one.wait_for(": fired")
     wait_until(lambda: said(data, FIRST))  # the question was being asked
     one.proc.kill()  # SIGKILL: no clean-up at all
@@ -625,9 +619,9 @@ def test_a_data_folder_with_question_mark_and_hash_in_its_name_works(tmp_path: P
     data = tmp_path / "da?ta#1%3F x"
     write_routine(data)
     (data / "answers.txt").write_text("skip today\n")
-    label, due = ahead(1)
-    d = Daemon(data, "--at", label, "--script", str(data / "answers.txt"), "--no-session")
+    d = Daemon(data, *soon(2), "--script", str(data / "answers.txt"), "--no-session")
     try:
+        ((label, _),) = d.reminders()
         d.wait_for(": skipped", timeout=20)
     finally:
         assert d.stop() == 0

@@ -14,7 +14,7 @@ import pytest
 from companion import prompts
 from tests.conftest import skip_or_fail
 from tests.pulse import PulseServer, read_wav, voiced_segments
-from tests.test_daemon import REPO, ahead, outcomes, said, write_routine
+from tests.test_daemon import REPO, outcomes, reminder_times, said, soon, write_routine
 
 pytestmark = [pytest.mark.audio, pytest.mark.slow]
 
@@ -40,16 +40,16 @@ def test_the_reminder_is_heard_and_the_answer_waits_for_the_question(
     data = tmp_path / "data"
     write_routine(data)
     (data / "answers.txt").write_text("skip today\n")
-    label, due = ahead(1)
     out = (data / "daemon.out").open("w")
     start = pulse_server.mark()
     started = time.time()
     proc = subprocess.Popen(
         [sys.executable, "-m", "companion.cli.main", "daemon", "--data-dir", str(data),
-         "--at", label, "--script", str(data / "answers.txt"), "--no-listen", "--no-session"],
+         *soon(2), "--script", str(data / "answers.txt"), "--no-listen", "--no-session"],
         stdout=out, stderr=subprocess.STDOUT, cwd=REPO,
         env=pulse_server.client_env({**_base_env(), "PYTHONPATH": str(REPO)}))  # fmt: skip
     try:
+        ((_, due),) = reminder_times(_running_line(data / "daemon.out", proc))
         end = time.monotonic() + 60
         while time.monotonic() < end and "skipped" not in [o for _, _, o in _rows(data)]:
             time.sleep(0.1)
@@ -78,6 +78,17 @@ def test_the_reminder_is_heard_and_the_answer_waits_for_the_question(
     (choices_shown,) = said(data, "reminders.reminder.choices")
     (skipped_shown,) = said(data, "reminders.reminder.skipped")
     assert skipped_shown - choices_shown >= dt.timedelta(seconds=0.5 * expected / 3)
+
+
+def _running_line(path: Path, proc: subprocess.Popen[bytes]) -> str:
+    """The daemon's "running; reminders at ..." line, once printed."""
+    end = time.monotonic() + 60
+    while time.monotonic() < end and proc.poll() is None:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if "running; reminders at " in line:
+                return line
+        time.sleep(0.05)
+    pytest.fail(f"the daemon never said it was running:\n{path.read_text(encoding='utf-8')}")
 
 
 def _rows(data: Path) -> list[tuple[dt.datetime, str, str]]:

@@ -112,3 +112,13 @@ def test_clock_watch_notices_a_suspend_or_a_clock_change_once() -> None:
     assert watch.jumped(1_003_700.0, 70.0)  # slept about an hour
     assert not watch.jumped(1_003_710.0, 80.0)  # reported once
     assert watch.jumped(1_000_000.0, 90.0)  # the clock was set back
+
+
+def test_plus_seconds_is_pinned_to_a_time_of_day_once_start_up_is_over() -> None:
+    from zoneinfo import ZoneInfo
+
+    london = ZoneInfo("Europe/London")
+    now = dt.datetime(2026, 7, 1, 9, 59, 58, 500000, tzinfo=dt.timezone.utc)
+    assert times.after_start("+5") == 5 and times.after_start("10:30") is None
+    assert times.after_start("+-5") is None and times.after_start("+") is None
+    assert times.pin(["+5", "07:15"], now, london) == ("11:00:03", "07:15")

@@ -47,8 +47,9 @@ def register(
         "--at",
         action="append",
         default=[],
-        metavar="HH:MM[:SS]",
-        help="remind at this time instead of the routine's times (for tests and demos; repeatable)",
+        metavar="HH:MM[:SS]|+S",
+        help="remind at this time instead of the routine's times, or S seconds after start-up "
+        "(for tests and demos; repeatable)",
     )
     d.add_argument(
         "--no-session", action="store_true", help="on 'start', do not run the session (for tests)"
@@ -114,7 +115,8 @@ def run_daemon(args: argparse.Namespace) -> int:
     if args.answer_seconds <= 0:
         raise BadInputError("--answer-seconds must be a positive number.")
     for t in args.at:
-        times.parse_slot(t)
+        if times.after_start(t) is None:
+            times.parse_slot(t)
     session_args: tuple[str, ...] = ()
     if args.session_script:
         session_args = ("--script", args.session_script)

@@ -58,13 +58,16 @@ class Daemon:
         self.slots: tuple[times.Slot, ...] = ()
         self._script: SharedScript | None = None
         self.routine_watch = FileWatch(where.routine_file)
+        self._at = options.at
+        """``--at`` times; a ``+SECONDS`` one is pinned to a time of day when start-up ends."""
 
     # ---- setup ---------------------------------------------------------------------------
 
     def _load_routine(self) -> None:
         self.routine_watch.mark()
         r = routine_mod.load(self.where.routine_file)
-        slots = times.parse_slots(self.options.at or r.reminders.times)
+        fixed = [t for t in self._at if times.after_start(t) is None]
+        slots = times.parse_slots(fixed if self._at else r.reminders.times)
         self.routine, self.tz, self.slots = r, zone(r.reminders.timezone), slots
 
     @property
@@ -115,6 +118,11 @@ class Daemon:
         self.speaker = wiring.make_speaker(self.routine, self.options.voice)
         stack.callback(lambda: self.speaker.close())
         self._safely(lambda: self._roll_over(now), "preparing the plan")
+        if any(times.after_start(t) is not None for t in self._at):
+            now = self.clock()  # start-up is over: "+SECONDS" counts from here
+            self._at = times.pin(self._at, now, self.tz)
+            self.slots = times.parse_slots(self._at)
+            self._rebuild(now)
         self.sched.watch(WATCH_EVERY, self._look)
         self.sched.resume()
         self._announce()
@@ -146,8 +154,8 @@ class Daemon:
             first = upcoming[0]
             assert first.at is not None
             self.status(
-                f"running; next reminder {first.at.astimezone(self.tz):%a %d %b %H:%M:%S}"
-                f" ({first.kind} {first.slot})"
+                f"running; reminders at {', '.join(s.label for s in self.slots)}; next reminder "
+                f"{first.at.astimezone(self.tz):%a %d %b %H:%M:%S} ({first.kind} {first.slot})"
             )
         else:
             self.status("running; no reminder times in the routine")

@@ -43,6 +43,28 @@ def parse_slot(text: str) -> Slot:
     return Slot(int(m.group(1)), int(m.group(2)), int(m.group(3) or 0))
 
 
+_AFTER_START = re.compile(r"^\+(\d{1,5})$")
+
+
+def after_start(text: str) -> int | None:
+    """The seconds of ``+SECONDS`` (a reminder that long after start-up), else None."""
+    m = _AFTER_START.match(text.strip())
+    return int(m.group(1)) if m else None
+
+
+def pin(texts: Iterable[str], now: dt.datetime, zone: dt.tzinfo) -> tuple[str, ...]:
+    """``texts`` with each ``+SECONDS`` replaced by that time of day after ``now`` in ``zone``."""
+    out = []
+    for text in texts:
+        seconds = after_start(text)
+        if seconds is None:
+            out.append(text)
+        else:
+            at = (now + dt.timedelta(seconds=seconds)).astimezone(zone)
+            out.append(f"{at:%H:%M:%S}")
+    return tuple(out)
+
+
 def parse_slots(texts: Iterable[str]) -> tuple[Slot, ...]:
     """Sorted, de-duplicated slots."""
     return tuple(sorted({parse_slot(t) for t in texts}))
