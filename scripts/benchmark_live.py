@@ -36,6 +36,7 @@ import json
 import os
 import pty
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -112,6 +113,28 @@ class Clips:
     stop: list[Path]
     words: list[Path]
     noise: list[Path]
+    hurts: list[Path] = field(default_factory=list)
+    """ "It hurts", synthetic (flite): no recording of a person saying it is shared."""
+
+
+HURTS_VOICES = ("awb", "rms", "slt", "kal16")
+"""flite's 16 kHz voices (the companion speaks with espeak-ng, a different synthesiser)."""
+
+
+def hurts_clips(work: Path) -> list[Path]:
+    """ "It hurts" in flite's voices at three speeds (none if flite is not installed)."""
+    if shutil.which("flite") is None:
+        return []
+    out = []
+    for voice in HURTS_VOICES:
+        for stretch in (0.9, 1.1, 1.3):
+            path = work / f"it-hurts-{voice}-{stretch}.wav"
+            if not path.exists():
+                cmd = ["flite", "-voice", voice, "--setf", f"duration_stretch={stretch}"]
+                subprocess.run([*cmd, "-t", "it hurts", "-o", str(path)], check=True, timeout=60)
+            if read_wav(path).rate == RATE:
+                out.append(path)
+    return out
 
 
 def speaker_of(path: Path) -> str:
@@ -262,8 +285,11 @@ def live_run(
     rng: random.Random,
     work: Path,
     classifier: Path | None,
+    routine: str = ROUTINE,
+    play_clips: bool = True,
 ) -> Run:
-    """Play clips into a running session for ``seconds`` (restarted when it ends)."""
+    """Play clips into a running session for ``seconds`` (restarted when it ends); without
+    ``play_clips`` only listen to it."""
     trials: list[Trial] = []
     commands: list[tuple[float, str, str]] = []
     clock = Clock()
@@ -275,7 +301,7 @@ def live_run(
         sessions += 1
         data = work / f"data-{judged}-{sessions}"
         data.mkdir(parents=True)
-        (data / "routine.toml").write_text(ROUTINE, encoding="utf-8")
+        (data / "routine.toml").write_text(routine, encoding="utf-8")
         if classifier is not None:
             (data / "voice").mkdir()
             (data / "voice" / "word-classifier.npz").write_bytes(classifier.read_bytes())
@@ -283,6 +309,7 @@ def live_run(
         session_start = server.mark()
         context, since = "", time.time()
         set_start = 0.0
+        question_at: float | None = None
         quiet_at: float | None = None
         pending: Trial | None = None
         next_at = time.time() + rng.uniform(2, 6)
@@ -301,7 +328,7 @@ def live_run(
                             next_at = now + rng.uniform(0.2, 8.0)
                         elif context == "number":  # while it asks, or just after: some questions
                             wait = rng.uniform(0.2, 3.0)
-                            next_at = now + (wait if rng.random() < 0.4 else 3600.0)
+                            question_at = now + wait if rng.random() < 0.4 else None
                     elif kind == "say":
                         quiet_at = None
                         if d.get("key") == "set_start":
@@ -328,14 +355,22 @@ def live_run(
                 if pending is not None and now > pending.played_wall + 1.0 + WINDOW_S:
                     pending = None
                 if pending is None and context in KEYS and quiet_at is not None:
-                    if context == "number" and now < next_at:  # a question trial may come
+                    if context == "number" and question_at is not None:  # a trial comes first
                         pass
                     elif answer_at is None:
                         answer_at = now + 0.4
                     elif now >= answer_at:
                         session.key(KEYS[context])
                         answer_at = now + 6  # once; again only if nothing changes
-                if pending is None and now >= next_at and context in ("counting", "rest", "number"):
+                if not play_clips:
+                    pass
+                elif pending is None and context == "number":
+                    if question_at is not None and now >= question_at:
+                        question_at = None
+                        pending = play(server, clips, context, False, companion_db, rng, work,
+                                       judged)  # fmt: skip
+                        trials.append(pending)
+                elif pending is None and now >= next_at and context in ("counting", "rest"):
                     intro = context == "counting" and now - set_start < 3.0
                     pending = play(server, clips, context, intro, companion_db, rng, work, judged)
                     trials.append(pending)
@@ -376,15 +411,19 @@ def play(
     if context == "number":
         where = "question"
     roll = rng.random()
-    if context != "counting" or intro or roll < 0.6:
+    if clips.hurts and context == "counting" and not intro and roll >= 0.9:
+        kind, clip = "hurts", rng.choice(clips.hurts)
+        gain = rng.choice((0.0, -10.0))
+        samples = scaled(clip, gain, companion_db)
+    elif context != "counting" or intro or roll < 0.55:
         kind, clip = "stop", rng.choice(clips.stop)
         gain = rng.choice((0.0, -10.0))
         samples = scaled(clip, gain, companion_db)
-    elif roll < 0.8:
+    elif roll < 0.75:
         kind, clip = "word", rng.choice(clips.words)
         gain = rng.choice((0.0, -10.0))
         samples = scaled(clip, gain, companion_db)
-    else:
+    elif roll < 0.9:
         kind, clip = "noise", rng.choice(clips.noise)
         gain = rng.choice((0.0, 10.0))
         samples = scaled(clip, gain, None)
@@ -421,9 +460,9 @@ def results(run: Run) -> None:
             if source != "voice" or i in used:
                 continue
             if t.played_wall - 0.2 <= at <= t.end_wall + WINDOW_S:
-                t.heard, t.latency_s = command, round(at - t.end_wall, 3)
-                used.add(i)
-                break
+                if t.heard is None:
+                    t.heard, t.latency_s = command, round(at - t.end_wall, 3)
+                used.add(i)  # a second command in the window is the clip's too, not its voice
     run.commands[:] = [
         c if i not in used else (c[0], c[1], "explained") for i, c in enumerate(run.commands)
     ]
@@ -439,8 +478,7 @@ def report(runs: list[Run], args: argparse.Namespace, note: str) -> None:
     counting_h = sum(r.counting_s for r in runs) / 3600
     load = os.getloadavg()
     level = np.mean([r.companion_db for r in runs])
-    print(f"Live run: seed {args.seed}, {args.minutes} minutes, {len(trials)} clips; {note}; "
-          f"echo cancelling: {args.aec}.")  # fmt: skip
+    print(f"Live run: seed {args.seed}, {args.minutes} minutes, {len(trials)} clips; {note}.")
     print(f"Companion's voice level (loud part): {level:.1f} dBFS.")
     print(f"Load average at the end (2 cores, shared): {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}.")
     print()
@@ -465,6 +503,18 @@ def report(runs: list[Run], args: argparse.Namespace, note: str) -> None:
         q = np.percentile(lat, [50, 90])
         print(f"\nDecided after the end of the word: median {q[0]:.2f} s, 90th percentile "
               f"{q[1]:.2f} s, max {lat[-1]:.2f} s ({len(lat)} stops).")  # fmt: skip
+    hurts = [t for t in trials if t.kind == "hurts" and t.over_voice is not None]
+    if hurts:
+        print('\n| "it hurts" (synthetic, flite) | heard | taken as "stop" | missed |')
+        print("|---|---|---|---|")
+        for name, group in (
+            ("over its voice", [t for t in hurts if t.over_voice]),
+            ("between its lines", [t for t in hurts if not t.over_voice]),
+        ):
+            heard = sum(t.heard == "hurts" for t in group)
+            stop = sum(t.heard == "stop" for t in group)
+            missed = sum(t.heard is None for t in group)
+            print(f"| {name} | {rate(heard, len(group))} | {stop} | {missed} |")
     others = [t for t in trials if t.kind in ("word", "noise") and t.over_voice is not None]
     print('\n| other sound while counting | clips | any command | "stop" |')
     print("|---|---|---|---|")
@@ -482,23 +532,6 @@ def report(runs: list[Run], args: argparse.Namespace, note: str) -> None:
           f"{[c[1] for c in own]}.")  # fmt: skip
 
 
-def echo_cancel(server: PulseServer, method: str) -> None:
-    """Put PulseAudio's echo canceller between the companion and its microphone, as a home
-    desktop can: what it plays (the default sink) is the reference taken out of what the
-    microphone (the default source) hears. The clips go to the null sink itself, so they are
-    no part of the reference, as a person in the room is not."""
-    # the canceller refuses a sink's own monitor as its microphone: the same audio, remapped
-    server.pactl("load-module", "module-remap-source", f"master={server.source}",
-                 "source_name=room_microphone")  # fmt: skip
-    server.pactl(
-        "load-module", "module-echo-cancel", f"aec_method={method}",
-        "source_master=room_microphone", f"sink_master={server.sink}",
-        "source_name=aec_source", "sink_name=aec_sink", "use_master_format=1",
-    )  # fmt: skip
-    server.pactl("set-default-sink", "aec_sink")
-    server.pactl("set-default-source", "aec_source")
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--minutes", type=float, default=30.0, help="live time, both halves")
@@ -509,10 +542,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rows", type=Path, help="write one JSON line per clip here")
     ap.add_argument("--keep", action="store_true", help="keep the work folder (logs)")
     ap.add_argument(
-        "--aec",
-        choices=("none", "webrtc", "speex"),
-        default="none",
-        help="PulseAudio's module-echo-cancel between the companion and its microphone",
+        "--own-voice-only",
+        action="store_true",
+        help="play nothing: count (longer sets) and see whether its own voice gives commands",
     )
     args = ap.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop the audio server on the way out
@@ -525,9 +557,8 @@ def main(argv: list[str] | None = None) -> int:
     server = PulseServer.start(work / "pulse")
     runs = []
     notes = []
+    routine = ROUTINE.replace("reps = 12", "reps = 40") if args.own_voice_only else ROUTINE
     try:
-        if args.aec != "none":
-            echo_cancel(server, args.aec)
         for judged in ("A", "B"):
             trained = "B" if judged == "A" else "A"
             cross = args.cross_dir / f"word-classifier-{trained}.npz"
@@ -535,9 +566,11 @@ def main(argv: list[str] | None = None) -> int:
             notes.append(
                 f"half {judged} judged by {cross.name}" if classifier else "shipped classifier"
             )
+            clips = clips_for(data, judged)
+            clips.hurts = hurts_clips(work)
             run = live_run(
-                server, clips_for(data, judged), judged, args.minutes * 30, args.trials // 2,
-                rng, work, classifier,
+                server, clips, judged, args.minutes * 30, args.trials // 2,
+                rng, work, classifier, routine, play_clips=not args.own_voice_only,
             )  # fmt: skip
             results(run)
             runs.append(run)
@@ -551,6 +584,8 @@ def main(argv: list[str] | None = None) -> int:
     report(runs, args, "; ".join(dict.fromkeys(notes)))
     if args.keep:
         print(f"\nWork folder (session logs): {work}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
     return 0
 
 

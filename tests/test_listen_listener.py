@@ -459,13 +459,28 @@ COUNT_LINE = "2. Palm up."
 """What the companion says while counting (issue 18: "stop" over it was always dropped)."""
 
 
-def test_over_its_counting_a_stop_the_classifier_backs_is_heard() -> None:
+def test_over_its_counting_a_stop_the_classifier_and_the_reader_hear_is_heard() -> None:
     # only the grammar-bound pass named "stop" (0.45): before, dropped whenever it spoke
-    lis = judged("stop", "counting", FixedJudge(stop=0.7), confidence=0.45)
+    reader = FixedReader(stop=0.4)
+    lis = read("stop", "counting", reader, FixedJudge(stop=0.6), confidence=0.45)
     lis.own_speech(COUNT_LINE)
     [d] = lis.process(audio((0.5, False), (0.5, True), (2.0, False)))
     assert d.command is Command.STOP and not d.unsure
-    assert d.decided_at_s <= 1.0 + 0.2
+    assert d.decided_at_s <= 0.5 + 0.3  # while the word is said: no pause needed after it
+    assert all(n <= RATE * 2 for n, _ in reader.calls)  # the last second only
+
+
+def test_over_its_voice_the_classifier_alone_needs_to_be_sure() -> None:
+    # "Palm up" made the classifier say "stop" at up to 0.67; the reader then gave ~0
+    lis = read("stop", "counting", FixedReader(stop=0.01), FixedJudge(stop=0.67), confidence=0.45)
+    lis.own_speech(COUNT_LINE)
+    assert lis.process(audio((0.5, False), (0.5, True), (2.0, False))) == []
+    # without the reader (turned off) the classifier's word alone, when it is sure
+    for p, heard in ((0.7, []), (0.9, [Command.STOP])):
+        lis = judged("stop", "counting", FixedJudge(stop=p), confidence=0.45)
+        lis.own_speech(COUNT_LINE)
+        got = lis.process(audio((0.5, False), (0.5, True), (2.0, False)))
+        assert [d.command for d in got] == heard
 
 
 def test_over_its_counting_a_stop_the_reader_is_sure_of_is_heard() -> None:

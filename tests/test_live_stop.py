@@ -164,5 +164,6 @@ def test_stop_said_over_its_counting_stops_the_set(
         session.poll()
         by_voice = [d["command"] for k, d in session.events if k == "command" and
                     d["source"] == "voice"]  # fmt: skip
+    print(f"{len(heard)} of {CLIPS} stopped the set")
     assert len(heard) >= NEEDED, f"{len(heard)} of {CLIPS} stopped the set"
     assert set(by_voice) == {"stop"}, by_voice  # nothing else, from its voice or the clips

@@ -80,6 +80,12 @@ class ListenerSettings:
     own_voice_check_s: float = 0.25
     """Over the companion's voice, the classifier hears the utterance's last window this often
     (there may be no pause after a word said over it)."""
+    own_voice_read_p: float = 0.3
+    """Over the companion's voice, a safety word the classifier names needs at least this from
+    the reader (its voice alone: almost never above 0.01, measured live)."""
+    own_voice_alone_p: float = 0.8
+    """Without the reader, the classifier's own bar over the companion's voice (its voice
+    alone reached 0.67)."""
     own_voice_window_s: float = 1.0
     """Over the companion's voice, the word classifier and the reader hear only the last this
     much of an utterance (the user's word, not the line said before it; the classifier learnt
@@ -148,6 +154,8 @@ class Listener:
         """The live phrases of safety commands."""
         self._checked_at = 0
         """Audio length (bytes) at the last check over the companion's voice."""
+        self._own_word: tuple[int, Verdict | None] = (-1, None)
+        """(audio length, ``_own_voice_word`` then)."""
         self._rest_of_word_s = 0.0
         """After a decision made while the sound went on: silence still needed before anything
         is heard again (its rest is not a second command)."""
@@ -291,6 +299,7 @@ class Listener:
         self._read = (-1, {})
         self._stop_read = None
         self._checked_at = 0
+        self._own_word = (-1, None)
         for old in self._pre_roll:
             self._keep(old)
             self._decoder.feed(old)
@@ -333,32 +342,58 @@ class Listener:
         silence = self.segmenter.silence_s
         if not settle - 1e-9 <= silence < settle + self._frame_s - 1e-9:
             return False
-        own_voice = self._own_voice_active()
+        if self._own_voice_active():  # only "stop" or "it hurts", backed by the reader
+            return self._own_voice_word() is not None or self._reader_hears_stop()
         probabilities = self._probabilities()
         top = max(probabilities, key=lambda c: probabilities[c], default="")
         if top in self._table and probabilities[top] >= self.settings.opinion.early_p:
-            if top in self._safety and (not own_voice or top in self._own_voice_candidates()):
+            if top in self._safety:
                 return True
-            if not own_voice:  # over its voice only "stop" or "it hurts" is listened for
-                self._heard_at_pause = top
-                if self.reader is not None:  # read now, while the settling silence is counted
-                    self._reading()
+            self._heard_at_pause = top
+            if self.reader is not None:  # read now, while the settling silence is counted
+                self._reading()
         return self._reader_hears_stop()
 
     def _classifier_over_own_voice(self) -> bool:
         """While the companion speaks, a word said over it may have no pause after it: every
-        ``own_voice_check_s`` of the utterance the word classifier hears its last second, and
-        a safety word it names first, surely (``backs_p``), ends the utterance there."""
+        ``own_voice_check_s`` of the utterance its last second is judged
+        (``_own_voice_word``), and a safety word heard ends the utterance there."""
         if self.classifier is None or not self._audio or not self._own_voice_active():
             return False
         step = 2 * round(self.engine.sample_rate * self.settings.own_voice_check_s)
         if len(self._audio) - self._checked_at < step:
             return False
         self._checked_at = len(self._audio)
+        return self._own_voice_word() is not None
+
+    def _own_voice_word(self) -> Verdict | None:
+        """ "Stop" or "it hurts" in the last second of an utterance over the companion's voice:
+        the word classifier names it first (``early_p``), and the reader, asked about that
+        command only, gives it ``own_voice_read_p`` (without the reader, the classifier must
+        give ``own_voice_alone_p``). Its voice alone made the classifier say "stop" at up to
+        0.67 ("Palm up"), the reader almost never above 0.01 (measured live)."""
+        if self.classifier is None:
+            return None
+        key = len(self._audio)
+        if self._own_word[0] == key:
+            return self._own_word[1]
+        found: Verdict | None = None
         probabilities = self._probabilities()
         top = max(probabilities, key=lambda c: probabilities[c], default="")
-        sure = probabilities.get(top, 0.0) >= self.settings.reading.backs_p
-        return sure and top in self._own_voice_candidates()
+        p_top = probabilities.get(top, 0.0)
+        s = self.settings
+        if top in self._own_voice_candidates() and p_top >= s.opinion.early_p:
+            if self.reader is None:
+                found = Verdict(top, p_top) if p_top >= s.own_voice_alone_p else None
+            else:
+                meaning = self._table[top].command
+                asked = {p: f for p, f in self._forms.items() if self._table[p].command is meaning}
+                reading = self.reader.phrase_probabilities(self._heard_audio(), asked)
+                sure = sum(reading.values())
+                log.debug("over its voice, %r: classifier %.2f, reader %.2f", top, p_top, sure)
+                found = Verdict(top, p_top) if sure >= s.own_voice_read_p else None
+        self._own_word = (key, found)
+        return found
 
     def _reader_hears_stop(self) -> bool:
         """While something runs (``quick_stop_contexts``), the reader is asked at the pause
@@ -503,20 +538,17 @@ class Listener:
         hurts" (``OWN_VOICE_LIVE``), and only one that nothing the companion is saying sounds
         like ("Stop before it hurts", "Any pain?"). The recogniser there knows only those
         phrases, so it names one for any sound; it counts when its open pass agrees (as
-        always), else when the word classifier names it first, or the reader is sure of it."""
+        always), when the reader heard "stop" at a pause, when the classifier and the reader
+        agree on it (``_own_voice_word``), or when the reader alone is sure of it."""
         candidates = self._own_voice_candidates()
         phrase, confidence, by = None, 0.0, ""
         if text in candidates and hyp.confidence >= self.settings.min_confidence:
             phrase, confidence, by = text, hyp.confidence, "recogniser"
         elif self._stop_read is not None and self._stop_read.phrase in candidates:
             phrase, confidence, by = self._stop_read.phrase, self._stop_read.confidence, "reader"
-        elif candidates and self.classifier is not None:
-            probabilities = self._probabilities()
-            top = max(probabilities, key=lambda c: probabilities[c], default="")
-            if top in candidates and probabilities[top] >= self.settings.reading.backs_p:
-                phrase, confidence, by = top, probabilities[top], "classifier"
-            log.debug("over its voice, the classifier: %r (%.2f)", top, probabilities.get(top, 0))
-        if phrase is None and candidates and self.reader is not None and self._audio:
+        elif candidates and (heard := self._own_voice_word()) is not None and heard.phrase:
+            phrase, confidence, by = heard.phrase, heard.confidence, "classifier and reader"
+        elif candidates and self.reader is not None and self._audio:
             # asked about what the recogniser named (a third of the time of every phrase)
             named = self._table[text].command if text in candidates else None
             asked = {p: self._forms[p] for p in candidates if self._table[p].command is named}
