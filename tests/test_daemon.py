@@ -341,7 +341,9 @@ def test_no_answer_gives_a_second_reminder_and_the_next_time_still_asks(data: Pa
     (second, _) = said(data, "reminders.reminder.second")
     assert abs(first - due) <= TOLERANCE
     assert abs(later - due2) <= TOLERANCE, (later, due2)
-    assert abs((second - first).total_seconds() - 1.5) <= 0.5
+    # the gentle second reminder comes after the 1.5 s answer wait, not before (a busy machine
+    # may make it a little late)
+    assert 1.4 <= (second - first).total_seconds() <= 3.0, (first, second)
 
 
 def test_only_one_daemon_at_a_time(data: Path) -> None:
