@@ -115,6 +115,7 @@ def devices(refresh: bool = True) -> list[AudioDevice]:
     try:
         return call_within(OPEN_S, _locked(lambda: _read_devices(refresh), OPEN_S), "listing")
     except Overdue as exc:
+        _leave_behind()
         raise DeviceError(
             f"The sound devices could not be listed within {exc.seconds:g} s: {_NOT_ANSWERING}.",
             hint=_HINT,
@@ -252,6 +253,7 @@ class Microphone:
             )
         except Overdue as exc:
             self._stopping.set()
+            _leave_behind()
             name = self.device.name if self.device else "microphone"
             raise DeviceError(
                 f"The microphone '{name}' did not open within {exc.seconds:g} s: {_NOT_ANSWERING}.",
