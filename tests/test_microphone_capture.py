@@ -29,18 +29,26 @@ RATE = 16000
 def capture(
     mic: Microphone, chunks: queue.Queue[bytes], during: Callable[[], object], tail_s: float = 0.6
 ) -> np.ndarray:
-    """Start ``mic``, wait for its first audio, run ``during()``, return what it delivered."""
+    """Start ``mic``, wait for its first audio, run ``during()``, return what it delivered from
+    then until ``tail_s`` of audio captured after ``during()`` returned (counted in delivered
+    samples, not waited for by the clock, so a loaded machine only makes it later)."""
     mic.start(refresh=True)
+    got: list[bytes] = []
     try:
-        chunks.get(timeout=8)
+        delivered = len(chunks.get(timeout=8)) // 2  # samples since the first chunk came
+        first = time.monotonic()
         while not chunks.empty():
-            chunks.get_nowait()
+            delivered += len(chunks.get_nowait()) // 2
         during()
-        time.sleep(tail_s)
+        wanted = (time.monotonic() - first + tail_s) * RATE
+        deadline = time.monotonic() + 30
+        while delivered < wanted:
+            assert time.monotonic() < deadline, "the microphone stopped delivering"
+            got.append(chunks.get(timeout=5))
+            delivered += len(got[-1]) // 2
     finally:
         mic.stop()
-    data = b"".join(chunks.get_nowait() for _ in range(chunks.qsize()))
-    return np.frombuffer(data, dtype="<i2")
+    return np.frombuffer(b"".join(got), dtype="<i2")
 
 
 def new_mic(device: str | None = None) -> tuple[Microphone, queue.Queue[bytes]]:
