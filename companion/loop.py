@@ -75,6 +75,8 @@ class Loop:
         """When the last record that was saved happened."""
         self.queue: queue.Queue[Event] = queue.Queue()
         self.ended: str | None = None
+        self.watchers: list[Callable[[list[Effect], dt.datetime], None]] = []
+        """Told of each batch of effects once carried out (the screen shows them)."""
         self._speaking = False
 
     def put(self, event: Event) -> None:
@@ -156,6 +158,8 @@ class Loop:
             elif isinstance(effect, End):
                 self.events.write(now, "end", how=effect.how)
                 self.ended = effect.how
+        for watch in self.watchers:
+            watch(effects, now)
 
     def _store(self, record: HistoryRecord, now: dt.datetime) -> None:
         """Write one record; if the disk is full (or the folder became read-only), tell the user

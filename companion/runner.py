@@ -13,7 +13,7 @@ from typing import Any
 from companion import commands, locks
 from companion import plan as plan_mod
 from companion.clock import ScaledClock, start_of_session
-from companion.errors import AlreadyRunningError, DeviceError
+from companion.errors import AlreadyRunningError, DeviceError, StorageError
 from companion.eventlog import EventLog
 from companion.events import DeviceProblem
 from companion.inputs.base import Source
@@ -22,6 +22,7 @@ from companion.loop import Loop
 from companion.paths import Paths
 from companion.prompts import Prompts
 from companion.routine import Routine
+from companion.session import preferences
 from companion.session.engine import Session
 from companion.speech.base import Speaker
 from companion.speech.captions import CaptionSink, SilentSpeaker
@@ -47,6 +48,8 @@ class Options:
     engine: str = "auto"
     model: str | None = None
     device: str | None = None
+    screen: Any = None
+    """A ``companion.screen.link.ScreenLink``: the page shows the session and feeds it presses."""
 
 
 def session_lock(where: Paths) -> Path:
@@ -80,6 +83,7 @@ def _speaker(routine: Routine, options: Options, loop_put: list[Any]) -> Speaker
         voice_id=routine.speech.voice,
         captions=captions,
         on_problem=on_problem,
+        pause=routine.speech.pause_seconds,
     )
 
 
@@ -110,8 +114,12 @@ def run(
     day = options.day or start.date()
     plan, store = todays_plan(where, routine, day, stack)
     store.log_changes(day, plan.changes)  # the level/dose changes this session announces
-    vocab = commands.vocabulary(routine.language)
-    session = Session(routine, plan, words, vocab)
+    vocab = commands.vocabulary(routine.language).with_words(
+        commands.user_words(routine.vocabulary.pairs)
+    )
+    prefs_file = preferences.path_in(where.data_dir)
+    prefs = preferences.load(prefs_file)
+    session = Session(routine, plan, words, vocab, prefs)
     put: list[Any] = []
     speaker = _speaker(routine, options, put)
     stack.callback(speaker.close)
@@ -128,6 +136,9 @@ def run(
         history_lost=words.text("session.history_not_saved"),
     )
     put.append(loop.put)
+    if options.screen is not None:
+        sources.append(options.screen.source())
+        loop.watchers.append(options.screen.watcher(session, words))
     if options.script is not None:
         sources.append(
             ScriptSource(
@@ -138,7 +149,12 @@ def run(
         from companion.inputs.keyboard import KeyboardSource
 
         keyboard = KeyboardSource.for_terminal(
-            vocab, switch=options.switch, echo=lambda text: speaker.say(text)
+            vocab,
+            switch=options.switch or routine.input.switch,
+            echo=lambda text: speaker.say(text),
+            words=words,
+            scan_s=routine.input.scan_seconds,
+            quiet=lambda: not speaker.busy(),
         )
         if keyboard is not None:
             sources.append(keyboard)
@@ -160,6 +176,11 @@ def run(
     except BaseException:
         speaker.stop()  # quitting (Ctrl-C, an error): do not wait for queued lines
         raise
+    if session.preferences != prefs:  # "slower", "louder": kept for the next session
+        try:
+            preferences.save(prefs_file, session.preferences)
+        except (OSError, StorageError) as exc:
+            log.warning("speech preferences not kept: %s", exc)
     unsaved = loop.unsaved_error()  # a full disk mid-session: said once, reported at the end
     if unsaved is not None:
         raise unsaved

@@ -14,6 +14,7 @@ from companion.errors import BadInputError, CompanionError, ExitStatus, storage_
 
 GROUPS = (
     "session",
+    "screen",
     "exercises",
     "plan",
     "recognize",

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import datetime as dt
 import sys
 from pathlib import Path
 
 from companion import clock, paths, prompts, routine, runner
-from companion.cli import dates
+from companion.cli import dates, screen
 from companion.errors import BadInputError
 from companion.inputs.script import parse_lines
 
@@ -54,6 +55,8 @@ def register(
     )
     p.add_argument("--model", metavar="DIR", help="speech model folder")
     p.add_argument("--device", metavar="NAME|INDEX", help="microphone to use")
+    p.add_argument("--screen", action="store_true", help="also show the session on the web page")
+    screen.add_options(p)
     p.set_defaults(func=run)
 
 
@@ -96,6 +99,10 @@ def run(args: argparse.Namespace) -> int:
     )
     words = prompts.load(chosen.language)
     with contextlib.ExitStack() as stack:
+        if args.screen:
+            link, server = screen.start_for_session(where, args.port, not args.no_browser)
+            stack.callback(server.stop)
+            options = dataclasses.replace(options, screen=link)
         how = runner.run(where, chosen, words, options, stack)
     print(f"[session ended: {how}]", file=sys.stderr)
     return 0

@@ -1,0 +1,105 @@
+"""``companion screen``: the local web page (session, caregiver, report); ``session --screen``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import TYPE_CHECKING
+
+from companion import paths
+from companion.errors import BadInputError
+from companion.paths import Paths
+
+if TYPE_CHECKING:  # the web stack is imported only when the screen is used
+    from companion.screen.link import ScreenLink
+    from companion.screen.server import ScreenServer
+
+
+def register(
+    subs: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
+    """Add the command."""
+    p = subs.add_parser(
+        "screen",
+        parents=[common],
+        help="open the exercise page in the browser (session, settings, report)",
+        description="Serves the companion's pages on this computer only (http://127.0.0.1) "
+        "and opens the browser: the session page with big buttons, the caregiver's settings, "
+        "plan and history, and the therapist's report. Stop it with Ctrl-C.",
+    )
+    add_options(p)
+    p.add_argument("--no-voice", action="store_true", help="sessions started here: no speech")
+    p.add_argument("--time-scale", type=float, default=1.0, metavar="F", help=argparse.SUPPRESS)
+    p.set_defaults(func=run)
+
+
+def add_options(p: argparse.ArgumentParser) -> None:
+    """``--port`` and ``--no-browser`` (also on ``session --screen``)."""
+    from companion.screen.server import DEFAULT_PORT
+
+    p.add_argument(
+        "--port",
+        type=int,
+        default=DEFAULT_PORT,
+        metavar="N",
+        help=f"the page's port on this computer (default {DEFAULT_PORT})",
+    )
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser window")
+
+
+def check_port(port: int) -> int:
+    """A port a user program may listen on (0: any free one)."""
+    if port != 0 and not 1024 <= port <= 65535:
+        raise BadInputError("--port must be a number from 1024 to 65535")
+    return port
+
+
+def _announce(url: str, browser: bool) -> None:
+    from companion.screen.server import open_browser
+
+    opened = browser and open_browser(url)
+    how = "Opened" if opened else "Open"
+    print(f"{how} the exercise page: {url}  (this computer only)", file=sys.stderr)
+
+
+def start_for_session(where: Paths, port: int, browser: bool) -> tuple[ScreenLink, ScreenServer]:
+    """The screen for a session run from the command line: (ScreenLink, running ScreenServer)."""
+    from companion.screen import guard
+    from companion.screen.app import Screen
+    from companion.screen.link import ScreenLink
+    from companion.screen.live import Live
+    from companion.screen.server import ScreenServer
+
+    live = Live()
+    server = ScreenServer(Screen(live, where, guard.new_token()), check_port(port))
+    _announce(server.start(), browser)
+    return ScreenLink(live), server
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve the pages until Ctrl-C."""
+    from companion.screen import guard
+    from companion.screen.app import Screen
+    from companion.screen.link import ScreenLink
+    from companion.screen.live import Live
+    from companion.screen.server import ScreenServer
+    from companion.screen.sessions import SessionStarter, screen_options
+
+    if not 0.01 <= args.time_scale <= 1000:
+        raise BadInputError("--time-scale must be between 0.01 and 1000")
+    where: Paths = paths.resolve(args.data_dir).ensure()
+    live = Live()
+    options = screen_options(ScreenLink(live), args.time_scale, voice=not args.no_voice)
+    screen = Screen(live, where, guard.new_token(), SessionStarter(where, live, options))
+    server = ScreenServer(screen, check_port(args.port))
+    url = server.start()
+    _announce(url, not args.no_browser)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        print("[screen stopped]", file=sys.stderr)
+    finally:
+        server.stop()
+    return 0

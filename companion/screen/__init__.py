@@ -1,0 +1,1 @@
+"""The screen: a local web page for the person exercising, the caregiver and the therapist."""

@@ -1,0 +1,161 @@
+"""The caregiver's and the therapist's pages: overview, settings, plan, history, the report."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import io
+import logging
+import threading
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from companion import library, prompts, routine
+from companion.errors import CompanionError
+from companion.reminders import lock
+from companion.screen import settings_form
+from companion.screen.app import Screen, checked_form, render
+
+log = logging.getLogger(__name__)
+_CLI_LOCK = threading.Lock()
+REPORT_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src 'unsafe-inline'; "
+    "frame-ancestors 'none'; form-action 'none'; base-uri 'none'"
+)
+"""The report is one self-contained page (its styles and check script are inside it)."""
+
+
+def cli_text(screen: Screen, *argv: str) -> tuple[int, str]:
+    """What a ``companion`` command prints (its plain messages too), for showing on a page."""
+    from companion.cli.main import main
+
+    out = io.StringIO()
+    with _CLI_LOCK, contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        status = main([*argv, "--data-dir", str(screen.where.data_dir)])
+    return status, out.getvalue().replace("companion: ", "")
+
+
+def _screen(request: Request) -> Screen:
+    screen: Screen = request.app.state.screen
+    return screen
+
+
+async def overview(request: Request) -> Response:
+    screen = _screen(request)
+    pid = lock.holder(screen.where.daemon_lock)
+    _, plan = cli_text(screen, "plan")
+    _, reminders = cli_text(screen, "reminders", "list")
+    return render(
+        request, "care.html", daemon_pid=pid, plan=plan, reminders=reminders, today=dt.date.today()
+    )
+
+
+async def history(request: Request) -> Response:
+    raw = request.query_params.get("days", "14")
+    days = raw if raw.isdigit() and 1 <= int(raw) <= 366 else "14"
+    _, text = cli_text(_screen(request), "history", "--days", days)
+    return render(request, "history.html", text=text, days=days)
+
+
+def _form_page(request: Request, form: dict[str, str], outcome: Any, status: int) -> Response:
+    screen = _screen(request)
+    try:
+        r = routine.load(screen.where.routine_file)
+        problem = ""
+    except CompanionError as exc:
+        r, problem = routine.default(), exc.message
+    words = prompts.load(r.language)
+    levels = words.tables["ui"]["levels"]
+    exercises = [
+        {
+            "id": e.id,
+            "name": words.exercise(e.id).name,
+            "level": e.level,
+            "level_name": levels[str(e.level)],
+        }
+        for e in library.LIBRARY
+    ]
+    return render(
+        request,
+        "settings.html",
+        status=status,
+        fields=settings_form.FIELDS,
+        exercises=exercises,
+        form=form,
+        outcome=outcome,
+        problem=problem,
+    )
+
+
+async def settings_page(request: Request) -> Response:
+    screen = _screen(request)
+    try:
+        data = settings_form.effective(screen.where.routine_file)
+    except CompanionError as exc:
+        return render(
+            request,
+            "message.html",
+            status=409,
+            title="The routine file has a problem",
+            text=str(exc),
+        )
+    saved = request.query_params.get("saved") == "1"
+    return _form_page(request, settings_form.values(data), settings_form.Outcome(saved=saved), 200)
+
+
+async def settings_post(request: Request) -> Response:
+    form = await checked_form(request)
+    if isinstance(form, Response):
+        return form
+    screen = _screen(request)
+    try:
+        outcome = settings_form.save(screen.where.routine_file, form)
+    except CompanionError as exc:
+        outcome = settings_form.Outcome(errors={"": str(exc)})
+    if outcome.errors:
+        return _form_page(request, form, outcome, 400)
+    return RedirectResponse("/care/settings?saved=1", status_code=303)
+
+
+async def report(request: Request) -> Response:
+    """The therapist's report, as ``companion report`` writes it, for printing."""
+    from companion.history.store import HistoryStore
+    from companion.report import data, page
+
+    screen = _screen(request)
+    if not screen.where.history_db.exists():
+        return render(
+            request,
+            "message.html",
+            title="No report yet",
+            text="No session has been recorded yet, so there is nothing to report.",
+        )
+    try:
+        r = routine.load(screen.where.routine_file)
+    except CompanionError:
+        r = routine.default()
+    now = dt.datetime.now().astimezone()
+    first = now.date() - dt.timedelta(days=27)
+    try:
+        with HistoryStore.open(screen.where.history_db, create=False) as store:
+            numbers = data.gather(store.connection, first, now.date())
+    except CompanionError as exc:
+        return render(
+            request, "message.html", status=409, title="The history cannot be read", text=str(exc)
+        )
+    html = page.render(numbers, r, prompts.load(r.language), now)
+    return HTMLResponse(html, headers={"content-security-policy": REPORT_CSP})
+
+
+def routes() -> list[Route]:
+    """The caregiver's and the therapist's routes."""
+    return [
+        Route("/care", overview),
+        Route("/care/history", history),
+        Route("/care/settings", settings_page),
+        Route("/care/settings", settings_post, methods=["POST"]),
+        Route("/report", report),
+    ]

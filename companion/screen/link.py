@@ -1,0 +1,115 @@
+"""Joins a running session to the screen: its presses in (a Source), its effects out (a watcher)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+
+from companion.events import Effect, End, Listen, Say
+from companion.inputs.base import Sink
+from companion.prompts import Prompts
+from companion.screen.live import Live
+from companion.session.engine import Session
+
+log = logging.getLogger(__name__)
+Watcher = Callable[[list[Effect], dt.datetime], None]
+"""Called by the loop with each batch of effects it has carried out."""
+
+
+class ScreenSource:
+    """The page as an input, like the keyboard: presses become events on the loop's queue."""
+
+    def __init__(self, live: Live) -> None:
+        self._live = live
+
+    def start(self, sink: Sink) -> None:
+        """The session begins: presses now reach it."""
+        self._live.connect(sink)
+        self._live.update(running=True, ended="")
+
+    def listen(self, listen: Listen) -> None:
+        """The session listens in a new context: the page shows the buttons live in it."""
+        self._live.update(context=listen.context, commands=sorted(c.value for c in listen.commands))
+
+    def close(self) -> None:
+        """The session is over: presses go nowhere."""
+        self._live.connect(None)
+        self._live.update(running=False, commands=[])
+
+
+def day_done(session: Session, rep: int) -> float:
+    """How much of today's plan is done, 0 to 1 (sets done, plus the current set's part)."""
+    items = session.items
+    total = sum(i.sets for i in items)
+    if total == 0:
+        return 0.0
+    if session.finished and session.index >= len(items) - 1:
+        return 1.0
+    index = min(session.index, len(items))
+    done: float = sum(i.sets for i in items[:index])
+    if session.exercising and index < len(items):
+        item = items[index]
+        done += session.set_no - 1 + (min(rep, item.reps) / item.reps if item.reps else 0)
+    return max(0.0, min(1.0, done / total))
+
+
+def watcher(live: Live, session: Session, words: Prompts) -> Watcher:
+    """A watcher that sends the session's caption and progress to the page."""
+
+    def watch(effects: list[Effect], now: dt.datetime) -> None:
+        try:
+            live.update(**_changes(session, words, effects, now))
+        except Exception:  # noqa: BLE001 - the page must never stop the session
+            log.exception("the screen could not show the session's state")
+
+    return watch
+
+
+def _changes(
+    session: Session, words: Prompts, effects: list[Effect], now: dt.datetime
+) -> dict[str, object]:
+    """What the page shows after these effects: caption, exercise, set and rep, the day."""
+    changes: dict[str, object] = {"stage": session.stage.value}
+    said = [e.text for e in effects if isinstance(e, Say)]
+    if said:
+        changes["caption"] = said[-1] if _beat(effects) else " ".join(said)
+    ended = next((e.how for e in effects if isinstance(e, End)), None)
+    if ended is not None:
+        changes["ended"] = ended
+    exercise = session.current_exercise()
+    rep = 0
+    if exercise:
+        item = session.item
+        if session.progress is not None:
+            rep = session.progress.done(item, len(session.phases), now)
+        changes.update(
+            exercise=exercise,
+            exercise_name=words.exercise(exercise).name,
+            set_no=session.set_no,
+            sets=item.sets,
+            rep=rep,
+            reps=item.reps,
+            timed=item.timed,
+        )
+    changes["day_done"] = round(day_done(session, rep), 3)
+    return changes
+
+
+def _beat(effects: list[Effect]) -> bool:
+    return any(isinstance(e, Say) and e.beat for e in effects)
+
+
+class ScreenLink:
+    """What a session needs to show itself on the screen (handed to the runner)."""
+
+    def __init__(self, live: Live) -> None:
+        self.live = live
+
+    def source(self) -> ScreenSource:
+        """The page's buttons, as an input source."""
+        return ScreenSource(self.live)
+
+    def watcher(self, session: Session, words: Prompts) -> Watcher:
+        """The watcher the loop calls after carrying out effects."""
+        return watcher(self.live, session, words)

@@ -1,0 +1,148 @@
+"""The caregiver's settings form: routine values in, each change checked on its own, all or none
+saved through the routine editor (which validates the whole file and keeps its comments)."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import tomlkit
+
+from companion import library, routine, routine_edit
+from companion.errors import CompanionError, RoutineError
+
+FIELDS: tuple[tuple[str, str, str], ...] = (
+    ("name", "Name (used when greeting)", ""),
+    ("affected_side", "The affected (weaker) hand", "left or right"),
+    ("reminders.times", "Reminder times", "24-hour times separated by commas, e.g. 09:00, 17:30"),
+    ("safety.emergency_number", "Emergency number", "the number to call, e.g. 999 or 112"),
+    ("speech.voice", "Voice", "leave empty for the usual voice"),
+    ("speech.rate", "Speaking speed (words a minute)", "e.g. 150; lower is slower"),
+    ("speech.volume", "Volume", "from 0 (silent) to 1 (full)"),
+)
+"""Top-level settings on the form: routine key, label, hint."""
+EXERCISE_KEYS = ("reps", "sets")
+
+
+@dataclass
+class Outcome:
+    """What became of a posted form."""
+
+    saved: bool = False
+    errors: dict[str, str] = field(default_factory=dict)
+    """Form field -> the plain message shown next to it ("" key: about the whole file)."""
+    changed: list[str] = field(default_factory=list)
+
+
+def effective(path: Path) -> dict[str, Any]:
+    """The routine in effect as plain data (the file over the defaults); RoutineError if bad."""
+    if not path.exists():
+        return routine.defaults_data()
+    routine.load(path)
+    return routine.merge(routine.defaults_data(), tomllib.loads(path.read_text("utf-8-sig")))
+
+
+def shown(value: Any) -> str:
+    """A setting as the caregiver types it (lists as "09:00, 17:30", no Python brackets)."""
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def current(data: Mapping[str, Any], key: str) -> Any:
+    """The value of a dotted key in the effective data."""
+    node: Any = data
+    for part in key.split("."):
+        node = node[part]
+    return node
+
+
+def values(data: Mapping[str, Any]) -> dict[str, str]:
+    """The form's fields filled from the effective routine."""
+    out = {key: shown(current(data, key)) for key, _, _ in FIELDS}
+    for ex in data["exercise"]:
+        out[f"exercise.{ex['id']}.include"] = "on"
+        for k in EXERCISE_KEYS:
+            out[f"exercise.{ex['id']}.{k}"] = str(ex[k])
+    return out
+
+
+def _message(exc: CompanionError) -> str:
+    text = exc.message
+    if isinstance(exc, RoutineError) and exc.field and text.startswith(exc.field):
+        text = text.split(": ", 1)[-1]
+    return text[:1].upper() + text[1:]
+
+
+def _edits(data: Mapping[str, Any], form: Mapping[str, str]) -> list[tuple[str, str]]:
+    """(form field, new text) for every field the caregiver changed."""
+    before = values(data)
+    edits = []
+    for key, _, _ in FIELDS:
+        if key in form and form[key].strip() != before[key]:
+            edits.append((key, form[key].strip()))
+    for ex in library.LIBRARY:
+        inc = f"exercise.{ex.id}.include"
+        if (inc in form) != (inc in before):
+            edits.append((inc, "on" if inc in form else ""))
+        for k in EXERCISE_KEYS:
+            name = f"exercise.{ex.id}.{k}"
+            if (
+                inc in form
+                and inc in before
+                and name in form
+                and form[name].strip() != before[name]
+            ):
+                edits.append((name, form[name].strip()))
+    return edits
+
+
+def _apply(doc: tomlkit.TOMLDocument, key: str, raw: str, form: Mapping[str, str]) -> None:
+    parts = key.split(".")
+    if parts[0] == "exercise" and parts[2] == "include":
+        if raw:
+            settings = {}
+            for k in EXERCISE_KEYS:
+                text = form.get(f"exercise.{parts[1]}.{k}", "").strip()
+                if text:
+                    settings[k] = routine_edit.parse_value(text, 1)
+            routine_edit.add_exercise(doc, parts[1], settings, None)
+        else:
+            routine_edit.remove_exercise(doc, parts[1])
+        return
+    if key == "affected_side":
+        raw = raw.lower()
+    routine_edit.set_value(doc, key, raw)
+
+
+def save(path: Path, form: Mapping[str, str]) -> Outcome:
+    """Check each changed field alone, then save all of them together, or nothing."""
+    out = Outcome()
+    with routine_edit.editing(path):
+        text, _ = routine_edit.read_document(path)
+        data = routine.merge(routine.defaults_data(), tomllib.loads(text))
+        edits = _edits(data, form)
+        for key, raw in edits:
+            trial = tomlkit.parse(text)
+            try:
+                _apply(trial, key, raw, form)
+                routine.from_text(tomlkit.dumps(trial), str(path))
+            except CompanionError as exc:
+                out.errors[key] = _message(exc)
+        if out.errors or not edits:
+            return out
+        _, doc = routine_edit.read_document(path)
+        try:
+            for key, raw in edits:
+                _apply(doc, key, raw, form)
+            routine_edit.save(path, doc)
+        except CompanionError as exc:
+            out.errors[""] = _message(exc)
+            return out
+    out.saved, out.changed = True, [k for k, _ in edits]
+    return out

@@ -1,0 +1,52 @@
+// The session page, live: Server-Sent Events bring each change; buttons post without reloading.
+(function () {
+  "use strict";
+  var root = document.getElementById("session");
+  if (!root) { return; }
+  var token = root.dataset.token;
+  var byId = function (id) { return document.getElementById(id); };
+  var words = { pain: "pain", effort: "effort", hurt_level: "pain" };
+
+  function show(s) {
+    root.dataset.version = s.version;
+    byId("caption").textContent = s.caption || (s.running ? "" : "Press Start when you are ready.");
+    byId("exercise-name").textContent = s.exercise_name || "";
+    var counter = "";
+    if (s.sets) {
+      counter = "set " + s.set_no + " of " + s.sets + ", " +
+        (s.timed ? s.rep + " of " + s.reps + " seconds" : "rep " + s.rep + " of " + s.reps);
+    }
+    byId("counter").textContent = counter;
+    var pic = byId("picture");
+    if (s.exercise) {
+      var src = "/pictures/" + s.exercise + ".svg";
+      if (pic.getAttribute("src") !== src) { pic.setAttribute("src", src); }
+      pic.alt = s.exercise_name + ": start and end position";
+      pic.hidden = false;
+    } else { pic.hidden = true; }
+    byId("day").value = s.day_done;
+    document.querySelectorAll("#buttons form").forEach(function (f) {
+      var c = f.dataset.command;
+      f.hidden = !(s.commands.indexOf(c) >= 0 || (c === "start" && !s.running));
+    });
+    byId("scale").hidden = s.commands.indexOf("number") < 0;
+    var kind = words[s.stage] || "pain";
+    document.querySelectorAll("#scale .w").forEach(function (w) { w.textContent = w.dataset[kind]; });
+    byId("status").textContent = s.ended ? "The session has ended." : "";
+  }
+
+  document.querySelectorAll("form.press").forEach(function (form) {
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var data = new FormData(form);
+      if (ev.submitter && ev.submitter.name) { data.set(ev.submitter.name, ev.submitter.value); }
+      fetch("/press", { method: "POST", body: data, headers: { "X-Companion-Token": token } })
+        .then(function (r) { return r.json(); })
+        .then(function (j) { byId("status").textContent = j.message || ""; })
+        .catch(function () { byId("status").textContent = "The companion is not answering."; });
+    });
+  });
+
+  var source = new EventSource("/events");
+  source.onmessage = function (ev) { show(JSON.parse(ev.data)); };
+})();

@@ -1,0 +1,307 @@
+"""The screen's web app called in-process: every page and form, bad input, and its guards."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from companion import library, paths, routine, routine_edit
+from companion.cli.main import main
+from companion.commands import Command
+from companion.events import Heard
+from companion.screen import pictures
+from companion.screen.app import Screen, create_app
+from companion.screen.live import Live
+from tests.test_report import build_history
+
+TOKEN = "test-token"
+BASE = "http://127.0.0.1:8766"
+
+
+@pytest.fixture()
+def screen(tmp_path: Path) -> Screen:
+    return Screen(Live(), paths.resolve(tmp_path).ensure(), TOKEN)
+
+
+@pytest.fixture()
+def client(screen: Screen) -> TestClient:
+    return TestClient(create_app(screen), base_url=BASE)
+
+
+def errors(html: str) -> dict[str, str]:
+    """Field id -> the message shown next to it."""
+    return dict(re.findall(r'<p class="field-error" id="([^"]+)-error">([^<]*)</p>', html))
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/", "/state", "/exercises", "/exercises?side=right", "/care", "/care/history",
+     "/care/settings", "/report", "/static/live.js", "/static/screen.css"],
+)  # fmt: skip
+def test_every_page_answers_on_a_new_install(client: TestClient, url: str) -> None:
+    r = client.get(url)
+    assert r.status_code == 200
+    assert "Traceback" not in r.text
+    assert r.headers["x-frame-options"] == "DENY"
+    assert "content-security-policy" in r.headers
+
+
+def test_session_page_without_a_session_offers_start_and_always_stop_and_it_hurts(
+    client: TestClient,
+) -> None:
+    html = client.get("/").text
+    assert "Press Start when you are ready." in html
+    shown = re.findall(
+        r'<form method="post" action="/press" class="press" data-command="(\w+)">', html
+    )
+    assert {"start", "stop", "hurts"} <= set(shown)
+    assert "pause" not in shown  # hidden: the session is not listening for it
+    assert f'value="{TOKEN}"' in html
+    assert "http://" not in html.replace(BASE, "")  # nothing from outside the machine
+
+
+def test_page_shows_the_sessions_state(screen: Screen, client: TestClient) -> None:
+    screen.live.update(
+        running=True, caption="Curl your fingers round the bottle.", exercise="bottle_grasp",
+        exercise_name="Bottle grasp", set_no=2, sets=3, rep=4, reps=10, day_done=0.5,
+        commands=["pause", "stop", "hurts", "number"], stage="counting",
+    )  # fmt: skip
+    html = client.get("/").text
+    assert "Curl your fingers round the bottle." in html
+    assert "set 2 of 3, rep 4 of 10" in html
+    assert 'src="/pictures/bottle_grasp.svg"' in html
+    assert 'value="0.5"' in html
+    assert re.search(r'data-command="pause">', html)
+    assert client.get("/state").json()["rep"] == 4
+
+
+def test_a_press_reaches_the_sessions_queue(screen: Screen, client: TestClient) -> None:
+    got: list[object] = []
+    screen.live.connect(got.append)
+    r = client.post("/press", data={"command": "hurts", "token": TOKEN}, follow_redirects=False)
+    assert r.status_code == 303
+    r = client.post(
+        "/press", data={"command": "number", "value": "7", "token": TOKEN},
+        headers={"x-companion-token": TOKEN},
+    )  # fmt: skip
+    assert r.json() == {"message": ""}
+    assert got == [
+        Heard(Command.HURTS, None, source="screen", text="hurts"),
+        Heard(Command.NUMBER, 7, source="screen", text="7"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("data", "status", "message"),
+    [
+        ({"command": "dance"}, 400, "That button is not known."),
+        ({"command": "number", "value": "11"}, 400, "Choose a number from 0 to 10."),
+        ({"command": "number", "value": "-1"}, 400, "Choose a number from 0 to 10."),
+        ({"command": "number", "value": ""}, 400, "Choose a number from 0 to 10."),
+        ({"command": "stop"}, 409, "No session is running now."),
+    ],
+)
+def test_bad_presses_get_a_plain_message(
+    screen: Screen, client: TestClient, data: dict[str, str], status: int, message: str
+) -> None:
+    got: list[object] = []
+    if status != 409:
+        screen.live.connect(got.append)
+    r = client.post("/press", data={**data, "token": TOKEN})
+    assert r.status_code == status
+    assert message in r.text
+    assert got == []
+
+
+def test_state_changes_need_the_runs_token_and_our_origin(
+    screen: Screen, client: TestClient
+) -> None:
+    got: list[object] = []
+    screen.live.connect(got.append)
+    for data, headers in [
+        ({"command": "stop"}, {}),
+        ({"command": "stop", "token": "guess"}, {}),
+        ({"command": "stop", "token": TOKEN}, {"origin": "http://evil.example"}),
+        ({"command": "stop", "token": TOKEN}, {"origin": "null"}),
+    ]:
+        r = client.post("/press", data=data, headers=headers)
+        assert r.status_code == 403
+        assert "nothing was changed" in r.text
+    ok = client.post(
+        "/press",
+        data={"command": "stop", "token": TOKEN},
+        headers={"origin": "http://localhost:8766"},
+        follow_redirects=False,
+    )
+    assert ok.status_code == 303
+    assert len(got) == 1
+
+
+@pytest.mark.parametrize("host", ["evil.example", "127.0.0.1.evil.example", "192.168.1.5:8766", ""])
+def test_other_host_names_are_refused_dns_rebinding(client: TestClient, host: str) -> None:
+    r = client.get("/", headers={"host": host})
+    assert r.status_code == 421
+    assert "this computer only" in r.text
+
+
+@pytest.mark.parametrize("host", ["localhost:8766", "127.0.0.1", "[::1]:8766"])
+def test_loopback_host_names_are_served(client: TestClient, host: str) -> None:
+    assert client.get("/", headers={"host": host}).status_code == 200
+
+
+def test_every_exercise_has_a_picture_with_start_and_end_mirrored_for_the_right_hand(
+    client: TestClient,
+) -> None:
+    for ex in library.LIBRARY:
+        left = client.get(f"/pictures/{ex.id}.svg?side=left")
+        right = client.get(f"/pictures/{ex.id}.svg?side=right")
+        assert left.headers["content-type"].startswith("image/svg+xml")
+        assert ">Start</text>" in left.text and ">End</text>" in left.text
+        assert "scale(-1,1)" in right.text and "scale(-1,1)" not in left.text
+        assert "right hand" in right.text
+    assert client.get("/pictures/juggling.svg").status_code == 404
+    page = client.get("/exercises").text
+    assert page.count("<svg") >= len(library.LIBRARY)
+
+
+def test_pictures_follow_the_affected_side(screen: Screen, client: TestClient) -> None:
+    routine_edit.init(screen.where.routine_file)
+    main(["routine", "set", "affected_side", "right", "--data-dir", str(screen.where.data_dir)])
+    assert "scale(-1,1)" in client.get("/pictures/palm_turn.svg").text
+
+
+def test_faces_go_from_smile_to_frown() -> None:
+    def mouth(n: int) -> int:
+        return int(re.search(r"Q24,(-?\d+)", pictures.face(n)).group(1))  # type: ignore[union-attr]
+
+    assert mouth(0) > mouth(5) > mouth(10)
+
+
+def _posted(client: TestClient, **changes: str) -> dict[str, str]:
+    """The settings form as the page fills it, with some fields changed."""
+    html = client.get("/care/settings").text
+    form = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', html))
+    form.update(
+        re.findall(r'<select id="[^"]+" name="([^"]+)">.*?<option value="(\w+)" selected', html)
+    )
+    form = {k: v for k, v in form.items() if k != "token"}
+    for name in re.findall(r'type="checkbox" name="([^"]+)"[^>]* checked', html):
+        form[name] = "on"
+    form.update(changes)
+    return {k: v for k, v in form.items() if v is not None}
+
+
+def test_settings_form_saves_through_the_editor_and_keeps_comments(
+    screen: Screen, client: TestClient
+) -> None:
+    path = screen.where.routine_file
+    routine_edit.init(path)
+    path.write_text(path.read_text() + "# our note: Mum prefers mornings\n")
+    form = _posted(
+        client, **{"reminders.times": "09:00, 17:30", "speech.rate": "130",
+                   "safety.emergency_number": "999", "exercise.bottle_grasp.include": "on"},
+    )  # fmt: skip
+    r = client.post("/care/settings", data={**form, "token": TOKEN}, follow_redirects=False)
+    assert r.status_code == 303, errors(r.text)
+    saved = routine.load(path)
+    assert saved.reminders.times == ("09:00", "17:30")
+    assert saved.speech.rate == 130
+    assert saved.safety.emergency_number == "999"
+    assert "bottle_grasp" in [e.id for e in saved.exercises]
+    assert "# our note: Mum prefers mornings" in path.read_text()
+    assert "Saved." in client.get(r.headers["location"]).text
+    assert main(["routine", "check", "--data-dir", str(screen.where.data_dir)]) == 0
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "shown_at"),
+    [
+        ("speech.rate", "fast", "speech-rate"),
+        ("speech.rate", "9000", "speech-rate"),
+        ("speech.volume", "loud", "speech-volume"),
+        ("reminders.times", "25:00", "reminders-times"),
+        ("safety.emergency_number", "call Bob", "safety-emergency_number"),
+        ("name", "\u202eevil", "name"),
+    ],
+)
+def test_bad_settings_show_a_message_next_to_the_field_and_save_nothing(
+    screen: Screen, client: TestClient, field: str, value: str, shown_at: str
+) -> None:
+    path = screen.where.routine_file
+    routine_edit.init(path)
+    before = path.read_bytes()
+    good = {"speech.rate": "120"} if field != "speech.rate" else {"speech.volume": "0.5"}
+    form = _posted(client, **{field: value, **good})
+    r = client.post("/care/settings", data={**form, "token": TOKEN})
+    assert r.status_code == 400
+    assert "Nothing was saved" in r.text
+    found = errors(r.text)
+    assert set(found) == {shown_at}, found
+    assert "Traceback" not in found[shown_at]
+    assert path.read_bytes() == before  # not even the good field was saved
+
+
+def test_bad_settings_on_a_new_install_write_no_file(screen: Screen, client: TestClient) -> None:
+    form = _posted(client, **{"speech.rate": "abc"})
+    r = client.post("/care/settings", data={**form, "token": TOKEN})
+    assert r.status_code == 400
+    assert not screen.where.routine_file.exists()
+
+
+def test_bad_exercise_dose_is_shown_at_that_exercise(screen: Screen, client: TestClient) -> None:
+    routine_edit.init(screen.where.routine_file)
+    before = screen.where.routine_file.read_bytes()
+    form = _posted(client, **{"exercise.palm_turn.reps": "0"})
+    r = client.post("/care/settings", data={**form, "token": TOKEN})
+    assert r.status_code == 400
+    assert re.search(r'name="exercise.palm_turn.reps"[^>]*aria-invalid="true"', r.text)
+    assert screen.where.routine_file.read_bytes() == before
+
+
+def test_settings_without_the_token_change_nothing(screen: Screen, client: TestClient) -> None:
+    form = _posted(client, **{"speech.rate": "120"})
+    r = client.post("/care/settings", data=form)
+    assert r.status_code == 403
+    assert not screen.where.routine_file.exists()
+
+
+def test_caregiver_page_shows_plan_reminders_and_the_daemon(
+    screen: Screen, client: TestClient
+) -> None:
+    html = client.get("/care").text
+    assert "Plan for" in html
+    assert "Reminder times" in html
+    assert "The reminder service is not running" in html
+
+
+def test_report_is_served_from_the_history(screen: Screen, client: TestClient) -> None:
+    assert "No session has been recorded yet" in client.get("/report").text
+    start = dt.date.today() - dt.timedelta(days=10)
+    build_history(screen.where.history_db, start, 8, seed=3)
+    r = client.get("/report")
+    assert r.status_code == 200
+    assert 'content="companion report"' in r.text
+    assert "script-src 'unsafe-inline'" in r.headers["content-security-policy"]
+    history = client.get("/care/history?days=30").text
+    assert "Traceback" not in history and str(start.year) in history
+
+
+def test_exercises_html_writes_a_page_with_every_picture(tmp_path: Path) -> None:
+    out = tmp_path / "exercises.html"
+    assert main(["exercises", "--data-dir", str(tmp_path), "--html", str(out)]) == 0
+    text = out.read_text()
+    assert text.count("<svg") >= len(library.LIBRARY) and "Start</text>" in text
+    assert main(["exercises", "--data-dir", str(tmp_path), "--html", str(out)]) == 0
+    other = tmp_path / "notes.txt"
+    other.write_text("mine")
+    assert main(["exercises", "--data-dir", str(tmp_path), "--html", str(other)]) == 3
+    assert other.read_text() == "mine"
+
+
+def test_screen_refuses_a_bad_port(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["screen", "--data-dir", str(tmp_path), "--port", "80", "--no-browser"]) == 3
+    assert "--port must be a number from 1024 to 65535" in capsys.readouterr().err
