@@ -152,3 +152,18 @@ def test_a_data_folder_with_a_line_break_is_refused_and_nothing_written(
 def test_a_program_path_systemd_cannot_run_is_refused() -> None:
     with pytest.raises(BadInputError, match="quotes or backslashes"):
         unit.unit_text(['/opt/a"b/python', "daemon"])
+
+
+def test_the_advice_without_systemd_is_quoted_for_the_shell_and_for_cron(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    empty = tmp_path / "no-systemd-here"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    result = unit.install(tmp_path / "units", ["/usr/bin/python3", "daemon", "/d/it's 100%"])
+    assert not result.systemd
+    assert any(
+        a.endswith("""@reboot /usr/bin/python3 daemon '/d/it'"'"'s 100\\%'""")
+        for a in result.advice
+    ), result.advice
+    assert any(a.endswith("""/usr/bin/python3 daemon '/d/it'"'"'s 100%'""") for a in result.advice)

@@ -118,7 +118,8 @@ def _no_systemd(result: Result, why: str, command: Sequence[str]) -> None:
         f"systemd user services are not available here ({why}).",
         "Start the daemon another way so it runs after every login or boot, for example:",
         f"  from your desktop's autostart (Startup Applications): {line}",
-        f"  or in your crontab (crontab -e):  @reboot {line}",
+        # cron reads a bare % as a line break
+        f"  or in your crontab (crontab -e):  @reboot {line.replace('%', chr(92) + '%')}",
     ]
 
 
