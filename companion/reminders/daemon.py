@@ -17,7 +17,7 @@ from companion.eventlog import EventLog
 from companion.history.store import HistoryStore
 from companion.paths import Paths
 from companion.progression import today_plan
-from companion.reminders import jobs, scheduler, signals, times, wiring
+from companion.reminders import history_reads, jobs, scheduler, signals, times, wiring
 from companion.reminders.conversation import Conversation, Settings
 from companion.reminders.driver import SharedScript, converse
 from companion.reminders.lock import DaemonLock
@@ -228,19 +228,6 @@ class Daemon:
         self.status(f"reminder {due.slot} due {local:%Y-%m-%d %H:%M:%S}: {outcome}")
         self.history.log_reminder(at, self._day(due), outcome)
 
-    def _outcomes(self, day: dt.date) -> list[str]:
-        rows = self.history.connection.execute(
-            "SELECT outcome FROM reminders WHERE day = ?", (day.isoformat(),)
-        ).fetchall()
-        return [str(r[0]) for r in rows]
-
-    def _open_sessions(self) -> list[dt.datetime]:
-        rows = self.history.connection.execute(
-            "SELECT started_at FROM sessions WHERE ended_at IS NULL"
-        ).fetchall()
-        started = [dt.datetime.fromisoformat(str(r[0])) for r in rows]
-        return [t if t.tzinfo else t.astimezone() for t in started]
-
     def _snooze(self, due: times.Due, outcome: str, back: dt.datetime, snoozes: int) -> None:
         job = Job("snooze", due.slot, back, snoozes)
         self.reminders.finish(due, outcome, snooze=job)
@@ -255,12 +242,12 @@ class Daemon:
             self._log(due.at, due, "missed")
             self.reminders.finish(due, "missed")
             return
-        if times.day_let_go(self._outcomes(self._day(due))):
+        if times.day_let_go(history_reads.outcomes_on(self.history, self._day(due))):
             self.status(f"reminder {due.slot}: today was already let go; not asking again")
             self.reminders.finish(due, NOT_ASKED)
             return
         r = self.routine.reminders
-        if times.session_in_progress(self._open_sessions(), now):
+        if times.session_in_progress(history_reads.open_sessions(self.history), now):
             back = times.snooze_until(now, r.snooze_minutes, self.options.time_scale)
             self._snooze(due, DEFERRED, back, due.snoozes)
             self.status(
