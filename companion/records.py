@@ -65,6 +65,22 @@ class Skipped:
 
 
 @dataclass(frozen=True)
+class SafetyAnswer:
+    """An answer given for safety: a pre-session question, a pain level at those questions,
+    "Shall we stop for today?", or the "call now" alert being shown."""
+
+    at: dt.datetime
+    question: str
+    """Stable id: chest_pain, dizziness, pain_over_6 (the pre-session questions, in order),
+    pain_now (a pain level at those questions), stop_for_today, call_now_alert."""
+    answer: str
+    """yes or no; a number 0-10 for pain_now; for call_now_alert why it was shown (chest_pain
+    or warning_signs)."""
+    text: str = ""
+    """The words asked, as said (the wording may change between versions)."""
+
+
+@dataclass(frozen=True)
 class SessionEnded:
     """The session ended."""
 
@@ -74,4 +90,4 @@ class SessionEnded:
     yes); warning_signs (stroke warning signs reported); incomplete (the input ended)."""
 
 
-Record = SessionStarted | SetDone | Rating | Stopped | Skipped | SessionEnded
+Record = SessionStarted | SetDone | Rating | Stopped | Skipped | SafetyAnswer | SessionEnded

@@ -347,7 +347,8 @@ def test_an_older_history_on_a_read_only_disk_asks_for_the_folder_to_be_writable
 
     path = disk.folder / "history.sqlite3"
     with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as conn:
-        for number, migration in enumerate(history_db.MIGRATIONS[:-1], start=1):
+        # schema 1: it lacks 0002, which is not optional (0003 alone would be read read-only)
+        for number, migration in enumerate(history_db.MIGRATIONS[:1], start=1):
             history_db._apply(conn, number, migration)
     before = path.read_bytes()
     disk.read_only()

@@ -195,6 +195,9 @@ def run_history(args: argparse.Namespace) -> int:
         return 0
     with HistoryStore.open(where.history_db, create=False) as store:
         book = daybook.build(store.connection, first, last, today=dt.date.today())
+        answers: dict[int, list[str]] = {}
+        for a in queries.safety_answers(store.connection, first, last):
+            answers.setdefault(a.session_id, []).append(queries.brief(a))
     print(f"History for the {args.days} days to {_long(last)}")
     pad = " " * 16
     for d in book.days:
@@ -206,6 +209,8 @@ def run_history(args: argparse.Namespace) -> int:
             print(f"{head}  {what}")
         for n, entry in enumerate(d.sessions):
             print(f"{head if n == 0 else pad[:14]}  {_session_line(entry, words)}")
+            if entry.row.id in answers:
+                print(f"{pad}Safety check: {', '.join(answers[entry.row.id])}")
         if d.sessions and (d.max_pain is not None or d.max_effort is not None):
             pain = "-" if d.max_pain is None else d.max_pain
             effort = "-" if d.max_effort is None else d.max_effort

@@ -275,7 +275,13 @@ def _open(path: Path) -> sqlite3.Connection:
 
 
 def _check_tables(conn: sqlite3.Connection, path: Path) -> None:
-    present = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    present = {
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' "
+            "UNION SELECT name FROM sqlite_temp_master WHERE type='table'"
+        )
+    }
     missing = [t for t in TABLES if t not in present]
     if missing:
         raise _damaged(path, "tables are missing: " + ", ".join(missing))
@@ -325,9 +331,18 @@ def _open_read_only(path: Path) -> sqlite3.Connection:
 
 
 def _check_current(conn: sqlite3.Connection, path: Path) -> None:
-    """A read-only history must need no migration (it cannot be updated)."""
+    """A read-only history must need no migration (it cannot be updated), unless every one it
+    lacks is optional: then its tables stand in as empty TEMP tables (nothing is written)."""
     version = conn.execute("PRAGMA user_version").fetchone()[0]
-    if version < len(MIGRATIONS):
+    missing = MIGRATIONS[version:]
+    if all(m.optional for m in missing):
+        if missing:
+            conn.execute("PRAGMA temp_store = MEMORY")  # nothing written, not even a temp file
+        for migration in missing:
+            for statement in migration.stand_ins():
+                conn.execute(statement)
+        return
+    if missing:
         raise StorageError(
             f"The history file {path} needs a one-time update to be read by this version, and "
             f"the folder {path.parent} cannot be written.",

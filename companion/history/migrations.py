@@ -13,6 +13,17 @@ class Migration:
     """Stable name, recorded in ``_migrations`` when applied."""
     statements: tuple[str, ...]
     """SQL statements run inside one transaction."""
+    optional: bool = False
+    """It only adds tables that readers can do without: a history without it can still be read
+    where it cannot be updated (a read-only folder), its tables standing in empty."""
+
+    def stand_ins(self) -> tuple[str, ...]:
+        """The statements that make its tables as empty TEMP tables (for a read-only reader)."""
+        return tuple(
+            "CREATE TEMP TABLE " + s.strip().removeprefix("CREATE TABLE ")
+            for s in self.statements
+            if s.strip().startswith("CREATE TABLE ")
+        )
 
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -103,6 +114,23 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX reminders_day ON reminders(day)",
         ),
     ),
+    Migration(
+        "0003_safety_answers",
+        (
+            """CREATE TABLE safety_answers (
+            id INTEGER PRIMARY KEY,
+            session_id INTEGER NOT NULL REFERENCES sessions(id),
+            at TEXT NOT NULL,
+            question TEXT NOT NULL,       -- chest_pain, dizziness, pain_over_6, pain_now,
+                                          -- stop_for_today, call_now_alert
+            answer TEXT NOT NULL,         -- yes, no, 0-10 (pain_now), or why the alert was
+                                          -- shown (chest_pain, warning_signs)
+            text TEXT NOT NULL DEFAULT '' -- the words asked, as said
+        )""",
+            "CREATE INDEX safety_answers_session ON safety_answers(session_id)",
+        ),
+        optional=True,
+    ),
 )
 """Every migration this code knows, oldest first. Never edit or reorder one that has shipped."""
 
@@ -116,5 +144,6 @@ TABLES = (
     "changes",
     "approvals",
     "reminders",
+    "safety_answers",
 )
 """The tables a current history database must have."""

@@ -62,6 +62,55 @@ class EventRow:
 
 
 @dataclass(frozen=True)
+class SafetyRow:
+    """One safety answer (see ``records.SafetyAnswer``)."""
+
+    session_id: int
+    day: dt.date
+    at: str
+    question: str
+    answer: str
+    text: str
+
+    @property
+    def alarming(self) -> bool:
+        """A "yes" to a safety question, pain over 6 at them, or the "call now" alert."""
+        if self.question == "call_now_alert":
+            return True
+        if self.question == "pain_now":
+            return self.answer.isdigit() and int(self.answer) > PAIN_LIMIT
+        return self.answer == "yes"
+
+
+PAIN_LIMIT = 6
+"""Pain above this before the exercises means no exercise that day (the session's rule)."""
+_BRIEF = {
+    ("chest_pain", "no"): "no chest pain",
+    ("chest_pain", "yes"): "CHEST PAIN (yes)",
+    ("dizziness", "no"): "no dizziness",
+    ("dizziness", "yes"): "DIZZY (yes)",
+    ("pain_over_6", "no"): "pain 6 or less",
+    ("pain_over_6", "yes"): "PAIN OVER 6 (yes)",
+    ("stop_for_today", "no"): "did not stop for today",
+    ("stop_for_today", "yes"): "STOPPED FOR TODAY (yes)",
+    ("call_now_alert", "chest_pain"): "CALL-NOW ALERT SHOWN (chest pain)",
+    ("call_now_alert", "warning_signs"): "CALL-NOW ALERT SHOWN (stroke warning signs)",
+}
+
+
+def brief(row: SafetyRow) -> str:
+    """A few words for one answer ("no chest pain", "pain 2"); capitals when alarming."""
+    if row.question == "pain_now":
+        text = f"pain {row.answer}"
+        return text.upper() if row.alarming else text
+    known = _BRIEF.get((row.question, row.answer))
+    if known is not None:
+        return known
+    text = f"{row.question.replace('_', ' ')}: {row.answer}"
+    return text.upper() if row.alarming else text
+
+
+@dataclass(frozen=True)
 class ChangeRow:
     """A level or dose change and the rule that made it."""
 
@@ -167,6 +216,21 @@ def skips(
 ) -> list[EventRow]:
     """Every skipped exercise with its reason."""
     return _events(conn, "skips", start, end)
+
+
+def safety_answers(
+    conn: sqlite3.Connection, start: dt.date | None = None, end: dt.date | None = None
+) -> list[SafetyRow]:
+    """Safety answers of sessions whose day is in [start, end], in the order given."""
+    where, args = _range("s.day", start, end)
+    return [
+        SafetyRow(r[0], _d(r[1]), r[2], r[3], r[4], r[5])
+        for r in conn.execute(
+            "SELECT x.session_id, s.day, x.at, x.question, x.answer, x.text "
+            f"FROM safety_answers x JOIN sessions s ON s.id = x.session_id{where} ORDER BY x.id",
+            args,
+        )
+    ]
 
 
 def changes(

@@ -15,6 +15,7 @@ from companion.plan import Change
 from companion.records import (
     Rating,
     Record,
+    SafetyAnswer,
     SessionEnded,
     SessionStarted,
     SetDone,
@@ -116,6 +117,18 @@ class HistoryStore:
                     record.value,
                 ),
             )
+        elif isinstance(record, SafetyAnswer):
+            self._run(
+                "INSERT INTO safety_answers (session_id, at, question, answer, text)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (
+                    self._current(record),
+                    record.at.isoformat(),
+                    record.question,
+                    record.answer,
+                    record.text,
+                ),
+            )
         elif isinstance(record, Stopped | Skipped):
             table = "stops" if isinstance(record, Stopped) else "skips"
             self._run(
@@ -171,7 +184,8 @@ class HistoryStore:
                 "UNION ALL SELECT at FROM sets WHERE session_id = :s "
                 "UNION ALL SELECT at FROM ratings WHERE session_id = :s "
                 "UNION ALL SELECT at FROM stops WHERE session_id = :s "
-                "UNION ALL SELECT at FROM skips WHERE session_id = :s)",
+                "UNION ALL SELECT at FROM skips WHERE session_id = :s "
+                "UNION ALL SELECT at FROM safety_answers WHERE session_id = :s)",
                 {"s": sid},
             ).fetchone()[0]
             self.connection.execute(

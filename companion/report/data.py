@@ -64,6 +64,15 @@ class ReportData:
     """exercise id -> (repetitions or seconds done, sets done, sets planned)."""
     reminders: dict[str, int] = field(default_factory=dict)
     """How many reminders had each outcome (fired, snoozed, started, skipped, missed ...)."""
+    safety: tuple[queries.SafetyRow, ...] = ()
+    """Every safety answer, in the order given."""
+
+    def safety_by_session(self) -> list[tuple[int, list[queries.SafetyRow]]]:
+        """(session id, its safety answers), sessions in the order they were held."""
+        grouped: dict[int, list[queries.SafetyRow]] = {}
+        for row in self.safety:
+            grouped.setdefault(row.session_id, []).append(row)
+        return list(grouped.items())
 
     def count(self, status: str) -> int:
         """How many days had this adherence status."""
@@ -213,4 +222,5 @@ def gather(conn: sqlite3.Connection, first: dt.date, last: dt.date) -> ReportDat
         stops=tuple(sorted(events, key=lambda e: (e.day, e.at))),
         per_exercise={k: (v[0], v[1], v[2]) for k, v in totals.items()},
         reminders=dict(Counter(m.outcome for m in queries.reminders(conn, first, last))),
+        safety=tuple(queries.safety_answers(conn, first, last)),
     )

@@ -9,7 +9,7 @@ from html import escape
 from pathlib import Path
 
 from companion import files, library, plan, progression
-from companion.history.queries import ChangeRow
+from companion.history.queries import ChangeRow, SafetyRow, brief
 from companion.prompts import Prompts
 from companion.report import charts
 from companion.report.data import DONE, MISSED, PARTLY, ReportData
@@ -25,7 +25,7 @@ padding:.25em .5em;text-align:left}th{background:#eceff1}td.n{text-align:right}
 figure{margin:1em 0;page-break-inside:avoid}figure svg{max-width:100%;height:auto}
 dl.summary{display:grid;grid-template-columns:max-content auto;gap:.2em 1em}dt{font-weight:bold}
 .done{background:#c8e6c9}.partly{background:#fff9c4}.missed{background:#ffcdd2}
-.muted{color:#757575}
+.muted{color:#757575}.alarm{background:#ffcdd2;font-weight:bold;padding:0 .2em}
 @media print{body{margin:0;max-width:none}h2{page-break-after:avoid}
 tr{page-break-inside:avoid}}
 """
@@ -98,6 +98,27 @@ def _figure(name: str, svg: str, values: object, caption: str) -> str:
     )
 
 
+def _safety_table(data: ReportData) -> str:
+    """One row per session: when, then each answer in order, any "yes" highlighted."""
+
+    def answer(row: SafetyRow) -> str:
+        text = escape(brief(row))
+        return f'<span class="alarm">{text}</span>' if row.alarming else text
+
+    rows = []
+    for _, answers in data.safety_by_session():
+        when = escape(answers[0].at.replace("T", " ")[:16])
+        alarm = ' class="alarm-row"' if any(a.alarming for a in answers) else ""
+        said = ", ".join(answer(a) for a in answers)
+        rows.append(f"<tr{alarm}><td>{when}</td><td>{said}</td></tr>")
+    if not rows:
+        rows.append('<tr><td colspan="2" class="muted">none recorded</td></tr>')
+    return (
+        '<table id="safety-table"><thead><tr><th>Session</th><th>Safety answers</th></tr>'
+        f"</thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
 def _opt(v: int | None) -> object:
     return "" if v is None else v
 
@@ -136,6 +157,13 @@ def render(data: ReportData, r: Routine, words: Prompts, now: dt.datetime) -> st
         ("Pain ratings", f"{len(pains)}, highest {max(pains)}" if pains else "none"),
         ("Effort ratings", f"{len(efforts)}, highest {max(efforts)}" if efforts else "none"),
         ("Stops and skips", str(len(data.stops))),
+        (
+            "Safety answers",
+            f"{len(data.safety_by_session())} sessions checked, "
+            f"{sum(1 for a in data.safety if a.alarming)} needing attention"
+            if data.safety
+            else "none recorded",
+        ),
         (
             "Reminders",
             ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(data.reminders.items()))
@@ -223,6 +251,8 @@ def render(data: ReportData, r: Routine, words: Prompts, now: dt.datetime) -> st
         "</section>",
         '<section id="changes"><h2>Level and dose changes, with reasons</h2>',
         _table(("Day", "Exercise", "Change", "From", "To", "Reason"), change_rows, "changes-table"),
+        '</section><section id="safety"><h2>Safety answers, by session</h2>',
+        _safety_table(data),
         '</section><section id="stops"><h2>Every stop and its reason</h2>',
         _table(("When", "What", "Exercise", "Reason"), stop_rows, "stops-table"),
         '</section><section id="exercises"><h2>Exercises</h2>',

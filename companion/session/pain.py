@@ -27,6 +27,7 @@ def rating(s: Session, stage: Stage, value: int, now: dt.datetime) -> None:
     s._say("heard_number", value=value)
     if stage is Stage.HURT_LEVEL and not s.exercising:
         # At the safety questions: more than 6 means no exercise today; else ask on.
+        safety.record(s, "pain_now", str(value), s.talk.line("ask_pain_level"), now)
         if value >= PAIN_SEVERE:
             safety.stop_kindly(s, now)
         else:
@@ -53,6 +54,9 @@ def rating(s: Session, stage: Stage, value: int, now: dt.datetime) -> None:
 def answer(s: Session, stage: Stage, yes: bool, now: dt.datetime) -> None:
     """A yes or no to "stop for today?", "skip this exercise?" or "fewer repetitions?"."""
     if stage is Stage.OFFER_END_PAIN:
+        safety.record(
+            s, "stop_for_today", "yes" if yes else "no", s.talk.line("offer_end_pain"), now
+        )
         if yes:
             s._finish("pain", now)
         else:

@@ -15,6 +15,17 @@ if TYPE_CHECKING:
     from companion.session.engine import Session
 
 
+QUESTION_IDS = ("chest_pain", "dizziness", "pain_over_6")
+"""Stable history ids of the pre-session questions, in the order of prompts' safety.questions."""
+ALERT_REASONS = {"safety_check": "chest_pain", "warning_signs": "warning_signs"}
+"""Why the "call now" alert was shown, by how the session ended, as the history records it."""
+
+
+def record(s: Session, question: str, answer: str, text: str, now: dt.datetime) -> None:
+    """Put a safety answer into the health record (see ``records.SafetyAnswer``)."""
+    s._record(records.SafetyAnswer(now, question, answer, text))
+
+
 @dataclass
 class Alert:
     """The "call now" lines being said."""
@@ -43,6 +54,8 @@ def answer(s: Session, yes: bool, now: dt.datetime) -> None:
     """Keep the answer; a "yes" ends the session (chest pain: call now); else ask on."""
     question = s.words.text("safety.questions", variant=s.safety_q)
     s.safety_answers.append((question, yes))
+    qid = QUESTION_IDS[s.safety_q] if s.safety_q < len(QUESTION_IDS) else f"q{s.safety_q + 1}"
+    record(s, qid, "yes" if yes else "no", question, now)
     if yes:
         answers = s.words.raw("safety.answer_yes")
         if answers[s.safety_q % len(answers)] == "call_now":
@@ -80,6 +93,7 @@ def alert(s: Session, key: str, how: str, now: dt.datetime) -> None:
     lines = [line.format(emergency_number=number) for line in s.words.raw(key)]
     lines.append(s.words.text("safety.alert_options"))
     s.alert = Alert(lines, how)
+    record(s, "call_now_alert", ALERT_REASONS.get(how, how), " ".join(lines[:-1]), now)
     s._record(records.SessionEnded(now, how))
     s.last_prompt = list(lines)
     s.stage = Stage.ALERT
