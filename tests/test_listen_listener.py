@@ -461,7 +461,7 @@ COUNT_LINE = "2. Palm up."
 
 def test_over_its_counting_a_stop_the_classifier_and_the_reader_hear_is_heard() -> None:
     # only the grammar-bound pass named "stop" (0.45): before, dropped whenever it spoke
-    reader = FixedReader(stop=0.4)
+    reader = FixedReader(stop=0.2)
     lis = read("stop", "counting", reader, FixedJudge(stop=0.6), confidence=0.45)
     lis.own_speech(COUNT_LINE)
     [d] = lis.process(audio((0.5, False), (0.5, True), (2.0, False)))
@@ -471,12 +471,12 @@ def test_over_its_counting_a_stop_the_classifier_and_the_reader_hear_is_heard() 
 
 
 def test_over_its_voice_the_classifier_alone_needs_to_be_sure() -> None:
-    # "Palm up" made the classifier say "stop" at up to 0.67; the reader then gave ~0
-    lis = read("stop", "counting", FixedReader(stop=0.01), FixedJudge(stop=0.67), confidence=0.45)
+    # "Palm up" made the classifier say "stop" at up to 0.82; the reader then gave 0.01 at most
+    lis = read("stop", "counting", FixedReader(stop=0.01), FixedJudge(stop=0.82), confidence=0.45)
     lis.own_speech(COUNT_LINE)
     assert lis.process(audio((0.5, False), (0.5, True), (2.0, False))) == []
     # without the reader (turned off) the classifier's word alone, when it is sure
-    for p, heard in ((0.7, []), (0.9, [Command.STOP])):
+    for p, heard in ((0.9, []), (0.97, [Command.STOP])):
         lis = judged("stop", "counting", FixedJudge(stop=p), confidence=0.45)
         lis.own_speech(COUNT_LINE)
         got = lis.process(audio((0.5, False), (0.5, True), (2.0, False)))
@@ -495,7 +495,7 @@ def test_over_its_counting_a_stop_the_reader_is_sure_of_is_heard() -> None:
 
 def test_its_own_voice_alone_gives_no_stop() -> None:
     # the grammar-bound pass names "stop" for any sound; nothing else heard it
-    lis = read("stop", "counting", FixedReader(stop=0.2), FixedJudge(two=0.6), confidence=0.45)
+    lis = read("stop", "counting", FixedReader(stop=0.01), FixedJudge(two=0.6), confidence=0.45)
     lis.own_speech(COUNT_LINE)
     assert lis.process(audio((0.5, False), (1.0, True), (2.0, False))) == []
     lis.own_speech(None)
@@ -506,7 +506,7 @@ def test_it_hurts_over_its_voice_is_heard_when_the_reader_is_sure() -> None:
     lis.own_speech("Rest for 12 seconds.")
     [d] = lis.process(audio((0.5, False), (0.5, True), (2.0, False)))
     assert d.command is Command.HURTS
-    lis = read("it hurts", "counting", FixedReader(it_hurts=0.3), FixedJudge(), confidence=0.45)
+    lis = read("it hurts", "counting", FixedReader(it_hurts=0.01), FixedJudge(), confidence=0.45)
     lis.own_speech("Rest for 12 seconds.")
     assert lis.process(audio((0.5, False), (0.5, True), (2.0, False))) == []
 
