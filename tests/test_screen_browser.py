@@ -128,3 +128,55 @@ def test_session_page_shows_captions_live_and_its_buttons_reach_the_session(
     assert ("stop", "screen") in logged
     assert ("yes", "screen") in logged
     assert logged[:3] == [("no", "script")] * 3
+
+
+@pytest.mark.timeout(240)
+def test_session_page_works_as_plain_forms_without_javascript(tmp_path: Path) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with session_with_screen(tmp_path, ["no", "no", "no", 3000.0], scale=4) as run:
+        with sync_api.sync_playwright() as p:
+            if not Path(CHROMIUM).exists():
+                skip_or_fail("Chromium is not installed (apt-get install chromium)")
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_context(java_script_enabled=False).new_page()
+            deadline = 40
+            while "start" not in run.live.snapshot()["commands"] and deadline:
+                page.wait_for_timeout(250)
+                deadline -= 1
+            page.goto(run.url)
+            page.get_by_role("button", name="Start", exact=True).click()  # a plain form post
+            page.wait_for_load_state()
+            assert page.url == run.url  # back on the session page after the post
+            page.get_by_role("button", name="Stop", exact=True).click()
+            page.wait_for_load_state()
+            page.get_by_role("button", name="Yes", exact=True).click()
+        run.thread.join(timeout=30)
+    assert run.result.get("how") == "stopped"
+    assert {("start", "screen"), ("stop", "screen"), ("yes", "screen")} <= set(
+        commands_logged(run.where)
+    )
+
+
+@pytest.mark.timeout(240)
+def test_settings_form_in_the_browser_shows_the_message_then_saves(tmp_path: Path) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    expect = sync_api.expect
+    where = paths.resolve(tmp_path).ensure()
+    server = ScreenServer(Screen(Live(), where, guard.new_token()), port=0)
+    url = server.start()
+    try:
+        with sync_api.sync_playwright() as p:
+            page = browser_page(p)
+            page.goto(url + "care/settings")
+            page.fill("#speech-rate", "fast")
+            page.fill("#reminders-times", "08:15, 18:00")
+            page.get_by_role("button", name="Save").click()
+            expect(page.locator("#speech-rate-error")).to_contain_text("whole number from 80")
+            assert not where.routine_file.exists()  # nothing saved half-way
+            page.fill("#speech-rate", "130")
+            page.get_by_role("button", name="Save").click()
+            expect(page.get_by_role("status")).to_contain_text("Saved.")
+    finally:
+        server.stop()
+    saved = routine.load(where.routine_file)
+    assert (saved.speech.rate, saved.reminders.times) == (130, ("08:15", "18:00"))

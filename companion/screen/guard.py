@@ -88,7 +88,7 @@ class LoopbackOnly:
                     headers.append((b"content-security-policy", CSP.encode()))
                 headers += [
                     (b"x-content-type-options", b"nosniff"),
-                    (b"referrer-policy", b"no-referrer"),
+                    (b"referrer-policy", b"same-origin"),
                     (b"x-frame-options", b"DENY"),
                 ]
                 message = {**message, "headers": headers}
