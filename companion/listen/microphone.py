@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, TypeVar
 
 import numpy as np
@@ -83,6 +84,8 @@ PortAudio is only re-read while there are none."""
 _portaudio = threading.Lock()
 """Held while PortAudio is re-read or a stream is opened or closed (never in callbacks); only
 ever taken on a helper thread of ``call_within``, so a blocked holder blocks no caller."""
+_exiting = threading.Event()
+"""Set when the process exits: streams closed then are not reported as failing."""
 _NOT_ANSWERING = "the sound system is not answering"
 _HINT = "Plug the microphone in again or restart the sound system; the keyboard still works."
 T = TypeVar("T")
@@ -106,6 +109,20 @@ def _leave_behind() -> None:
     """A stream is blocked inside PortAudio: sounddevice's exit handler would close it (and
     hang the exit), so it is not run; the system frees everything when the process ends."""
     atexit.unregister(sd._exit_handler)
+
+
+@atexit.register  # after sounddevice's, so it runs first
+def _close_at_exit() -> None:
+    """Close what is still open before sounddevice's exit handler does it without a deadline
+    (a stream still open at finalisation would call into a dying interpreter); a stream that
+    does not close in time, or is stuck closing, makes that handler be skipped."""
+    _exiting.set()
+    for stream in list(_open_streams.values()) if sd is not None else []:
+        try:
+            call_within(CLOSE_S, _locked(partial(_close_stream, stream), CLOSE_S), "exit")
+        except (Overdue, DeviceError):
+            _leave_behind()
+            return
 
 
 def devices(refresh: bool = True) -> list[AudioDevice]:
@@ -358,7 +375,7 @@ class Microphone:
             raise sd.CallbackAbort from exc
 
     def _finished(self) -> None:
-        if not self._stopping.is_set():
+        if not (self._stopping.is_set() or _exiting.is_set()):
             self._report("the microphone stopped")
 
     def _watch(self) -> None:
@@ -382,7 +399,10 @@ class Microphone:
 
 
 def _close_stream(stream: Any) -> None:
-    """Abort and close ``stream`` (holding the lock; may block for good inside PortAudio)."""
+    """Abort and close ``stream`` (holding the lock; may block for good inside PortAudio);
+    nothing if it is closed already."""
+    if id(stream) not in _open_streams:
+        return
     try:
         stream.abort(ignore_errors=True)
         stream.close(ignore_errors=True)
