@@ -7,12 +7,14 @@ session acted on it, and on nothing else (not another word, not its own counting
 a whole short session by voice alone: "no" to the safety questions, "go", "stop" between two
 counts, "no" to ending, "go on" (spliced from one speaker's "go" and "on"), two ratings. A word
 that is not acted on is said once more, as a user would (at most twice in the session).
+Another freezes the sound server under a listening session: the keys still drive it to its end.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import pty
 import subprocess
 import sys
 import time
@@ -26,7 +28,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import skip_or_fail
-from tests.pulse import RATE, PulseServer, read_wav, write_wav
+from tests.pulse import RATE, PulseServer, missing_tools, read_wav, write_wav
 
 REPO = Path(__file__).resolve().parent.parent
 SPEECH = Path(os.environ.get("COMPANION_SPEECH_DATA", REPO.parent / "shared" / "data" / "speech"))
@@ -430,3 +432,56 @@ def test_a_whole_session_runs_by_voice_alone(pulse_server: PulseServer, tmp_path
     records = [d["type"] for k, d in log.events if k == "record"]
     assert records == ["SessionStarted", "SetDone", "Rating", "Rating", "SessionEnded"], records
     assert (tmp_path / "data" / "history.sqlite3").is_file()  # the records went to the history
+
+
+KEYS_ROUTINE = """
+[[exercise]]
+id = "wrist_bend"
+reps = 2
+sets = 1
+seconds_per_rep = 2.0
+
+[safety]
+pre_session_check = false
+"""
+
+
+def test_a_sound_server_that_freezes_mid_session_leaves_the_keys_working(tmp_path: Path) -> None:
+    """A hung sound server blocks PortAudio for good (as a USB microphone stuck on removal
+    can): the session says once that it cannot hear, the keys drive it to its end, and it
+    exits (before, stopping the microphone blocked the session's end for ever)."""
+    from tests.test_keyboard import Screen
+
+    if missing_tools():
+        skip_or_fail(f"PulseAudio is not installed (missing {', '.join(missing_tools())})")
+    server = PulseServer.start(tmp_path / "pulse")  # its own: the shared one is not frozen
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "routine.toml").write_text(KEYS_ROUTINE, encoding="utf-8")
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "companion.cli.main", "--data-dir", str(data), "session",
+         "--no-voice", "--engine", "pocketsphinx", "--time-scale", "4"],
+        stdin=follower, stdout=follower, stderr=follower, cwd=REPO, close_fds=True,
+        env=server.client_env(),
+    )  # fmt: skip
+    os.close(follower)
+    term = Screen(leader)
+    try:
+        term.until("say start, or press the space bar", timeout=120)
+        server.freeze()
+        term.until("I cannot hear you. Please use the keyboard.", timeout=30)
+        os.write(leader, b" ")
+        term.until("Any pain?", timeout=60)
+        os.write(leader, b"2")
+        term.until("How hard was that?")
+        os.write(leader, b"5")
+        screen = term.until("That is all for today")
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
+        os.close(leader)
+        server.stop()
+    assert "I cannot hear you" not in screen  # told once
