@@ -1,0 +1,93 @@
+"""``companion screen`` as a user starts it: a real server process, a session started from the
+page's Start button and driven by its buttons alone, then Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def wait_for(
+    get_state: Callable[[], dict[str, Any]], test: Callable[..., bool], seconds: float = 30
+) -> dict[str, Any]:
+    """The state once ``test`` holds for it (polled every 50 ms)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        state = get_state()
+        if test(state):
+            return state
+        assert time.monotonic() < deadline, f"timed out; last state {state}"
+        time.sleep(0.05)
+
+
+@pytest.mark.timeout(180)
+def test_a_whole_session_started_and_stopped_from_the_page(tmp_path: Path) -> None:
+    cli = [sys.executable, "-m", "companion.cli.main", "--data-dir", str(tmp_path)]
+    subprocess.run([*cli, "routine", "set", "input.voice", "false"], check=True, cwd=REPO)
+    proc = subprocess.Popen(
+        [*cli, "screen", "--port", "0", "--no-browser", "--no-voice", "--time-scale", "5"],
+        cwd=REPO,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stderr is not None
+        line = proc.stderr.readline()
+        found = re.search(r"(http://127\.0\.0\.1:\d+/)", line)
+        assert found, line
+        url = found.group(1)
+        assert "this computer only" in line
+        with httpx.Client(base_url=url, timeout=10) as web:
+            found = re.search(r'name="token" value="([^"]+)"', web.get("/").text)
+            assert found
+            token = found.group(1)
+
+            def press(command: str) -> None:
+                r = web.post("/press", data={"command": command, "token": token})
+                assert r.status_code == 303, r.text
+
+            def state() -> dict[str, Any]:
+                return dict(web.get("/state").json())
+
+            press("start")  # no session yet: the Start button starts today's session
+            for _ in range(3):  # the safety questions, answered on the page
+                asked = wait_for(state, lambda s: "yes" in s["commands"])
+                press("no")
+                wait_for(state, lambda s, q=asked["caption"]: s["caption"] != q)
+            wait_for(state, lambda s: "start" in s["commands"])
+            press("start")
+            counting = wait_for(state, lambda s: s["rep"] >= 1)
+            assert counting["exercise"] == "palm_turn" and counting["set_no"] == 1
+            press("stop")
+            wait_for(state, lambda s: "yes" in s["commands"])
+            press("yes")
+            ended = wait_for(state, lambda s: not s["running"] and s["ended"])
+            assert ended["ended"] == "stopped"
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert "[screen stopped]" in err
+    assert "Traceback" not in err
+    sources = [
+        json.loads(line.split("\t", 2)[2]).get("source")
+        for line in (tmp_path / "events.log").read_text().splitlines()
+        if line.split("\t", 2)[1] == "command"
+    ]
+    assert sources and set(sources) == {"screen"}
