@@ -22,7 +22,15 @@ from companion.history.migrations import TABLES
 from companion.history.store import HistoryStore
 from companion.paths import prompts_dir
 from companion.plan import Change
-from companion.records import Rating, SessionEnded, SessionStarted, SetDone, Skipped, Stopped
+from companion.records import (
+    Rating,
+    SafetyAnswer,
+    SessionEnded,
+    SessionStarted,
+    SetDone,
+    Skipped,
+    Stopped,
+)
 from companion.report.charts import STATUS_COLOURS
 
 TZ = dt.timezone(dt.timedelta(hours=1))
@@ -44,6 +52,8 @@ class Expected:
     changes: list[tuple[dt.date, str, int, int]] = field(default_factory=list)
     rows: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     reminders: dict[tuple[dt.date, str], int] = field(default_factory=lambda: defaultdict(int))
+    safety: list[str] = field(default_factory=list)
+    """When each session with safety answers began (each answered no, no, no)."""
 
 
 def build_history(db: Path, start: dt.date, days: int, seed: int = 7) -> Expected:
@@ -81,6 +91,10 @@ def build_history(db: Path, start: dt.date, days: int, seed: int = 7) -> Expecte
                 plan = tuple((ex, 2, 15 if ex == "pen_spin" else reps) for ex in PROGRAMME)
                 store.write(SessionStarted(at=at, day=day, planned=plan))
                 exp.rows["sessions"] += 1
+                for question in ("chest_pain", "dizziness", "pain_over_6"):
+                    store.write(SafetyAnswer(at, question, "no"))
+                    exp.rows["safety_answers"] += 1
+                exp.safety.append(at.strftime("%Y-%m-%d %H:%M"))
                 exp.rows["planned"] += len(plan)
                 t, ended = at, None
                 for ex, sets, dose in plan:
@@ -253,6 +267,17 @@ def test_tables_list_days_changes_and_every_stop(built: tuple[Path, Expected, st
     want = sorted((d.isoformat(), what, said[reason]) for d, what, _, reason in exp.stops)
     assert got == want
     assert {"interrupted", "pain", "stopped", "tired", "user"} <= {r for *_, r in exp.stops}
+
+
+def test_safety_answers_are_listed_per_session(built: tuple[Path, Expected, str, Page]) -> None:
+    _, exp, html, page = built
+    rows = page.tables["safety-table"][1:]
+    assert [r[0] for r in rows] == exp.safety
+    assert {r[1] for r in rows} == {"no chest pain, no dizziness, pain 6 or less"}
+    section = html.split('<section id="safety">', 1)[1].split("</section>", 1)[0]
+    assert 'class="alarm' not in section  # nothing to highlight on these days
+    summary = dict(re.findall(r"<dt>([^<]*)</dt><dd>([^<]*)</dd>", html))
+    assert summary["Safety answers"] == f"{len(exp.safety)} sessions checked, 0 needing attention"
 
 
 def test_summary_counts_sessions_and_reminders(built: tuple[Path, Expected, str, Page]) -> None:
