@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -91,3 +92,32 @@ def test_a_whole_session_started_and_stopped_from_the_page(tmp_path: Path) -> No
         if line.split("\t", 2)[1] == "command"
     ]
     assert sources and set(sources) == {"screen"}
+
+
+@pytest.mark.timeout(120)
+def test_session_with_screen_shows_the_address_and_runs_the_session(tmp_path: Path) -> None:
+    cli = [sys.executable, "-m", "companion.cli.main", "--data-dir", str(tmp_path), "session"]
+    result = subprocess.run(
+        [*cli, "--screen", "--port", "0", "--no-browser", "--script", "-", "--no-voice",
+         "--time-scale", "50"],
+        input="no\nno\nno\nstart\nstop\nyes\n", capture_output=True, text=True, timeout=100,
+        cwd=REPO,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"Open the exercise page: http://127\.0\.0\.1:\d+/", result.stderr)
+    assert "[session ended: stopped]" in result.stderr
+
+
+def test_a_port_in_use_gets_a_plain_message(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        cli = [sys.executable, "-m", "companion.cli.main", "--data-dir", str(tmp_path)]
+        result = subprocess.run(
+            [*cli, "screen", "--port", str(port), "--no-browser"],
+            capture_output=True, text=True, timeout=60, cwd=REPO,
+        )  # fmt: skip
+    assert result.returncode == 3
+    assert f"The screen cannot use port {port}" in result.stderr
+    assert "Traceback" not in result.stderr
