@@ -6,6 +6,7 @@ import logging
 import shutil
 import subprocess
 import sys
+import time
 import wave
 from collections.abc import Sequence
 from pathlib import Path
@@ -58,6 +59,7 @@ class Playback:
     def __init__(self, command: Sequence[str], wav: Path) -> None:
         self._killed = False
         self._name = Path(command[0]).name
+        self._started = time.monotonic()
         self._proc = subprocess.Popen(
             [*command, str(wav)],
             stdin=subprocess.DEVNULL,
@@ -75,10 +77,12 @@ class Playback:
         self._killed = True
         self._proc.kill()  # Popen.kill ignores a process that has already ended
 
-    def wait(self, timeout: float) -> str | None:
+    def wait(self, timeout: float, expected: float = 0.0) -> str | None:
         """Wait until the file has played; returns what went wrong, or None when all is well.
 
-        A player still running after ``timeout`` seconds is killed and reported as hung.
+        A player still running after ``timeout`` seconds is killed and reported as hung. A
+        player that ends well before the ``expected`` seconds of its file (and was not killed
+        here) is reported as cut off: its exit status alone is not trusted.
         """
         try:
             _, err = self._proc.communicate(timeout=timeout)
@@ -91,11 +95,25 @@ class Playback:
                     "audio player %s (pid %d) did not end when killed", self._name, self.pid
                 )
             return f"the audio player {self._name} hung and was stopped after {timeout:.0f} s"
-        if self._killed or self._proc.returncode == 0:
+        if self._killed:
+            return None
+        if self._proc.returncode == 0:
+            took = time.monotonic() - self._started
+            if took < cut_off_before(expected):
+                return (
+                    f"the audio player {self._name} stopped after {took:.1f} s "
+                    f"of a {expected:.1f} s line (cut off)"
+                )
             return None
         detail = err.decode("utf-8", "replace").strip().splitlines()
         last = detail[-1] if detail else "no message"
         return f"the audio player {self._name} failed (exit {self._proc.returncode}): {last}"
+
+
+def cut_off_before(expected: float) -> float:
+    """A player ending sooner than this after starting a line of ``expected`` seconds cannot
+    have played it all (players may return a little early: their buffer drains after exit)."""
+    return expected * 0.8 - 0.25
 
 
 def wav_seconds(path: Path, default: float = 60.0) -> float:

@@ -91,6 +91,9 @@ class QueuedSpeaker:
         self._closing = False
         self._playback: Playback | None = None
         self._reported = False
+        self.on_lost: Callable[[str], None] | None = None
+        """Called with the text of each line that could not be spoken (its synthesis failed,
+        or its player failed or was cut off twice), e.g. to say so in the captions."""
         self._rate, self._volume = _checked(rate, volume)
         if self._player is None:
             self._problem(missing_player)
@@ -183,27 +186,36 @@ class QueuedSpeaker:
             wav = self._audio(line)
         except CompanionError as exc:
             self._problem(exc.message)
+            self._lost(line.text)
             return
         if wav is None:  # cut short while it was being synthesised
             return
-        playback: Playback | None = None
         problem: str | None = None
-        with self._cond:
-            if line.generation != self._generation:
-                return
-            try:
-                playback = Playback(self._player, wav)
-            except OSError as exc:
-                problem = f"the audio player could not start: {exc}"
-            self._playback = playback
-        if playback is not None:
-            log.debug("playing %r (pid %d)", line.text, playback.pid)
-            self._prepare_next()
-            problem = playback.wait(timeout=wav_seconds(wav) + self._grace)
+        for attempt in (1, 2):  # a player that fails or is cut off is given a second try
+            playback: Playback | None = None
+            problem = None
             with self._cond:
-                self._playback = None
+                if line.generation != self._generation:
+                    return
+                try:
+                    playback = Playback(self._player, wav)
+                except OSError as exc:
+                    problem = f"the audio player could not start: {exc}"
+                self._playback = playback
+            if playback is not None:
+                log.debug("playing %r (pid %d)", line.text, playback.pid)
+                if attempt == 1:
+                    self._prepare_next()
+                seconds = wav_seconds(wav)
+                problem = playback.wait(timeout=seconds + self._grace, expected=seconds)
+                with self._cond:
+                    self._playback = None
+            if not problem:
+                break
+            log.warning("line %r not played (attempt %d): %s", line.text, attempt, problem)
         if problem:
             self._problem(problem)
+            self._lost(line.text)
             return
         with self._cond:  # a pause between lines; a beat line or stop() ends it early
             generation = line.generation
@@ -283,6 +295,14 @@ class QueuedSpeaker:
             while len(self._cache) > self._cache_size:
                 _, old = self._cache.popitem(last=False)
                 old.unlink(missing_ok=True)
+
+    def _lost(self, text: str) -> None:
+        if self.on_lost is None:
+            return
+        try:
+            self.on_lost(text)
+        except Exception:
+            log.exception("on_lost callback failed")
 
     def _problem(self, detail: str) -> None:
         with self._cond:
