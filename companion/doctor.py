@@ -137,7 +137,9 @@ def check_history(ctx: Context) -> Finding:
 
 
 def check_speech(ctx: Context) -> Finding:
-    """The voice: pyttsx3 makes real speech into a file, and a player is there to play it."""
+    """The voice: Piper or pyttsx3 (whichever the routine's voice setting chooses) makes real
+    speech into a file, and a player is there to play it."""
+    from companion.speech.factory import engine_for
     from companion.speech.player import default_player, missing_player_hint
     from companion.speech.tts import Pyttsx3Synth
 
@@ -147,6 +149,9 @@ def check_speech(ctx: Context) -> Finding:
         voice = ctx.routine.speech.voice
         rate, volume = ctx.routine.speech.rate, ctx.routine.speech.volume
     try:
+        kind, voice = engine_for(voice)
+        if kind == "piper":
+            return _check_piper(name, voice, rate, volume)
         synth = Pyttsx3Synth(voice)
         with tempfile.TemporaryDirectory() as tmp:
             wav = Path(tmp) / "check.wav"
@@ -164,7 +169,34 @@ def check_speech(ctx: Context) -> Finding:
         return Finding(
             name, Status.FAIL, "speech is made but cannot be played", missing_player_hint()
         )
-    return _ok(name, f"pyttsx3 speaks ({seconds:.1f} s test line) and a player is installed")
+    from companion.speech.piper_voice import piper_installed
+
+    why = "Piper is not installed" if not piper_installed() else "chosen in the routine"
+    return _ok(
+        name,
+        f"system voice (pyttsx3) speaks ({seconds:.1f} s test line; {why}) "
+        "and a player is installed",
+    )
+
+
+def _check_piper(name: str, voice: str, rate: int, volume: float) -> Finding:
+    """The Piper voice ``voice`` renders a test line, and a player is there to play it."""
+    from companion.speech.piper_voice import PiperSynth, find_voice
+    from companion.speech.player import default_player, missing_player_hint
+
+    found = find_voice(voice)
+    audio = PiperSynth(found).render("Hello. This is a test.", rate).scaled(volume)
+    if audio.seconds <= 0.2:
+        return Finding(name, Status.FAIL, "the Piper voice made no sound", "Run: make setup")
+    if default_player() is None:
+        return Finding(
+            name, Status.FAIL, "speech is made but cannot be played", missing_player_hint()
+        )
+    return _ok(
+        name,
+        f"Piper voice {found.name} speaks ({audio.seconds:.1f} s test line) "
+        "and a player is installed",
+    )
 
 
 def _device_check(ctx: Context, want_input: bool) -> Finding:

@@ -69,7 +69,9 @@ def test_fifty_lines_are_heard_in_full_in_order_at_the_rate_set(
     slower = [span(reference(line, other_rate, tmp_path)) for line in lines]
     shown = io.StringIO()
     problems: list[str] = []
-    speaker = make_speaker(True, rate, 1.0, "", CaptionSink(shown), problems.append, pause=0.3)
+    speaker = make_speaker(
+        True, rate, 1.0, "system", CaptionSink(shown), problems.append, pause=0.3
+    )
     assert isinstance(speaker, CaptionedSpeaker)
     start = pulse_server.mark()
     for line in lines:  # all handed over at once: the queue must keep every one
@@ -179,7 +181,7 @@ def test_no_audio_device_is_reported_once_and_captions_continue(
     monkeypatch.setenv("ALSA_CONFIG_PATH", str(broken))
     shown = io.StringIO()
     problems: list[str] = []
-    speaker = make_speaker(True, 170, 1.0, "", CaptionSink(shown), problems.append)
+    speaker = make_speaker(True, 170, 1.0, "system", CaptionSink(shown), problems.append)
     lines = [f"Set {i} of 4" for i in range(1, 5)]
     for line in lines:
         speaker.say(line)
@@ -188,7 +190,10 @@ def test_no_audio_device_is_reported_once_and_captions_continue(
     speaker.close()
     assert len(problems) == 1, problems
     assert "aplay" in problems[0]
-    assert shown.getvalue().splitlines() == lines
+    # each line is captioned when handed over; each one the player failed (twice) is marked
+    shown_lines = shown.getvalue().splitlines()
+    assert shown_lines[:4] == lines
+    assert len(shown_lines) == 8 and all("not said aloud" in s for s in shown_lines[4:])
 
 
 def test_the_server_carries_sound_to_aplay_and_portaudio(
@@ -252,7 +257,7 @@ def test_without_aplay_the_user_is_told_once_what_to_install(
     monkeypatch.setenv("PATH", str(tmp_path))  # no aplay, no paplay
     shown = io.StringIO()
     problems: list[str] = []
-    speaker = make_speaker(True, 170, 1.0, "", CaptionSink(shown), problems.append)
+    speaker = make_speaker(True, 170, 1.0, "system", CaptionSink(shown), problems.append)
     for line in ("Hello", "Open your hand", "Well done"):
         speaker.say(line)
     assert isinstance(speaker, CaptionedSpeaker) and isinstance(speaker.voice, Pyttsx3Speaker)

@@ -119,7 +119,7 @@ def test_when_the_engine_cannot_start_captions_carry_on_and_the_user_is_told_onc
     monkeypatch.setattr(tts, "Pyttsx3Speaker", broken)
     out = io.StringIO()
     problems: list[str] = []
-    speaker = make_speaker(True, 150, 1.0, "", CaptionSink(out), problems.append)
+    speaker = make_speaker(True, 150, 1.0, "system", CaptionSink(out), problems.append)
     assert isinstance(speaker, SilentSpeaker)
     speaker.say("Hello")
     speaker.say("Open your hand")
@@ -132,7 +132,7 @@ def test_an_unknown_voice_or_rate_is_bad_input() -> None:
     with pytest.raises(BadInputError, match="voice"):
         make_speaker(True, 150, 1.0, "no-such-voice", sink, lambda d: None)
     with pytest.raises(BadInputError, match="rate"):
-        make_speaker(True, 5000, 1.0, "", sink, lambda d: None)
+        make_speaker(True, 5000, 1.0, "system", sink, lambda d: None)
 
 
 def test_the_voiced_speaker_captions_once_when_handed_the_line(tmp_path: Path) -> None:
