@@ -37,10 +37,14 @@ class Command(str, Enum):
     LATER = "later"
     SKIP_TODAY = "skip_today"
     EMERGENCY = "emergency"
+    DONE = "done"
+    """One repetition of a self-paced exercise is done (a coin put down)."""
 
 
 C = Command
 _ALWAYS = frozenset({C.HURTS, C.REPEAT, C.HELP, C.EMERGENCY})
+_VOICE = frozenset({C.SLOWER, C.FASTER, C.LOUDER, C.QUIETER})
+"""Speech speed and volume: heard everywhere, questions included."""
 
 CONTEXTS: dict[str, frozenset[Command]] = {
     # waiting for the user to begin an exercise or a set ("start" live, so never "stop")
@@ -79,6 +83,7 @@ CONTEXTS: dict[str, frozenset[Command]] = {
     "paused": _ALWAYS
     | {
         C.RESUME,
+        C.END,
         C.STOP,
         C.NEXT,
         C.BACK,
@@ -89,16 +94,21 @@ CONTEXTS: dict[str, frozenset[Command]] = {
         C.SLOWER,
         C.FASTER,
     },
+    # a self-paced exercise: each repetition ends with "done" (no beat is counted)
+    "self_paced": _ALWAYS | _VOICE | {C.DONE, C.STOP, C.PAUSE, C.HOW_MANY, C.TIRED},
     # a yes/no question
-    "yesno": _ALWAYS | {C.YES, C.NO, C.STOP},
+    "yesno": _ALWAYS | _VOICE | {C.YES, C.NO, C.STOP},
     # a 0-10 rating
-    "number": _ALWAYS | {C.NUMBER, C.STOP},
+    "number": _ALWAYS | _VOICE | {C.NUMBER, C.STOP},
     # "call your emergency number now" has been said: hear it again, or close
     "alert": frozenset({C.REPEAT, C.HELP, C.EMERGENCY, C.END, C.STOP}),
     # a reminder has just been spoken
     "reminder": frozenset({C.START, C.LATER, C.SKIP_TODAY, C.REPEAT, C.HELP}),
 }
 """Which commands are live in each listening context."""
+
+SAYABLE = frozenset(c for c in Command if c is not C.NUMBER)
+"""Commands said with a phrase (a number is said with the number words)."""
 
 SAFETY = frozenset({C.STOP, C.HURTS, C.EMERGENCY})
 """Commands that act at once: never wait for a confirmation or the end-of-speech silence."""
@@ -163,6 +173,22 @@ class Vocabulary:
     def teach(self, cmd: Command) -> str:
         """The phrase the companion teaches for ``cmd``."""
         return self.phrases[cmd][0]
+
+    def with_words(self, extra: dict[Command, tuple[str, ...]]) -> Vocabulary:
+        """This vocabulary with the user's own words added (the routine's [vocabulary]): each
+        extra phrase means its command; the taught phrase stays the first."""
+        phrases = dict(self.phrases)
+        for cmd, words in extra.items():
+            added = tuple(w for w in (normalise(p) for p in words) if w)
+            phrases[cmd] = phrases.get(cmd, ()) + tuple(
+                w for w in added if w not in phrases.get(cmd, ())
+            )
+        return Vocabulary(phrases=phrases, numbers=self.numbers)
+
+
+def user_words(extra: tuple[tuple[str, tuple[str, ...]], ...]) -> dict[Command, tuple[str, ...]]:
+    """The routine's [vocabulary] (command name, phrases) as commands and phrases."""
+    return {Command(name): words for name, words in extra if words}
 
 
 @lru_cache(maxsize=4)

@@ -87,6 +87,8 @@ class Listen:
     commands: frozenset[Command]
     suggested: Command | None = None
     """What one press of the single switch means now."""
+    status: str = ""
+    """Where the session is, for the status line ("Exercise 1 of 3: Wrist bend. Set 1 of 2.")."""
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,13 @@ class Exercise:
     """The other hand may do the movement (level 1)."""
     max_reps: int = 20
     """Ceiling for progression of repetitions (or seconds for timed ones)."""
+    self_paced: bool = False
+    """Each repetition takes as long as it takes: the user says "done" (or presses a key) after
+    each one instead of following a counted beat."""
+    needs_pinch: bool = False
+    """Needs the thumb and a finger of the affected hand working together (a pinch)."""
+    alternative: str = ""
+    """Offered instead when the routine says the affected hand cannot pinch ("" = left out)."""
 
 
 LIBRARY: tuple[Exercise, ...] = (
@@ -44,9 +51,32 @@ LIBRARY: tuple[Exercise, ...] = (
     Exercise("bottle_grasp", 2, Kind.REPS, ("bottle",), 10, seconds_per_rep=4.0),
     Exercise("wrist_curl", 2, Kind.REPS, ("bottle",), 10, seconds_per_rep=4.0),
     Exercise("grip_release", 2, Kind.REPS, ("pen",), 8, seconds_per_rep=6.0),
-    Exercise("pen_spin", 3, Kind.TIMED, ("pen",), 0, default_seconds=15, max_reps=30),
-    Exercise("coin_drop", 3, Kind.REPS, ("coins",), 8, seconds_per_rep=5.0, max_reps=16),
-    Exercise("finger_thumb", 3, Kind.REPS, ("none",), 5, seconds_per_rep=6.0, max_reps=15),
+    Exercise(
+        "pen_spin", 3, Kind.TIMED, ("pen",), 0, default_seconds=15, max_reps=30, needs_pinch=True
+    ),
+    Exercise(
+        "coin_drop",
+        3,
+        Kind.REPS,
+        ("coins",),
+        8,
+        seconds_per_rep=5.0,
+        max_reps=16,
+        self_paced=True,
+        needs_pinch=True,
+        alternative="grip_release",
+    ),
+    Exercise(
+        "finger_thumb",
+        3,
+        Kind.REPS,
+        ("none",),
+        5,
+        seconds_per_rep=6.0,
+        max_reps=15,
+        needs_pinch=True,
+        alternative="bottle_grasp",
+    ),
 )
 
 BY_ID: dict[str, Exercise] = {e.id: e for e in LIBRARY}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from companion import library
 from companion.routine import Routine
@@ -60,3 +60,40 @@ def from_routine(routine: Routine, day: dt.date) -> Plan:
             for e in routine.exercises
         ),
     )
+
+
+@dataclass(frozen=True)
+class HandChange:
+    """An exercise the affected hand cannot do (no pinch), and what is done instead."""
+
+    exercise_id: str
+    instead: str
+    """The alternative done in its place ("" when it is left out)."""
+
+
+def for_hand(plan: Plan, pinch: bool) -> tuple[Plan, tuple[HandChange, ...]]:
+    """Today's plan for a hand that can (or cannot) pinch: an exercise that needs a thumb and
+    finger is replaced by its alternative (with the same sets and rest, the alternative's own
+    starting dose) or, when it has none or that one is planned already, left out."""
+    if pinch:
+        return plan, ()
+    items: list[PlannedExercise] = []
+    changes: list[HandChange] = []
+    planned = {i.exercise_id for i in plan.items}
+    for item in plan.items:
+        ex = library.get(item.exercise_id)
+        if not ex.needs_pinch:
+            items.append(item)
+            continue
+        alt = ex.alternative
+        if alt and alt not in planned:
+            other = library.get(alt)
+            dose = other.default_seconds if other.kind is library.Kind.TIMED else other.default_reps
+            items.append(
+                replace(item, exercise_id=alt, reps=dose, seconds_per_rep=other.seconds_per_rep)
+            )
+            planned.add(alt)
+            changes.append(HandChange(item.exercise_id, alt))
+        else:
+            changes.append(HandChange(item.exercise_id, ""))
+    return replace(plan, items=tuple(items)), tuple(changes)

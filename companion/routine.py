@@ -44,6 +44,10 @@ class Speech:
     """0.0 to 1.0."""
     voice: str
     """Voice id or name; empty for the engine's default."""
+    pause_seconds: float = 0.3
+    """Pause between spoken lines (aphasia guidance: longer pauses help)."""
+    simple: bool = False
+    """Simpler language: short sentences, one idea each, no idioms."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,16 @@ class Inputs:
     keyboard: bool
     switch: bool
     """Single-switch mode: one key does everything."""
+    scan_seconds: float = 2.0
+    """Single switch: how long each offered choice waits for a press."""
+
+
+@dataclass(frozen=True)
+class Hand:
+    """What the affected hand can do."""
+
+    pinch: bool = True
+    """The thumb and a finger can pinch; false: exercises that need it are swapped or left out."""
 
 
 @dataclass(frozen=True)
@@ -115,6 +129,20 @@ class Safety:
 
 
 @dataclass(frozen=True)
+class UserWords:
+    """The user's own words for commands, set by the caregiver ([vocabulary]):
+    ``words.stop`` is the tuple of extra phrases for "stop"."""
+
+    pairs: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """(command name, phrases) for each command given words."""
+
+    def __getattr__(self, name: str) -> tuple[str, ...]:
+        if name not in SCHEMA["vocabulary"]:
+            raise AttributeError(name)
+        return next((words for key, words in self.pairs if key == name), ())
+
+
+@dataclass(frozen=True)
 class Routine:
     """Everything the caregiver chose."""
 
@@ -128,6 +156,9 @@ class Routine:
     reminders: Reminders
     progression: Progression
     safety: Safety
+    hand: Hand = Hand()
+    vocabulary: UserWords = UserWords()
+    """The user's own words for commands, set by the caregiver."""
 
     @property
     def other_side(self) -> str:
@@ -209,6 +240,8 @@ def _build(data: dict[str, Any]) -> Routine:
         ),
         progression=Progression(**data["progression"]),
         safety=Safety(**data["safety"]),
+        hand=Hand(**data["hand"]),
+        vocabulary=UserWords(tuple((k, tuple(v)) for k, v in data["vocabulary"].items() if v)),
     )
 
 

@@ -13,6 +13,8 @@ SECTION_TITLES: dict[str, str] = {
     "exercise": "Exercises, in the order they are done",
     "speech": "The voice",
     "input": "Ways to answer: voice, keyboard, single switch",
+    "hand": "What the affected hand can do",
+    "vocabulary": "The user's own words for commands",
     "listening": "Listening (speech recognition)",
     "reminders": "Daily reminders",
     "progression": "Making the programme harder or easier",
@@ -31,8 +33,14 @@ DESCRIPTIONS: dict[tuple[str, str], str] = {
     ("speech", "rate"): "Speaking speed in words per minute. 150 is slow and clear.",
     ("speech", "volume"): "Loudness, from quiet (0.1) to full (1.0).",
     ("speech", "voice"): "Voice name or id; leave empty for the default voice.",
+    ("speech", "pause_seconds"): "Pause between spoken lines, in seconds; longer helps "
+    "people with aphasia.",
+    ("speech", "simple"): "Simpler language: short sentences, one idea each, no idioms.",
+    ("input", "scan_seconds"): "Single switch: seconds each offered choice waits for a press.",
+    ("hand", "pinch"): "The thumb and a finger can pinch. false: exercises that need a pinch "
+    "are swapped for an easier one or left out, and the user is told.",
     ("input", "voice"): "Answer by speaking (needs a microphone).",
-    ("input", "keyboard"): "Answer with keys (space = start, s = stop, ...).",
+    ("input", "keyboard"): "Answer with keys (space = start, q or Esc = stop, ...).",
     ("input", "switch"): "Single-switch mode: one big key does everything.",
     (
         "listening",
@@ -60,6 +68,12 @@ DESCRIPTIONS: dict[tuple[str, str], str] = {
     "before each session.",
     ("safety", "emergency_number"): "Phone number said with the stroke warning signs, e.g. 999.",
 }
+DESCRIPTIONS.update(
+    {
+        ("vocabulary", c): f"Extra words the user may say for {c.replace('_', ' ')}."
+        for c in routine.SCHEMA["vocabulary"]
+    }
+)
 """A plain sentence for every setting in ``routine.SCHEMA``."""
 
 

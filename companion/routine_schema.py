@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from companion import library
+from companion.commands import SAYABLE, Command, normalise
 from companion.errors import RoutineError
 from companion.routine_lines import header_line, line_of
 
@@ -79,6 +80,23 @@ _TIMES: tuple[Check, str] = (
     'a list of up to 12 different times like ["09:00", "17:30"]',
 )
 
+_WORD = re.compile(r"^[a-z][a-z' ]{0,39}$")
+
+
+def _phrases(value: Any) -> bool:
+    return (
+        isinstance(value, list)
+        and len(value) <= 10
+        and all(isinstance(p, str) and _WORD.fullmatch(normalise(p) or "-") for p in value)
+    )
+
+
+_PHRASES: tuple[Check, str] = (
+    _phrases,
+    'a list of up to 10 words or short phrases (letters, spaces, apostrophes) like ["halt"]',
+)
+
+
 SCHEMA: dict[str, dict[str, tuple[Check, str]]] = {
     "": {"name": _STR, "affected_side": _choice("left", "right"), "language": _choice("en")},
     "exercise": {
@@ -88,8 +106,16 @@ SCHEMA: dict[str, dict[str, tuple[Check, str]]] = {
         "seconds_per_rep": _num(1.5, 20.0),
         "rest_seconds": _int(5, 300),
     },
-    "speech": {"rate": _int(80, 260), "volume": _num(0.1, 1.0), "voice": _STR},
-    "input": {"voice": _BOOL, "keyboard": _BOOL, "switch": _BOOL},
+    "speech": {
+        "rate": _int(80, 260),
+        "volume": _num(0.1, 1.0),
+        "voice": _STR,
+        "pause_seconds": _num(0.0, 3.0),
+        "simple": _BOOL,
+    },
+    "input": {"voice": _BOOL, "keyboard": _BOOL, "switch": _BOOL, "scan_seconds": _num(0.5, 10.0)},
+    "hand": {"pinch": _BOOL},
+    "vocabulary": {c.value: _PHRASES for c in Command if c in SAYABLE},
     "listening": {
         "end_silence_seconds": _num(0.3, 3.0),
         "reprompt_seconds": _num(0, 600),
@@ -187,6 +213,7 @@ def validate(data: dict[str, Any], text: str = "") -> None:
                     line=line_of(text, "exercise", "id", n),
                 )
             seen.add(item["id"])
+    _check_vocabulary(data.get("vocabulary", {}), text)
     times = data.get("reminders", {}).get("times")
     if isinstance(times, list):
         twice = next((t for n, t in enumerate(times) if t in times[:n]), None)
@@ -207,6 +234,26 @@ def validate(data: dict[str, Any], text: str = "") -> None:
                 field="reminders.timezone",
                 line=line_of(text, "reminders", "timezone"),
             ) from exc
+
+
+def _check_vocabulary(extra: dict[str, list[str]], text: str) -> None:
+    """A user's word may not already mean another command (or a number), nor be given twice."""
+    from companion.commands import vocabulary
+
+    built_in = vocabulary("en")
+    taken = {p: c for c, ps in built_in.phrases.items() for p in ps}
+    taken.update({w: Command.NUMBER for ws in built_in.numbers.values() for w in ws})
+    for key, phrases in extra.items():
+        for phrase in phrases:
+            said = normalise(phrase)
+            other = taken.get(said)
+            if other is not None and other.value != key:
+                raise RoutineError(
+                    f"{shown(phrase)} already means {other.value}; choose another word",
+                    field=f"vocabulary.{key}",
+                    line=line_of(text, "vocabulary", key),
+                )
+            taken[said] = Command(key)
 
 
 def check_whole(merged: dict[str, Any], text: str = "") -> None:

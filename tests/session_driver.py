@@ -135,6 +135,10 @@ def at_stage(stage: Stage) -> Driver:
     """A driver whose session has just reached ``stage`` by the ordinary path."""
     if stage is Stage.SAFETY:
         return Driver(safety=True).begin()
+    if stage is Stage.SELF_PACED:
+        d = Driver(make_plan(("coin_drop", 2, 3), ("palm_turn", 1, 2))).begin()
+        d.say(Command.START)
+        return d
     if stage is Stage.TIMED:
         d = Driver(make_plan(("pen_spin", 2, 15))).begin()
         d.say(Command.START)

@@ -15,7 +15,8 @@ import pytest
 
 from companion.commands import CONTEXTS, Command
 from companion.events import Heard, Listen, NotUnderstood
-from companion.inputs.keyboard import LONG_PRESS_S, NUMBER_PAUSE_S, KeyDecoder
+from companion.inputs.keyboard import ESC_WAIT_S, KeyDecoder, status_line
+from companion.inputs.keymap import KEYS, keys_line
 
 C = Command
 REPO = Path(__file__).resolve().parent.parent
@@ -34,13 +35,52 @@ def commands(events: list[Heard | NotUnderstood]) -> list[tuple[Command, int | N
 def test_keys_map_to_commands_by_context() -> None:
     d = decoder("ready", C.START)
     assert commands(d.key(" ", 0.0)) == [(C.START, None)]
-    assert commands(d.key("n", 0.1)) == [(C.NEXT, None)]
-    assert commands(d.key("x", 0.2)) == [(C.HURTS, None)]
-    assert commands(d.key("\x1b", 0.3)) == [(C.STOP, None)]
+    assert commands(d.key("k", 0.1)) == [(C.NEXT, None)]
+    assert commands(d.key("o", 0.2)) == [(C.HURTS, None)]
+    assert commands(d.key("a", 0.25)) == [(C.EMERGENCY, None)]
+    assert d.key("\x1b", 0.3) == []  # might be the start of an arrow key
+    assert commands(d.idle(0.3 + ESC_WAIT_S)[0]) == [(C.STOP, None)]
     d = decoder("yesno")
     assert commands(d.key("n", 0.0)) == [(C.NO, None)]
     assert commands(d.key("y", 0.1)) == [(C.YES, None)]
-    assert commands(d.key("\r", 0.2)) == [(C.YES, None)]
+
+
+def test_each_key_means_one_thing() -> None:
+    """Issue 20: "n" was both next and no, "x" recorded pain and "q" lowered the volume."""
+    assert isinstance(decoder("ready", C.START).key("n", 0.0)[0], NotUnderstood)
+    for context in ("ready", "counting", "yesno", "number", "rest", "paused"):
+        for key in ("q", "x", "s"):
+            assert commands(decoder(context).key(key, 0.0)) == [(C.STOP, None)], (context, key)
+    assert isinstance(decoder("yesno").key(" ", 0.0)[0], NotUnderstood)  # space is never yes
+    assert KEYS["v"] is C.QUIETER and "q" not in [k for k, c in KEYS.items() if c is C.QUIETER]
+    meanings: dict[str, set[Command]] = {}
+    for context in CONTEXTS:
+        if context == "reminder":
+            continue
+        for key in KEYS:
+            found = decoder(context).key(key, 0.0)
+            for cmd, _ in commands(found):
+                meanings.setdefault(key, set()).add(cmd)
+    assert all(len(cmds) == 1 for cmds in meanings.values()), meanings
+
+
+def test_arrow_keys_are_not_stop() -> None:
+    d = decoder("ready", C.START)
+    out = d.key("\x1b", 0.0) + d.key("[", 0.01) + d.key("C", 0.02)
+    assert commands(out) == [(C.NEXT, None)]
+    out = d.key("\x1b", 1.0) + d.key("[", 1.01) + d.key("A", 1.02)  # up: nothing
+    assert out == [] and d.idle(2.0) == ([], None)
+
+
+def test_the_status_line_names_the_keys_that_work_now() -> None:
+    line = status_line(Listen("rest", CONTEXTS["rest"], C.NEXT, status="Exercise 1 of 2"), False)
+    assert line.startswith("[Exercise 1 of 2]")
+    assert "e end" in line and "q/Esc stop" in line and "o it hurts" in line
+    assert "a stroke signs" in line
+    assert "y yes" in keys_line("yesno", None) and "n no" in keys_line("yesno", None)
+    assert "e end" in keys_line("paused", C.RESUME)  # shown, so understood (issue 20)
+    for context in ("ready", "rest", "paused", "alert"):
+        assert C.END in CONTEXTS[context]
 
 
 def test_unknown_key_is_reported_not_ignored() -> None:
@@ -58,44 +98,6 @@ def test_numbers_including_ten() -> None:
     assert d.key("1", 2.0) == []
     events, _ = d.idle(2.0 + 0.9)
     assert commands(events) == [(C.NUMBER, 1)]
-
-
-def test_switch_short_press_does_the_suggested_action() -> None:
-    d = decoder("ready", C.START, switch=True)
-    assert d.key(" ", 0.0) == []
-    assert d.idle(0.3) == ([], None)  # not decided yet: might be a long press
-    events, _ = d.idle(LONG_PRESS_S + 0.05)
-    assert commands(events) == [(C.START, None)]
-
-
-def test_switch_long_press_stops_at_once() -> None:
-    d = decoder("counting", C.PAUSE, switch=True)
-    t = 0.0
-    stops = []
-    d.key(" ", t)
-    t = 0.5
-    while t < 1.6:  # key auto-repeat while held
-        d.key(" ", t)
-        events, _ = d.idle(t + 0.01)
-        stops += commands(events)
-        t += 0.033
-    events, _ = d.idle(t + 0.5)
-    stops += commands(events)
-    assert stops == [(C.STOP, None)]
-
-
-def test_switch_counts_presses_for_a_number() -> None:
-    d = decoder("number", switch=True)
-    echoes = []
-    t = 0.0
-    for _ in range(4):
-        d.key(" ", t)
-        _, echo = d.idle(t + LONG_PRESS_S + 0.01)
-        echoes.append(echo)
-        t += LONG_PRESS_S + 0.2
-    assert echoes == ["0", "1", "2", "3"]
-    events, _ = d.idle(t + NUMBER_PAUSE_S)
-    assert commands(events) == [(C.NUMBER, 3)]
 
 
 class Screen:
@@ -142,10 +144,11 @@ def test_keyboard_drives_a_session_in_a_real_terminal(tmp_path: Path) -> None:
     try:
         term.until("Keys: SPACE")
         term.until("say start, or press the space bar")
+        term.until("[Exercise 1 of 1: Wrist bend. Set 1 of 1.")  # the status line
         os.write(leader, b"?")
-        term.until("You can say")
+        term.until("Keys you can press: the space bar for start")
         os.write(leader, b"z")
-        term.until("That key does nothing here")
+        term.until("That key does nothing here. Press the space bar for start")
         os.write(leader, b" ")
         term.until("And forward")
         term.until("Any pain?")
@@ -185,7 +188,7 @@ def test_a_reminder_shows_its_own_keys_and_reads_them_from_a_terminal(
             os.close(leader)
     assert commands([e for e in got if isinstance(e, Heard | NotUnderstood)]) == [(C.LATER, None)]
     legend = capsys.readouterr().err
-    assert "u later" in legend and "k skip today" in legend and "x it hurts" not in legend
+    assert "u later" in legend and "k skip today" in legend and "o it hurts" not in legend
 
 
 @pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")

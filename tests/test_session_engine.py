@@ -259,8 +259,8 @@ def test_command_in_stage(stage: Stage, cmd: Command) -> None:
             assert any(isinstance(e, StopSpeech) for e in effects)
             assert d.stage is Stage.CONFIRM_END
     elif cmd is C.HELP:
-        assert keys[0] == "help" and d.stage is stage
-        assert "help" in d.said(effects)[0]
+        assert keys[0] == "help_keys" and d.stage is stage  # a key was pressed: keys named
+        assert d.said(effects)[0].startswith("Keys you can press:")
     elif cmd is C.REPEAT:
         assert d.said(effects) == before_prompt and d.stage is stage
     elif cmd in (C.SLOWER, C.FASTER):
@@ -298,6 +298,8 @@ def test_command_in_stage(stage: Stage, cmd: Command) -> None:
         assert d.stage is Stage.CONFIRM_END
     elif cmd is C.NUMBER:
         assert d.records(records.Rating)[-1].value == 3
+    elif cmd is C.DONE:
+        assert d.said(effects) == ["1."] and d.stage is Stage.SELF_PACED
     elif cmd in (C.YES, C.NO):
         assert d.stage is not stage or stage is Stage.SAFETY
     else:

@@ -16,43 +16,93 @@ from typing import Any, TextIO
 from companion.commands import Command, Vocabulary
 from companion.events import Heard, Listen, NotUnderstood
 from companion.inputs.base import Sink
-from companion.inputs.keymap import LEGEND, SUGGEST_KEYS, SWITCH_LEGEND, command_for
+from companion.inputs.keymap import (
+    ARROWS,
+    LEGEND,
+    SUGGEST_KEYS,
+    SWITCH_LEGEND,
+    command_for,
+    keys_line,
+)
+from companion.inputs.scanning import Scanner, scanned
+from companion.prompts import Prompts
 
 log = logging.getLogger(__name__)
 LONG_PRESS_S = 0.7
-"""A switch press is long (stop) when the key repeats for this long."""
-NUMBER_PAUSE_S = 2.0
-"""Switch mode: the number is chosen after this long without a press."""
+"""A switch press is decided this long after it began (a hold repeats the key meanwhile)."""
+HOLD_PRESSES = 3
+"""A switch held down (the key repeating) at least this many times: stop."""
 TEN_WAIT_S = 0.8
 """After "1" in a number question, how long to wait for a "0" (ten)."""
+ESC_WAIT_S = 0.1
+"""After Esc, how long to wait for the rest of an arrow key (Esc [ C) before it means stop."""
+SCAN_SECONDS = 2.0
+"""Switch scanning: how long each choice waits for a press, once said (the routine's
+``input.scan_seconds``)."""
 CLOSE_S = 1.0
 """How long closing waits for the key reader to stop."""
 
+Out = list[Heard | NotUnderstood]
+
 
 class KeyDecoder:
-    """Pure key logic: keys and their times in, events out (no terminal, no clock)."""
+    """Pure key logic: keys and their times in, events out (no terminal, no clock).
 
-    def __init__(self, switch: bool = False) -> None:
+    Switch mode scans: the choices are offered one at a time and a press picks the one just
+    offered; a long hold is "stop" and two quick presses "it hurts"."""
+
+    def __init__(
+        self, switch: bool = False, words: Prompts | None = None, scan_s: float = SCAN_SECONDS
+    ) -> None:
         self.switch = switch
         self.context = "ready"
         self.suggested: Command | None = None
+        self.scanner: Scanner | None = None
+        if switch:
+            if words is None:
+                from companion import prompts
+
+                words = prompts.load("en")
+            self.scanner = Scanner(words, scan_s)
         self._presses: list[float] = []
-        self._count = -1
-        self._last_short = 0.0
         self._held = False
         self._digit: tuple[str, float] | None = None
+        self._esc: tuple[str, float] | None = None
 
     def listen(self, listen: Listen) -> None:
         """The session's current context."""
         self.context, self.suggested = listen.context, listen.suggested
+        if self.scanner is not None:
+            self.scanner.listen(listen.context)
 
-    def key(self, key: str, at: float) -> list[Heard | NotUnderstood]:
+    def key(self, key: str, at: float) -> Out:
         """A key was read at time ``at`` (seconds)."""
         if self.switch:
             if key in SUGGEST_KEYS:
                 self._presses.append(at)
             return []
-        out: list[Heard | NotUnderstood] = []
+        out: Out = []
+        if self._esc is not None:
+            sequence = self._esc[0] + key
+            if sequence == "\x1b" + key and key not in "[O":
+                self._esc = None
+                out += self._decode("\x1b", at)  # Esc, then another key
+            elif len(sequence) == 2:
+                self._esc = (sequence, at)
+                return out
+            else:
+                self._esc = None
+                arrow = ARROWS.get(key)
+                if arrow is not None:
+                    out.append(Heard(arrow, source="key", text="arrow"))
+                return out  # up, down and the rest of a sequence do nothing
+        if key == "\x1b":
+            self._esc = (key, at)
+            return out
+        return out + self._decode(key, at)
+
+    def _decode(self, key: str, at: float) -> Out:
+        out: Out = []
         if self._digit is not None:
             first, _ = self._digit
             self._digit = None
@@ -69,43 +119,46 @@ class KeyDecoder:
             out.append(Heard(found[0], found[1], source="key", text=key))
         return out
 
-    def idle(self, at: float) -> tuple[list[Heard | NotUnderstood], str | None]:
-        """Time passes with no key: decide pending presses. Returns events and an echo line."""
+    def idle(self, at: float, quiet: bool = True) -> tuple[Out, str | None]:
+        """Time passes with no key (``quiet``: nothing is being said): decide pending keys and
+        presses. Returns events and a line to say (a scanned choice)."""
+        if self._esc is not None and at - self._esc[1] >= ESC_WAIT_S:
+            self._esc = None
+            return self._decode("\x1b", at), None
         if self._digit is not None and at - self._digit[1] >= TEN_WAIT_S:
             first, _ = self._digit
             self._digit = None
             return [Heard(Command.NUMBER, int(first), source="key", text=first)], None
-        if self._presses:
-            return self._switch_presses(at)
-        if self._count >= 0 and at - self._last_short >= NUMBER_PAUSE_S:
-            value, self._count = self._count, -1
-            return [Heard(Command.NUMBER, value, source="switch", text=f"{value}")], None
-        return [], None
+        out: Out = self._switch_presses(at) if self._presses else []
+        line = self.scanner.tick(at, quiet) if self.scanner is not None and not out else None
+        return out, line
 
-    def _switch_presses(self, at: float) -> tuple[list[Heard | NotUnderstood], str | None]:
+    def _switch_presses(self, at: float) -> Out:
         first, last = self._presses[0], self._presses[-1]
-        out: list[Heard | NotUnderstood] = []
-        if len(self._presses) >= 3 and last - first >= LONG_PRESS_S * 0.5 and not self._held:
+        out: Out = []
+        holding = len(self._presses) >= HOLD_PRESSES and last - first >= LONG_PRESS_S * 0.5
+        if holding and not self._held:
             self._held = True
-            self._count = -1
             out.append(Heard(Command.STOP, source="switch", text="long press"))
         if at - last < 0.15 or at - first < LONG_PRESS_S:
-            return out, None
-        held, self._held, self._presses = self._held, False, []
+            return out
+        presses, held = len(self._presses), self._held
+        self._held, self._presses = False, []
         if held:
-            return out, None
-        if self.context == "number":
-            self._count += 1
-            self._last_short = at
-            return [], str(self._count)
-        cmd = self.suggested or (Command.YES if self.context == "yesno" else None)
-        if cmd is None:
-            return [NotUnderstood("switch", source="switch")], None
-        return [Heard(cmd, source="switch", text="press")], None
+            return out
+        if presses >= 2:
+            return [Heard(Command.HURTS, source="switch", text="two presses")]
+        if self.scanner is not None and scanned(self.context):
+            chosen = self.scanner.press(at)
+            return [chosen] if chosen is not None else []
+        if self.suggested is None:
+            return [NotUnderstood("switch", source="switch")]
+        return [Heard(self.suggested, source="switch", text="press")]
 
 
 class KeyboardSource:
-    """Reads the terminal in cbreak mode; shows the key map; restores the terminal on close."""
+    """Reads the terminal in cbreak mode; shows the key map, and a status line each time the
+    session listens; restores the terminal on close."""
 
     def __init__(
         self,
@@ -114,11 +167,17 @@ class KeyboardSource:
         switch: bool,
         echo: Callable[[str], None],
         legend: str | None = None,
+        *,
+        words: Prompts | None = None,
+        scan_s: float = SCAN_SECONDS,
+        quiet: Callable[[], bool] = lambda: True,
     ) -> None:
         self._stream = stream
-        self._decoder = KeyDecoder(switch)
+        self._decoder = KeyDecoder(switch, words, scan_s)
+        self._switch = switch
         self._legend = SWITCH_LEGEND if switch else (legend or LEGEND)
         self._echo = echo
+        self._quiet = quiet
         self._keys: TerminalKeys | None = None
         self._lock = threading.Lock()
 
@@ -129,12 +188,13 @@ class KeyboardSource:
         switch: bool,
         echo: Callable[[str], None],
         legend: str | None = None,
+        **scan: Any,
     ) -> KeyboardSource | None:
         """A source on standard input if it is a terminal, else None (``legend``: the key map
-        shown, default the session's)."""
+        shown, default the session's; ``scan``: words, scan_s and quiet for a switch)."""
         if not sys.stdin.isatty():
             return None
-        return cls(sys.stdin, vocab, switch, echo, legend)
+        return cls(sys.stdin, vocab, switch, echo, legend, **scan)
 
     def start(self, sink: Sink) -> None:
         """Switch the terminal to key-by-key reading and start the reader thread."""
@@ -146,7 +206,7 @@ class KeyboardSource:
                     events = self._decoder.key(key, now)
                     echo = None
                 else:
-                    events, echo = self._decoder.idle(now)
+                    events, echo = self._decoder.idle(now, self._quiet())
             if echo is not None:
                 self._echo(echo)
             for event in events:
@@ -157,15 +217,29 @@ class KeyboardSource:
         print(self._legend, file=sys.stderr)
 
     def listen(self, listen: Listen) -> None:
-        """Follow the session's context."""
+        """Follow the session's context, and show where it is and which keys work now."""
         with self._lock:
             self._decoder.listen(listen)
+        if self._legend is LEGEND or self._switch:
+            print(status_line(listen, self._switch), file=sys.stderr, flush=True)
 
     def close(self) -> None:
         """Stop reading and restore the terminal."""
         if self._keys is not None:
             self._keys.close()
             self._keys = None
+
+
+def status_line(listen: Listen, switch: bool) -> str:
+    """The line kept on screen at each moment: where the session is, what can be said, and
+    which keys (or what the switch) do now."""
+    keys = (
+        "Switch: press at the choice you want; hold = stop; two presses = it hurts"
+        if switch
+        else f"Keys: {keys_line(listen.context, listen.suggested)}"
+    )
+    where = f"[{listen.status}]  " if listen.status else ""
+    return f"{where}{keys}"
 
 
 class TerminalKeys:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
-from companion import records
+from companion import library, records
 from companion.commands import CONTEXTS, SAFETY, Command, Vocabulary
 from companion.events import (
     Begin,
@@ -22,10 +22,12 @@ from companion.events import (
     SetVoice,
     Tick,
 )
-from companion.plan import Plan, PlannedExercise
+from companion.inputs.keymap import spoken_keys
+from companion.plan import Plan, PlannedExercise, for_hand
 from companion.prompts import Prompts
 from companion.routine import Routine
-from companion.session import handlers, safety
+from companion.session import handlers, safety, wording
+from companion.session.preferences import Preferences
 from companion.session.state import (
     FEW_OPTIONS,
     FIRST_DAYS,
@@ -46,10 +48,18 @@ from companion.session.talk import Talk
 class Session:
     """One guided session over a plan. Mutable, but pure: time comes in, effects go out."""
 
-    def __init__(self, routine: Routine, plan: Plan, words: Prompts, vocab: Vocabulary) -> None:
+    def __init__(
+        self,
+        routine: Routine,
+        plan: Plan,
+        words: Prompts,
+        vocab: Vocabulary,
+        prefs: Preferences | None = None,
+    ) -> None:
         self.routine = routine
-        self.plan = plan
-        self.items = list(plan.items)
+        self.plan, self.hand_changes = for_hand(plan, routine.hand.pinch)
+        self.items = list(self.plan.items)
+        words = wording.for_user(words, routine.speech.simple)
         self.talk = Talk(words, vocab, routine.affected_side)
         self.words = words
         self.stage = Stage.READY
@@ -57,9 +67,10 @@ class Session:
         self.set_no = 1
         self.progress: Progress | None = None
         self.wake_at: dt.datetime | None = None
-        self.speed = 1.0
-        self.rate = routine.speech.rate
-        self.volume = routine.speech.volume
+        prefs = prefs or Preferences()
+        self.speed = prefs.speed
+        self.rate = prefs.rate or routine.speech.rate
+        self.volume = prefs.volume or routine.speech.volume
         self.last_prompt: list[str] = []
         self.returns: list[ReturnPoint] = []
         """Where each interruption in progress came from (innermost last)."""
@@ -80,9 +91,16 @@ class Session:
         self.told: set[str] = set()
         self.reprompted = False
         self.rest_end: dt.datetime | None = None
+        self.now = dt.datetime.min
+        """The time of the event being handled."""
         self._out: list[Effect] = []
 
     # ---- plumbing -------------------------------------------------------------------------
+
+    @property
+    def preferences(self) -> Preferences:
+        """Speech as the user has set it ("slower", "louder"), to keep for the next session."""
+        return Preferences(self.speed, self.rate, self.volume)
 
     @property
     def finished(self) -> bool:
@@ -177,15 +195,45 @@ class Session:
         """The two or three things that fit now ("yes, or no"); the rest are on "help"."""
         return self.talk.options(FEW_OPTIONS.get(self.stage.context, frozenset()))
 
+    def key_options(self, few: bool = True) -> str:
+        """The keys that fit now, named: "y for yes, or n for no" (all live ones if not few)."""
+        chosen = FEW_OPTIONS.get(self.stage.context, frozenset()) if few else None
+        keys = [
+            (key, cmd)
+            for key, cmd in spoken_keys(self.stage.context)
+            if chosen is None or cmd in chosen
+        ]
+        return self.talk.key_options(keys)
+
+    def status(self) -> str:
+        """Where the session is, for the status line on screen."""
+        if not self.exercising or self.index >= len(self.items):
+            return self.words.text("ui.status.safety") if self.stage is Stage.SAFETY else ""
+        where = self.words.text(
+            "ui.status.where",
+            number=self.index + 1,
+            total=len(self.items),
+            name=self.talk.exercise(self.item.exercise_id).name,
+            set=self.set_no,
+            sets=self.item.sets,
+        )
+        if self.progress is not None and not self.item.timed:
+            done = min(self.item.reps, self.progress.done(self.item, len(self.phases), self.now))
+            where += " " + self.words.text("ui.status.rep", done=done, reps=self.item.reps)
+        return where + " " + self.words.text("ui.status.say", options=self.few_options())
+
     def _listen(self) -> None:
         if self.stage is Stage.DONE:
             return
         context = self.stage.context
-        self._out.append(Listen(context, CONTEXTS[context], SUGGESTED.get(self.stage)))
+        self._out.append(
+            Listen(context, CONTEXTS[context], SUGGESTED.get(self.stage), status=self.status())
+        )
 
     def handle(self, event: Event, now: dt.datetime) -> list[Effect]:
         """React to one event at time ``now``; returns what to do."""
         self._out = []
+        self.now = now
         if self.stage is Stage.DONE and not isinstance(event, Begin):
             return []
         if isinstance(event, Begin):
@@ -196,8 +244,10 @@ class Session:
         elif isinstance(event, Heard):
             self._heard(event, now)
         elif isinstance(event, NotUnderstood):
-            key = "unknown_key" if event.source in ("key", "switch") else "not_understood"
-            self._say(key, options=self.few_options())
+            if event.source in ("key", "switch"):
+                self._say("unknown_key", keys=self.key_options())
+            else:
+                self._say("not_understood", options=self.few_options())
             self.ask_again()
             self._listen()
         elif isinstance(event, DeviceProblem):
@@ -242,9 +292,14 @@ class Session:
         self.exercising = True
         for line in self.talk.plan_lines(self.plan, tuple(self.items)):
             self._say_text(line, "plan")
+        for line in self.talk.hand_lines(self.hand_changes):
+            self._say_text(line, "hand_change")
         if not self.items:
             self._end("completed", now)
             return
+        needed = self.talk.things_needed(tuple(self.items))
+        if needed:
+            self._say_text(needed, "things_needed")
         self._say("help_at_any_time")
         self._intro(now)
 
@@ -266,6 +321,13 @@ class Session:
         self.returns.clear()
         self.progress = Progress(started_at=now)
         self._say("set_start", set=self.set_no, sets=self.item.sets)
+        if library.get(self.item.exercise_id).self_paced:
+            self._say("self_paced_start")
+            self.stage = Stage.SELF_PACED
+            self.reprompted = False
+            self._listen()
+            self.wake_at = None  # as long as it takes: "done" after each one
+            return
         if self.item.timed:
             self._say("timed_start", seconds=self.item.reps)
             self._say_text(self.talk.exercise(self.item.exercise_id).directions[0], "direction")
@@ -277,11 +339,35 @@ class Session:
         self._listen()
         self.wake_at = now + dt.timedelta(seconds=LEAD_IN_S * self.speed)
 
+    def one_done(self, now: dt.datetime) -> None:
+        """Self-paced: one more repetition done ("done", or a key); after the last, the cue to
+        make ready again (pick the coins up) and one more "done" ends the set."""
+        p = self.progress
+        assert p is not None
+        per_rep = max(1, len(self.phases))
+        if p.beats >= self.item.reps * per_rep:
+            self._set_finished(now, completed=True)
+            return
+        p.beats += per_rep
+        n = p.beats // per_rep
+        self._say_text(self.talk.line("count_only", n=n), "count")
+        if n < self.item.reps:
+            self._listen()
+            return
+        cue = f"exercises.{self.item.exercise_id}.reset"
+        if self.words.has(cue):
+            self._say_text(self.words.text(cue), "reset")
+            self._listen()
+        else:
+            self._set_finished(now, completed=True)
+
     def _beat_interval(self) -> float:
         return self.item.seconds_per_rep * self.speed / max(1, len(self.phases))
 
     def _tick(self, now: dt.datetime) -> None:
-        if self.stage is Stage.COUNTING:
+        if self.stage is Stage.SELF_PACED:
+            self.wake_at = None
+        elif self.stage is Stage.COUNTING:
             self._count_beat(now)
         elif self.stage is Stage.TIMED:
             self._timed_tick(now)
@@ -353,6 +439,11 @@ class Session:
             self._ready_for_set(now)
             return
         self._say("resumed")
+        if library.get(self.item.exercise_id).self_paced:
+            self.stage = Stage.SELF_PACED
+            self._listen()
+            self.wake_at = None
+            return
         self.stage = Stage.TIMED if self.item.timed else Stage.COUNTING
         self.progress.leading_in = True
         self._listen()

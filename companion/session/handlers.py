@@ -33,7 +33,10 @@ def dispatch(s: Session, event: Heard, now: dt.datetime) -> None:
     elif cmd is C.STOP and s.stage not in (Stage.CONFIRM_END,):
         _stop(s, now)
     elif cmd is C.HELP:
-        s._say("help", options=s.talk.options(CONTEXTS[s.stage.context]))
+        if event.source in ("key", "switch"):
+            s._say("help_keys", keys=s.key_options(few=False))
+        else:
+            s._say("help", options=s.talk.options(CONTEXTS[s.stage.context]))
         s.ask_again()
         s._listen()
     elif cmd is C.REPEAT:
@@ -46,6 +49,12 @@ def dispatch(s: Session, event: Heard, now: dt.datetime) -> None:
         _volume(s, louder=cmd is C.LOUDER)
     elif cmd is C.HOW_MANY:
         _how_many(s, now)
+    elif (
+        cmd is C.END
+        and (s.stage in RUNNING or s.stage in QUESTIONS)
+        and (s.stage is not Stage.CONFIRM_END)
+    ):
+        _stop(s, now)  # "e" (end) wherever it is shown: ask first, then back to where it was
     elif cmd is C.TIRED and s.stage not in QUESTIONS:
         _tired(s, now)
     elif s.stage in QUESTIONS:
@@ -71,7 +80,9 @@ def _flow(s: Session, cmd: Command, now: dt.datetime) -> None:
         else:
             _not_now(s)
     elif stage in RUNNING:
-        if cmd is C.PAUSE:
+        if cmd is C.DONE and stage is Stage.SELF_PACED:
+            s.one_done(now)
+        elif cmd is C.PAUSE:
             s._halt(now)
             s._ask(Stage.PAUSED, [("paused", {})], now)
         else:
@@ -203,6 +214,7 @@ def _speed(s: Session, slower: bool) -> None:
         s.rate = min(RATE_MAX, max(RATE_MIN, s.rate + (-RATE_STEP if slower else RATE_STEP)))
         s._out.append(SetVoice(s.rate, s.volume))
         s._say("slower" if slower else "faster")
+    s.ask_again()  # at a question: asked again, at the new speed
     s._listen()
 
 
@@ -214,6 +226,7 @@ def _volume(s: Session, louder: bool) -> None:
         s.volume = round(new, 2)
         s._out.append(SetVoice(s.rate, s.volume))
         s._say("louder" if louder else "quieter")
+    s.ask_again()
     s._listen()
 
 

@@ -40,6 +40,8 @@ class Stage(str, Enum):
     READY = "ready"
     COUNTING = "counting"
     TIMED = "timed"
+    SELF_PACED = "self_paced"
+    """A set without a beat: each repetition ends with "done" (or a key)."""
     PAUSED = "paused"
     REST = "rest"
     PAIN = "pain"
@@ -66,6 +68,7 @@ _CONTEXT = {
     Stage.READY: "ready",
     Stage.COUNTING: "counting",
     Stage.TIMED: "counting",
+    Stage.SELF_PACED: "self_paced",
     Stage.PAUSED: "paused",
     Stage.REST: "rest",
     Stage.PAIN: "number",
@@ -75,7 +78,7 @@ _CONTEXT = {
     Stage.DONE: "ready",
 }
 
-RUNNING = (Stage.COUNTING, Stage.TIMED)
+RUNNING = (Stage.COUNTING, Stage.TIMED, Stage.SELF_PACED)
 QUESTIONS = (
     Stage.SAFETY,
     Stage.PAIN,
@@ -94,6 +97,7 @@ QUESTIONS = (
 FEW_OPTIONS: dict[str, frozenset[Command]] = {
     "ready": frozenset({C.START, C.NEXT, C.END}),
     "counting": frozenset({C.STOP, C.PAUSE, C.HURTS}),
+    "self_paced": frozenset({C.DONE, C.STOP, C.HURTS}),
     "paused": frozenset({C.RESUME, C.NEXT, C.STOP}),
     "rest": frozenset({C.NEXT, C.PAUSE}),
     "yesno": frozenset({C.YES, C.NO}),
@@ -107,6 +111,7 @@ SUGGESTED = {
     Stage.PAUSED: C.RESUME,
     Stage.COUNTING: C.PAUSE,
     Stage.TIMED: C.PAUSE,
+    Stage.SELF_PACED: C.DONE,
     Stage.REST: C.NEXT,
     Stage.ALERT: C.REPEAT,
 }

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from companion import library
 from companion.commands import Command, Vocabulary
-from companion.plan import Change, Plan, PlannedExercise
+from companion.plan import Change, HandChange, Plan, PlannedExercise
 from companion.prompts import ExerciseWording, Prompts
 
 QUESTION_SECONDS = 25.0
@@ -118,6 +118,52 @@ class Talk:
         if len(phrases) < 2:
             return "".join(phrases)
         return ", ".join(phrases[:-1]) + f", {self.line('or_word')} " + phrases[-1]
+
+    def key_options(self, keys: list[tuple[str, Command]]) -> str:
+        """Keys named with what they do: "y for yes, or n for no"."""
+        parts = []
+        for key, cmd in keys:
+            named = f"keys.names.{key}"
+            name = self.words.text(named) if self.words.has(named) else key
+            action = (
+                self.line("number_option")
+                if cmd is Command.NUMBER
+                else self.words.text(f"keys.actions.{cmd.value}")
+            )
+            parts.append(self.words.text("keys.key_for", name=name, action=action))
+        if len(parts) < 2:
+            return "".join(parts)
+        return ", ".join(parts[:-1]) + f", {self.line('or_word')} " + parts[-1]
+
+    def things_needed(self, items: tuple[PlannedExercise, ...]) -> str:
+        """ "You will need a water bottle and a pen." for today's exercises ("" for none)."""
+        kit: list[str] = []
+        for item in items:
+            for thing in library.get(item.exercise_id).equipment:
+                if thing != "none" and thing not in kit:
+                    kit.append(thing)
+        if not kit:
+            return ""
+        return self.line("things_needed", items=self.join([self.words.equipment(k) for k in kit]))
+
+    def join(self, names: list[str]) -> str:
+        """ "a, b and c"."""
+        if len(names) < 2:
+            return "".join(names)
+        return ", ".join(names[:-1]) + f" {self.line('and_word')} " + names[-1]
+
+    def hand_lines(self, changes: tuple[HandChange, ...]) -> list[str]:
+        """One line per exercise swapped or left out because the hand cannot pinch."""
+        out = []
+        for change in changes:
+            name = self.exercise(change.exercise_id).name
+            if change.instead:
+                out.append(
+                    self.line("hand_swapped", name=name, instead=self.exercise(change.instead).name)
+                )
+            else:
+                out.append(self.line("hand_left_out", name=name))
+        return out
 
     def count_line(self, n: int, phase_index: int, phases: tuple[str, ...]) -> str:
         """The word said on a beat: "3. Palm up." then "And down."."""
