@@ -18,7 +18,7 @@ from companion.history import queries
 from companion.history.store import HistoryStore
 from companion.plan import Change
 from companion.progression import describe
-from companion.records import Rating, SessionEnded, SessionStarted, SetDone
+from companion.records import Rating, SafetyAnswer, SessionEnded, SessionStarted, SetDone
 
 UTC = dt.timezone.utc
 D1 = dt.date(2026, 3, 23)
@@ -186,6 +186,30 @@ def test_history_shows_each_day_missed_days_and_streaks(
         f"Missed days: 2 (Wed {(D1 + dt.timedelta(days=2)).isoformat()}, "
         f"Sun {last.isoformat()})." in lines
     )
+
+
+def test_history_shows_each_session_s_safety_answers_under_it(
+    data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two sessions on one day: a pain level too high to exercise, then a clear check later."""
+    t = dt.datetime.combine(D1, dt.time(9), UTC)
+    with HistoryStore.open(data / "history.sqlite3") as store:
+        store.write(SessionStarted(t, D1, (("palm_turn", 2, 20),)))
+        store.write(SafetyAnswer(t, "chest_pain", "no"))
+        store.write(SafetyAnswer(t, "pain_now", "8"))
+        store.write(SessionEnded(t, "safety_check"))
+        t += dt.timedelta(hours=3)
+        store.write(SessionStarted(t, D1, (("palm_turn", 1, 20),)))
+        store.write(SafetyAnswer(t, "chest_pain", "no"))
+        store.write(SafetyAnswer(t, "dizziness", "no"))
+        store.write(SetDone(t, "palm_turn", 1, 20, 20, 50.0, True))
+        store.write(SessionEnded(t, "completed"))
+    assert run(data, "history", "--days", "1", "--date", D1.isoformat()) == 0
+    checks = [line.strip() for line in capsys.readouterr().out.splitlines() if "Safety" in line]
+    assert checks == [
+        "Safety check: no chest pain, PAIN 8",
+        "Safety check: no chest pain, no dizziness",
+    ]
 
 
 def test_plan_says_each_change_and_reads_the_data_dir_from_the_environment(data: Path) -> None:
