@@ -97,6 +97,18 @@ _PHRASES: tuple[Check, str] = (
 )
 
 
+def _voice_setting(value: Any) -> bool:
+    from companion.speech.piper_voice import check_setting
+
+    return _STR[0](value) and check_setting(value)
+
+
+_VOICE: tuple[Check, str] = (
+    _voice_setting,
+    '"piper:joe" (or another name from \'companion voices list\'), "system", '
+    "or empty for the default",
+)
+
 SCHEMA: dict[str, dict[str, tuple[Check, str]]] = {
     "": {"name": _STR, "affected_side": _choice("left", "right"), "language": _choice("en")},
     "exercise": {
@@ -109,7 +121,7 @@ SCHEMA: dict[str, dict[str, tuple[Check, str]]] = {
     "speech": {
         "rate": _int(80, 260),
         "volume": _num(0.1, 1.0),
-        "voice": _STR,
+        "voice": _VOICE,
         "pause_seconds": _num(0.0, 3.0),
         "simple": _BOOL,
     },
