@@ -305,3 +305,74 @@ def test_exercises_html_writes_a_page_with_every_picture(tmp_path: Path) -> None
 def test_screen_refuses_a_bad_port(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["screen", "--data-dir", str(tmp_path), "--port", "80", "--no-browser"]) == 3
     assert "--port must be a number from 1024 to 65535" in capsys.readouterr().err
+
+
+def _wizard_form(html: str) -> dict[str, str]:
+    """What the wizard's page would post: every field and hidden field with its value."""
+    form = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', html))
+    select = r'<select id="[^"]+" name="([^"]+)">.*?<option value="(\w+)" selected'
+    form.update(re.findall(select, html))
+    for name in re.findall(r'type="checkbox" name="([^"]+)"[^>]* checked', html):
+        form[name] = "on"
+    form.pop("go", None)
+    return form
+
+
+def test_setup_wizard_from_nothing_writes_a_valid_commented_routine(
+    screen: Screen, client: TestClient
+) -> None:
+    html = client.get("/care/setup").text
+    assert "step 1 of 5" in html
+    steps = [
+        {"name": "Ann", "affected_side": "right"},
+        {"exercise.palm_turn.include": None, "exercise.bottle_grasp.include": "on",
+         "exercise.bottle_grasp.reps": "8", "exercise.bottle_grasp.sets": "3"},
+        {"reminders.times": "09:00, 17:30", "safety.emergency_number": "112"},
+        {"speech.rate": "130"},
+    ]  # fmt: skip
+    for number, changes in enumerate(steps, start=2):
+        form = _wizard_form(html)
+        for key, value in changes.items():
+            if value is None:
+                form.pop(key, None)
+            else:
+                form[key] = value
+        r = client.post("/care/setup", data={**form, "go": "next"})
+        assert r.status_code == 200, errors(r.text)
+        html = r.text
+        assert f"step {number} of 5" in html
+        assert not screen.where.routine_file.exists()  # nothing saved before the last step
+    assert "Ann" in html and "3 sets of 8" in html
+    last = {**_wizard_form(html), "go": "save"}
+    r = client.post("/care/setup", data=last, follow_redirects=False)
+    assert r.status_code == 303
+    saved = routine.load(screen.where.routine_file)
+    assert (saved.name, saved.affected_side, saved.speech.rate) == ("Ann", "right", 130)
+    assert saved.reminders.times == ("09:00", "17:30")
+    assert saved.safety.emergency_number == "112"
+    assert [(e.id, e.reps, e.sets) for e in saved.exercises if e.id == "bottle_grasp"] == [
+        ("bottle_grasp", 8, 3)
+    ]
+    assert "palm_turn" not in [e.id for e in saved.exercises]
+    assert screen.where.routine_file.read_text().count("#") > 10  # the comments are kept
+    assert main(["routine", "check", "--data-dir", str(screen.where.data_dir)]) == 0
+
+
+def test_setup_wizard_keeps_a_bad_step_with_its_message_and_saves_nothing(
+    screen: Screen, client: TestClient
+) -> None:
+    form = _wizard_form(client.get("/care/setup").text)
+    r = client.post("/care/setup", data={**form, "go": "next"})
+    form = _wizard_form(r.text)
+    r = client.post("/care/setup", data={**form, "go": "next"})
+    form = {**_wizard_form(r.text), "reminders.times": "9 o'clock"}
+    r = client.post("/care/setup", data={**form, "go": "next"})
+    assert r.status_code == 400
+    assert "step 3 of 5" in r.text
+    assert set(errors(r.text)) == {"reminders-times"}
+    back = client.post("/care/setup", data={**_wizard_form(r.text), "go": "back"})
+    assert "step 2 of 5" in back.text
+    assert not screen.where.routine_file.exists()
+    r = client.post("/care/setup", data={**_wizard_form(r.text), "step": "4", "go": "save"})
+    assert r.status_code == 400 and "step 3 of 5" in r.text  # sent back to the step at fault
+    assert not screen.where.routine_file.exists()

@@ -180,3 +180,39 @@ def test_settings_form_in_the_browser_shows_the_message_then_saves(tmp_path: Pat
         server.stop()
     saved = routine.load(where.routine_file)
     assert (saved.speech.rate, saved.reminders.times) == (130, ("08:15", "18:00"))
+
+
+@pytest.mark.timeout(240)
+def test_setup_wizard_in_the_browser_produces_a_valid_routine(tmp_path: Path) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    expect = sync_api.expect
+    where = paths.resolve(tmp_path).ensure()
+    server = ScreenServer(Screen(Live(), where, guard.new_token()), port=0)
+    url = server.start()
+    try:
+        with sync_api.sync_playwright() as p:
+            page = browser_page(p)
+            page.goto(url + "care")
+            page.get_by_role("link", name="Set up step by step").click()
+            page.get_by_label("Name (used when greeting)").fill("Ann")
+            page.get_by_label("The affected (weaker) hand").select_option("right")
+            page.get_by_role("button", name="Next").click()
+            page.get_by_label("Bottle grasp", exact=True).check()
+            page.get_by_role("button", name="Next").click()
+            page.get_by_label("Reminder times").fill("25:00")
+            page.get_by_role("button", name="Next").click()
+            expect(page.locator("#reminders-times-error")).to_be_visible()
+            page.get_by_label("Reminder times").fill("08:30")
+            page.get_by_label("Emergency number").fill("999")
+            page.get_by_role("button", name="Next").click()
+            page.get_by_role("button", name="Next").click()
+            expect(page.get_by_role("heading", name="Check and save")).to_be_visible()
+            assert not where.routine_file.exists()
+            page.get_by_role("button", name="Save").click()
+            expect(page.get_by_role("alert")).to_contain_text("set up and saved")
+    finally:
+        server.stop()
+    saved = routine.load(where.routine_file)
+    assert (saved.name, saved.affected_side, saved.reminders.times) == ("Ann", "right", ("08:30",))
+    assert "bottle_grasp" in [e.id for e in saved.exercises]
+    assert saved.safety.emergency_number == "999"

@@ -60,7 +60,14 @@ async def history(request: Request) -> Response:
     return render(request, "history.html", text=text, days=days)
 
 
-def _form_page(request: Request, form: dict[str, str], outcome: Any, status: int) -> Response:
+def _form_page(
+    request: Request,
+    form: dict[str, str],
+    outcome: Any,
+    status: int,
+    template: str = "settings.html",
+    **extra: Any,
+) -> Response:
     screen = _screen(request)
     try:
         r = routine.load(screen.where.routine_file)
@@ -80,13 +87,16 @@ def _form_page(request: Request, form: dict[str, str], outcome: Any, status: int
     ]
     return render(
         request,
-        "settings.html",
+        template,
         status=status,
         fields=settings_form.FIELDS,
+        sections=settings_form.SECTIONS,
+        in_section=settings_form.in_section,
         exercises=exercises,
         form=form,
         outcome=outcome,
         problem=problem,
+        **extra,
     )
 
 
@@ -118,6 +128,69 @@ async def settings_post(request: Request) -> Response:
     if outcome.errors:
         return _form_page(request, form, outcome, 400)
     return RedirectResponse("/care/settings?saved=1", status_code=303)
+
+
+async def setup_page(request: Request) -> Response:
+    """The set-up wizard's first step, filled from the routine in effect (defaults if none)."""
+    screen = _screen(request)
+    try:
+        data = settings_form.effective(screen.where.routine_file)
+    except CompanionError as exc:
+        return render(
+            request,
+            "message.html",
+            status=409,
+            title="The routine file has a problem",
+            text=str(exc),
+        )
+    form = settings_form.values(data)
+    return _form_page(
+        request, form, settings_form.Outcome(), 200, "wizard.html", step=0, current="person"
+    )
+
+
+async def setup_post(request: Request) -> Response:
+    """One step of the wizard: check this step's fields, go on or back; save at the end only."""
+    form = await checked_form(request)
+    if isinstance(form, Response):
+        return form
+    path = _screen(request).where.routine_file
+    sections = settings_form.SECTIONS
+    step = int(form["step"]) if form.get("step", "").isdigit() else 0
+    step = min(step, len(sections))
+    go = form.get("go", "next")
+    errors: dict[str, str] = {}
+    if go == "back":
+        step = max(0, step - 1)
+    elif go == "save":
+        try:
+            outcome = settings_form.save(path, form)
+        except CompanionError as exc:
+            outcome = settings_form.Outcome(errors={"": str(exc)})
+        if outcome.saved:
+            return RedirectResponse("/care?message=The routine is set up and saved.", 303)
+        errors = outcome.errors
+        step = next(
+            (
+                i
+                for i, (name, _, _) in enumerate(sections)
+                if any(settings_form.in_section(k, name) for k in errors)
+            ),
+            len(sections),
+        )
+    elif step < len(sections):
+        name = sections[step][0]
+        try:
+            found = settings_form.check(path, form)
+        except CompanionError as exc:
+            found = {"": str(exc)}
+        errors = {k: v for k, v in found.items() if not k or settings_form.in_section(k, name)}
+        if not errors:
+            step += 1
+    current = sections[step][0] if step < len(sections) else ""
+    outcome = settings_form.Outcome(errors=errors)
+    status = 400 if errors else 200
+    return _form_page(request, form, outcome, status, "wizard.html", step=step, current=current)
 
 
 async def report(request: Request) -> Response:
@@ -157,5 +230,7 @@ def routes() -> list[Route]:
         Route("/care/history", history),
         Route("/care/settings", settings_page),
         Route("/care/settings", settings_post, methods=["POST"]),
+        Route("/care/setup", setup_page),
+        Route("/care/setup", setup_post, methods=["POST"]),
         Route("/report", report),
     ]

@@ -25,6 +25,22 @@ FIELDS: tuple[tuple[str, str, str], ...] = (
 )
 """Top-level settings on the form: routine key, label, hint."""
 EXERCISE_KEYS = ("reps", "sets")
+SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("person", "The person", ("name", "affected_side")),
+    ("exercises", "The exercises", ()),
+    ("reminders", "Reminders and safety", ("reminders.times", "safety.emergency_number")),
+    ("voice", "The voice", ("speech.voice", "speech.rate", "speech.volume")),
+)
+"""The form's parts (the set-up wizard's steps): name, title, top-level fields."""
+Edit = tuple[str, str]
+"""(form field, new text)."""
+
+
+def in_section(key: str, section: str) -> bool:
+    """Whether a form field belongs to a part of the form."""
+    if section == "exercises":
+        return key.startswith("exercise.")
+    return any(key in keys for name, _, keys in SECTIONS if name == section)
 
 
 @dataclass
@@ -65,6 +81,10 @@ def current(data: Mapping[str, Any], key: str) -> Any:
 def values(data: Mapping[str, Any]) -> dict[str, str]:
     """The form's fields filled from the effective routine."""
     out = {key: shown(current(data, key)) for key, _, _ in FIELDS}
+    sets = data["exercise"][0]["sets"] if data["exercise"] else 2
+    for ex in library.LIBRARY:  # the usual dose for those not in the routine (yet)
+        out[f"exercise.{ex.id}.reps"] = str(ex.default_reps or ex.default_seconds)
+        out[f"exercise.{ex.id}.sets"] = str(sets)
     for ex in data["exercise"]:
         out[f"exercise.{ex['id']}.include"] = "on"
         for k in EXERCISE_KEYS:
@@ -79,7 +99,7 @@ def _message(exc: CompanionError) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _edits(data: Mapping[str, Any], form: Mapping[str, str]) -> list[tuple[str, str]]:
+def _edits(data: Mapping[str, Any], form: Mapping[str, str]) -> list[Edit]:
     """(form field, new text) for every field the caregiver changed."""
     before = values(data)
     edits = []
@@ -120,21 +140,35 @@ def _apply(doc: tomlkit.TOMLDocument, key: str, raw: str, form: Mapping[str, str
     routine_edit.set_value(doc, key, raw)
 
 
+def _trials(path: Path, text: str, form: Mapping[str, str]) -> tuple[list[Edit], dict[str, str]]:
+    """The changed fields, and a message for each that the routine refuses on its own."""
+    data = routine.merge(routine.defaults_data(), tomllib.loads(text))
+    edits = _edits(data, form)
+    errors: dict[str, str] = {}
+    for key, raw in edits:
+        trial = tomlkit.parse(text)
+        try:
+            _apply(trial, key, raw, form)
+            routine.from_text(tomlkit.dumps(trial), str(path))
+        except CompanionError as exc:
+            errors[key] = _message(exc)
+    return edits, errors
+
+
+def check(path: Path, form: Mapping[str, str]) -> dict[str, str]:
+    """Form field -> message, for each changed field the routine would refuse (nothing saved)."""
+    text, _ = routine_edit.read_document(path)
+    return _trials(path, text, form)[1]
+
+
 def save(path: Path, form: Mapping[str, str]) -> Outcome:
-    """Check each changed field alone, then save all of them together, or nothing."""
+    """Check each changed field alone, then save all of them together, or nothing. A new
+    install gets the commented routine file even when nothing was changed."""
     out = Outcome()
     with routine_edit.editing(path):
         text, _ = routine_edit.read_document(path)
-        data = routine.merge(routine.defaults_data(), tomllib.loads(text))
-        edits = _edits(data, form)
-        for key, raw in edits:
-            trial = tomlkit.parse(text)
-            try:
-                _apply(trial, key, raw, form)
-                routine.from_text(tomlkit.dumps(trial), str(path))
-            except CompanionError as exc:
-                out.errors[key] = _message(exc)
-        if out.errors or not edits:
+        edits, out.errors = _trials(path, text, form)
+        if out.errors or (not edits and path.exists()):
             return out
         _, doc = routine_edit.read_document(path)
         try:
