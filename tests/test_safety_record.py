@@ -148,6 +148,7 @@ def test_a_chest_pain_day_is_recorded_and_shown_in_history_report_and_export(
     section = html.split('<section id="safety">', 1)[1].split("</section>", 1)[0]
     assert '<span class="alarm">CHEST PAIN (yes)</span>' in section
     assert 'class="alarm-row"' in section
+    assert "<dt>Safety answers</dt><dd>1 session checked, 2 needing attention</dd>" in html
 
     out = tmp_path / "csv"
     assert main(["--data-dir", str(tmp_path), "export", "--csv", str(out)]) == 0

@@ -159,7 +159,8 @@ def render(data: ReportData, r: Routine, words: Prompts, now: dt.datetime) -> st
         ("Stops and skips", str(len(data.stops))),
         (
             "Safety answers",
-            f"{len(data.safety_by_session())} sessions checked, "
+            f"{len(data.safety_by_session())} session"
+            f"{'' if len(data.safety_by_session()) == 1 else 's'} checked, "
             f"{sum(1 for a in data.safety if a.alarming)} needing attention"
             if data.safety
             else "none recorded",
