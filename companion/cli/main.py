@@ -19,6 +19,7 @@ GROUPS = (
     "plan",
     "recognize",
     "models",
+    "voices",
     "voice",
     "devices",
     "daemon",
@@ -28,7 +29,7 @@ GROUPS = (
     "helpcmd",
 )
 """Command modules under ``companion.cli``; each defines ``register(subparsers, common)``."""
-NO_DATA = frozenset({"help", "exercises", "devices", "models"})
+NO_DATA = frozenset({"help", "exercises", "devices", "models", "voices"})
 """Commands that never write in the data folder: they run even when it cannot be used (the
 help, with the stroke warning signs, must always work)."""
 PRIVATE_UMASK = 0o077

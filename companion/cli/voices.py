@@ -1,0 +1,92 @@
+"""``companion voices``: list the installed Piper voices, download another."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from companion.errors import ExitStatus
+from companion.speech import piper_voice, voice_download
+
+
+def register(
+    subs: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
+    """Add the command and its sub-commands."""
+    p = subs.add_parser("voices", parents=[common], help="list or download voices (Piper)")
+    own = p.add_subparsers(dest="voices_command", metavar="ACTION")
+    folder = argparse.ArgumentParser(add_help=False)
+    folder.add_argument(
+        "--voice-dir",
+        metavar="DIR",
+        help=f"the voices folder (default: ${piper_voice.VOICES_ENV} or models/voices)",
+    )
+
+    ls = own.add_parser("list", parents=[common, folder], help="show the installed voices")
+    ls.set_defaults(func=run_list)
+
+    dl = own.add_parser(
+        "download", parents=[common, folder], help="download a Piper voice into the voices folder"
+    )
+    dl.add_argument("name", metavar="NAME", help="a Piper voice name, e.g. en_US-lessac-medium")
+    dl.add_argument(
+        "--url", help=f"fetch from this base address instead (or set {voice_download.URL_ENV})"
+    )
+    dl.add_argument("--sha256", metavar="HEX", help="expected SHA-256 of the voice's .onnx file")
+    dl.add_argument("--force", action="store_true", help="download again even if installed")
+    dl.set_defaults(func=run_download)
+
+    def usage(_args: argparse.Namespace) -> int:
+        p.print_help()
+        return int(ExitStatus.USAGE)
+
+    p.set_defaults(func=usage)
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1e6:.1f} MB"
+
+
+def run_list(args: argparse.Namespace) -> int:
+    """Print one line per voice: the setting that chooses it, size, where it is."""
+    from companion.speech.factory import engine_for
+
+    folder = piper_voice.voices_dir(args.voice_dir)
+    kind, default = engine_for("", folder)
+    print(f"Voices folder: {folder}")
+    print(f"  {'SETTING':<28} {'SIZE':>9}  WHERE")
+    for v in piper_voice.installed_voices(folder):
+        setting = piper_voice.PREFIX + v.short
+        mark = "  (default)" if kind == "piper" and default in (v.short, v.name) else ""
+        where = "from a Python package" if v.source == "package" else str(v.model)
+        print(f"  {setting:<28} {_mb(v.size_bytes):>9}  {where}{mark}")
+    system_mark = "  (default)" if kind == "system" else ""
+    print(f"  {piper_voice.SYSTEM:<28} {'':>9}  pyttsx3 (eSpeak NG on Linux){system_mark}")
+    if not piper_voice.piper_installed():
+        print("Piper is not installed, so the system voice speaks: pip install 'companion[piper]'")
+    print('Choose one with: companion routine set speech.voice "piper:joe"')
+    return 0
+
+
+def run_download(args: argparse.Namespace) -> int:
+    """Download, verify and install a voice; prints where it went."""
+    from companion.cli.models import _Bar
+
+    name = voice_download.check_name(args.name)
+    folder = piper_voice.voices_dir(args.voice_dir)
+    target = folder / f"{name}.onnx"
+    if not args.force and any(v.name == name for v in piper_voice.folder_voices(folder)):
+        print(f"{name} is already installed in {folder}")
+        return 0
+    bar = _Bar(f"Downloading {name}")
+    try:
+        installed = voice_download.install(
+            name, folder, url=args.url, sha256=args.sha256, progress=bar
+        )
+    finally:
+        bar.end()
+    size = installed.stat().st_size + Path(f"{target}.json").stat().st_size
+    print(f"Installed {name} ({_mb(size)}) in {folder}")
+    short = name.split("-")[1]
+    print(f'Use it with: companion routine set speech.voice "piper:{short}"')
+    return 0
