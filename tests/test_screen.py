@@ -376,3 +376,23 @@ def test_setup_wizard_keeps_a_bad_step_with_its_message_and_saves_nothing(
     r = client.post("/care/setup", data={**_wizard_form(r.text), "step": "4", "go": "save"})
     assert r.status_code == 400 and "step 3 of 5" in r.text  # sent back to the step at fault
     assert not screen.where.routine_file.exists()
+
+
+def test_history_downloads_as_csv_and_json(screen: Screen, client: TestClient) -> None:
+    from companion.history.migrations import TABLES
+
+    assert "No session has been recorded yet." in client.get("/report/data").text
+    assert client.get("/report/data/history.json").status_code == 404
+    build_history(screen.where.history_db, dt.date.today() - dt.timedelta(days=9), 8, seed=5)
+    page = client.get("/report/data").text
+    for table in TABLES:
+        r = client.get(f"/report/data/{table}.csv")
+        assert r.status_code == 200
+        assert r.headers["content-disposition"] == f'attachment; filename="{table}.csv"'
+        assert f'href="/report/data/{table}.csv"' in page
+    everything = client.get("/report/data/history.json")
+    data = everything.json()
+    assert set(data) == set(TABLES)
+    sessions = client.get("/report/data/sessions.csv").text.strip().splitlines()
+    assert len(data["sessions"]) == len(sessions) - 1 > 0
+    assert client.get("/report/data/secrets.csv").status_code == 404

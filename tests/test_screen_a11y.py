@@ -23,7 +23,10 @@ from tests.test_screen_browser import CHROMIUM, CHROMIUM_ARGS
 
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-PAGES = ["/", "/exercises", "/care", "/care/settings", "/care/setup", "/care/history", "/report"]
+PAGES = [
+    "/", "/exercises", "/care", "/care/settings", "/care/setup", "/care/history", "/report",
+    "/report/data",
+]  # fmt: skip
 QUESTION = {
     "running": True, "caption": "How bad is the pain? Say a number from 0 to 10.",
     "exercise": "wrist_bend", "exercise_name": "Wrist bend", "set_no": 1, "sets": 2, "rep": 3,

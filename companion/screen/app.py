@@ -201,7 +201,7 @@ async def picture(request: Request) -> Response:
 
 def create_app(screen: Screen) -> Starlette:
     """The whole app for one run of the server."""
-    from companion.screen import caregiver
+    from companion.screen import caregiver, downloads
 
     routes = [
         Route("/", session_page),
@@ -211,6 +211,7 @@ def create_app(screen: Screen) -> Starlette:
         Route("/exercises", exercises_page),
         Route("/pictures/{exercise}.svg", picture),
         *caregiver.routes(),
+        *downloads.routes(),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
     app = Starlette(routes=routes)
