@@ -430,7 +430,8 @@ def test_a_whole_session_runs_by_voice_alone(pulse_server: PulseServer, tmp_path
     print(f"said again: {log.retries}")
     assert len(log.retries) <= 2, f"said again: {log.retries}"
     records = [d["type"] for k, d in log.events if k == "record"]
-    assert records == ["SessionStarted", "SetDone", "Rating", "Rating", "SessionEnded"], records
+    answers = ["SafetyAnswer"] * 3  # the three safety questions, each answered "no"
+    assert records == ["SessionStarted", *answers, "SetDone", "Rating", "Rating", "SessionEnded"]
     assert (tmp_path / "data" / "history.sqlite3").is_file()  # the records went to the history
 
 
