@@ -51,6 +51,8 @@ def test_piper_renders_a_line_of_plausible_length_and_rate_sets_its_pace(
     assert normal.sample_rate == 22050
     assert 1.5 < normal.seconds < 6.0, normal.seconds  # 8 words
     assert rms(normal.samples) > 1000  # speech, not silence or a click
+    loud = np.flatnonzero(np.abs(normal.samples.astype(int)) > 330)
+    assert loud[0] / normal.sample_rate < 0.03  # no dead air before the first sound
     slow, fast = synth.render(LINE, 100), synth.render(LINE, 220)
     # length scales 1.7 and 0.77; Piper's phoneme lengths vary from one rendering to the next
     assert slow.seconds > 1.4 * fast.seconds
@@ -247,3 +249,12 @@ def test_a_player_that_cuts_the_line_off_is_caught_though_it_exits_0(
     assert calls.read_text().count("x") == 2
     assert len(problems) == 1 and "cut off" in problems[0], problems
     assert lost == [line]
+
+
+def test_long_lines_are_said_sentence_by_sentence_counts_stay_whole() -> None:
+    assert piper_voice.sentences("3. Palm up.") == ["3. Palm up."]
+    assert piper_voice.sentences("Any pain? Say a number from 0 to 10. 0 means no pain.") == [
+        "Any pain? Say a number from 0 to 10.",
+        "0 means no pain.",
+    ]
+    assert piper_voice.sentences("Well done!") == ["Well done!"]

@@ -150,6 +150,33 @@ def length_scale(rate: int) -> float:
     return float(min(2.5, max(0.4, NATURAL_WPM / max(1, rate))))
 
 
+def trim_lead(samples: np.ndarray, sample_rate: int, keep_s: float = 0.015) -> np.ndarray:
+    """``samples`` without the silence before the first sound (Piper sometimes starts a line
+    with a few hundred milliseconds of it), keeping ``keep_s`` seconds before that sound."""
+    level = np.abs(samples.astype(np.int32))
+    loud = np.flatnonzero(level > max(1, int(level.max()) // 100))
+    if not loud.size:
+        return samples
+    return samples[max(0, int(loud[0]) - int(keep_s * sample_rate)) :]
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")
+MIN_WORDS = 4
+"""A sentence shorter than this stays with its neighbour ("3. Palm up." is one line)."""
+
+
+def sentences(text: str) -> list[str]:
+    """``text`` split into sentences of at least ``MIN_WORDS`` words each (a short one is
+    joined to the one before, or the first to the one after)."""
+    parts: list[str] = []
+    for piece in _SENTENCE_END.split(text.strip()):
+        if parts and len(parts[-1].split()) < MIN_WORDS or parts and len(piece.split()) < MIN_WORDS:
+            parts[-1] = f"{parts[-1]} {piece}"
+        else:
+            parts.append(piece)
+    return parts or [text]
+
+
 class PiperSynth:
     """Renders lines with one Piper voice; keeps what it rendered in ``cache``."""
 
@@ -191,7 +218,7 @@ class PiperSynth:
         samples = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int16)
         if not samples.size or not np.any(samples):
             raise ModelError(f"Piper produced no sound for {text!r}.")
-        audio = Audio(samples, self.sample_rate)
+        audio = Audio(trim_lead(samples, self.sample_rate), self.sample_rate)
         self.cache.put(self.voice.name, rate, text, audio)
         return audio
 
@@ -232,9 +259,15 @@ class PiperSpeaker(QueuedSpeaker):
             missing_player=missing_player_hint(),
         )
 
+    def say(self, text: str, *, beat: bool = False) -> None:
+        """Queue ``text`` sentence by sentence (so the first is heard while the next renders);
+        with ``beat`` cut short what is being said and say it now."""
+        for n, part in enumerate(sentences(text)):
+            super().say(part, beat=beat and n == 0)
+
     def prepare(self, lines: Iterable[str]) -> threading.Thread:
         """Render ``lines`` at the current rate on a background thread (returned, started)."""
-        todo = list(lines)
+        todo = [part for line in lines for part in sentences(line)]
         rate = self._rate
 
         def work() -> None:

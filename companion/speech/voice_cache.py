@@ -81,7 +81,7 @@ class VoiceCache:
     """
 
     def __init__(
-        self, *, size: int = 256, folder: Path | None = None, max_files: int = 2000
+        self, *, size: int = 256, folder: Path | None = None, max_files: int = 500
     ) -> None:
         self._size = size
         self._folder = folder
