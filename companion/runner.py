@@ -65,7 +65,9 @@ def _already_running(pid: int | None) -> AlreadyRunningError:
     )
 
 
-def _speaker(routine: Routine, options: Options, loop_put: list[Any]) -> Speaker:
+def _speaker(
+    routine: Routine, options: Options, loop_put: list[Any], cache_dir: Path | None = None
+) -> Speaker:
     captions = CaptionSink(sys.stdout)
     if not options.voice:
         return SilentSpeaker(captions)
@@ -84,6 +86,7 @@ def _speaker(routine: Routine, options: Options, loop_put: list[Any]) -> Speaker
         captions=captions,
         on_problem=on_problem,
         pause=routine.speech.pause_seconds,
+        cache_dir=cache_dir,
     )
 
 
@@ -121,7 +124,7 @@ def run(
     prefs = preferences.load(prefs_file)
     session = Session(routine, plan, words, vocab, prefs)
     put: list[Any] = []
-    speaker = _speaker(routine, options, put)
+    speaker = _speaker(routine, options, put, where.data_dir / "speech-cache")
     stack.callback(speaker.close)
     events = stack.enter_context(contextlib.closing(EventLog(where.event_log)))
     sources: list[Source] = []
