@@ -101,13 +101,16 @@ def _palm_turn(end: bool) -> Shapes:
 
 
 def _wrist_bend(end: bool) -> Shapes:
-    deg = -100 if end else -40
-    return [
-        table(),
-        seg(40, 150, 110, 100, 30),
-        *hand_side(110, 100, deg),
-        seg(150, 40 if not end else 70, 175, 40 if not end else 70, 22, HELPER),
-    ]
+    """Elbow on the table, forearm up; the other hand (grey) presses the palm: the wrist bends
+    forward at the start, back at the end."""
+    wx, wy = 118.0, 96.0
+    deg = -91 if end else -11
+    side = 1 if end else -1  # the helper pushes from the side the hand moves away from
+    mx, my = rot(30, 0, deg, wx, wy)
+    hx1, hy1 = rot(0, side * 20, deg, mx, my)
+    hx2, hy2 = rot(0, side * 52, deg, mx, my)
+    return [table(), seg(50, 160, wx, wy, 30), *hand_side(wx, wy, deg),
+            seg(hx1, hy1, hx2, hy2, 20, HELPER)]  # fmt: skip
 
 
 def _wrist_slide(end: bool) -> Shapes:
@@ -139,7 +142,7 @@ def _wrist_curl(end: bool) -> Shapes:
         seg(10, 130, 130, 130, 30),
         *hand_side(130, 130, deg, curl=-80),
         f'<circle cx="{px:.0f}" cy="{py - 6:.0f}" r="14" fill="{BOTTLE}" stroke="{LINE}"/>',
-        seg(40, 100, 90, 112, 18, HELPER),
+        seg(40, 106, 95, 106, 16, HELPER),
     ]
 
 
