@@ -368,3 +368,60 @@ def test_finish_during_a_rest_asks_then_the_rest_goes_on() -> None:
     assert d.stage is Stage.REST
     d.advance(60)
     assert d.stage is Stage.READY and d.said()[-1].startswith("Set 2 of 2")
+
+
+# ---- routine init asks for the emergency number --------------------------------------------
+
+
+def test_routine_init_asks_for_the_emergency_number_on_a_terminal(tmp_path: Path) -> None:
+    import os
+    import pty
+    import select
+    import time
+
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "companion.cli.main", "--data-dir", str(tmp_path), "routine",
+         "init"],
+        stdin=follower, stdout=follower, stderr=follower, cwd=REPO, close_fds=True,
+    )  # fmt: skip
+    os.close(follower)
+    shown = b""
+    try:
+        deadline = time.monotonic() + 30
+        while b"Emergency number" not in shown:
+            assert time.monotonic() < deadline, shown
+            if select.select([leader], [], [], 0.1)[0]:
+                shown += os.read(leader, 4096)
+        os.write(leader, b"12x\n")  # not a number: asked again
+        while shown.count(b"Emergency number") < 2:
+            assert time.monotonic() < deadline, shown
+            if select.select([leader], [], [], 0.1)[0]:
+                shown += os.read(leader, 4096)
+        os.write(leader, b"999\n")
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(leader)
+    assert b"not a phone number" in shown
+    assert routine.load(tmp_path / "routine.toml").safety.emergency_number == "999"
+
+
+def test_routine_init_takes_the_number_as_an_option_and_refuses_a_bad_one(tmp_path: Path) -> None:
+    def init(*extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "companion.cli.main", "--data-dir", str(tmp_path), "routine",
+             "init", *extra],
+            capture_output=True, text=True, cwd=REPO, stdin=subprocess.DEVNULL, timeout=60,
+        )  # fmt: skip
+
+    bad = init("--emergency-number", "call mum")
+    assert bad.returncode != 0 and "not a phone number" in bad.stderr
+    assert "Traceback" not in bad.stderr and not (tmp_path / "routine.toml").exists()
+    plain = init()  # no terminal, no number: written, and said how to set it later
+    assert plain.returncode == 0 and "routine set safety.emergency_number" in plain.stdout
+    good = init("--force", "--emergency-number", "+44 20 7946 0000")
+    assert good.returncode == 0, good.stderr
+    r = routine.load(tmp_path / "routine.toml")
+    assert r.safety.emergency_number == "+44 20 7946 0000"

@@ -304,3 +304,194 @@ def test_command_in_stage(stage: Stage, cmd: Command) -> None:
         assert d.stage is not stage or stage is Stage.SAFETY
     else:
         raise AssertionError(f"no expectation for {cmd}")
+
+
+# ---- issue 20: every user can finish (speech kept, things needed, self-paced, hand, words) --
+
+
+def driver_with(plan: object = None, prefs: object = None, **changes: object) -> Driver:
+    """A driver whose routine has ``changes`` (speech=..., hand=...) and stored ``prefs``."""
+    import dataclasses
+
+    from companion import commands, prompts
+    from companion.session.engine import Session
+
+    d = Driver(plan)  # type: ignore[arg-type]
+    r = dataclasses.replace(d.session.routine, **changes)  # type: ignore[arg-type]
+    d.session = Session(
+        r,
+        d.session.plan,
+        prompts.load("en"),
+        commands.vocabulary("en"),
+        prefs,  # type: ignore[arg-type]
+    )
+    return d
+
+
+def test_slower_and_louder_work_at_questions_and_ask_again() -> None:
+    """They were not heard at a question (yes/no or a number), so a user who could not follow
+    the question could not slow it down."""
+    d = Driver(safety=True).begin().script("no", "slower")
+    voice = [e for e in d.last if isinstance(e, SetVoice)]
+    assert voice and voice[0].rate < 150
+    assert d.said()[-1] == "Do you feel dizzy in a new way today?"  # asked again, slower
+    d.script("louder")
+    assert [e for e in d.last if isinstance(e, SetVoice)][0].volume > 0.9
+    d.script("no", "no")
+    assert [a for _, a in d.session.safety_answers] == [False, False, False]
+    d = at_stage(Stage.PAIN).script("slower", "2")
+    assert d.records(records.Rating)[-1].value == 2
+
+
+def test_slower_is_kept_for_the_next_session() -> None:
+    from companion.session.preferences import Preferences
+
+    d = Driver().begin().script("slower", "slower")
+    kept = d.session.preferences
+    assert kept.rate == 120 and kept.speed > 1.5
+    again = driver_with(prefs=kept).begin()
+    first_voice = [e for e in again.effects if isinstance(e, SetVoice)][0]
+    assert (first_voice.rate, first_voice.volume) == (120, 0.9)
+    assert again.session.speed == kept.speed
+    assert Preferences() != kept
+
+
+def test_speech_preferences_file_round_trip_and_damage(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from companion.session import preferences
+
+    path = preferences.path_in(tmp_path)
+    assert preferences.load(path) == preferences.Preferences()
+    preferences.save(path, preferences.Preferences(1.25, 135, 1.0))
+    assert preferences.load(path) == preferences.Preferences(1.25, 135, 1.0)
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    path.write_text("{not json")
+    assert preferences.load(path) == preferences.Preferences()
+    path.write_text('{"speed": 90, "rate": 135, "volume": 1.0}')
+    assert preferences.load(path) == preferences.Preferences()
+
+
+def test_things_needed_are_listed_before_the_first_exercise() -> None:
+    d = Driver(make_plan(("palm_turn", 1, 2), ("bottle_grasp", 1, 2), ("grip_release", 1, 2)))
+    said = d.begin().said()
+    needed = "Today you will need a water bottle and a pen. Please get them now."
+    assert needed in said
+    assert said.index(needed) < said.index("Exercise 1 of 3: Palm up and down.")
+    plain = Driver(make_plan(("palm_turn", 1, 2))).begin().said()
+    assert not any("you will need" in line for line in plain)
+
+
+def test_coin_drop_waits_for_done_and_cues_picking_the_coins_up() -> None:
+    """It counted a fixed 5-second beat and never said to pick the coins up again."""
+    d = Driver(make_plan(("coin_drop", 1, 3))).begin()
+    d.say(C.START)
+    assert "Go at your own pace" in d.said()[-1]
+    assert d.advance(120) == []  # no beat: as long as it takes
+    assert d.stage is Stage.SELF_PACED
+    assert d.listening().suggested is C.DONE  # one press of the space bar (or switch): done
+    for n in (1, 2, 3):
+        d.send(Heard(C.DONE, source="key", text=" "))
+        assert d.said()[-1 if n < 3 else -2] == f"{n}."
+    assert d.said()[-1].startswith("Now pick the coins up again")
+    assert d.stage is Stage.SELF_PACED
+    d.script("done")
+    assert d.stage is Stage.PAIN
+    (done,) = d.records(records.SetDone)
+    assert (done.exercise_id, done.done, done.completed) == ("coin_drop", 3, True)
+
+
+def test_a_hand_that_cannot_pinch_gets_the_alternative_or_leaves_it_out() -> None:
+    import dataclasses
+
+    from companion import routine
+
+    plan = make_plan(("palm_turn", 1, 2), ("coin_drop", 1, 8), ("pen_spin", 1, 15))
+    d = driver_with(plan, hand=routine.Hand(pinch=False)).begin()
+    said = d.said()
+    assert "Coin drop needs a thumb and finger. We will do Grip and release instead." in said
+    assert "Pen spin needs a thumb and finger. We will leave it out." in said
+    assert [i.exercise_id for i in d.session.items] == ["palm_turn", "grip_release"]
+    started = d.records(records.SessionStarted)[0]
+    assert [p[0] for p in started.planned] == ["palm_turn", "grip_release"]
+    same = driver_with(plan, hand=dataclasses.replace(routine.Hand(), pinch=True)).begin()
+    assert [i.exercise_id for i in same.session.items] == ["palm_turn", "coin_drop", "pen_spin"]
+
+
+def test_simple_language_mode_says_the_simple_lines() -> None:
+    import dataclasses
+
+    from companion import routine
+
+    r = routine.default()
+    d = driver_with(speech=dataclasses.replace(r.speech, simple=True)).begin()
+    d.say(C.START)
+    d.until(Stage.PAIN)
+    assert d.said()[-1] == "Does it hurt? Say a number. 0 is no pain. 10 is very bad pain."
+    import re
+
+    from companion import prompts
+
+    simple = prompts.load("en").tables["simple"]["session"]
+    for key, line in zip(d.keys(), d.said(), strict=True):
+        if key in simple:  # the simple lines: one short idea per sentence
+            for sentence in re.split(r"(?<=[.?!])\s+", line):
+                assert len(sentence.split()) <= 8, sentence
+
+
+def test_the_user_s_own_words_mean_their_command() -> None:
+    from companion import commands, routine
+
+    r = routine.from_text('[vocabulary]\nstop = ["halt"]\nrepeat = ["say it once more"]\n')
+    vocab = commands.vocabulary("en").with_words(commands.user_words(r.vocabulary.pairs))
+    assert vocab.parse("halt", CONTEXTS["counting"]) == commands.Parsed(C.STOP)
+    assert vocab.parse("please say it once more", CONTEXTS["yesno"]) == commands.Parsed(C.REPEAT)
+    assert vocab.teach(C.STOP) == "stop"  # the taught word stays the same
+    assert "halt" in vocab.phrases_for(CONTEXTS["counting"])  # so in the listener's grammar
+    assert commands.vocabulary("en").parse("halt") is None
+
+
+def test_a_key_help_names_keys_and_an_unknown_key_offers_keys() -> None:
+    d = Driver().begin()
+    d.send(Heard(C.HELP, source="key", text="?"))
+    assert d.said(d.last)[0].startswith("Keys you can press: the space bar for start, ")
+    assert "a for the stroke warning signs" in d.said(d.last)[0]
+    d = Driver(safety=True).begin()
+    d.send(NotUnderstood("' '", source="key"))
+    assert d.said(d.last)[0] == "That key does nothing here. Press y for yes, or n for no."
+
+
+def test_end_is_understood_wherever_its_key_is_shown() -> None:
+    for stage in (Stage.COUNTING, Stage.PAIN, Stage.PAUSED, Stage.REST):
+        d = at_stage(stage)
+        d.send(Heard(C.END, source="key", text="e"))
+        assert d.stage is Stage.CONFIRM_END, stage
+        d.say(C.NO)
+        assert d.stage is (Stage.PAUSED if stage is Stage.COUNTING else stage), stage
+
+
+def test_listen_carries_a_status_line() -> None:
+    d = Driver().begin()
+    status = d.listening().status
+    assert status.startswith("Exercise 1 of 2: Palm up and down. Set 1 of 2.")
+    assert "Say: start" in status
+    d.say(C.START)
+    d.advance(10)
+    d.say(C.PAUSE)
+    assert "Done 1 of 3." in d.listening().status or "Done 2 of 3." in d.listening().status
+
+
+def test_the_caregiver_sets_the_pause_between_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    """It was fixed at 0.3 s; aphasia guidance asks for longer pauses."""
+    import companion.speech
+    from companion import routine, runner
+
+    r = routine.from_text("[speech]\npause_seconds = 1.2\n")
+    got: dict[str, object] = {}
+
+    def make_speaker(**kwargs: object) -> object:
+        got.update(kwargs)
+        return object()
+
+    monkeypatch.setattr(companion.speech, "make_speaker", make_speaker)
+    runner._speaker(r, runner.Options(voice=True), [])
+    assert got["pause"] == 1.2
+    assert routine.default().speech.pause_seconds == 0.3

@@ -149,3 +149,13 @@ def test_scan_speed_is_the_dwell_after_each_offer() -> None:
     assert scanner.tick(0.0, quiet=True) == "Yes?"
     assert scanner.tick(2.9, quiet=True) is None
     assert scanner.tick(3.0, quiet=True) == "No?"
+
+
+def test_the_choice_is_the_one_offered_when_the_switch_went_down() -> None:
+    """A press is decided a moment later (it might be a hold): the scan must not move on."""
+    s = Switch("yesno")
+    s.d.scanner.dwell_s = 0.3  # type: ignore[union-attr]
+    s.wait_for("Yes?")
+    s.press()  # decided after LONG_PRESS_S, longer than the dwell
+    assert s.commands() == [(C.YES, None)]
+    assert s.offered == ["Yes?"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,8 @@ from typing import Any
 import tomlkit
 
 from companion import paths, prompts, routine, routine_edit
-from companion.errors import RoutineError
+from companion.errors import BadInputError, RoutineError
+from companion.routine_schema import phone_number
 
 
 def register(
@@ -29,6 +31,12 @@ def register(
 
     a = acts.add_parser("init", parents=[common], help="write a fully commented routine file")
     a.add_argument("--force", action="store_true", help="replace an existing file")
+    a.add_argument(
+        "--emergency-number",
+        metavar="NUMBER",
+        help="the number to call with the stroke warning signs, e.g. 999 "
+        "(asked for when not given, on a terminal)",
+    )
     a.set_defaults(func=run_init)
 
     a = acts.add_parser("show", parents=[common], help="print the routine in effect")
@@ -68,12 +76,51 @@ def _file(args: argparse.Namespace) -> Path:
     return paths.resolve(args.data_dir).routine_file
 
 
+ASK_NUMBER = (
+    "Emergency number to call if stroke warning signs appear (for example 999, 112 or 911).\n"
+    "Type it and press Enter, or just press Enter to set it later: "
+)
+NO_NUMBER = (
+    "No emergency number set: the companion will say 'call your emergency number'. "
+    "Set it later with: companion routine set safety.emergency_number 999"
+)
+
+
+def ask_emergency_number() -> str:
+    """Ask on the terminal until a phone number (or nothing) is typed."""
+    for _ in range(3):
+        try:
+            typed = input(ASK_NUMBER).strip()
+        except EOFError:
+            return ""
+        if phone_number(typed):
+            return typed
+        print(f"{typed!r} is not a phone number; use digits, spaces, +, - and brackets.")
+    return ""
+
+
 def run_init(args: argparse.Namespace) -> int:
-    """Write the commented routine file."""
+    """Write the commented routine file, with the emergency number (asked for on a terminal)."""
     path = _file(args)
+    number = args.emergency_number
+    if number is not None and not phone_number(number.strip()):
+        raise BadInputError(
+            f"--emergency-number {number!r} is not a phone number; use digits, spaces, +, - "
+            "and brackets, e.g. 999 or +44 20 7946 0000. Nothing was written."
+        )
+    if path.exists() and not args.force:
+        routine_edit.init(path, force=False)  # refuses plainly before anything is asked
+    if number is None and sys.stdin.isatty():
+        number = ask_emergency_number()
     with routine_edit.editing(path):
         routine_edit.init(path, force=args.force)
+        if number and number.strip():
+            _, doc = routine_edit.read_document(path)
+            routine_edit.set_value(doc, "safety.emergency_number", number.strip())
+            routine_edit.save(path, doc)
     print(f"Wrote {path}")
+    if not (number and number.strip()):
+        print(NO_NUMBER)
     print("Every setting has a comment saying what it does and what is allowed.")
     print("Edit it with a text editor or: companion routine set KEY VALUE")
     return 0

@@ -129,9 +129,10 @@ class KeyDecoder:
             first, _ = self._digit
             self._digit = None
             return [Heard(Command.NUMBER, int(first), source="key", text=first)], None
-        out: Out = self._switch_presses(at) if self._presses else []
-        line = self.scanner.tick(at, quiet) if self.scanner is not None and not out else None
-        return out, line
+        if self._presses:  # the scan holds still until the press is decided
+            return self._switch_presses(at), None
+        line = self.scanner.tick(at, quiet) if self.scanner is not None else None
+        return [], line
 
     def _switch_presses(self, at: float) -> Out:
         first, last = self._presses[0], self._presses[-1]
