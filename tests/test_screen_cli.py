@@ -3,10 +3,12 @@ page's Start button and driven by its buttons alone, then Ctrl-C."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -121,3 +123,57 @@ def test_a_port_in_use_gets_a_plain_message(tmp_path: Path) -> None:
     assert result.returncode == 3
     assert f"The screen cannot use port {port}" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+SAME = {
+    "sessions": "day, how",
+    "planned": "position, exercise_id, sets, reps",
+    "sets": "exercise_id, set_number, planned, done, completed",
+    "ratings": "exercise_id, set_number, kind, value",
+    "stops": "exercise_id, reason",
+    "skips": "exercise_id, reason",
+    "safety_answers": "question, answer, text",
+}
+"""What must be recorded the same whichever input drove the session (times and ids aside)."""
+ANSWERS = ["no", "no", "no", "next", "finish", "yes"]
+PRESSES = ["no", "no", "no", "next", "end", "yes"]
+"""The same answers as the page's buttons (commands)."""
+
+
+def recorded(db: Path) -> dict[str, list[tuple[object, ...]]]:
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        return {t: conn.execute(f"SELECT {cols} FROM {t} ORDER BY rowid").fetchall()
+                for t, cols in SAME.items()}  # fmt: skip
+
+
+@pytest.mark.timeout(180)
+def test_the_page_records_the_same_as_the_keyboard_script(tmp_path: Path) -> None:
+    from tests.test_screen_browser import session_with_screen
+
+    by_script = tmp_path / "script"
+    cli = [sys.executable, "-m", "companion.cli.main", "--data-dir", str(by_script), "session"]
+    done = subprocess.run(
+        [*cli, "--script", "-", "--no-voice", "--time-scale", "20"],
+        input="\n".join(ANSWERS) + "\n", capture_output=True, text=True, timeout=100, cwd=REPO,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    with (
+        session_with_screen(tmp_path / "page", [3000.0], scale=20) as run,
+        httpx.Client(base_url=run.url, timeout=10) as web,
+    ):
+        found = re.search(r'name="token" value="([^"]+)"', web.get("/").text)
+        assert found
+
+        def state() -> dict[str, Any]:
+            return dict(web.get("/state").json())
+
+        for command in PRESSES:
+            asked = wait_for(state, lambda s, c=command: c in s["commands"])
+            r = web.post("/press", data={"command": command, "token": found.group(1)})
+            assert r.status_code == 303
+            wait_for(state, lambda s, v=asked["version"]: s["version"] > v or s["ended"])
+        run.thread.join(timeout=30)
+    assert run.result.get("how") == "stopped"
+    page = recorded(run.where.history_db)
+    assert page == recorded(by_script / "history.sqlite3")
+    assert page["skips"] and page["safety_answers"]  # something worth comparing was recorded
