@@ -258,3 +258,26 @@ def test_long_lines_are_said_sentence_by_sentence_counts_stay_whole() -> None:
         "0 means no pain.",
     ]
     assert piper_voice.sentences("Well done!") == ["Well done!"]
+
+
+def test_slower_and_quieter_reach_the_lines_played_next(
+    joe: piper_voice.VoiceFile, tmp_path: Path
+) -> None:
+    kept = tmp_path / "played"
+    kept.mkdir()
+    # a player that keeps each file it is given (what would have been heard), as long as a line
+    player = _player(tmp_path, f'n=$(ls {kept} | wc -l)\ncp "$1" {kept}/$n.wav\nsleep 2.6\n')
+    problems: list[str] = []
+    speaker = PiperSpeaker(problems.append, voice=joe, rate=170, volume=1.0, player=player)
+    text = "Open and close your hand."
+    speaker.say(text)
+    assert speaker.wait(timeout=30)
+    speaker.set_voice(100, 0.5)  # what "slower" and "quieter" hand the speaker
+    speaker.say(text)
+    assert speaker.wait(timeout=30)
+    speaker.close()
+    assert len(list(kept.iterdir())) == 2  # each line played once
+    before, after = (read_wav(kept / f"{n}.wav") for n in (0, 1))
+    assert after.seconds > 1.3 * before.seconds
+    assert np.abs(after.samples).max() < 0.6 * np.abs(before.samples).max()
+    assert problems == []
