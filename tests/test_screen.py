@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
@@ -12,7 +13,7 @@ from starlette.testclient import TestClient
 from companion import library, paths, routine, routine_edit
 from companion.cli.main import main
 from companion.commands import Command
-from companion.events import Heard
+from companion.events import Begin, Heard, Listen, Say
 from companion.screen import pictures
 from companion.screen.app import Screen, create_app
 from companion.screen.live import Live
@@ -396,3 +397,54 @@ def test_history_downloads_as_csv_and_json(screen: Screen, client: TestClient) -
     sessions = client.get("/report/data/sessions.csv").text.strip().splitlines()
     assert len(data["sessions"]) == len(sessions) - 1 > 0
     assert client.get("/report/data/secrets.csv").status_code == 404
+
+
+def test_the_watcher_shows_the_sessions_caption_set_rep_and_day() -> None:
+    from companion.screen.link import ScreenLink
+    from tests.session_driver import Driver, make_plan
+
+    drive = Driver(make_plan(("palm_turn", 2, 3), ("wrist_bend", 2, 3)))
+    live = Live()
+    link = ScreenLink(live)
+    watch = link.watcher(drive.session, drive.session.words)
+    source = link.source()
+    source.start(lambda _event: None)
+
+    def step(effects: list[Any]) -> dict[str, Any]:
+        for effect in effects:
+            if isinstance(effect, Listen):
+                source.listen(effect)
+        watch(effects, drive.now)
+        return live.snapshot()
+
+    shown = step(drive.send(Begin()))
+    said = [e.text for e in drive.last if isinstance(e, Say)]
+    assert len(said) > 2
+    assert shown["caption"] == " ".join(said[-2:])  # the question, large
+    assert shown["said"] == " ".join(said[:-2])  # what came before it, smaller
+    assert shown["exercise"] == "palm_turn" and shown["sets"] == 2 and shown["reps"] == 3
+    assert "start" in shown["commands"] and shown["day_done"] == 0
+    shown = step(drive.say(Command.START))
+    for _ in range(200):
+        shown = step(drive.advance(0.5))
+        if shown["rep"] == 2:
+            break
+    assert shown["set_no"] == 1 and shown["rep"] == 2 and shown["stage"] == "counting"
+    assert 0 < shown["day_done"] < 0.25  # 2 of 3 reps of 1 of 4 sets
+    assert shown["caption"] == [e.text for e in drive.last if isinstance(e, Say)][-1]
+    assert "stop" in shown["commands"] and "start" not in shown["commands"]
+
+
+def test_a_failing_watcher_never_stops_the_session(caplog: pytest.LogCaptureFixture) -> None:
+    from companion.screen.link import watcher
+    from tests.session_driver import Driver
+
+    drive = Driver()
+
+    class Broken(Live):
+        def update(self, **changes: object) -> None:
+            raise RuntimeError("page gone")
+
+    watch = watcher(Broken(), drive.session, drive.session.words)
+    watch(drive.send(Begin()), drive.now)  # no exception
+    assert "could not show" in caplog.text

@@ -13,6 +13,8 @@ from companion.screen.live import Live
 from companion.session.engine import Session
 
 log = logging.getLogger(__name__)
+CAPTION_LINES = 2
+"""Lines of one batch shown in very large type (the rest, above them, in normal type)."""
 Watcher = Callable[[list[Effect], dt.datetime], None]
 """Called by the loop with each batch of effects it has carried out."""
 
@@ -73,7 +75,11 @@ def _changes(
     changes: dict[str, object] = {"stage": session.stage.value}
     said = [e.text for e in effects if isinstance(e, Say)]
     if said:
-        changes["caption"] = said[-1] if _beat(effects) else " ".join(said)
+        if _beat(effects):  # a count: the count alone, the instructions stay
+            changes["caption"] = said[-1]
+        else:  # the last two lines large (usually the question), the ones before smaller
+            changes["caption"] = " ".join(said[-CAPTION_LINES:])
+            changes["said"] = " ".join(said[:-CAPTION_LINES])
     ended = next((e.how for e in effects if isinstance(e, End)), None)
     if ended is not None:
         changes["ended"] = ended

@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 IDLE: dict[str, Any] = {
     "running": False,
     "caption": "",
+    "said": "",
     "exercise": "",
     "exercise_name": "",
     "context": "",

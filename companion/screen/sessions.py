@@ -41,6 +41,7 @@ class SessionStarter:
             self._thread.join(timeout)
 
     def _run(self) -> None:
+        self._live.reset()  # nothing left over from an earlier session
         try:
             chosen = routine.load(self._where.routine_file)
             words = prompts.load(chosen.language)

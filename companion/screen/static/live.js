@@ -9,6 +9,7 @@
 
   function show(s) {
     root.dataset.version = s.version;
+    byId("said").textContent = s.said || "";
     byId("caption").textContent = s.caption || (s.running ? "" : "Press Start when you are ready.");
     byId("exercise-name").textContent = s.exercise_name || "";
     var counter = "";
