@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
+import asyncio
 import datetime as dt
-import io
 import logging
-import threading
+import sys
 from typing import Any
 
 from starlette.requests import Request
@@ -20,7 +19,8 @@ from companion.screen import settings_form
 from companion.screen.app import Screen, checked_form, render
 
 log = logging.getLogger(__name__)
-_CLI_LOCK = threading.Lock()
+CLI_WAIT_S = 60.0
+"""Longest wait for a command whose output a page shows."""
 REPORT_CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src 'unsafe-inline'; "
     "frame-ancestors 'none'; form-action 'none'; base-uri 'none'"
@@ -28,14 +28,24 @@ REPORT_CSP = (
 """The report is one self-contained page (its styles and check script are inside it)."""
 
 
-def cli_text(screen: Screen, *argv: str) -> tuple[int, str]:
-    """What a ``companion`` command prints (its plain messages too), for showing on a page."""
-    from companion.cli.main import main
+async def cli_text(screen: Screen, *argv: str) -> str:
+    """What a ``companion`` command prints (its plain messages too), for showing on a page.
 
-    out = io.StringIO()
-    with _CLI_LOCK, contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-        status = main([*argv, "--data-dir", str(screen.where.data_dir)])
-    return status, out.getvalue().replace("companion: ", "")
+    Run as a child process: the command's output cannot mix with a session running here."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "companion.cli.main", *argv,
+        "--data-dir", str(screen.where.data_dir),
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        out, _ = await asyncio.wait_for(proc.communicate(), CLI_WAIT_S)
+    except TimeoutError:
+        proc.kill()
+        await proc.wait()
+        return f"'companion {argv[0]}' did not answer within {CLI_WAIT_S:.0f} seconds."
+    return out.decode("utf-8", "replace").replace("companion: ", "")
 
 
 def _screen(request: Request) -> Screen:
@@ -46,8 +56,9 @@ def _screen(request: Request) -> Screen:
 async def overview(request: Request) -> Response:
     screen = _screen(request)
     pid = lock.holder(screen.where.daemon_lock)
-    _, plan = cli_text(screen, "plan")
-    _, reminders = cli_text(screen, "reminders", "list")
+    plan, reminders = await asyncio.gather(
+        cli_text(screen, "plan"), cli_text(screen, "reminders", "list")
+    )
     return render(
         request, "care.html", daemon_pid=pid, plan=plan, reminders=reminders, today=dt.date.today()
     )
@@ -56,7 +67,7 @@ async def overview(request: Request) -> Response:
 async def history(request: Request) -> Response:
     raw = request.query_params.get("days", "14")
     days = raw if raw.isdigit() and 1 <= int(raw) <= 366 else "14"
-    _, text = cli_text(_screen(request), "history", "--days", days)
+    text = await cli_text(_screen(request), "history", "--days", days)
     return render(request, "history.html", text=text, days=days)
 
 
