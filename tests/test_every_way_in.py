@@ -182,7 +182,7 @@ def test_keyboard_only_through_a_terminal(tmp_path: Path) -> None:
 
 @pytest.mark.timeout(300)
 def test_one_switch_only_by_scanning(tmp_path: Path) -> None:
-    setup(tmp_path, scan=1.0)
+    setup(tmp_path, scan=1.5)  # long enough for a loaded machine to read the key in time
     press = b" "
     yes_no = [("Yes?", b""), ("No?", press)]
     number = {
