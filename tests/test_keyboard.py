@@ -152,8 +152,10 @@ def test_keyboard_drives_a_session_in_a_real_terminal(tmp_path: Path) -> None:
         os.write(leader, b" ")
         term.until("And forward")
         term.until("Any pain?")
+        term.until("Keys: 0-9")  # the status line: the session listens for a number now
         os.write(leader, b"2")
         term.until("How hard was that?")
+        term.until("Keys: 0-9")
         os.write(leader, b"10")  # two keys, well within TEN_WAIT_S whatever the load
         term.until("10. Thank you.")
         screen = term.until("That is all for today")
