@@ -448,3 +448,43 @@ def test_a_failing_watcher_never_stops_the_session(caplog: pytest.LogCaptureFixt
     watch = watcher(Broken(), drive.session, drive.session.words)
     watch(drive.send(Begin()), drive.now)  # no exception
     assert "could not show" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("key", "typed", "meant"),
+    [
+        ("reminders.times", "9:00", "09:00"),
+        ("reminders.times", "9.00; 17:30", "09:00, 17:30"),
+        ("reminders.times", "9 17h30", "09:00, 17:30"),
+        ("reminders.times", "25:00", "25:00"),  # left for the routine's check to refuse
+        ("reminders.times", "soon", "soon"),
+        ("speech.volume", "90", "0.9"),
+        ("speech.volume", "80%", "0.8"),
+        ("speech.volume", "0,5", "0.5"),
+        ("speech.volume", "1", "1"),
+        ("speech.rate", " 140 ", "140"),
+        ("affected_side", "Left", "left"),
+        ("exercise.palm_turn.reps", "12 ", "12"),
+        ("name", " Ann ", "Ann"),
+    ],
+)
+def test_forgiving_input_on_the_settings_page(key: str, typed: str, meant: str) -> None:
+    from companion.screen.settings_form import tidy
+
+    assert tidy(key, typed) == meant
+
+
+def test_settings_understand_what_a_carer_types(screen: Screen, client: TestClient) -> None:
+    routine_edit.init(screen.where.routine_file)
+    form = _posted(
+        client, **{"reminders.times": "9:00; 17.30", "speech.volume": "80%",
+                   "affected_side": "Right"},
+    )  # fmt: skip
+    r = client.post("/care/settings", data={**form, "token": TOKEN}, follow_redirects=False)
+    assert r.status_code == 303, errors(r.text)
+    saved = routine.load(screen.where.routine_file)
+    assert saved.reminders.times == ("09:00", "17:30")
+    assert saved.speech.volume == 0.8
+    assert saved.affected_side == "right"
+    again = client.get("/care/settings").text
+    assert 'value="09:00, 17:30"' in again  # shown back as the routine has it, no brackets

@@ -3,6 +3,7 @@ saved through the routine editor (which validates the whole file and keeps its c
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -92,6 +93,43 @@ def values(data: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
+_CLOCK = re.compile(r"^(\d{1,2})(?:[:.h](\d{2}))?$")
+
+
+def tidy(key: str, raw: str) -> str:
+    """What a carer types, as the routine writes it: "9:00" or "9.00" -> "09:00", a volume of
+    "90" or "90%" -> "0.9", a decimal comma -> a point, "Left" -> "left". Anything else as typed
+    (the routine's check then says what is allowed)."""
+    raw = raw.strip()
+    if key == "reminders.times":
+        times = [t for t in re.split(r"[,;\s]+", raw) if t]
+        return ", ".join(_clock(t) for t in times)
+    if key == "affected_side":
+        return raw.lower()
+    if key in ("speech.volume", "speech.rate") or key.startswith("exercise."):
+        number = raw.replace(",", ".").removesuffix("%").strip()
+        if key == "speech.volume" and (raw.endswith("%") or _over_one(number)):
+            return f"{float(number) / 100:g}"
+        return number
+    return raw
+
+
+def _clock(text: str) -> str:
+    found = _CLOCK.match(text)
+    if found is None:
+        return text
+    hour, minute = int(found.group(1)), int(found.group(2) or 0)
+    return f"{hour:02d}:{minute:02d}" if hour < 24 and minute < 60 else text
+
+
+def _over_one(number: str) -> bool:
+    """A volume written in per cent (2 to 100)."""
+    try:
+        return 1 < float(number) <= 100
+    except ValueError:
+        return False
+
+
 def _message(exc: CompanionError) -> str:
     text = exc.message
     if isinstance(exc, RoutineError) and exc.field and text.startswith(exc.field):
@@ -104,8 +142,8 @@ def _edits(data: Mapping[str, Any], form: Mapping[str, str]) -> list[Edit]:
     before = values(data)
     edits = []
     for key, _, _ in FIELDS:
-        if key in form and form[key].strip() != before[key]:
-            edits.append((key, form[key].strip()))
+        if key in form and tidy(key, form[key]) != before[key]:
+            edits.append((key, tidy(key, form[key])))
     for ex in library.LIBRARY:
         inc = f"exercise.{ex.id}.include"
         if (inc in form) != (inc in before):
@@ -116,9 +154,9 @@ def _edits(data: Mapping[str, Any], form: Mapping[str, str]) -> list[Edit]:
                 inc in form
                 and inc in before
                 and name in form
-                and form[name].strip() != before[name]
+                and tidy(name, form[name]) != before[name]
             ):
-                edits.append((name, form[name].strip()))
+                edits.append((name, tidy(name, form[name])))
     return edits
 
 
@@ -128,15 +166,14 @@ def _apply(doc: tomlkit.TOMLDocument, key: str, raw: str, form: Mapping[str, str
         if raw:
             settings = {}
             for k in EXERCISE_KEYS:
-                text = form.get(f"exercise.{parts[1]}.{k}", "").strip()
+                field = f"exercise.{parts[1]}.{k}"
+                text = tidy(field, form.get(field, ""))
                 if text:
                     settings[k] = routine_edit.parse_value(text, 1)
             routine_edit.add_exercise(doc, parts[1], settings, None)
         else:
             routine_edit.remove_exercise(doc, parts[1])
         return
-    if key == "affected_side":
-        raw = raw.lower()
     routine_edit.set_value(doc, key, raw)
 
 
