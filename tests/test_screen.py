@@ -243,6 +243,7 @@ def test_bad_settings_show_a_message_next_to_the_field_and_save_nothing(
     found = errors(r.text)
     assert set(found) == {shown_at}, found
     assert "Traceback" not in found[shown_at]
+    assert "['" not in found[shown_at] and '["' not in found[shown_at]  # no Python lists
     assert path.read_bytes() == before  # not even the good field was saved
 
 

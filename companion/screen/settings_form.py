@@ -130,10 +130,19 @@ def _over_one(number: str) -> bool:
         return False
 
 
+_LIST = re.compile(r"""\[((?:'[^'\]]*'|"[^"\]]*")(?:, (?:'[^'\]]*'|"[^"\]]*"))*)\]""")
+
+
+def plain(text: str) -> str:
+    """A message without Python's list brackets: "['9', '17:30']" -> "9, 17:30"."""
+    return _LIST.sub(lambda m: ", ".join(v[1:-1] for v in m.group(1).split(", ")), text)
+
+
 def _message(exc: CompanionError) -> str:
     text = exc.message
     if isinstance(exc, RoutineError) and exc.field and text.startswith(exc.field):
         text = text.split(": ", 1)[-1]
+    text = plain(text)
     return text[:1].upper() + text[1:]
 
 
