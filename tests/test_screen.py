@@ -489,3 +489,15 @@ def test_settings_understand_what_a_carer_types(screen: Screen, client: TestClie
     assert saved.affected_side == "right"
     again = client.get("/care/settings").text
     assert 'value="09:00, 17:30"' in again  # shown back as the routine has it, no brackets
+
+
+def test_other_commands_do_not_load_the_web_stack() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from companion.cli.main import build_parser; build_parser(); "
+        "print(sorted(m for m in ('uvicorn', 'starlette', 'jinja2') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -36,7 +36,7 @@ def register(
 
 def add_options(p: argparse.ArgumentParser) -> None:
     """``--port`` and ``--no-browser`` (also on ``session --screen``)."""
-    from companion.screen.server import DEFAULT_PORT
+    from companion.screen import DEFAULT_PORT  # the web stack itself only when it runs
 
     p.add_argument(
         "--port",

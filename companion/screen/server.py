@@ -12,12 +12,12 @@ import webbrowser
 import uvicorn
 
 from companion.errors import BadInputError
+from companion.screen import DEFAULT_PORT
 from companion.screen.app import Screen, create_app
 
 log = logging.getLogger(__name__)
 HOST = "127.0.0.1"
 """Only this computer can reach the page."""
-DEFAULT_PORT = 8766
 START_WAIT_S = 10.0
 """How long starting may take before it is reported as failed."""
 
