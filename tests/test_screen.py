@@ -103,6 +103,8 @@ def test_a_press_reaches_the_sessions_queue(screen: Screen, client: TestClient) 
         ({"command": "number", "value": "11"}, 400, "Choose a number from 0 to 10."),
         ({"command": "number", "value": "-1"}, 400, "Choose a number from 0 to 10."),
         ({"command": "number", "value": ""}, 400, "Choose a number from 0 to 10."),
+        ({"command": "number", "value": "²"}, 400, "Choose a number from 0 to 10."),
+        ({"command": "number", "value": "9" * 5000}, 400, "Choose a number from 0 to 10."),
         ({"command": "stop"}, 409, "No session is running now."),
     ],
 )
@@ -288,6 +290,7 @@ def test_report_is_served_from_the_history(screen: Screen, client: TestClient) -
     assert r.status_code == 200
     assert 'content="companion report"' in r.text
     assert "script-src 'unsafe-inline'" in r.headers["content-security-policy"]
+    assert client.get("/care/history?days=²").status_code == 200
     history = client.get("/care/history?days=30").text
     assert "Traceback" not in history and str(start.year) in history
 

@@ -100,6 +100,11 @@ async def checked_form(request: Request) -> dict[str, str] | Response:
     return fields
 
 
+def whole_number(text: str) -> bool:
+    """Plain digits 0-9 only ("²" and other Unicode digits are not numbers to ``int``), short."""
+    return text.isascii() and text.isdigit() and len(text) <= 6
+
+
 def _answer(request: Request, message: str, status: int = 200) -> Response:
     """A button's answer: JSON for the page's script, else back to the page (plain HTML)."""
     if request.headers.get("x-companion-token"):
@@ -159,7 +164,7 @@ async def press(request: Request) -> Response:
     value: int | None = None
     if command is Command.NUMBER:
         raw = form.get("value", "")
-        if not raw.isdigit() or not 0 <= int(raw) <= 10:
+        if not whole_number(raw) or not 0 <= int(raw) <= 10:
             return _answer(request, "Choose a number from 0 to 10.", 400)
         value = int(raw)
     snapshot = screen.live.snapshot()

@@ -16,7 +16,7 @@ from companion import library, prompts, routine
 from companion.errors import CompanionError
 from companion.reminders import lock
 from companion.screen import settings_form
-from companion.screen.app import Screen, checked_form, render
+from companion.screen.app import Screen, checked_form, render, whole_number
 
 log = logging.getLogger(__name__)
 CLI_WAIT_S = 60.0
@@ -66,7 +66,7 @@ async def overview(request: Request) -> Response:
 
 async def history(request: Request) -> Response:
     raw = request.query_params.get("days", "14")
-    days = raw if raw.isdigit() and 1 <= int(raw) <= 366 else "14"
+    days = raw if whole_number(raw) and 1 <= int(raw) <= 366 else "14"
     text = await cli_text(_screen(request), "history", "--days", days)
     return render(request, "history.html", text=text, days=days)
 
@@ -167,7 +167,7 @@ async def setup_post(request: Request) -> Response:
         return form
     path = _screen(request).where.routine_file
     sections = settings_form.SECTIONS
-    step = int(form["step"]) if form.get("step", "").isdigit() else 0
+    step = int(form["step"]) if whole_number(form.get("step", "")) else 0
     step = min(step, len(sections))
     go = form.get("go", "next")
     errors: dict[str, str] = {}
