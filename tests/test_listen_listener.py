@@ -471,12 +471,12 @@ def test_over_its_counting_a_stop_the_classifier_and_the_reader_hear_is_heard() 
 
 
 def test_over_its_voice_the_classifier_alone_needs_to_be_sure() -> None:
-    # "Palm up" made the classifier say "stop" at up to 0.82; the reader then gave 0.01 at most
-    lis = read("stop", "counting", FixedReader(stop=0.01), FixedJudge(stop=0.82), confidence=0.45)
+    # "Palm up" made the classifier say "stop" at up to 0.96; the reader then gave 0.01 at most
+    lis = read("stop", "counting", FixedReader(stop=0.01), FixedJudge(stop=0.96), confidence=0.45)
     lis.own_speech(COUNT_LINE)
     assert lis.process(audio((0.5, False), (0.5, True), (2.0, False))) == []
     # without the reader (turned off) the classifier's word alone, when it is sure
-    for p, heard in ((0.9, []), (0.97, [Command.STOP])):
+    for p, heard in ((0.96, []), (0.995, [Command.STOP])):
         lis = judged("stop", "counting", FixedJudge(stop=p), confidence=0.45)
         lis.own_speech(COUNT_LINE)
         got = lis.process(audio((0.5, False), (0.5, True), (2.0, False)))
