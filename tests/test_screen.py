@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
 from companion import library, paths, routine, routine_edit
@@ -504,3 +506,31 @@ def test_other_commands_do_not_load_the_web_stack() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    field=st.sampled_from(
+        ["name", "affected_side", "reminders.times", "safety.emergency_number", "speech.voice",
+         "speech.rate", "speech.volume", "exercise.palm_turn.reps", "exercise.wrist_bend.sets"]
+    ),
+    typed=st.text(max_size=40) | st.sampled_from(["", "9" * 5000, "²", "1e999", "nan", "-0"]),
+)  # fmt: skip
+def test_any_text_in_any_field_never_breaks_the_page_or_the_file(
+    tmp_path_factory: pytest.TempPathFactory, field: str, typed: str
+) -> None:
+    home = tmp_path_factory.mktemp("fuzz")
+    screen = Screen(Live(), paths.resolve(home).ensure(), TOKEN)
+    client = TestClient(create_app(screen), base_url=BASE)
+    routine_edit.init(screen.where.routine_file)
+    before = screen.where.routine_file.read_bytes()
+    form = _posted(client, **{field: typed})
+    r = client.post("/care/settings", data={**form, "token": TOKEN}, follow_redirects=False)
+    assert r.status_code in (303, 400)
+    if r.status_code == 400:
+        assert screen.where.routine_file.read_bytes() == before
+        assert errors(r.text) or "field-error" in r.text
+    else:
+        routine.load(screen.where.routine_file)  # whatever was saved is a valid routine
