@@ -162,3 +162,31 @@ def test_bad_names_and_unreachable_hosts_are_plain_messages(host: str, tmp_path:
     for run in (bad, unknown, missing):
         assert "Traceback" not in run.stderr and len(run.stderr.splitlines()) <= 2
     assert not voices.exists() or not any(voices.glob("*.onnx*"))
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_prepare_renders_the_routines_counts_once_into_the_data_folder(
+    tmp_path: Path, joe_files: tuple[Path, Path]
+) -> None:
+    from companion import prompts, routine
+    from companion.cli.voices import lines_to_prepare
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "routine.toml").write_text(
+        '[[exercise]]\nid = "palm_turn"\nreps = 3\n', encoding="utf-8"
+    )
+    chosen = routine.load(data / "routine.toml")
+    lines = lines_to_prepare(chosen, prompts.load("en"))
+    assert lines[:9] == [f"{n}. Palm up." for n in range(1, 9)] + ["And down."]
+    env = {**os.environ, "COMPANION_DATA_DIR": str(data)}
+    cmd = [sys.executable, "-m", "companion.cli.main", "voices", "prepare"]
+    first = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=800)
+    assert first.returncode == 0, first.stderr
+    assert f"{len(lines)} lines ready" in first.stdout
+    files = list((data / "speech-cache").glob("*.wav"))
+    assert len(files) >= len(lines)
+    assert all(f.stat().st_mode & 0o777 == 0o600 for f in files)
+    again = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0 and "(0 rendered now" in again.stdout, again.stdout

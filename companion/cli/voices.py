@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
+from companion import paths, prompts, routine
 from companion.errors import ExitStatus
 from companion.speech import piper_voice, voice_download
+
+SPEECH_CACHE = "speech-cache"
+"""The data folder's folder of rendered lines (the session's speaker reads it too)."""
 
 
 def register(
@@ -35,6 +40,13 @@ def register(
     dl.add_argument("--sha256", metavar="HEX", help="expected SHA-256 of the voice's .onnx file")
     dl.add_argument("--force", action="store_true", help="download again even if installed")
     dl.set_defaults(func=run_download)
+
+    pr = own.add_parser(
+        "prepare",
+        parents=[common, folder],
+        help="render the routine's counts and the fixed lines now, so sessions start on the beat",
+    )
+    pr.set_defaults(func=run_prepare)
 
     def usage(_args: argparse.Namespace) -> int:
         p.print_help()
@@ -89,4 +101,53 @@ def run_download(args: argparse.Namespace) -> int:
     print(f"Installed {name} ({_mb(size)}) in {folder}")
     short = name.split("-")[1]
     print(f'Use it with: companion routine set speech.voice "piper:{short}"')
+    return 0
+
+
+def lines_to_prepare(chosen: routine.Routine, words: prompts.Prompts) -> list[str]:
+    """The routine's count lines (for up to five more repetitions than set, as progression may
+    add) and every fixed spoken line of the session and safety questions."""
+    out: dict[str, None] = {}
+    for item in chosen.exercises:
+        phases = words.exercise(item.id).phases
+        for n in range(1, min(60, item.reps + 5) + 1):
+            if not phases:
+                out[words.text("session.count_only", n=n)] = None
+                continue
+            out[words.text("session.count_first", n=n, phase=phases[0].capitalize())] = None
+        for phase in phases[1:]:
+            out[words.text("session.count_phase", phase=phase.capitalize())] = None
+    for table in ("session", "safety"):
+        for value in words.tables.get(table, {}).values():
+            for line in [value] if isinstance(value, str) else value:
+                if isinstance(line, str) and not prompts.placeholders(line):
+                    out[line] = None
+    return list(out)
+
+
+def run_prepare(args: argparse.Namespace) -> int:
+    """Render the lines a session says on the beat (and the fixed ones) into the speech cache."""
+    from companion.speech.factory import engine_for
+    from companion.speech.voice_cache import VoiceCache
+
+    where = paths.resolve(args.data_dir).check().ensure()
+    chosen = routine.load(where.routine_file)
+    folder = piper_voice.voices_dir(args.voice_dir)
+    kind, name = engine_for(chosen.speech.voice, folder)
+    if kind != "piper":
+        print("The system voice speaks; it needs nothing prepared.")
+        return 0
+    voice = piper_voice.find_voice(name, folder)
+    cache = VoiceCache(folder=where.data_dir / SPEECH_CACHE)
+    synth = piper_voice.PiperSynth(voice, cache)
+    todo = lines_to_prepare(chosen, prompts.load(chosen.language))
+    rate = chosen.speech.rate
+    for n, line in enumerate(todo, 1):
+        synth.prepare(piper_voice.sentences(line), rate)
+        if n % 25 == 0 or n == len(todo):
+            print(f"  {n} of {len(todo)} lines", file=sys.stderr)
+    print(
+        f"{len(todo)} lines ready in {cache.folder} ({synth.renders} rendered now, "
+        f"voice {voice.name}, rate {rate})"
+    )
     return 0
