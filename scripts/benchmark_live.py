@@ -328,7 +328,8 @@ def live_run(
                             next_at = now + rng.uniform(0.2, 8.0)
                         elif context == "number":  # while it asks, or just after: some questions
                             wait = rng.uniform(0.2, 3.0)
-                            question_at = now + wait if rng.random() < 0.4 else None
+                            trial = play_clips and rng.random() < 0.4
+                            question_at = now + wait if trial else None
                     elif kind == "say":
                         quiet_at = None
                         if d.get("key") == "set_start":
