@@ -43,6 +43,7 @@ BUTTONS: tuple[tuple[Command, str], ...] = (
     (Command.NEXT, "Next"),
     (Command.REPEAT, "Repeat"),
     (Command.SLOWER, "Slower"),
+    (Command.END, "Finish for today"),
 )
 """The session's buttons, shown when the session listens for them."""
 ANSWERS: tuple[tuple[Command, str], ...] = ((Command.YES, "Yes"), (Command.NO, "No"))

@@ -43,7 +43,7 @@
       if (ev.submitter && ev.submitter.name) { data.set(ev.submitter.name, ev.submitter.value); }
       fetch("/press", { method: "POST", body: data, headers: { "X-Companion-Token": token } })
         .then(function (r) { return r.json(); })
-        .then(function (j) { byId("status").textContent = j.message || ""; })
+        .then(function (j) { if (j.message) { byId("status").textContent = j.message; } })
         .catch(function () { byId("status").textContent = "The companion is not answering."; });
     });
   });
