@@ -11,6 +11,7 @@ length scale, volume a scaling of the samples; every rendered line is kept in a
 from __future__ import annotations
 
 import importlib.util
+import json
 import logging
 import os
 import re
@@ -186,13 +187,23 @@ class PiperSynth:
                 "Piper is not installed.",
                 hint="Install it with: pip install 'companion[piper]' (or make setup).",
             )
+        from companion.listen.embedding import one_thread_options
+
+        # onnxruntime with its telemetry off, before piper imports it; one thread, as every
+        # model of the companion (two cores: never take both from the session).
+        onnxruntime, options = one_thread_options()
         from piper import PiperVoice
+        from piper.config import PiperConfig
 
         self.voice = voice
         self.cache = cache or VoiceCache()
         self._lock = threading.Lock()
         try:
-            self._piper: Any = PiperVoice.load(voice.model, voice.config)
+            config = json.loads(voice.config.read_text(encoding="utf-8"))
+            session = onnxruntime.InferenceSession(
+                str(voice.model), sess_options=options, providers=["CPUExecutionProvider"]
+            )
+            self._piper: Any = PiperVoice(session=session, config=PiperConfig.from_dict(config))
         except Exception as exc:  # onnxruntime and json raise their own kinds
             raise ModelError(
                 f"The Piper voice {voice.name} could not be loaded: {exc}",
