@@ -281,3 +281,26 @@ def test_slower_and_quieter_reach_the_lines_played_next(
     assert after.seconds > 1.3 * before.seconds
     assert np.abs(after.samples).max() < 0.6 * np.abs(before.samples).max()
     assert problems == []
+
+
+def test_the_doctor_says_which_voice_speaks(
+    joe: piper_voice.VoiceFile, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dataclasses import replace
+
+    from companion import doctor, paths, routine
+
+    default = routine.default()
+    ctx = doctor.Context(paths.resolve(tmp_path), tmp_path / "models", default)
+    found = doctor.check_speech(ctx)
+    assert found.status is doctor.Status.OK and "Piper voice en_US-joe-medium" in found.detail
+    system = replace(default, speech=replace(default.speech, voice="system"))
+    found = doctor.check_speech(doctor.Context(ctx.paths, ctx.models_dir, system))
+    assert "system voice (pyttsx3)" in found.detail and "chosen in the routine" in found.detail
+    monkeypatch.setattr(piper_voice, "piper_installed", lambda: False)
+    found = doctor.check_speech(ctx)
+    assert "system voice (pyttsx3)" in found.detail and "Piper is not installed" in found.detail
+    missing = replace(default, speech=replace(default.speech, voice="piper:nobody"))
+    monkeypatch.undo()
+    found = doctor.check_speech(doctor.Context(ctx.paths, ctx.models_dir, missing))
+    assert found.status is doctor.Status.FAIL and "not installed" in found.detail
