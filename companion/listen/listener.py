@@ -416,10 +416,7 @@ class Listener:
             reading = self.reader.phrase_probabilities(self._heard_audio(), asked)
         stops = [p for p in reading if p in self._table and self._table[p].command is Command.STOP]
         sure = sum(reading[p] for p in stops)
-        need = self.settings.reading.safety_rescue_p
-        if self._own_voice_active():  # its voice alone never read above 0.01 as "stop"
-            need = self.settings.own_voice_read_p
-        if not stops or sure < need:
+        if not stops or sure < self.settings.reading.safety_rescue_p:
             return False
         self._stop_read = Verdict(max(stops, key=lambda p: reading[p]), sure)
         return True
@@ -562,7 +559,8 @@ class Listener:
             best = max(reading, key=lambda p: reading[p], default="")
             meaning = self._table[best].command if best in self._table else None
             sure = sum(v for p, v in reading.items() if self._table[p].command is meaning)
-            if best in candidates and sure >= self.settings.own_voice_read_p:
+            # alone, as anywhere (at 0.1 its intro lines once read 0.16 as "hurts")
+            if best in candidates and sure >= self.settings.reading.safety_rescue_p:
                 phrase, confidence, by = best, sure, "reader"
             log.debug("over its voice, the reader: %r (%.2f)", best, sure)
         if phrase is None:
