@@ -111,8 +111,8 @@ def run_report(args: argparse.Namespace) -> int:
         ) from exc
     print(
         f"Wrote {out} ({len(html) // 1024} KB): {numbers.first:%d %b %Y} to {last:%d %b %Y}, "
-        f"{sum(d.sessions for d in numbers.days)} sessions, "
-        f"{sum(d.total_reps for d in numbers.days)} repetitions."
+        f"{page.plural(sum(d.sessions for d in numbers.days), 'session')}, "
+        f"{page.plural(sum(d.total_reps for d in numbers.days), 'repetition')}."
     )
     return 0
 

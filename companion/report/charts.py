@@ -126,13 +126,25 @@ def pain_effort(data: ReportData) -> str:
         fig = _figure(9, 3.2)
         ax = fig.add_subplot()
         x = list(range(len(data.days)))
-        for attr, label, colour, marker in (
-            ("max_pain", "pain (highest of the day)", "#c62828", "o"),
-            ("max_effort", "effort (highest of the day)", "#1565c0", "s"),
+        # effort first, as hollow squares a little to the left; pain last (on top), as filled
+        # dots a little to the right: a day with equal pain and effort shows both
+        for attr, label, colour, marker, shift, fill, z in (
+            ("max_effort", "effort (hollow squares)", "#1565c0", "s", -0.15, "white", 2),
+            ("max_pain", "pain (filled dots, drawn on top)", "#c62828", "o", 0.15, "#c62828", 3),
         ):
             values = [getattr(d, attr) for d in data.days]
             ys = [float("nan") if v is None else v for v in values]
-            (line,) = ax.plot(x, ys, marker=marker, color=colour, label=label, linewidth=1.5)
+            (line,) = ax.plot(
+                [i + shift for i in x],
+                ys,
+                marker=marker,
+                color=colour,
+                markerfacecolor=fill,
+                markersize=6,
+                label=label,
+                linewidth=1.5,
+                zorder=z,
+            )
             line.set_gid(attr.replace("max_", ""))
         ax.axhspan(5, 10, color="#fff3e0", zorder=0)
         ax.set_xlim(-0.6, max(len(x), 1) - 0.4)

@@ -48,6 +48,17 @@ class Stop:
     """stop, skip or session."""
     exercise_id: str
     reason: str
+    pain: int | None = None
+    """The pain rating given last before (or with) the stop in that session, if any."""
+
+    @property
+    def safety(self) -> bool:
+        """A stop the companion made for safety: pain too high or a safety answer of yes."""
+        return self.reason in SAFETY_REASONS
+
+
+SAFETY_REASONS = frozenset({"pain", "safety_check"})
+"""Stop reasons that are safety stops."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +77,17 @@ class ReportData:
     """How many reminders had each outcome (fired, snoozed, started, skipped, missed ...)."""
     safety: tuple[queries.SafetyRow, ...] = ()
     """Every safety answer, in the order given."""
+    since: dict[str, dt.date] = field(default_factory=dict)
+    """exercise id -> the day its current dose or level began (its last change, else the first
+    session that planned it)."""
+
+    def pain_by_exercise(self) -> dict[str, tuple[int, int, float]]:
+        """exercise id -> (number of pain ratings, highest, mean)."""
+        values: dict[str, list[int]] = defaultdict(list)
+        for r in self.ratings:
+            if r.kind == "pain":
+                values[r.exercise_id].append(r.value)
+        return {ex: (len(v), max(v), sum(v) / len(v)) for ex, v in values.items()}
 
     def safety_by_session(self) -> list[tuple[int, list[queries.SafetyRow]]]:
         """(session id, its safety answers), sessions in the order they were held."""
@@ -124,6 +146,36 @@ def window(first: dt.date, last: dt.date, begun: dt.date | None) -> dt.date:
     if begun is None or begun > last:
         return last
     return max(first, begun)
+
+
+def since(conn: sqlite3.Connection, last: dt.date) -> dict[str, dt.date]:
+    """exercise id -> the day its dose or level last changed by ``last``, else the first day a
+    session planned it."""
+    out = {
+        ex: dt.date.fromisoformat(day)
+        for ex, day in conn.execute(
+            "SELECT p.exercise_id, min(s.day) FROM planned p JOIN sessions s "
+            "ON s.id = p.session_id WHERE s.day <= ? GROUP BY p.exercise_id",
+            (last.isoformat(),),
+        )
+    }
+    for ex, day in conn.execute(
+        "SELECT exercise_id, max(day) FROM changes WHERE day <= ? AND exercise_id != '' "
+        "GROUP BY exercise_id",
+        (last.isoformat(),),
+    ):
+        out[ex] = dt.date.fromisoformat(day)
+    return out
+
+
+def _pain_at(
+    ratings: list[queries.RatingRow], session_id: int, at: str, exercise_id: str
+) -> int | None:
+    """The last pain rating of a session given at or before ``at`` (that exercise first)."""
+    before = [r for r in ratings if r.kind == "pain" and r.session_id == session_id and r.at <= at]
+    same = [r for r in before if r.exercise_id == exercise_id]
+    chosen = same or before
+    return chosen[-1].value if chosen else None
 
 
 def _timed(exercise_id: str) -> bool:
@@ -206,10 +258,37 @@ def gather(conn: sqlite3.Connection, first: dt.date, last: dt.date) -> ReportDat
             )
         )
 
-    events = [Stop(e.at, e.day, "stop", e.exercise_id, e.reason) for e in stops]
-    events += [Stop(e.at, e.day, "skip", e.exercise_id, e.reason) for e in skips]
+    events = [
+        Stop(
+            e.at,
+            e.day,
+            "stop",
+            e.exercise_id,
+            e.reason,
+            _pain_at(ratings, e.session_id, e.at, e.exercise_id),
+        )
+        for e in stops
+    ]
     events += [
-        Stop(s.ended_at or s.started_at, s.day, "session", "", s.how or "not finished")
+        Stop(
+            e.at,
+            e.day,
+            "skip",
+            e.exercise_id,
+            e.reason,
+            _pain_at(ratings, e.session_id, e.at, e.exercise_id),
+        )
+        for e in skips
+    ]
+    events += [
+        Stop(
+            s.ended_at or s.started_at,
+            s.day,
+            "session",
+            "",
+            s.how or "not finished",
+            _pain_at(ratings, s.id, s.ended_at or "9999", ""),
+        )
         for s in sessions
         if s.how != "completed"
     ]
@@ -223,4 +302,5 @@ def gather(conn: sqlite3.Connection, first: dt.date, last: dt.date) -> ReportDat
         per_exercise={k: (v[0], v[1], v[2]) for k, v in totals.items()},
         reminders=dict(Counter(m.outcome for m in queries.reminders(conn, first, last))),
         safety=tuple(queries.safety_answers(conn, first, last)),
+        since=since(conn, last),
     )

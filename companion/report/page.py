@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from html import escape
 from pathlib import Path
 
@@ -14,6 +14,7 @@ from companion.prompts import Prompts
 from companion.report import charts
 from companion.report.data import DONE, MISSED, PARTLY, ReportData
 from companion.routine import Routine
+from companion.screen import pictures
 
 CSS = """
 body{font-family:"DejaVu Sans",Arial,sans-serif;margin:2em auto;max-width:62em;color:#212121;
@@ -25,7 +26,9 @@ padding:.25em .5em;text-align:left}th{background:#eceff1}td.n{text-align:right}
 figure{margin:1em 0;page-break-inside:avoid}figure svg{max-width:100%;height:auto}
 dl.summary{display:grid;grid-template-columns:max-content auto;gap:.2em 1em}dt{font-weight:bold}
 .done{background:#c8e6c9}.partly{background:#fff9c4}.missed{background:#ffcdd2}
-.muted{color:#757575}.alarm{background:#ffcdd2;font-weight:bold;padding:0 .2em}
+.muted{color:#757575}.rx td{vertical-align:middle}.rx svg{width:14em;height:auto}
+.safety-stop{background:#ffe0b2;font-weight:bold}
+.alarm{background:#ffcdd2;font-weight:bold;padding:0 .2em}
 @media print{body{margin:0;max-width:none}h2{page-break-after:avoid}
 tr{page-break-inside:avoid}}
 """
@@ -123,6 +126,37 @@ def _opt(v: int | None) -> object:
     return "" if v is None else v
 
 
+def plural(n: int, word: str, many: str = "") -> str:
+    """``1 session``, ``2 sessions`` (``many``: an irregular plural)."""
+    return f"{n} {word if n == 1 else many or word + 's'}"
+
+
+def _prescription(
+    data: ReportData, r: Routine, name_of: Callable[[str], str], timed: Callable[[str], bool]
+) -> str:
+    """The routine as prescribed now: a picture, level, dose and since when, per exercise."""
+    rows = []
+    for e in r.exercises:
+        name = name_of(e.id)
+        unit = "seconds each way" if timed(e.id) else "repetitions"
+        dose = f"{plural(e.sets, 'set')} of {e.reps} {unit}, rest {e.rest_seconds} s"
+        level = library.get(e.id).level if e.id in library.BY_ID else ""
+        since = data.since.get(e.id)
+        picture = pictures.svg(e.id, r.affected_side, name) if e.id in pictures.DRAW else ""
+        rows.append(
+            f'<tr><td>{picture}</td><td>{escape(name)}</td><td class="n">{level}</td>'
+            f"<td>{escape(dose)}</td>"
+            f"<td>{escape(f'{since:%d %b %Y}') if since else 'not practised yet'}</td></tr>"
+        )
+    if not rows:
+        rows.append('<tr><td colspan="5" class="muted">no exercises</td></tr>')
+    return (
+        '<table id="prescription-table" class="rx"><thead><tr><th>Picture</th><th>Exercise</th>'
+        "<th>Level</th><th>Dose per session</th><th>At this dose since</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
 def render(data: ReportData, r: Routine, words: Prompts, now: dt.datetime) -> str:
     """The whole page for ``data``; ``now`` is when it was made (shown in the header)."""
 
@@ -145,8 +179,12 @@ def render(data: ReportData, r: Routine, words: Prompts, now: dt.datetime) -> st
     pains = [x.value for x in data.ratings if x.kind == "pain"]
     efforts = [x.value for x in data.ratings if x.kind == "effort"]
     adherence = "no days yet" if data.adherence is None else f"{data.adherence:.0%}"
+    checked = len(data.safety_by_session())
     summary = [
-        ("Days", f"{len(data.days)} ({data.first:%d %b %Y} to {data.last:%d %b %Y})"),
+        (
+            "Days",
+            f"{plural(len(data.days), 'day')} ({data.first:%d %b %Y} to {data.last:%d %b %Y})",
+        ),
         (
             "Done / partly / missed",
             f"{data.count(DONE)} / {data.count(PARTLY)} / {data.count(MISSED)}",
@@ -154,13 +192,24 @@ def render(data: ReportData, r: Routine, words: Prompts, now: dt.datetime) -> st
         ("Days with practice, since the first session", adherence),
         ("Sessions", str(sessions)),
         ("Repetitions (counted exercises)", str(total)),
-        ("Pain ratings", f"{len(pains)}, highest {max(pains)}" if pains else "none"),
-        ("Effort ratings", f"{len(efforts)}, highest {max(efforts)}" if efforts else "none"),
-        ("Stops and skips", str(len(data.stops))),
+        (
+            "Pain (0-10)",
+            f"highest {max(pains)}, from {plural(len(pains), 'pain rating')}" if pains else "none",
+        ),
+        (
+            "Effort (0-10)",
+            f"highest {max(efforts)}, from {plural(len(efforts), 'effort rating')}"
+            if efforts
+            else "none",
+        ),
+        (
+            "Stops and skips",
+            f"{len(data.stops)}, of which {sum(1 for x in data.stops if x.safety)} "
+            "safety stops (pain or a safety answer)",
+        ),
         (
             "Safety answers",
-            f"{len(data.safety_by_session())} session"
-            f"{'' if len(data.safety_by_session()) == 1 else 's'} checked, "
+            f"{plural(checked, 'session')} checked, "
             f"{sum(1 for a in data.safety if a.alarming)} needing attention"
             if data.safety
             else "none recorded",
@@ -233,8 +282,16 @@ def render(data: ReportData, r: Routine, words: Prompts, now: dt.datetime) -> st
             s.what,
             name_of(s.exercise_id) if s.exercise_id else "",
             reasons.get(s.reason, s.reason),
+            "no rating" if s.pain is None else f"pain {s.pain}",
+            "safety stop" if s.safety else "",
         )
         for s in data.stops
+    ]
+    pain_rows = [
+        (name_of(ex), n, top, f"{mean:.1f}")
+        for ex, (n, top, mean) in (
+            (e, data.pain_by_exercise()[e]) for e in charts.programme_order(data.pain_by_exercise())
+        )
     ]
     who = escape(r.name) if r.name else "Hand exercise report"
     parts = [
@@ -245,17 +302,26 @@ def render(data: ReportData, r: Routine, words: Prompts, now: dt.datetime) -> st
         f'<style>{CSS}</style></head><body data-rendered="no">',
         f"<header><h1>{who}</h1><p>Home hand exercises. Affected hand: "
         f"{escape(r.affected_side)}. Report made {now:%d %b %Y %H:%M}.</p></header>",
-        '<section id="summary"><h2>Summary</h2><dl class="summary">',
+        '<section id="prescription"><h2>Prescription</h2>',
+        _prescription(data, r, name_of, timed),
+        '</section><section id="summary"><h2>Summary</h2><dl class="summary">',
         *(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in summary),
         '</dl></section><section id="charts"><h2>Charts</h2>',
         *figures,
         "</section>",
-        '<section id="changes"><h2>Level and dose changes, with reasons</h2>',
+        '<section id="stops"><h2>Every stop, its reason and the pain at the time</h2>',
+        _table(
+            ("When", "What", "Exercise", "Reason", "Pain at the time", "Safety stop"),
+            stop_rows,
+            "stops-table",
+            ["safety-stop" if x.safety else "" for x in data.stops],
+        ),
+        '</section><section id="pain-by-exercise"><h2>Pain by exercise</h2>',
+        _table(("Exercise", "Pain ratings", "Highest pain", "Mean pain"), pain_rows, "pain-table"),
+        '</section><section id="changes"><h2>Level and dose changes, with reasons</h2>',
         _table(("Day", "Exercise", "Change", "From", "To", "Reason"), change_rows, "changes-table"),
         '</section><section id="safety"><h2>Safety answers, by session</h2>',
         _safety_table(data),
-        '</section><section id="stops"><h2>Every stop and its reason</h2>',
-        _table(("When", "What", "Exercise", "Reason"), stop_rows, "stops-table"),
         '</section><section id="exercises"><h2>Exercises</h2>',
         _table(("Exercise", "Measured in", "Done", "Sets done"), exercise_rows, "exercises-table"),
         '</section><section id="days"><h2>Day by day</h2>',

@@ -1,0 +1,153 @@
+"""The therapist's first page: prescription with pictures, pain never hidden under effort, pain
+by exercise, every stop with its pain and safety stops marked, counts that read as counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+
+from companion.cli.main import main
+from companion.history.store import HistoryStore
+from companion.plan import Change
+from companion.records import Rating, SafetyAnswer, SessionEnded, SessionStarted, SetDone, Stopped
+
+TZ = dt.timezone(dt.timedelta(hours=1))
+DAY1 = dt.date(2026, 5, 4)
+DAY2 = DAY1 + dt.timedelta(days=1)
+
+
+def _history(db: Path) -> None:
+    """Day 1: one quiet session. Day 2: pain 6 and effort 6 on wrist bend, then a pain stop."""
+    with HistoryStore.open(db) as store:
+        for day, pain, effort in ((DAY1, 2, 4), (DAY2, 6, 6)):
+            at = dt.datetime.combine(day, dt.time(9), TZ)
+            plan = (("palm_turn", 1, 10), ("wrist_bend", 2, 10))
+            store.write(SessionStarted(at=at, day=day, planned=plan))
+            store.write(SafetyAnswer(at, "chest_pain", "no"))
+            t = at + dt.timedelta(minutes=1)
+            store.write(SetDone(t, "palm_turn", 1, 10, 10, 60.0, True))
+            store.write(Rating(t, "palm_turn", 1, "pain", 1))
+            store.write(Rating(t, "palm_turn", 1, "effort", 3))
+            t += dt.timedelta(minutes=1)
+            cut = day == DAY2
+            store.write(SetDone(t, "wrist_bend", 1, 10, 4 if cut else 10, 60.0, not cut))
+            store.write(Rating(t, "wrist_bend", 1, "pain", pain))
+            store.write(Rating(t, "wrist_bend", 1, "effort", effort))
+            if cut:
+                store.write(Stopped(t + dt.timedelta(seconds=5), "wrist_bend", "pain"))
+                store.write(SessionEnded(t + dt.timedelta(seconds=6), "pain"))
+            else:
+                store.write(SessionEnded(t, "completed"))
+        store.log_changes(DAY2, [Change("palm_turn", "up", 8, 10, "up_easy")])
+
+
+@pytest.fixture(scope="module")
+def html(tmp_path_factory: pytest.TempPathFactory) -> str:
+    home = tmp_path_factory.mktemp("home")
+    _history(home / "history.sqlite3")
+    out = home / "report.html"
+    args = ["report", "--data-dir", str(home), "--end", DAY2.isoformat(), "--out", str(out)]
+    assert main(args) == 0
+    return out.read_text(encoding="utf-8")
+
+
+def _section(html: str, name: str) -> str:
+    return html.split(f'<section id="{name}">', 1)[1].split("</section>", 1)[0]
+
+
+def _rows(section: str) -> list[list[str]]:
+    body = section.split("<tbody>", 1)[1]
+    return [
+        [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)
+    ]
+
+
+def _points(group: str) -> list[tuple[float, float]]:
+    return [
+        (float(x), float(y)) for x, y in re.findall(r'<use [^>]*x="([\d.]+)" y="([\d.]+)"', group)
+    ]
+
+
+def test_pain_is_drawn_over_effort_and_beside_it(html: str) -> None:
+    chart = html.split('data-chart="pain-effort"', 1)[1].split("</figure>", 1)[0]
+    effort_at, pain_at = (
+        chart.index('id="pain-effort-effort"'),
+        chart.index('id="pain-effort-pain"'),
+    )
+    assert effort_at < pain_at  # drawn later: on top
+    effort = _points(re.search(r'id="pain-effort-effort">(.*?)</g>\s*</g>', chart, re.S).group(1))  # type: ignore[union-attr]
+    pain = _points(re.search(r'id="pain-effort-pain">(.*?)</g>\s*</g>', chart, re.S).group(1))  # type: ignore[union-attr]
+    assert len(pain) == len(effort) == 2
+    # day 2: pain 6 and effort 6 on the same height, but not on the same spot
+    assert pain[1][1] == pytest.approx(effort[1][1])
+    assert abs(pain[1][0] - effort[1][0]) > 3
+    assert "pain (filled dots" in chart and "effort (hollow squares" in chart
+
+
+def test_the_first_page_begins_with_the_prescription_and_its_pictures(html: str) -> None:
+    order = [
+        html.index(f'<section id="{s}">')
+        for s in (
+            "prescription",
+            "summary",
+            "charts",
+            "stops",
+            "pain-by-exercise",
+            "changes",
+            "days",
+        )
+    ]
+    assert order == sorted(order)
+    rx = _section(html, "prescription")
+    rows = _rows(rx)
+    names = [r[1] for r in rows]
+    assert names[:2] == ["Palm up and down", "Wrist bend"]
+    assert rx.count("<svg") == len(rows)  # a drawing per exercise, from the screen's pictures
+    assert "start and end position" in rx
+    palm = rows[0]
+    assert palm[2] == "1"  # level
+    assert re.match(r"\d+ sets? of \d+ repetitions", palm[3])
+    assert palm[4] == f"{DAY2:%d %b %Y}"  # its dose changed on day 2
+    assert rows[1][4] == f"{DAY1:%d %b %Y}"  # first planned on day 1
+
+
+def test_pain_by_exercise_and_every_stop_with_its_pain(html: str) -> None:
+    pain = {r[0]: r[1:] for r in _rows(_section(html, "pain-by-exercise"))}
+    assert pain["Wrist bend"] == ["2", "6", "4.0"]
+    assert pain["Palm up and down"] == ["2", "1", "1.0"]
+    stops = _rows(_section(html, "stops"))
+    stop = next(r for r in stops if r[1] == "stop")
+    assert stop[2] == "Wrist bend" and stop[4] == "pain 6" and stop[5] == "safety stop"
+    session = next(r for r in stops if r[1] == "session")
+    assert session[4] == "pain 6" and session[5] == "safety stop"
+    assert 'class="safety-stop"' in _section(html, "stops")
+
+
+def test_counts_read_as_counts_and_plurals_are_right(html: str) -> None:
+    summary = dict(re.findall(r"<dt>([^<]*)</dt><dd>([^<]*)</dd>", html))
+    assert "Pain ratings" not in summary
+    assert summary["Pain (0-10)"] == "highest 6, from 4 pain ratings"
+    assert summary["Safety answers"] == "2 sessions checked, 0 needing attention"
+    assert summary["Days"].startswith("2 days")
+    assert "1 sessions" not in html and "1 days" not in html
+
+
+def test_one_session_is_singular(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with HistoryStore.open(tmp_path / "history.sqlite3") as store:
+        at = dt.datetime.combine(DAY1, dt.time(9), TZ)
+        store.write(SessionStarted(at=at, day=DAY1, planned=(("palm_turn", 1, 10),)))
+        store.write(SafetyAnswer(at, "chest_pain", "no"))
+        store.write(SessionEnded(at, "stopped"))
+    out = tmp_path / "r.html"
+    args = ["report", "--data-dir", str(tmp_path), "--end", DAY1.isoformat(), "--out", str(out)]
+    assert main(args) == 0
+    said = capsys.readouterr().out
+    assert "1 session," in said and "1 sessions" not in said
+    html = out.read_text(encoding="utf-8")
+    summary = dict(re.findall(r"<dt>([^<]*)</dt><dd>([^<]*)</dd>", html))
+    assert summary["Safety answers"] == "1 session checked, 0 needing attention"
+    assert summary["Days"].startswith("1 day (")
