@@ -180,7 +180,7 @@ def test_history_shows_each_day_missed_days_and_streaks(
     assert by_day[last.isoformat()].endswith("missed")  # a past day, so it is over
     for day in practised:
         assert "completed" in by_day[day.isoformat()]
-    assert "reminders: no_answer" in "\n".join(lines)
+    assert "reminders: no answer" in "\n".join(lines)
     assert "Streak: 0 days in a row; longest 3." in lines
     assert (
         f"Missed days: 2 (Wed {(D1 + dt.timedelta(days=2)).isoformat()}, "
@@ -229,7 +229,12 @@ def test_plan_says_each_change_and_reads_the_data_dir_from_the_environment(data:
         Change("wrist_bend", "up", 10, 12, "up_easy"),
         Change("wrist_slide", "approval_needed", 20, 10, "approval_needed"),
     ):
-        assert f"  - {describe(change, words, 2)}" in proc.stdout
+        assert proc.stdout.count(describe(change, words, 2)) == 1  # each reason once
+    assert (
+        "  - "
+        + describe(Change("wrist_slide", "approval_needed", 20, 10, "approval_needed"), words, 2)
+        in proc.stdout.splitlines()
+    )
     assert "2 sets x 12 reps" in proc.stdout and "Last practice: Tuesday 24 March 2026." in (
         proc.stdout
     )
@@ -247,3 +252,34 @@ def test_today_without_a_session_is_not_missed_yet(
     assert lines[-3].endswith("no session yet") and today.isoformat() in lines[-3]
     assert "Streak: 3 days in a row; longest 3." in lines
     assert "Missed days: 0." in lines
+
+
+def test_history_says_changes_and_stops_in_plain_words(
+    data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No rule codes (up_easy, down_pain) nor reason codes (user, safety_check) in the output."""
+    with HistoryStore.open(data / "history.sqlite3") as store:
+        write_day(store, D1, {"palm_turn": 20, "wrist_bend": 10})
+        store.log_changes(
+            D1,
+            [
+                Change("palm_turn", "up", 18, 20, "up_easy"),
+                Change("wrist_bend", "down", 12, 10, "down_pain"),
+            ],
+        )
+        t = dt.datetime.combine(D1, dt.time(15), UTC)
+        store.write(SessionStarted(t, D1, (("palm_turn", 2, 20),)))
+        store.write(SafetyAnswer(t, "pain_now", "8"))
+        store.write(SessionEnded(t, "safety_check"))
+    assert run(data, "history", "--days", "1", "--date", D1.isoformat()) == 0
+    out = capsys.readouterr().out
+    words = prompts.load("en")
+    for change in (
+        Change("palm_turn", "up", 18, 20, "up_easy"),
+        Change("wrist_bend", "down", 12, 10, "down_pain"),
+    ):
+        assert f"change: {describe(change, words, 2)}" in out
+    assert "15:00-15:00 ended: a safety question was answered yes: no sets" in out
+    assert out.startswith("History for the day Monday 23 March 2026")
+    for code in ("up_easy", "down_pain", "safety_check", "_"):
+        assert code not in out, code

@@ -11,6 +11,7 @@ from companion.errors import BadInputError
 from companion.history import daybook, queries
 from companion.history.store import HistoryStore
 from companion.history.summary import HistorySummary
+from companion.plan import Change
 from companion.progression import Explained, Status, describe, explain
 from companion.prompts import Prompts
 
@@ -129,9 +130,18 @@ def _print_plan(
         )
         print(f"  {n}. {name:<20} {sets:<22} {_reason(s, e, words, days_needed)}")
     if e.plan.changes:
-        print("Said at the start of the session:")
-        for c in e.plan.changes:
-            print(f"  - {describe(c, words, days_needed)}")
+        # a change of a listed exercise is its reason above; only the others are listed here
+        listed = {item.exercise_id for item in e.plan.items}
+        others = [c for c in e.plan.changes if c.exercise_id not in listed]
+        told = "the changes above" if len(others) < len(e.plan.changes) else ""
+        if not others:
+            print(f"Said at the start of the session: {told}.")
+        else:
+            print(
+                "Said at the start of the session" + (f": {told}, and also" if told else "") + ":"
+            )
+            for c in others:
+                print(f"  - {describe(c, words, days_needed)}")
     else:
         print("No changes since last time.")
     if e.last_day is None:
@@ -160,11 +170,32 @@ def _name(exercise_id: str, words: Prompts) -> str:
     return words.exercise(exercise_id).name if exercise_id in library.BY_ID else exercise_id
 
 
+def _why(reason: str, words: Prompts) -> str:
+    """A stop's or skip's reason in plain words (prompts report.toml), e.g. ``pain``."""
+    plain: dict[str, str] = words.tables.get("report", {}).get("reasons", {})
+    return plain.get(reason, reason.replace("_", " "))
+
+
+def _change_text(c: queries.ChangeRow, words: Prompts, days_needed: int) -> str:
+    """A logged change as the sentence the session said (its rule in plain words)."""
+    try:
+        return describe(Change(c.exercise_id, c.kind, c.old, c.new, c.rule), words, days_needed)
+    except KeyError:  # a rule or exercise this version does not know (an older history)
+        name = _name(c.exercise_id, words) if c.exercise_id else "programme"
+        return f"{name} {c.kind} {c.old} -> {c.new} ({c.rule.replace('_', ' ')})"
+
+
 def _session_line(entry: daybook.SessionEntry, words: Prompts) -> str:
     row = entry.row
     end = _clock(row.ended_at) if row.ended_at else "?"
     when = f"{_clock(row.started_at)}-{end}" + (" (ended next day)" if entry.ended_next_day else "")
-    how = row.how or "unfinished (still running, or the computer stopped)"
+    how = (
+        "unfinished (still running, or the computer stopped)"
+        if row.how is None
+        else row.how
+        if row.how == "completed"
+        else f"ended: {_why(row.how, words)}"
+    )
     done: dict[str, list[str]] = {}
     for s in entry.sets:
         known = library.BY_ID.get(s.exercise_id)
@@ -173,12 +204,14 @@ def _session_line(entry: daybook.SessionEntry, words: Prompts) -> str:
         done.setdefault(s.exercise_id, []).append(text)
     parts = [f"{_name(ex, words)} {' + '.join(v)}" for ex, v in done.items()]
     parts += [
-        f"stopped {_name(x.exercise_id, words)} ({x.reason})"
+        f"stopped {_name(x.exercise_id, words)} ({_why(x.reason, words)})"
         if x.exercise_id
-        else f"session stopped ({x.reason})"
+        else f"session stopped ({_why(x.reason, words)})"
         for x in entry.stops
     ]
-    parts += [f"skipped {_name(x.exercise_id, words)} ({x.reason})" for x in entry.skips]
+    parts += [
+        f"skipped {_name(x.exercise_id, words)} ({_why(x.reason, words)})" for x in entry.skips
+    ]
     return f"{when} {how}: " + ("; ".join(parts) if parts else "no sets")
 
 
@@ -187,7 +220,8 @@ def run_history(args: argparse.Namespace) -> int:
     if not 1 <= args.days <= 3660:
         raise BadInputError("--days must be a whole number from 1 to 3660")
     where = paths.resolve(args.data_dir)
-    words = prompts.load(routine.load(where.routine_file).language)
+    chosen = routine.load(where.routine_file)
+    words = prompts.load(chosen.language)
     last = parse_day(args.date)
     first = last - dt.timedelta(days=args.days - 1)
     if not where.history_db.exists():
@@ -198,7 +232,8 @@ def run_history(args: argparse.Namespace) -> int:
         answers: dict[int, list[str]] = {}
         for a in queries.safety_answers(store.connection, first, last):
             answers.setdefault(a.session_id, []).append(queries.brief(a))
-    print(f"History for the {args.days} days to {_long(last)}")
+    days = "the day" if args.days == 1 else f"the {args.days} days to"
+    print(f"History for {days} {_long(last)}")
     pad = " " * 16
     for d in book.days:
         head = f"{d.day:%a} {d.day.isoformat()}"
@@ -218,13 +253,9 @@ def run_history(args: argparse.Namespace) -> int:
         if len(d.sessions) > 1:
             print(f"{pad}{len(d.sessions)} sessions this day")
         for c in d.changes:
-            if c.kind == "restart":
-                print(f"{pad}change: gentle restart after {c.old} days off ({c.rule})")
-                continue
-            name = _name(c.exercise_id, words) if c.exercise_id else "programme"
-            print(f"{pad}change: {name} {c.kind} {c.old} -> {c.new} ({c.rule})")
+            print(f"{pad}change: {_change_text(c, words, chosen.progression.days_needed)}")
         if d.reminders:
-            print(f"{pad}reminders: {', '.join(d.reminders)}")
+            print(f"{pad}reminders: {', '.join(r.replace('_', ' ') for r in d.reminders)}")
     missed = ", ".join(f"{m:%a} {m.isoformat()}" for m in book.missed)
     print(
         f"Streak: {book.current_streak} day{'s' if book.current_streak != 1 else ''} in a row; "
