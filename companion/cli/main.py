@@ -75,6 +75,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+START_HINT = (
+    "To begin, run 'companion screen' and open the page it names in a browser, or "
+    "'companion session' to exercise by voice and keyboard ('companion --help' lists the rest)."
+)
+"""What ``companion`` alone says where no browser window can be shown."""
+
+
 def not_text(argv: Sequence[str]) -> str | None:
     """The first argument that is not valid text (bytes the terminal's encoding cannot read)."""
     for arg in argv:
@@ -130,6 +137,13 @@ def _main(argv: list[str]) -> int:
         level=logging.DEBUG if args.debug else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    if args.command is None and not getattr(args, "func", None):
+        from companion.screen.server import has_display  # no web stack: only the check
+
+        if not has_display():
+            print(START_HINT)
+            return 0
+        args = parser.parse_args([*argv, "screen"])  # no command: the screen, where it shows
     if not getattr(args, "func", None):
         parser.print_help()
         return ExitStatus.USAGE
