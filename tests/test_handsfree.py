@@ -474,8 +474,10 @@ def test_a_sound_server_that_freezes_mid_session_leaves_the_keys_working(tmp_pat
         term.until("I cannot hear you. Please use the keyboard.", timeout=30)
         os.write(leader, b" ")
         term.until("Any pain?", timeout=60)
+        term.until("Keys: 0-9")  # the status line: the session listens for a number now
         os.write(leader, b"2")
         term.until("How hard was that?")
+        term.until("Keys: 0-9")
         os.write(leader, b"5")
         screen = term.until("That is all for today")
         assert proc.wait(timeout=30) == 0
