@@ -140,6 +140,7 @@ class Loop:
 
     def _carry_out(self, effects: list[Effect]) -> None:
         now = self.clock.now()
+        self._expect(effects)
         for effect in effects:
             if isinstance(effect, Say):
                 self.events.write(now, "say", text=effect.text, key=effect.key)
@@ -160,6 +161,18 @@ class Loop:
                 self.ended = effect.how
         for watch in self.watchers:
             watch(effects, now)
+
+    def _expect(self, effects: list[Effect]) -> None:
+        """Tell the sources that can (the keyboard) the context of this batch's Listen before
+        its question is shown: a key typed as soon as the caption appears answers it, not the
+        question before (``listen`` follows in its place, after the caption)."""
+        listen = next((e for e in effects if isinstance(e, Listen)), None)
+        if listen is None:
+            return
+        for source in self.sources:
+            expect = getattr(source, "expect", None)
+            if expect is not None:
+                expect(listen)
 
     def _store(self, record: HistoryRecord, now: dt.datetime) -> None:
         """Write one record; if the disk is full (or the folder became read-only), tell the user

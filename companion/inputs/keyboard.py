@@ -75,6 +75,12 @@ class KeyDecoder:
         if self.scanner is not None:
             self.scanner.listen(listen.context)
 
+    def expect(self, listen: Listen) -> None:
+        """The session is about to ask in ``listen``'s context: keys mean its answers from now
+        (a switch's scan follows at ``listen``, once the question is out)."""
+        if not self.switch:
+            self.context, self.suggested = listen.context, listen.suggested
+
     def key(self, key: str, at: float) -> Out:
         """A key was read at time ``at`` (seconds)."""
         if self.switch:
@@ -216,6 +222,11 @@ class KeyboardSource:
         self._keys = TerminalKeys(self._stream, step, idle=True)
         self._keys.start()
         print(self._legend, file=sys.stderr)
+
+    def expect(self, listen: Listen) -> None:
+        """Before the question of ``listen`` is shown: keys typed from now on answer it."""
+        with self._lock:
+            self._decoder.expect(listen)
 
     def listen(self, listen: Listen) -> None:
         """Follow the session's context, and show where it is and which keys work now."""
