@@ -14,6 +14,7 @@ import pytest
 from companion import routine, routine_doc, routine_edit
 from companion.cli.main import main
 from companion.errors import RoutineError
+from companion.routine_input import plain
 
 COMMENTED = """\
 # Ann's routine, set up by her daughter on Monday.
@@ -116,7 +117,7 @@ def test_invalid_edit_is_refused_and_file_is_byte_for_byte_unchanged(
     before, stat = path.read_bytes(), path.stat()
     assert cli(home, *args) == 3
     err = capsys.readouterr().err
-    assert field in err and allowed in err
+    assert field in err and plain(allowed) in err  # as the carer types it, no brackets
     assert path.read_bytes() == before
     assert path.stat().st_mtime_ns == stat.st_mtime_ns and path.stat().st_ino == stat.st_ino
     # no temporary file is left; the edit lock's file stays, empty once let go
@@ -369,3 +370,89 @@ def test_an_edit_waits_for_another_then_gives_up_plainly_changing_nothing(
     assert "being saved right now" in err and "nothing was changed" in err
     assert len(err.strip().splitlines()) <= 2 and "Traceback" not in err
     assert (home / "routine.toml").read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("args", "key", "meant"),
+    [
+        (("reminders.times", "9:00, 17.30"), ("reminders", "times"), ["09:00", "17:30"]),
+        (("affected_side", "Left"), ("affected_side",), "left"),
+        (("speech.volume", "90"), ("speech", "volume"), 0.9),
+        (("speech.volume", "0,5"), ("speech", "volume"), 0.5),
+        (("exercise.wrist_bend.seconds_per_rep", "2,5"), ("exercise", 1, "seconds_per_rep"), 2.5),
+        (("exercise.Wrist bend.reps", "12"), ("exercise", 1, "reps"), 12),
+        (("Speech.Rate", "140"), ("speech", "rate"), 140),
+    ],
+)
+def test_set_understands_what_a_carer_types(
+    home: Path, capsys: pytest.CaptureFixture[str], args: tuple[str, str], key: tuple, meant: object
+) -> None:
+    assert cli(home, "set", *args) == 0
+    said = capsys.readouterr().out
+    assert "[" not in said and "'" not in said  # no Python (or TOML) list in the message
+    node: object = tomllib.loads((home / "routine.toml").read_text(encoding="utf-8"))
+    for part in key:
+        node = node[part]  # type: ignore[index]
+    assert node == meant
+    routine.load(home / "routine.toml")  # still a valid routine
+    assert comment_lines(COMMENTED) == comment_lines((home / "routine.toml").read_text("utf-8"))
+
+
+def test_set_says_times_as_typed(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli(home, "set", "reminders.times", "9:00,17:30") == 0
+    assert "Set reminders.times to 09:00, 17:30 in" in capsys.readouterr().out
+
+
+def test_an_exercise_may_be_named_by_its_title(home: Path) -> None:
+    assert cli(home, "add", "Bottle grasp", "--reps", "7") == 0
+    r = routine.load(home / "routine.toml")
+    assert [e.id for e in r.exercises][-1] == "bottle_grasp" and r.exercises[-1].reps == 7
+    assert cli(home, "set", "exercise.bottle grasp.sets", "3") == 0
+    assert routine.load(home / "routine.toml").exercises[-1].sets == 3
+    assert cli(home, "remove", "BOTTLE GRASP") == 0
+    assert "bottle_grasp" not in [e.id for e in routine.load(home / "routine.toml").exercises]
+
+
+@pytest.mark.parametrize(
+    ("args", "reason"),
+    [
+        (("reminders.times", ""), "at least one reminder time"),
+        (("reminders.times", " , "), "at least one reminder time"),
+        (("speech.voice", "piper:nobody"), "is not installed"),
+    ],
+)
+def test_values_that_would_break_a_day_are_refused_with_the_reason(
+    home: Path, capsys: pytest.CaptureFixture[str], args: tuple[str, str], reason: str
+) -> None:
+    path = home / "routine.toml"
+    before = path.read_bytes()
+    assert cli(home, "set", *args) == 3
+    err = capsys.readouterr().err
+    assert reason in err and "Nothing was changed" in err and "Traceback" not in err
+    assert err.count("\n") <= 2
+    assert path.read_bytes() == before
+
+
+def test_refused_lists_never_show_python_values(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli(home, "set", "reminders.times", "9:00, 25:00") == 3
+    err = capsys.readouterr().err
+    assert "09:00, 25:00 is not allowed" in err
+    assert "['" not in err and '["' not in err
+
+
+def test_the_screen_uses_the_same_forgiving_parser(tmp_path: Path) -> None:
+    from companion import routine_input
+    from companion.screen import settings_form
+
+    assert settings_form.tidy is routine_input.tidy
+    path = tmp_path / "routine.toml"
+    routine_edit.init(path)
+    before = path.read_bytes()
+    form = settings_form.values(settings_form.effective(path))
+    errors = settings_form.check(path, {**form, "reminders.times": " "})
+    assert "at least one reminder time" in errors["reminders.times"]
+    outcome = settings_form.save(path, {**form, "speech.voice": "piper:nobody"})
+    assert not outcome.saved and "is not installed" in outcome.errors["speech.voice"]
+    assert path.read_bytes() == before

@@ -10,8 +10,8 @@ from typing import Any
 
 import tomlkit
 
-from companion import paths, prompts, routine, routine_edit
-from companion.errors import BadInputError, RoutineError
+from companion import paths, prompts, routine, routine_edit, routine_input
+from companion.errors import BadInputError, CompanionError, RoutineError
 from companion.routine_schema import phone_number
 
 
@@ -169,13 +169,23 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def run_set(args: argparse.Namespace) -> int:
-    """Change one setting in place."""
+    """Change one setting in place, understanding what a carer types ("9:00", "Left", "90" as a
+    volume in per cent, "Bottle grasp" for an exercise); refusing what would break a day."""
     path = _file(args)
-    with routine_edit.editing(path):
-        _, doc = routine_edit.read_document(path)
-        value = routine_edit.set_value(doc, args.key, args.value)
-        routine_edit.save(path, doc)
-    print(f"Set {args.key} = {tomlkit.item(value).as_string()} in {path}")
+    key = routine_input.setting_key(args.key)
+    text = routine_input.tidy(key, args.value)
+    why = routine_input.refusal(key, text)
+    if why:
+        raise BadInputError(f"{key}: {why}", hint=f"Nothing was changed in {path}.")
+    try:
+        with routine_edit.editing(path):
+            _, doc = routine_edit.read_document(path)
+            value = routine_edit.set_value(doc, key, text)
+            routine_edit.save(path, doc)
+    except CompanionError as exc:
+        exc.message = routine_input.plain(exc.message)  # no Python lists in the message
+        raise
+    print(f"Set {key} to {routine_input.shown(value) or '(empty)'} in {path}")
     return 0
 
 
@@ -187,6 +197,7 @@ def run_add(args: argparse.Namespace) -> int:
         for k in ("reps", "sets", "seconds_per_rep", "rest_seconds")
         if getattr(args, k) is not None
     }
+    args.exercise = routine_input.exercise_id(args.exercise)  # a title ("Bottle grasp") too
     with routine_edit.editing(path):
         _, doc = routine_edit.read_document(path)
         routine_edit.add_exercise(doc, args.exercise, settings, args.position)
@@ -198,6 +209,7 @@ def run_add(args: argparse.Namespace) -> int:
 def run_remove(args: argparse.Namespace) -> int:
     """Remove an exercise."""
     path = _file(args)
+    args.exercise = routine_input.exercise_id(args.exercise)
     with routine_edit.editing(path):
         _, doc = routine_edit.read_document(path)
         routine_edit.remove_exercise(doc, args.exercise)

@@ -3,7 +3,6 @@ saved through the routine editor (which validates the whole file and keeps its c
 
 from __future__ import annotations
 
-import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -14,6 +13,7 @@ import tomlkit
 
 from companion import library, routine, routine_edit
 from companion.errors import CompanionError, RoutineError
+from companion.routine_input import plain, refusal, shown, tidy
 
 FIELDS: tuple[tuple[str, str, str], ...] = (
     ("name", "Name (used when greeting)", ""),
@@ -62,15 +62,6 @@ def effective(path: Path) -> dict[str, Any]:
     return routine.merge(routine.defaults_data(), tomllib.loads(path.read_text("utf-8-sig")))
 
 
-def shown(value: Any) -> str:
-    """A setting as the caregiver types it (lists as "09:00, 17:30", no Python brackets)."""
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value)
-
-
 def current(data: Mapping[str, Any], key: str) -> Any:
     """The value of a dotted key in the effective data."""
     node: Any = data
@@ -91,51 +82,6 @@ def values(data: Mapping[str, Any]) -> dict[str, str]:
         for k in EXERCISE_KEYS:
             out[f"exercise.{ex['id']}.{k}"] = str(ex[k])
     return out
-
-
-_CLOCK = re.compile(r"^(\d{1,2})(?:[:.h](\d{2}))?$")
-
-
-def tidy(key: str, raw: str) -> str:
-    """What a carer types, as the routine writes it: "9:00" or "9.00" -> "09:00", a volume of
-    "90" or "90%" -> "0.9", a decimal comma -> a point, "Left" -> "left". Anything else as typed
-    (the routine's check then says what is allowed)."""
-    raw = raw.strip()
-    if key == "reminders.times":
-        times = [t for t in re.split(r"[,;\s]+", raw) if t]
-        return ", ".join(_clock(t) for t in times)
-    if key == "affected_side":
-        return raw.lower()
-    if key in ("speech.volume", "speech.rate") or key.startswith("exercise."):
-        number = raw.replace(",", ".").removesuffix("%").strip()
-        if key == "speech.volume" and (raw.endswith("%") or _over_one(number)):
-            return f"{float(number) / 100:g}"
-        return number
-    return raw
-
-
-def _clock(text: str) -> str:
-    found = _CLOCK.match(text)
-    if found is None:
-        return text
-    hour, minute = int(found.group(1)), int(found.group(2) or 0)
-    return f"{hour:02d}:{minute:02d}" if hour < 24 and minute < 60 else text
-
-
-def _over_one(number: str) -> bool:
-    """A volume written in per cent (2 to 100)."""
-    try:
-        return 1 < float(number) <= 100
-    except ValueError:
-        return False
-
-
-_LIST = re.compile(r"""\[((?:'[^'\]]*'|"[^"\]]*")(?:, (?:'[^'\]]*'|"[^"\]]*"))*)\]""")
-
-
-def plain(text: str) -> str:
-    """A message without Python's list brackets: "['9', '17:30']" -> "9, 17:30"."""
-    return _LIST.sub(lambda m: ", ".join(v[1:-1] for v in m.group(1).split(", ")), text)
 
 
 def _message(exc: CompanionError) -> str:
@@ -192,6 +138,9 @@ def _trials(path: Path, text: str, form: Mapping[str, str]) -> tuple[list[Edit],
     edits = _edits(data, form)
     errors: dict[str, str] = {}
     for key, raw in edits:
+        if refusal(key, raw):
+            errors[key] = refusal(key, raw)
+            continue
         trial = tomlkit.parse(text)
         try:
             _apply(trial, key, raw, form)
