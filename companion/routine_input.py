@@ -19,6 +19,16 @@ _CLOCK = re.compile(r"^(\d{1,2})(?:[:.h](\d{2}))?$")
 _LIST = re.compile(r"""\[((?:'[^'\]]*'|"[^"\]]*")(?:, (?:'[^'\]]*'|"[^"\]]*"))*)\]""")
 
 
+FORGIVING = ("reminders.times", "affected_side", "speech.voice", "speech.volume", "speech.rate")
+"""Settings whose typed text is tidied (with every exercise setting); others are kept exactly
+as typed at the command line (the routine's check judges them, e.g. a number with a newline)."""
+
+
+def forgives(key: str) -> bool:
+    """Whether ``tidy`` understands what a carer types for this setting."""
+    return key in FORGIVING or key.startswith("exercise.")
+
+
 def tidy(key: str, raw: str) -> str:
     """What a carer types, as the routine writes it: "9:00" or "9.00" -> "09:00", a volume of
     "90" or "90%" -> "0.9", a decimal comma -> a point, "Left" -> "left", an installed Piper

@@ -173,7 +173,7 @@ def run_set(args: argparse.Namespace) -> int:
     volume in per cent, "Bottle grasp" for an exercise); refusing what would break a day."""
     path = _file(args)
     key = routine_input.setting_key(args.key)
-    text = routine_input.tidy(key, args.value)
+    text = routine_input.tidy(key, args.value) if routine_input.forgives(key) else args.value
     why = routine_input.refusal(key, text)
     if why:
         raise BadInputError(f"{key}: {why}", hint=f"Nothing was changed in {path}.")
