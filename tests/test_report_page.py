@@ -151,3 +151,22 @@ def test_one_session_is_singular(tmp_path: Path, capsys: pytest.CaptureFixture[s
     summary = dict(re.findall(r"<dt>([^<]*)</dt><dd>([^<]*)</dd>", html))
     assert summary["Safety answers"] == "1 session checked, 0 needing attention"
     assert summary["Days"].startswith("1 day (")
+
+
+def test_days_before_the_first_session_are_not_rows_of_zeros(tmp_path: Path) -> None:
+    with HistoryStore.open(tmp_path / "history.sqlite3") as store:
+        early = DAY1 - dt.timedelta(days=2)
+        store.log_reminder(dt.datetime.combine(early, dt.time(9), TZ), early, "missed")
+        at = dt.datetime.combine(DAY1, dt.time(9), TZ)
+        store.write(SessionStarted(at=at, day=DAY1, planned=(("palm_turn", 1, 10),)))
+        store.write(SetDone(at, "palm_turn", 1, 10, 10, 60.0, True))
+        store.write(SessionEnded(at, "completed"))
+    out = tmp_path / "r.html"
+    args = ["report", "--data-dir", str(tmp_path), "--end", DAY1.isoformat(), "--out", str(out)]
+    assert main(args) == 0
+    rows = _rows(_section(out.read_text(encoding="utf-8"), "days"))
+    assert len(rows) == 3
+    for row in rows[:2]:
+        assert row[1] == "not started (before the first session)"
+        assert set(row[2:]) == {""}  # no "0 of 0", no zeros
+    assert rows[2][1] == "done" and rows[2][5] == "1 of 1"

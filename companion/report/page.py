@@ -12,7 +12,7 @@ from companion import files, library, plan, progression
 from companion.history.queries import ChangeRow, SafetyRow, brief
 from companion.prompts import Prompts
 from companion.report import charts
-from companion.report.data import DONE, MISSED, PARTLY, ReportData
+from companion.report.data import DONE, MISSED, NOT_STARTED, PARTLY, ReportData
 from companion.routine import Routine
 from companion.screen import pictures
 
@@ -248,13 +248,15 @@ def render(data: ReportData, r: Routine, words: Prompts, now: dt.datetime) -> st
         ),
     ]
     day_rows = [
-        (
+        (f"{d.day:%a %d %b %Y}", "not started (before the first session)", *[""] * 7)
+        if d.status == NOT_STARTED
+        else (
             f"{d.day:%a %d %b %Y}",
             d.status,
             d.sessions,
             d.total_reps,
             sum(d.seconds.values()),
-            f"{d.sets_done} of {d.sets_planned}",
+            f"{d.sets_done} of {d.sets_planned}" if d.sets_planned else "",
             _opt(d.max_pain),
             _opt(d.max_effort),
             d.stops,
