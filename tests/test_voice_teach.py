@@ -22,9 +22,11 @@ from companion.listen.teach import (
     StopTeaching,
     TeachSettings,
     UtteranceCapture,
+    heard_from,
     teach,
 )
-from companion.listen.voice_profile import VoiceProfile
+from companion.listen.voice_profile import VoiceProfile, wav_bytes
+from companion.speech.queued import QueuedSpeaker
 from tests.conftest import REPO, speech_data
 from tests.pulse import PulseServer
 from tests.test_handsfree import wait_for_silent_sink
@@ -64,7 +66,7 @@ class Utterances:
         self.items = list(items)
         self.drained = 0
 
-    def drain(self) -> None:
+    def drain(self, heard_from: float) -> None:
         self.drained += 1
 
     def next_utterance(self, timeout_s: float) -> bytes | None:
@@ -184,7 +186,7 @@ def test_in_a_noisy_room_the_utterance_is_the_word_not_the_noise() -> None:
     pcm = np.clip(room, -32768, 32767).astype("<i2").tobytes()
     capture = UtteranceCapture(end_silence_s=1.0, stall_s=0.1)
     for i in range(0, len(pcm), 640):
-        capture.chunks.put(pcm[i : i + 640])
+        capture.put(pcm[i : i + 640])
     capture.calibrate(0.5)
     heard = np.frombuffer(capture.next_utterance(timeout_s=10) or b"", dtype="<i2")
     assert word.size / RATE < heard.size / RATE < word.size / RATE + 1.0 + 0.3 + 0.2
@@ -216,33 +218,127 @@ def answer_when_it_has_spoken(server: PulseServer, quiet_s: float = 1.2) -> None
     wait_for_silent_sink(server, quiet_s)
 
 
-def test_an_answer_right_after_the_prompt_keeps_its_start() -> None:
-    """The speaker says it is quiet late, so the microphone has already heard the end of the
-    prompt and the first part of the word when listening begins: the word is kept whole, the
-    prompt is not."""
-    rng = np.random.default_rng(5)
-    room = lambda s: rng.standard_normal(int(s * RATE)) * 20  # noqa: E731
-    t = np.arange(int(1.0 * RATE)) / RATE
-    prompt = np.sin(2 * np.pi * 300 * t) * 8000 + room(1.0)
-    word = np.frombuffer(clip(9, 12), dtype="<i2").astype(np.float64)
-    before = np.concatenate([room(0.5), prompt, room(0.35)])
-    heard_late = np.concatenate([word[: int(0.2 * RATE)]])
-    rest = np.concatenate([word[int(0.2 * RATE) :], room(2.0)])
-    capture = UtteranceCapture(end_silence_s=1.0, stall_s=0.1)
+def room(rng: np.random.Generator, seconds: float) -> np.ndarray:
+    return rng.standard_normal(int(seconds * RATE)) * 20
 
-    def feed(x: np.ndarray) -> None:
+
+def tone(seconds: float) -> np.ndarray:
+    return np.sin(2 * np.pi * 300 * np.arange(int(seconds * RATE)) / RATE) * 8000
+
+
+class Timeline:
+    """Chunks handed to an ``UtteranceCapture`` stamped as a microphone would: 20 ms apart."""
+
+    def __init__(self, capture: UtteranceCapture) -> None:
+        self.capture = capture
+        self.t = 100.0
+
+    def feed(self, x: np.ndarray) -> None:
         pcm = np.clip(x, -32768, 32767).astype("<i2").tobytes()
         for i in range(0, len(pcm), 640):
-            capture.chunks.put(pcm[i : i + 640])
+            self.capture.put(pcm[i : i + 640], at=self.t)
+            self.t += 0.02
 
-    feed(room(0.5))
+
+def test_an_answer_right_after_the_prompt_keeps_its_start() -> None:
+    """Listening begins after the user has begun to answer: what arrived since the companion's
+    last player ended (plus the settle time) is kept, so the word is whole; the prompt is not
+    in it."""
+    rng = np.random.default_rng(5)
+    word = np.frombuffer(clip(9, 12), dtype="<i2").astype(np.float64)
+    capture = UtteranceCapture(end_silence_s=1.0, stall_s=0.1)
+    line = Timeline(capture)
+    line.feed(room(rng, 0.5))
     capture.calibrate(0.5)
-    feed(np.concatenate([before, heard_late]))
-    capture.drain()  # the speaker has just said it is quiet
-    feed(rest)
+    line.feed(np.concatenate([room(rng, 0.5), tone(1.0) + room(rng, 1.0), room(rng, 0.3)]))
+    heard_from = line.t  # its player ended 0.3 s ago
+    line.feed(np.concatenate([room(rng, 0.05), word[: int(0.2 * RATE)]]))
+    capture.drain(heard_from)
+    line.feed(np.concatenate([word[int(0.2 * RATE) :], room(rng, 2.0)]))
     got = np.frombuffer(capture.next_utterance(timeout_s=5) or b"", dtype="<i2")
     assert best_match(got, word.astype(np.int16)) > 0.95
-    assert got.size < word.size + int(1.0 * RATE) + int(0.5 * RATE)  # no prompt in it
+    assert got.size < word.size + int(1.0 * RATE) + int(0.4 * RATE)  # no prompt in it
+
+
+def test_a_pause_in_the_prompt_does_not_let_its_end_into_the_recording() -> None:
+    """The bug seen with the Piper voice: "Please say: one." has a pause before "one", and the
+    speaker tells it has finished some 0.5 s after its sound ended. Listening from the first
+    pause of the last 1.5 s heard (the old guess) took "one." for the start of the user's word
+    and joined the word to it; only what came after the player's end is the user's."""
+    rng = np.random.default_rng(7)
+    word = np.frombuffer(clip(1, 12), dtype="<i2").astype(np.float64)
+    capture = UtteranceCapture(end_silence_s=1.5, stall_s=0.1)
+    line = Timeline(capture)
+    line.feed(room(rng, 0.5))
+    capture.calibrate(0.5)
+    prompt = [tone(0.6), room(rng, 0.2), tone(0.3) * 0.5]  # "Please say:" (pause) "one."
+    line.feed(np.concatenate([room(rng, 0.5), *prompt, room(rng, 0.25)]))
+    heard_from = line.t + 0.05
+    line.feed(room(rng, 0.5))  # the speaker says it is quiet only now
+    capture.drain(heard_from)
+    line.feed(np.concatenate([room(rng, 0.5), word, room(rng, 2.0)]))
+    got = np.frombuffer(capture.next_utterance(timeout_s=5) or b"", dtype="<i2")
+    assert best_match(got, word.astype(np.int16)) > 0.95
+    assert got.size < word.size + int(1.5 * RATE) + int(0.4 * RATE)  # the word alone
+
+
+class Playing(Lines):
+    """A speaker whose last sound ended at ``ended`` (or that never finishes: ``None``)."""
+
+    def __init__(self, ended: float | None) -> None:
+        super().__init__()
+        self.ended = ended
+        self.stopped = False
+
+    def wait_played(self, timeout: float) -> float | None:
+        return self.ended
+
+    def busy(self) -> bool:
+        return self.ended is None and not self.stopped
+
+    def stop(self) -> None:
+        self.stopped = True
+
+
+def test_listening_starts_from_the_end_of_the_companion_s_sound() -> None:
+    clock = iter(range(1000, 2000)).__next__
+    assert heard_from(Playing(ended=42.0), 0.3, 60, clock, lambda _s: None) == 42.3
+    # captions only: not busy, so the user is heard from now on
+    assert heard_from(Lines(), 0.3, 60, lambda: 7.0, lambda _s: None) == 7.3
+
+
+def test_a_speaker_that_never_finishes_is_stopped_before_listening() -> None:
+    """The wait is bounded: past the limit the companion is silenced (not recorded)."""
+    now = [0.0]
+
+    def sleep(s: float) -> None:
+        now[0] += s
+
+    speaker = Playing(ended=None)
+    at = heard_from(speaker, 0.3, 60, lambda: now[0], sleep)
+    assert speaker.stopped and 60 <= now[0] < 61 and at == pytest.approx(now[0] + 0.3)
+
+
+def test_the_queued_speaker_tells_when_its_player_ended(tmp_path: Path) -> None:
+    """``wait_played`` gives the time the last player ended, not the later moment the
+    speaker stops being busy (after its pause between lines)."""
+
+    class Tone:
+        def synthesize(self, text: str, rate: int, volume: float, wav: Path) -> None:
+            wav.write_bytes(wav_bytes(bytes(int(0.2 * RATE) * 2)))
+
+    player = [sys.executable, "-c", "import time; time.sleep(0.4)"]
+    speaker = QueuedSpeaker(Tone(), player, lambda _d: None, pause=0.5)
+    try:
+        before = time.monotonic()
+        speaker.say("Please say: one.")
+        ended = speaker.wait_played(30)
+        after = time.monotonic()
+        assert ended is not None and before + 0.4 <= ended <= after - 0.45
+        speaker.say("And again.")
+        assert speaker.wait_played(0.05) is None  # still playing: the wait is bounded
+    finally:
+        speaker.close()
 
 
 @pytest.mark.audio

@@ -4,17 +4,23 @@
 utterance at a time); ``UtteranceCapture`` cuts utterances from a stream of audio chunks with
 the listener's energy detector and end-of-speech silence, and ``MicCapture`` feeds it from the
 microphone. Wording: prompts/<language>/voice.toml.
+
+Before each recording the companion's own voice must be over: ``heard_from`` waits (bounded)
+until the speaker has played everything queued and takes the time its last player ended; the
+capture then drops every chunk that arrived before that time (plus ``settle_s`` for the
+microphone's latency and the room's echo) and keeps those after it, so an answer that comes at
+once keeps its start and no part of the prompt is ever taken for the user's word.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import queue
 import time
-from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -25,6 +31,8 @@ from companion.listen.vad import EnergyVad, level_db
 from companion.listen.voice_profile import RecordingProblem, VoiceProfile
 from companion.prompts import Prompts
 from companion.speech.base import Speaker
+
+log = logging.getLogger(__name__)
 
 
 class SkipWord(Exception):
@@ -38,9 +46,10 @@ class StopTeaching(Exception):
 class Capture(Protocol):
     """Where the user's words come from."""
 
-    def drain(self) -> None:
-        """The companion has stopped speaking: what was heard before is its own voice, not
-        the user's (an answer that began at once is kept: see ``UtteranceCapture``)."""
+    def drain(self, heard_from: float) -> None:
+        """The companion has stopped speaking: what arrived before ``heard_from`` (a
+        ``time.monotonic()``) is its own voice and is dropped; what arrived since is kept (an
+        answer that began at once)."""
 
     def next_utterance(self, timeout_s: float) -> bytes | None:
         """The next utterance (16 kHz mono 16-bit), or None when nobody spoke for
@@ -71,14 +80,45 @@ class TeachSettings:
     wait_s: float = 10.0
     """How long to wait for the user to begin speaking (no hurry: then asked again)."""
     settle_s: float = 0.3
-    """Quiet after the companion stops speaking, before listening (its voice's echo)."""
+    """After the companion's last player ended, what the microphone still delivers is its
+    voice (the microphone's latency, the room's echo); the user's word is heard from then."""
+    speech_limit_s: float = 60.0
+    """Longest wait for the companion to finish speaking; past it, it is stopped."""
 
 
-def wait_until_quiet(speaker: Speaker, settle_s: float, sleep: Callable[[float], None]) -> None:
-    """Return once ``speaker`` has finished and ``settle_s`` more has passed."""
-    while speaker.busy():
-        sleep(0.05)
-    sleep(settle_s)
+@runtime_checkable
+class TellsPlayed(Protocol):
+    """A speaker that can tell when its sound really ended (``QueuedSpeaker.wait_played``)."""
+
+    def wait_played(self, timeout: float) -> float | None:
+        """Once all queued is played, the monotonic time the last player ended; None when
+        ``timeout`` ran out (or the speaker cannot tell)."""
+
+
+def heard_from(
+    speaker: Speaker,
+    settle_s: float,
+    limit_s: float,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> float:
+    """Wait until ``speaker`` has played everything queued (at most ``limit_s``: then it is
+    stopped) and return the ``clock()`` time from which the microphone hears the user, not
+    the companion: its last player's end plus ``settle_s``.
+
+    A speaker that cannot tell when its sound ended (captions only) is waited for until it is
+    no longer busy, and that moment is taken."""
+    ended = speaker.wait_played(limit_s) if isinstance(speaker, TellsPlayed) else None
+    if ended is None:
+        deadline = clock() + limit_s
+        while speaker.busy():
+            if clock() >= deadline:
+                log.warning("the companion still speaks after %.0f s: stopped", limit_s)
+                speaker.stop()
+                break
+            sleep(0.05)
+        ended = clock()
+    return ended + settle_s
 
 
 def teach(
@@ -91,6 +131,7 @@ def teach(
     settings: TeachSettings | None = None,
     sleep: Callable[[float], None] = time.sleep,
     retrain: Callable[[VoiceProfile], object] = lambda p: p.retrain(),
+    clock: Callable[[], float] = time.monotonic,
 ) -> TeachResult:
     """Ask for each of ``words`` until it has ``settings.times`` recordings, then retrain.
 
@@ -105,7 +146,9 @@ def teach(
             speaker.say(prompts.text("voice.intro"))
         for word in todo:
             for take in range(have.get(word, 0), s.times):
-                if not _record_one(profile, word, take, speaker, capture, prompts, now, s, sleep):
+                if not _record_one(
+                    profile, word, take, speaker, capture, prompts, now, s, sleep, clock
+                ):
                     result.skipped.append(word)
                     speaker.say(prompts.text("voice.skipped", word=word))
                     break
@@ -140,14 +183,14 @@ def _record_one(
     now: Callable[[], dt.datetime],
     s: TeachSettings,
     sleep: Callable[[float], None],
+    clock: Callable[[], float],
 ) -> bool:
     """One recording of ``word``; False after ``s.attempts`` tries without a usable one, or
     when the user skips the word."""
     ask = "voice.say_word" if take == 0 else "voice.say_again"
     for attempt in range(s.attempts):
         speaker.say(prompts.text(ask if attempt == 0 else "voice.try_again", word=word))
-        wait_until_quiet(speaker, s.settle_s, sleep)
-        capture.drain()
+        capture.drain(heard_from(speaker, s.settle_s, s.speech_limit_s, clock, sleep))
         try:
             audio = capture.next_utterance(s.wait_s)
         except SkipWord:
@@ -166,15 +209,13 @@ def _record_one(
 
 
 class UtteranceCapture:
-    """Utterances from a stream of 16 kHz chunks (put on ``chunks`` by a microphone): the
-    listener's energy detector and segmenter, with a little audio kept from before the start
-    of speech.
+    """Utterances from a stream of 16 kHz chunks (handed to ``put`` by a microphone, which
+    stamps each with ``clock()`` as it arrives): the listener's energy detector and segmenter,
+    with a little audio kept from before the start of speech.
 
-    ``drain`` (called once the companion has stopped speaking) keeps the last ``lookback_s``
-    of what it drops: the speaker says it is quiet up to a second after its voice has left the
-    loudspeaker, and a user who answers at once must not lose the start of the word. The
-    look-back is used from its first ``gap_s`` of silence on (the end of the companion's
-    voice)."""
+    ``drain(heard_from)`` (called once the companion has finished speaking) drops the chunks
+    that arrived before ``heard_from`` (its voice) and keeps the rest for the next utterance:
+    a user who answers at once must not lose the start of the word."""
 
     def __init__(
         self,
@@ -182,20 +223,26 @@ class UtteranceCapture:
         chunk_ms: int = 20,
         pre_roll_s: float = 0.3,
         stall_s: float = 3.0,
-        lookback_s: float = 1.5,
-        gap_s: float = 0.15,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.chunk_s = chunk_ms / 1000
         self.pre_roll = max(1, round(pre_roll_s / self.chunk_s))
-        self.gap = max(1, round(gap_s / self.chunk_s))
         self.stall_s = stall_s
         self.end_silence_s = end_silence_s
-        self.chunks: queue.Queue[bytes] = queue.Queue()
+        self.clock = clock
+        self.chunks: queue.Queue[tuple[float, bytes]] = queue.Queue()
+        """(arrival time, chunk)."""
         self.problems: list[str] = []
         """What the microphone reported (its first problem names a stall)."""
         self.vad = EnergyVad()
-        self._recent: deque[tuple[bytes, bool]] = deque(maxlen=round(lookback_s / self.chunk_s))
+        self._kept: list[tuple[bytes, bool]] = []
+        """What ``drain`` kept: heard after the companion's voice, not yet listened to."""
         self._interrupt: Exception | None = None
+
+    def put(self, chunk: bytes, at: float | None = None) -> None:
+        """One chunk of audio that arrived at ``at`` (default: ``clock()`` now); from the
+        microphone's thread."""
+        self.chunks.put((self.clock() if at is None else at, chunk))
 
     def interrupt(self, what: Exception) -> None:
         """Make the wait for an utterance raise ``what`` (SkipWord, StopTeaching): from a key
@@ -206,28 +253,26 @@ class UtteranceCapture:
         """Learn the room's noise from the next ``seconds`` of audio (the energy detector's
         floor otherwise starts far below a noisy room, and takes seconds to rise to it)."""
         n = max(1, round(seconds / self.chunk_s))
-        levels = [level_db(self._next_chunk()) for _ in range(n)]
+        levels = [level_db(self._next_chunk()[1]) for _ in range(n)]
         self.vad.floor_db = float(np.percentile(levels, 20))
 
-    def drain(self) -> None:
+    def drain(self, heard_from: float) -> None:
+        """Drop what arrived before ``heard_from``; keep what arrived since (in order)."""
+        self._kept.clear()
+        dropped = 0
         while True:
             try:
-                chunk = self.chunks.get_nowait()
+                at, chunk = self.chunks.get_nowait()
             except queue.Empty:
-                return
-            self._recent.append((chunk, self.vad.is_speech(chunk, self.chunk_s)))
+                break
+            speech = self.vad.is_speech(chunk, self.chunk_s)  # the noise floor goes on learning
+            if at < heard_from:
+                dropped += 1
+            else:
+                self._kept.append((chunk, speech))
+        log.debug("drained %d chunks of the companion's voice, kept %d", dropped, len(self._kept))
 
-    def _after_first_gap(self) -> list[tuple[bytes, bool]]:
-        """The look-back from its first ``gap`` chunks of silence on (empty if none)."""
-        recent, quiet = list(self._recent), 0
-        self._recent.clear()
-        for i, (_chunk, speech) in enumerate(recent):
-            quiet = 0 if speech else quiet + 1
-            if quiet >= self.gap:
-                return recent[i + 1 - quiet :]
-        return []
-
-    def _next_chunk(self) -> bytes:
+    def _next_chunk(self) -> tuple[float, bytes]:
         if self._interrupt is not None:
             what, self._interrupt = self._interrupt, None
             raise what
@@ -238,9 +283,10 @@ class UtteranceCapture:
             raise DeviceError(f"The microphone stopped: {detail}") from None
 
     def _stream(self) -> Iterator[tuple[bytes, bool]]:
-        yield from self._after_first_gap()
+        kept, self._kept = self._kept, []
+        yield from kept
         while True:
-            chunk = self._next_chunk()
+            _at, chunk = self._next_chunk()
             yield chunk, self.vad.is_speech(chunk, self.chunk_s)
 
     def next_utterance(self, timeout_s: float) -> bytes | None:
@@ -272,7 +318,7 @@ class MicCapture(UtteranceCapture):
     ) -> None:
         super().__init__(end_silence_s, chunk_ms)
         self.mic = Microphone(
-            self.chunks.put,
+            self.put,
             device=device,
             rate=rate,
             chunk_ms=chunk_ms,

@@ -132,6 +132,13 @@ class CaptionedSpeaker:
         """Whether the voice is still speaking or has lines queued."""
         return self.voice.busy()
 
+    def wait_played(self, timeout: float) -> float | None:
+        """The voice's ``wait_played`` (``QueuedSpeaker.wait_played``): once everything
+        queued has been said, when its last player ended; None when ``timeout`` ran out or the
+        voice cannot tell."""
+        wait = getattr(self.voice, "wait_played", None)
+        return wait(timeout) if callable(wait) else None
+
     def close(self) -> None:
         """Finish speaking and release the audio device."""
         self.voice.close()

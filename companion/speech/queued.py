@@ -90,6 +90,8 @@ class QueuedSpeaker:
         self._active = False
         self._closing = False
         self._playback: Playback | None = None
+        self._played_at = time.monotonic()
+        """When (time.monotonic) the last player ended: nothing of ours was heard after it."""
         self._reported = False
         self.on_lost: Callable[[str], None] | None = None
         """Called with the text of each line that could not be spoken (its synthesis failed,
@@ -135,6 +137,15 @@ class QueuedSpeaker:
         """Block until everything queued has been said; False when ``timeout`` ran out."""
         with self._cond:
             return self._cond.wait_for(lambda: not (self._active or self._queue), timeout)
+
+    def wait_played(self, timeout: float) -> float | None:
+        """Block until everything queued has been said (at most ``timeout`` seconds); then the
+        ``time.monotonic()`` at which the last player ended (its sound had drained: nothing
+        said was heard after it), or None when ``timeout`` ran out."""
+        with self._cond:
+            if not self._cond.wait_for(lambda: not (self._active or self._queue), timeout):
+                return None
+            return self._played_at
 
     def close(self, timeout: float = 30.0) -> None:
         """Say what is still queued (at most ``timeout`` seconds), then release everything."""
@@ -210,6 +221,7 @@ class QueuedSpeaker:
                 problem = playback.wait(timeout=seconds + self._grace, expected=seconds)
                 with self._cond:
                     self._playback = None
+                    self._played_at = time.monotonic()
             if not problem:
                 break
             log.warning("line %r not played (attempt %d): %s", line.text, attempt, problem)
