@@ -133,13 +133,12 @@ def _print_plan(
         # a change of a listed exercise is its reason above; only the others are listed here
         listed = {item.exercise_id for item in e.plan.items}
         others = [c for c in e.plan.changes if c.exercise_id not in listed]
-        told = "the changes above" if len(others) < len(e.plan.changes) else ""
+        n_above = len(e.plan.changes) - len(others)
+        told = "" if not n_above else "the change above" if n_above == 1 else "the changes above"
         if not others:
             print(f"Said at the start of the session: {told}.")
         else:
-            print(
-                "Said at the start of the session" + (f": {told}, and also" if told else "") + ":"
-            )
+            print("Said at the start of the session" + (f": {told}, and" if told else "") + ":")
             for c in others:
                 print(f"  - {describe(c, words, days_needed)}")
     else:
