@@ -26,6 +26,8 @@ FIELDS: tuple[tuple[str, str, str], ...] = (
 )
 """Top-level settings on the form: routine key, label, hint."""
 EXERCISE_KEYS = ("reps", "sets")
+DEFAULT_SETS = 2
+"""Sets of an exercise whose line leaves them out (as the routine loader)."""
 SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("person", "The person", ("name", "affected_side")),
     ("exercises", "The exercises", ()),
@@ -73,15 +75,26 @@ def current(data: Mapping[str, Any], key: str) -> Any:
 def values(data: Mapping[str, Any]) -> dict[str, str]:
     """The form's fields filled from the effective routine."""
     out = {key: shown(current(data, key)) for key, _, _ in FIELDS}
-    sets = data["exercise"][0]["sets"] if data["exercise"] else 2
+    first = data["exercise"][0] if data["exercise"] else {}
+    sets = first.get("sets", DEFAULT_SETS)
     for ex in library.LIBRARY:  # the usual dose for those not in the routine (yet)
-        out[f"exercise.{ex.id}.reps"] = str(ex.default_reps or ex.default_seconds)
+        out[f"exercise.{ex.id}.reps"] = str(_usual(ex.id)["reps"])
         out[f"exercise.{ex.id}.sets"] = str(sets)
-    for ex in data["exercise"]:
-        out[f"exercise.{ex['id']}.include"] = "on"
-        for k in EXERCISE_KEYS:
-            out[f"exercise.{ex['id']}.{k}"] = str(ex[k])
+    for item in data["exercise"]:
+        usual = _usual(item["id"])
+        out[f"exercise.{item['id']}.include"] = "on"
+        for k in EXERCISE_KEYS:  # a line left out: what the routine loader uses
+            out[f"exercise.{item['id']}.{k}"] = str(item.get(k, usual[k]))
     return out
+
+
+def _usual(exercise_id: str) -> dict[str, Any]:
+    """The dose the routine loader uses for an exercise whose lines leave it out."""
+    ex = library.BY_ID.get(exercise_id)
+    if ex is None:  # not an exercise: the routine check says so, the form shows no dose
+        return {"reps": "", "sets": DEFAULT_SETS}
+    reps = ex.default_seconds if ex.kind is library.Kind.TIMED else ex.default_reps
+    return {"reps": reps, "sets": DEFAULT_SETS}
 
 
 def _message(exc: CompanionError) -> str:
