@@ -309,6 +309,30 @@ def test_exercises_html_writes_a_page_with_every_picture(tmp_path: Path) -> None
     assert other.read_text() == "mine"
 
 
+def ids_once_and_found(page: str) -> list[str]:
+    """The page's element ids, checked to be unique and to hold every url(#id) reference."""
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), sorted(i for i in set(ids) if ids.count(i) > 1)
+    assert set(re.findall(r"url\(#([^)]+)\)", page)) <= set(ids)
+    return ids
+
+
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_a_page_with_all_nine_pictures_repeats_no_id(
+    tmp_path: Path, client: TestClient, side: str
+) -> None:
+    out = tmp_path / "exercises.html"
+    routine_edit.init(tmp_path / "routine.toml")
+    assert main(["routine", "set", "affected_side", side, "--data-dir", str(tmp_path)]) == 0
+    assert main(["exercises", "--data-dir", str(tmp_path), "--html", str(out)]) == 0
+    assert f"{side} hand" in out.read_text()
+    for page in (out.read_text(), client.get(f"/exercises?side={side}").text):
+        assert page.count("<marker") == len(library.LIBRARY) == 9
+        ids_once_and_found(page)
+    both = pictures.svg("palm_turn", "left") + pictures.svg("palm_turn", "right")
+    ids_once_and_found(both)
+
+
 def test_screen_refuses_a_bad_port(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["screen", "--data-dir", str(tmp_path), "--port", "80", "--no-browser"]) == 3
     assert "--port must be a number from 1024 to 65535" in capsys.readouterr().err

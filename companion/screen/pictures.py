@@ -17,6 +17,9 @@ W, H = 240, 190
 """One panel (start or end)."""
 
 Shapes = list[str]
+ARROW_HEAD = "url(#arrow-head)"
+"""What an arrow's end points to; ``svg`` gives each picture its own marker id, so a page
+showing several pictures has no repeated id."""
 
 
 def seg(x1: float, y1: float, x2: float, y2: float, w: float, fill: str = SKIN) -> str:
@@ -87,7 +90,7 @@ def arrow(x1: float, y1: float, x2: float, y2: float, bend: float = 0) -> str:
     cx, cy = (x1 + x2) / 2 - bend * (y2 - y1) / 60, (y1 + y2) / 2 + bend * (x2 - x1) / 60
     return (
         f'<path d="M{x1},{y1} Q{cx:.0f},{cy:.0f} {x2},{y2}" fill="none" stroke="#1a4fa0" '
-        f'stroke-width="4" marker-end="url(#head)"/>'
+        f'stroke-width="4" marker-end="{ARROW_HEAD}"/>'
     )
 
 
@@ -214,9 +217,10 @@ def svg(exercise_id: str, side: str = "left", title: str = "") -> str:
     library.get(exercise_id)
     draw = DRAW[exercise_id]
     flip = f' transform="translate({W},0) scale(-1,1)"' if side == "right" else ""
+    marker = f"{exercise_id}-{side}-arrow-head"
     panels = []
     for i, (label, end) in enumerate((("Start", False), ("End", True))):
-        body = "".join(draw(end))
+        body = "".join(draw(end)).replace(ARROW_HEAD, f"url(#{marker})")
         panels.append(
             f'<g transform="translate({i * (W + 20)},0)"><rect width="{W}" height="{H}" '
             f'fill="#fff" stroke="#888"/><g{flip}>{body}</g>'
@@ -228,7 +232,7 @@ def svg(exercise_id: str, side: str = "left", title: str = "") -> str:
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {2 * W + 20} {H}" '
         f'role="img" aria-label="{name}, {side} hand: start and end position">'
         f"<title>{name}: start and end position ({side} hand)</title>"
-        '<defs><marker id="head" viewBox="0 0 10 10" refX="6" refY="5" markerWidth="5" '
+        f'<defs><marker id="{marker}" viewBox="0 0 10 10" refX="6" refY="5" markerWidth="5" '
         'markerHeight="5" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#1a4fa0"/></marker>'
         f"</defs>{''.join(panels)}</svg>"
     )
