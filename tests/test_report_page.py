@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from companion import library, routine
 from companion.cli.main import main
 from companion.history.store import HistoryStore
 from companion.plan import Change
@@ -123,8 +126,10 @@ def test_pain_by_exercise_and_every_stop_with_its_pain(html: str) -> None:
     stop = next(r for r in stops if r[1] == "stop")
     assert stop[2] == "Wrist bend" and stop[4] == "pain 6" and stop[5] == "safety stop"
     session = next(r for r in stops if r[1] == "session")
-    assert session[4] == "pain 6" and session[5] == "safety stop"
-    assert 'class="safety-stop"' in _section(html, "stops")
+    assert session[4] == "pain 6" and session[5] == "same stop as the row above"
+    assert _section(html, "stops").count('class="safety-stop"') == 1
+    summary = dict(re.findall(r"<dt>([^<]*)</dt><dd>([^<]*)</dd>", html))
+    assert summary["Stops and skips"].startswith("1, of which 1 safety stop")
 
 
 def test_counts_read_as_counts_and_plurals_are_right(html: str) -> None:
@@ -170,3 +175,55 @@ def test_days_before_the_first_session_are_not_rows_of_zeros(tmp_path: Path) -> 
         assert row[1] == "not started (before the first session)"
         assert set(row[2:]) == {""}  # no "0 of 0", no zeros
     assert rows[2][1] == "done" and rows[2][5] == "1 of 1"
+
+
+def _companion(data: Path, *args: str, stdin: str | None = None) -> str:
+    cmd = [sys.executable, "-m", "companion.cli.main", *args, "--data-dir", str(data)]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=200, input=stdin)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize(
+    ("script", "safety"),
+    [
+        ("no\nno\nno\nstart\nwait 1\nit hurts\n9\nyes\n", 1),  # ended for pain
+        ("no\nno\nno\nstart\nwait 1\nstop\nyes\n", 0),  # stopped by the user
+    ],
+    ids=["pain", "user"],
+)
+def test_a_session_ended_by_a_stop_counts_as_one_stop(
+    tmp_path: Path, script: str, safety: int
+) -> None:
+    args = ("--script", "-", "--no-voice", "--time-scale", "50")
+    _companion(tmp_path, "session", *args, stdin=script)
+    out = tmp_path / "r.html"
+    _companion(tmp_path, "report", "--out", str(out))
+    html = out.read_text(encoding="utf-8")
+    stops = _rows(_section(html, "stops"))
+    assert stops[-1][1] == "session"  # the session ended early, shown...
+    if safety:  # the pain given in answer to "it hurts" is shown with the stop itself
+        assert stops[0][1:6] == ["stop", "Palm up and down", "pain", "pain 9", "safety stop"]
+    assert [r[5] for r in stops[1:]] == ["same stop as the row above"] * (len(stops) - 1)
+    summary = dict(re.findall(r"<dt>([^<]*)</dt><dd>([^<]*)</dd>", html))
+    assert summary["Stops and skips"].startswith(f"1, of which {safety} safety stop")  # ...once
+    assert _section(html, "stops").count('class="safety-stop"') == safety
+    days = _rows(_section(html, "days"))
+    assert days[-1][-1] == ("1" if stops[0][1] == "stop" else "0")
+
+
+def test_the_prescription_with_all_nine_pictures_repeats_no_id(tmp_path: Path) -> None:
+    _history(tmp_path / "history.sqlite3")
+    planned = {e.id for e in routine.default().exercises}
+    for ex in library.LIBRARY:
+        if ex.id not in planned:
+            assert main(["routine", "add", ex.id, "--data-dir", str(tmp_path)]) == 0
+    out = tmp_path / "r.html"
+    args = ["report", "--data-dir", str(tmp_path), "--end", DAY2.isoformat(), "--out", str(out)]
+    assert main(args) == 0
+    html = out.read_text(encoding="utf-8")
+    assert _section(html, "prescription").count("<marker") == 9
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), sorted(i for i in set(ids) if ids.count(i) > 1)
+    assert set(re.findall(r"url\(#([^)]+)\)", html)) <= set(ids)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from companion import library
 from companion.history import queries
@@ -50,15 +50,28 @@ class Stop:
     reason: str
     pain: int | None = None
     """The pain rating given last before (or with) the stop in that session, if any."""
+    session_id: int = 0
+    follows: bool = False
+    """Part of the same event as the row before it (an "it hurts" stop, then that exercise
+    skipped, then the session ended for pain): shown, but counted once, at its first row."""
 
     @property
     def safety(self) -> bool:
         """A stop the companion made for safety: pain too high or a safety answer of yes."""
         return self.reason in SAFETY_REASONS
 
+    @property
+    def counted(self) -> bool:
+        """The first row of an event: each stop, skip or early end is counted once."""
+        return not self.follows
+
 
 SAFETY_REASONS = frozenset({"pain", "safety_check"})
 """Stop reasons that are safety stops."""
+SESSION_END = {"user": "stopped"}
+"""A stop's reason -> how the session it ends is recorded as ended (else the same word)."""
+ORDER = {"stop": 0, "skip": 1, "session": 2}
+"""Rows recorded at the same moment: the stop first, the session end last."""
 
 
 @dataclass(frozen=True)
@@ -95,6 +108,14 @@ class ReportData:
         for row in self.safety:
             grouped.setdefault(row.session_id, []).append(row)
         return list(grouped.items())
+
+    def stop_events(self) -> int:
+        """Stops, skips and early ends, each event once."""
+        return sum(1 for x in self.stops if x.counted)
+
+    def safety_stops(self) -> int:
+        """Safety stops, each event once (not again as the session end it caused)."""
+        return sum(1 for x in self.stops if x.counted and x.safety)
 
     def count(self, status: str) -> int:
         """How many days had this adherence status."""
@@ -178,6 +199,60 @@ def _pain_at(
     return chosen[-1].value if chosen else None
 
 
+def _events(
+    stops: list[queries.EventRow],
+    skips: list[queries.EventRow],
+    sessions: list[queries.SessionRow],
+    sets: list[queries.SetRow],
+    ratings: list[queries.RatingRow],
+) -> list[Stop]:
+    """Every stop, skip and early session end in time order, each row after the first of one
+    event marked ``follows``."""
+    rows = [
+        Stop(e.at, e.day, what, e.exercise_id, e.reason,
+             _pain_at(ratings, e.session_id, e.at, e.exercise_id), e.session_id)
+        for what, found in (("stop", stops), ("skip", skips))
+        for e in found
+    ]  # fmt: skip
+    rows += [
+        Stop(s.ended_at or s.started_at, s.day, "session", "", s.how or "not finished",
+             _pain_at(ratings, s.id, s.ended_at or "9999", ""), s.id)
+        for s in sessions
+        if s.how != "completed"
+    ]  # fmt: skip
+    rows.sort(key=lambda x: (x.day, x.at, ORDER[x.what]))
+    out: list[Stop] = []
+    last: dict[int, Stop] = {}  # session id -> its row before
+    first: dict[int, int] = {}  # session id -> where in ``out`` its last event begins
+    for x in rows:
+        before = last.get(x.session_id)
+        if before is not None and _same_event(before, x, sets):
+            x = replace(x, follows=True)
+            n = first[x.session_id]
+            if out[n].pain is None:  # the rating asked for after "it hurts" belongs to it
+                out[n] = replace(out[n], pain=x.pain)
+        else:
+            first[x.session_id] = len(out)
+        out.append(x)
+        last[x.session_id] = x
+    return out
+
+
+def _same_event(before: Stop, x: Stop, sets: list[queries.SetRow]) -> bool:
+    """Whether ``x`` only follows from ``before`` (same session, nothing done in between): an
+    exercise stopped then skipped or stopped again, or the session ended by that stop."""
+    if before.what == "session":
+        return False
+    if x.what == "session":
+        if x.reason != SESSION_END.get(before.reason, before.reason):
+            return False
+    elif (x.reason, x.exercise_id) != (before.reason, before.exercise_id):
+        return False
+    return not any(
+        r.session_id == x.session_id and before.at < r.at <= x.at and r.completed for r in sets
+    )
+
+
 def _timed(exercise_id: str) -> bool:
     ex = library.BY_ID.get(exercise_id)
     return ex is not None and ex.kind is library.Kind.TIMED
@@ -233,9 +308,11 @@ def gather(conn: sqlite3.Connection, first: dt.date, last: dt.date) -> ReportDat
     for r in ratings:
         target = pain if r.kind == "pain" else effort
         target[r.day] = max(target.get(r.day, 0), r.value)
+    events = _events(stops, skips, sessions, sets, ratings)
     stop_count: dict[dt.date, int] = defaultdict(int)
-    for e in stops:
-        stop_count[e.day] += 1
+    for x in events:
+        if x.what == "stop" and x.counted:
+            stop_count[x.day] += 1
 
     days = []
     for n in range((last - first).days + 1):  # never a day past ``last`` (9999-12-31 is valid)
@@ -258,47 +335,13 @@ def gather(conn: sqlite3.Connection, first: dt.date, last: dt.date) -> ReportDat
             )
         )
 
-    events = [
-        Stop(
-            e.at,
-            e.day,
-            "stop",
-            e.exercise_id,
-            e.reason,
-            _pain_at(ratings, e.session_id, e.at, e.exercise_id),
-        )
-        for e in stops
-    ]
-    events += [
-        Stop(
-            e.at,
-            e.day,
-            "skip",
-            e.exercise_id,
-            e.reason,
-            _pain_at(ratings, e.session_id, e.at, e.exercise_id),
-        )
-        for e in skips
-    ]
-    events += [
-        Stop(
-            s.ended_at or s.started_at,
-            s.day,
-            "session",
-            "",
-            s.how or "not finished",
-            _pain_at(ratings, s.id, s.ended_at or "9999", ""),
-        )
-        for s in sessions
-        if s.how != "completed"
-    ]
     return ReportData(
         first=first,
         last=last,
         days=tuple(days),
         ratings=tuple(ratings),
         changes=tuple(queries.changes(conn, first, last)),
-        stops=tuple(sorted(events, key=lambda e: (e.day, e.at))),
+        stops=tuple(events),
         per_exercise={k: (v[0], v[1], v[2]) for k, v in totals.items()},
         reminders=dict(Counter(m.outcome for m in queries.reminders(conn, first, last))),
         safety=tuple(queries.safety_answers(conn, first, last)),

@@ -204,8 +204,8 @@ def render(data: ReportData, r: Routine, words: Prompts, now: dt.datetime) -> st
         ),
         (
             "Stops and skips",
-            f"{len(data.stops)}, of which {sum(1 for x in data.stops if x.safety)} "
-            "safety stops (pain or a safety answer)",
+            f"{data.stop_events()}, of which {plural(data.safety_stops(), 'safety stop')} "
+            "(pain or a safety answer)",
         ),
         (
             "Safety answers",
@@ -285,7 +285,7 @@ def render(data: ReportData, r: Routine, words: Prompts, now: dt.datetime) -> st
             name_of(s.exercise_id) if s.exercise_id else "",
             reasons.get(s.reason, s.reason),
             "no rating" if s.pain is None else f"pain {s.pain}",
-            "safety stop" if s.safety else "",
+            "same stop as the row above" if s.follows else "safety stop" if s.safety else "",
         )
         for s in data.stops
     ]
@@ -316,7 +316,7 @@ def render(data: ReportData, r: Routine, words: Prompts, now: dt.datetime) -> st
             ("When", "What", "Exercise", "Reason", "Pain at the time", "Safety stop"),
             stop_rows,
             "stops-table",
-            ["safety-stop" if x.safety else "" for x in data.stops],
+            ["safety-stop" if x.safety and x.counted else "" for x in data.stops],
         ),
         '</section><section id="pain-by-exercise"><h2>Pain by exercise</h2>',
         _table(("Exercise", "Pain ratings", "Highest pain", "Mean pain"), pain_rows, "pain-table"),
