@@ -183,7 +183,7 @@ def test_a_read_only_data_folder_refuses_writes_plainly_and_reading_still_works(
     assert companion(disk, "plan").returncode == 0
     report = companion(disk, "report", "--out", str(tmp_path / "report.html"))
     assert report.returncode == 0, report.stderr
-    assert "1 sessions" in report.stdout
+    assert "1 session," in report.stdout
     export = companion(disk, "export", "--csv", str(tmp_path / "csv"))
     assert export.returncode == 0 and (tmp_path / "csv" / "sets.csv").is_file(), export.stderr
     assert snapshot(disk.folder) == before
@@ -227,7 +227,7 @@ def test_a_full_disk_refuses_a_session_and_edits_plainly_and_reading_still_works
     assert not [p for p in disk.folder.iterdir() if p.name.endswith(".tmp")]
     if disk.mounted:  # (a file-size limit would stop the report's own page too)
         report = companion(disk, "report", "--out", str(tmp_path / "report.html"))
-        assert report.returncode == 0 and "1 sessions" in report.stdout, report.stderr
+        assert report.returncode == 0 and "1 session," in report.stdout, report.stderr
     history = companion(disk, "history", "--days", "1")
     assert history.returncode == 0 and "completed" in history.stdout, history.stderr
     disk.free()
