@@ -513,6 +513,25 @@ def test_it_hurts_over_its_voice_is_heard_when_the_reader_is_sure() -> None:
 
 
 @pytest.mark.parametrize(
+    ("heard", "confidence", "reading", "judge", "taken"),
+    [
+        ("that hurts", 1.0, 0.2, {}, False),  # its own "1. Palm up." heard so (hands-free test)
+        ("that hurts", 1.0, 0.2, {"stop": 0.9}, False),
+        ("that hurts", 1.0, 0.8, {}, True),  # the reader at its usual bar
+        ("stop", 1.0, 0.0, {}, True),  # "stop" as before: the recogniser alone
+    ],
+)
+def test_over_its_voice_only_stop_is_taken_without_the_reader_at_its_usual_bar(
+    heard: str, confidence: float, reading: float, judge: dict[str, float], taken: bool
+) -> None:
+    reader = FixedReader(**{heard.replace(" ", "_"): reading})
+    lis = read(heard, "counting", reader, FixedJudge(**judge), confidence=confidence)
+    lis.own_speech("1. Palm up.")
+    decided = lis.process(audio((0.5, False), (0.5, True), (2.0, False)))
+    assert (decided != []) is taken, decided
+
+
+@pytest.mark.parametrize(
     ("said", "heard", "hidden"),
     [
         ("2. Palm up.", "stop", False),

@@ -393,7 +393,8 @@ class Listener:
                 reading = self.reader.phrase_probabilities(self._heard_audio(), asked)
                 sure = sum(reading.values())
                 log.debug("over its voice, %r: classifier %.2f, reader %.2f", top, p_top, sure)
-                found = Verdict(top, p_top) if sure >= s.own_voice_read_p else None
+                bar = s.own_voice_read_p if meaning is Command.STOP else s.reading.safety_rescue_p
+                found = Verdict(top, p_top) if sure >= bar else None
         self._own_word = (key, found)
         return found
 
@@ -540,11 +541,17 @@ class Listener:
         hurts" (``OWN_VOICE_LIVE``), and only one that nothing the companion is saying sounds
         like ("Stop before it hurts", "Any pain?"). The recogniser there knows only those
         phrases, so it names one for any sound; it counts when its open pass agrees (as
-        always), when the reader heard "stop" at a pause, when the classifier and the reader
+        always; only "stop" while the reader runs: "it hurts" then needs the reader's usual
+        bar), when the reader heard "stop" at a pause, when the classifier and the reader
         agree on it (``_own_voice_word``), or when the reader alone is sure of it."""
         candidates = self._own_voice_candidates()
         phrase, confidence, by = None, 0.0, ""
-        if text in candidates and hyp.confidence >= self.settings.min_confidence:
+        if (
+            text in candidates
+            and hyp.confidence >= self.settings.min_confidence
+            # not "it hurts" while the reader runs: its own counting was heard so at 1.0
+            and (self.reader is None or self._table[text].command is Command.STOP)
+        ):
             phrase, confidence, by = text, hyp.confidence, "recogniser"
         elif self._stop_read is not None and self._stop_read.phrase in candidates:
             phrase, confidence, by = self._stop_read.phrase, self._stop_read.confidence, "reader"
