@@ -27,11 +27,17 @@ RATE = 16000
 
 
 def capture(
-    mic: Microphone, chunks: queue.Queue[bytes], during: Callable[[], object], tail_s: float = 0.6
+    mic: Microphone,
+    chunks: queue.Queue[bytes],
+    during: Callable[[], object],
+    sound: int,
+    tail_s: float = 0.6,
 ) -> np.ndarray:
-    """Start ``mic``, wait for its first audio, run ``during()``, return what it delivered from
-    then until ``tail_s`` of audio captured after ``during()`` returned (counted in delivered
-    samples, not waited for by the clock, so a loaded machine only makes it later)."""
+    """Start ``mic``, wait for its first audio, run ``during()`` (which plays ``sound`` samples
+    at 16 kHz), return what it delivered from then until the whole sound and ``tail_s`` after it
+    have been delivered: counted in samples from the first non-silent one (the idle monitor
+    delivers exact zeros), and never before ``tail_s`` of audio after ``during()`` returned, so
+    the audio path's latency or a loaded machine only makes it later (bounded at 30 s)."""
     mic.start(refresh=True)
     got: list[bytes] = []
     try:
@@ -41,11 +47,20 @@ def capture(
             delivered += len(chunks.get_nowait()) // 2
         during()
         wanted = (time.monotonic() - first + tail_s) * RATE
+        tail = int(tail_s * RATE)
+        collected = 0
+        onset: int | None = None
         deadline = time.monotonic() + 30
-        while delivered < wanted:
-            assert time.monotonic() < deadline, "the microphone stopped delivering"
+        while delivered < wanted or onset is None or collected < onset + sound + tail:
+            assert time.monotonic() < deadline, "the played sound was not all delivered"
             got.append(chunks.get(timeout=5))
-            delivered += len(got[-1]) // 2
+            n = len(got[-1]) // 2
+            if onset is None:
+                heard = np.flatnonzero(np.frombuffer(got[-1], dtype="<i2"))
+                if len(heard):
+                    onset = collected + int(heard[0])
+            delivered += n
+            collected += n
     finally:
         mic.stop()
     return np.frombuffer(b"".join(got), dtype="<i2")
@@ -83,7 +98,7 @@ def test_captures_a_real_recording(pulse_server: PulseServer) -> None:
     clip_path = sorted((speech_data() / "commands" / "stop").glob("*.wav"))[0]
     clip = load16k(clip_path)
     mic, chunks = new_mic()
-    got = capture(mic, chunks, lambda: pulse_server.play(clip_path))
+    got = capture(mic, chunks, lambda: pulse_server.play(clip_path), len(clip))
     assert mic.device is not None and mic.device_rate == mic.device.default_rate
     assert len(got) > len(clip)
     assert best_match(got, clip) > 0.9
@@ -99,7 +114,7 @@ def test_delivers_16_khz_whatever_the_device_rate(
     write_wav(tone, (8000 * np.sin(2 * np.pi * 1000 * t)).astype(np.int16), 8000)
     mic, chunks = new_mic()
     start = time.monotonic()
-    got = capture(mic, chunks, lambda: pulse_server.play(tone), tail_s=0.3)
+    got = capture(mic, chunks, lambda: pulse_server.play(tone), len(t) * 2, tail_s=0.3)
     elapsed = time.monotonic() - start
     loud = got[np.abs(got) > 2000]
     assert len(loud) > RATE  # about 1.5 s of tone came through
@@ -121,9 +136,10 @@ def test_device_choice_by_name_and_index(pulse_server: PulseServer) -> None:
         microphone.choose("no such microphone")
     assert len(found) >= 2
     clip_path = sorted((speech_data() / "commands" / "go").glob("*.wav"))[0]
+    clip = load16k(clip_path)
     mic, chunks = new_mic(device="pulse")
-    got = capture(mic, chunks, lambda: pulse_server.play(clip_path))
-    assert best_match(got, load16k(clip_path)) > 0.9
+    got = capture(mic, chunks, lambda: pulse_server.play(clip_path), len(clip))
+    assert best_match(got, clip) > 0.9
 
 
 @pytest.fixture
