@@ -33,37 +33,53 @@ def capture(
     sound: int,
     tail_s: float = 0.6,
 ) -> np.ndarray:
-    """Start ``mic``, wait for its first audio, run ``during()`` (which plays ``sound`` samples
-    at 16 kHz), return what it delivered from then until the whole sound and ``tail_s`` after it
-    have been delivered: counted in samples from the first non-silent one (the idle monitor
-    delivers exact zeros), and never before ``tail_s`` of audio after ``during()`` returned, so
-    the audio path's latency or a loaded machine only makes it later (bounded at 30 s)."""
+    """Start ``mic``, wait until the sink has been silent for a while (the idle monitor delivers
+    exact zeros; a sound left playing by an earlier test must not be taken for ours), run
+    ``during()`` (which plays ``sound`` samples at 16 kHz), and return what was delivered from
+    then until the sound has come and gone: at least ``sound`` samples after its first
+    non-silent one, followed by ``tail_s`` of exact silence, and never before ``tail_s`` of
+    audio after ``during()`` returned. Waits on what arrives, not on the clock (bounded)."""
+    rate_tail = int(tail_s * RATE)
     mic.start(refresh=True)
-    got: list[bytes] = []
+    got: list[np.ndarray] = []
     try:
-        delivered = len(chunks.get(timeout=8)) // 2  # samples since the first chunk came
+        first_chunk = np.frombuffer(chunks.get(timeout=8), dtype="<i2")
         first = time.monotonic()
-        while not chunks.empty():
-            delivered += len(chunks.get_nowait()) // 2
+        delivered = len(first_chunk)
+        quiet = 0 if first_chunk.any() else len(first_chunk)
+        deadline = time.monotonic() + 30
+        while quiet < RATE // 3 or not chunks.empty():
+            assert time.monotonic() < deadline, "the sink never fell silent before the test"
+            chunk = np.frombuffer(chunks.get(timeout=5), dtype="<i2")
+            delivered += len(chunk)
+            quiet = quiet + len(chunk) if not chunk.any() else len(chunk) - _last_sound(chunk)
         during()
         wanted = (time.monotonic() - first + tail_s) * RATE
-        tail = int(tail_s * RATE)
         collected = 0
         onset: int | None = None
+        quiet = 0
         deadline = time.monotonic() + 30
-        while delivered < wanted or onset is None or collected < onset + sound + tail:
+        while delivered < wanted or onset is None or collected < onset + sound or quiet < rate_tail:
             assert time.monotonic() < deadline, "the played sound was not all delivered"
-            got.append(chunks.get(timeout=5))
-            n = len(got[-1]) // 2
-            if onset is None:
-                heard = np.flatnonzero(np.frombuffer(got[-1], dtype="<i2"))
-                if len(heard):
-                    onset = collected + int(heard[0])
-            delivered += n
-            collected += n
+            chunk = np.frombuffer(chunks.get(timeout=5), dtype="<i2")
+            got.append(chunk)
+            if chunk.any():
+                if onset is None:
+                    onset = collected + int(np.flatnonzero(chunk)[0])
+                quiet = len(chunk) - _last_sound(chunk)
+            else:
+                quiet += len(chunk)
+            delivered += len(chunk)
+            collected += len(chunk)
     finally:
         mic.stop()
-    return np.frombuffer(b"".join(got), dtype="<i2")
+    return np.concatenate(got) if got else np.zeros(0, dtype="<i2")
+
+
+def _last_sound(chunk: np.ndarray) -> int:
+    """One past the index of the last non-zero sample of ``chunk`` (0 when all are zero)."""
+    nonzero = np.flatnonzero(chunk)
+    return int(nonzero[-1]) + 1 if len(nonzero) else 0
 
 
 def new_mic(device: str | None = None) -> tuple[Microphone, queue.Queue[bytes]]:
