@@ -111,10 +111,10 @@ def _form_page(
     )
 
 
-async def settings_page(request: Request) -> Response:
-    screen = _screen(request)
+def _effective_form(request: Request) -> dict[str, str] | Response:
+    """The form's values from the routine in effect, or a page saying what is wrong with it."""
     try:
-        data = settings_form.effective(screen.where.routine_file)
+        data = settings_form.effective(_screen(request).where.routine_file)
     except CompanionError as exc:
         return render(
             request,
@@ -123,19 +123,30 @@ async def settings_page(request: Request) -> Response:
             title="The routine file has a problem",
             text=str(exc),
         )
+    return settings_form.values(data)
+
+
+def _save(request: Request, form: dict[str, str]) -> settings_form.Outcome:
+    """Save the whole form through the routine editor (all or nothing)."""
+    try:
+        return settings_form.save(_screen(request).where.routine_file, form)
+    except CompanionError as exc:
+        return settings_form.Outcome(errors={"": str(exc)})
+
+
+async def settings_page(request: Request) -> Response:
+    form = _effective_form(request)
+    if isinstance(form, Response):
+        return form
     saved = request.query_params.get("saved") == "1"
-    return _form_page(request, settings_form.values(data), settings_form.Outcome(saved=saved), 200)
+    return _form_page(request, form, settings_form.Outcome(saved=saved), 200)
 
 
 async def settings_post(request: Request) -> Response:
     form = await checked_form(request)
     if isinstance(form, Response):
         return form
-    screen = _screen(request)
-    try:
-        outcome = settings_form.save(screen.where.routine_file, form)
-    except CompanionError as exc:
-        outcome = settings_form.Outcome(errors={"": str(exc)})
+    outcome = _save(request, form)
     if outcome.errors:
         return _form_page(request, form, outcome, 400)
     return RedirectResponse("/care/settings?saved=1", status_code=303)
@@ -143,18 +154,9 @@ async def settings_post(request: Request) -> Response:
 
 async def setup_page(request: Request) -> Response:
     """The set-up wizard's first step, filled from the routine in effect (defaults if none)."""
-    screen = _screen(request)
-    try:
-        data = settings_form.effective(screen.where.routine_file)
-    except CompanionError as exc:
-        return render(
-            request,
-            "message.html",
-            status=409,
-            title="The routine file has a problem",
-            text=str(exc),
-        )
-    form = settings_form.values(data)
+    form = _effective_form(request)
+    if isinstance(form, Response):
+        return form
     return _form_page(
         request, form, settings_form.Outcome(), 200, "wizard.html", step=0, current="person"
     )
@@ -174,10 +176,7 @@ async def setup_post(request: Request) -> Response:
     if go == "back":
         step = max(0, step - 1)
     elif go == "save":
-        try:
-            outcome = settings_form.save(path, form)
-        except CompanionError as exc:
-            outcome = settings_form.Outcome(errors={"": str(exc)})
+        outcome = _save(request, form)
         if outcome.saved:
             return RedirectResponse("/care?message=The routine is set up and saved.", 303)
         errors = outcome.errors
