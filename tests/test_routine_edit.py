@@ -11,10 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from companion import routine, routine_doc, routine_edit
+from companion import files, routine
 from companion.cli.main import main
 from companion.errors import RoutineError
-from companion.routine_input import plain
+from companion.routine import descriptions as routine_doc
+from companion.routine import edit as routine_edit
+from companion.routine.carer_input import plain
 
 COMMENTED = """\
 # Ann's routine, set up by her daughter on Monday.
@@ -218,7 +220,7 @@ def test_a_failed_write_leaves_the_old_file_and_no_temp_file(
 
     monkeypatch.setattr(os, "replace", broken_replace)
     with pytest.raises(OSError):
-        routine_edit.atomic_write(home / "routine.toml", "name = 'x'\n")
+        files.write_atomic(home / "routine.toml", "name = 'x'\n")
     assert (home / "routine.toml").read_text(encoding="utf-8") == COMMENTED
     assert sorted(p.name for p in home.iterdir()) == ["routine.toml"]
 
@@ -443,7 +445,7 @@ def test_refused_lists_never_show_python_values(
 
 
 def test_the_screen_uses_the_same_forgiving_parser(tmp_path: Path) -> None:
-    from companion import routine_input
+    from companion.routine import carer_input as routine_input
     from companion.screen import settings_form
 
     assert settings_form.tidy is routine_input.tidy

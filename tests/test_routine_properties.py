@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import re
 import tempfile
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +14,10 @@ import tomlkit
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from companion import library, routine, routine_doc, routine_edit
+from companion import library, routine
 from companion.errors import RoutineError
+from companion.routine import descriptions as routine_doc
+from companion.routine import edit as routine_edit
 
 TEMPLATE = routine_doc.commented_text()
 KEYS = [(s, k) for s, keys in routine.SCHEMA.items() for k in keys]
@@ -158,7 +161,7 @@ def test_a_wrong_value_in_the_template_names_its_field_and_exact_line(
         TEMPLATE,
         count=1,
     )
-    parsed = routine.tomllib.loads(text)[section][name]
+    parsed = tomllib.loads(text)[section][name]
     try:
         r = routine.from_text(text)
     except RoutineError as exc:

@@ -12,10 +12,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
-from companion import library, paths, routine, routine_edit
+from companion import library, paths, routine
 from companion.cli.main import main
 from companion.commands import Command
 from companion.events import Begin, Heard, Listen, Say
+from companion.routine import edit as routine_edit
 from companion.screen import pictures
 from companion.screen.app import Screen, create_app
 from companion.screen.live import Live

@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from companion import routine_schema
 from companion.errors import BadInputError, RoutineError
+from companion.routine import schema as routine_schema
 from companion.speech import CaptionSink, make_speaker, piper_voice
 from companion.speech.captions import CaptionedSpeaker
 from companion.speech.factory import engine_for

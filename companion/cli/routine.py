@@ -10,9 +10,11 @@ from typing import Any
 
 import tomlkit
 
-from companion import paths, prompts, routine, routine_edit, routine_input
+from companion import paths, prompts, routine
 from companion.errors import BadInputError, CompanionError, RoutineError
-from companion.routine_schema import phone_number
+from companion.routine import carer_input as routine_input
+from companion.routine import edit as routine_edit
+from companion.routine.schema import phone_number
 
 
 def register(

@@ -11,9 +11,10 @@ from typing import Any
 
 import tomlkit
 
-from companion import library, routine, routine_edit
+from companion import library, routine
 from companion.errors import CompanionError, RoutineError
-from companion.routine_input import plain, refusal, shown, tidy
+from companion.routine import edit as routine_edit
+from companion.routine.carer_input import plain, refusal, shown, tidy
 
 FIELDS: tuple[tuple[str, str, str], ...] = (
     ("name", "Name (used when greeting)", ""),

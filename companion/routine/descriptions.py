@@ -6,7 +6,9 @@ from typing import Any
 
 import tomlkit
 
-from companion import library, prompts, routine
+from companion import library, prompts
+from companion.routine.schema import SCHEMA
+from companion.routine.settings import defaults_data
 
 SECTION_TITLES: dict[str, str] = {
     "": "About the person",
@@ -71,15 +73,15 @@ DESCRIPTIONS: dict[tuple[str, str], str] = {
 DESCRIPTIONS.update(
     {
         ("vocabulary", c): f"Extra words the user may say for {c.replace('_', ' ')}."
-        for c in routine.SCHEMA["vocabulary"]
+        for c in SCHEMA["vocabulary"]
     }
 )
-"""A plain sentence for every setting in ``routine.SCHEMA``."""
+"""A plain sentence for every setting in ``SCHEMA``."""
 
 
 def describe(section: str, key: str) -> str:
     """The comment for one setting: what it does and what is allowed."""
-    allowed = routine.SCHEMA[section][key][1]
+    allowed = SCHEMA[section][key][1]
     return f"{DESCRIPTIONS[(section, key)]} Allowed: {allowed}."
 
 
@@ -97,13 +99,13 @@ def _exercise_catalogue() -> list[str]:
         "# Add one with: companion routine add ID   Remove one: companion routine remove ID"
     )
     lines.append("# Each [[exercise]] below has these settings:")
-    lines += [f"#   {key}: {describe('exercise', key)}" for key in routine.SCHEMA["exercise"]]
+    lines += [f"#   {key}: {describe('exercise', key)}" for key in SCHEMA["exercise"]]
     return lines
 
 
 def commented_text(data: dict[str, Any] | None = None) -> str:
     """A complete routine file with a comment on every setting (``data`` defaults to defaults)."""
-    data = data if data is not None else routine.defaults_data()
+    data = data if data is not None else defaults_data()
     out = [
         "# Companion routine: the caregiver's settings.",
         "# Lines starting with # are comments and are kept when the file is edited.",
@@ -112,16 +114,16 @@ def commented_text(data: dict[str, Any] | None = None) -> str:
         "",
         f"# ---- {SECTION_TITLES['']} ----",
     ]
-    for key in routine.SCHEMA[""]:
+    for key in SCHEMA[""]:
         out += [f"# {describe('', key)}", f"{key} = {_value(data[key])}"]
     out += ["", f"# ---- {SECTION_TITLES['exercise']} ----", *_exercise_catalogue()]
     for item in data["exercise"]:
         out += ["", "[[exercise]]"]
-        out += [f"{key} = {_value(item[key])}" for key in routine.SCHEMA["exercise"] if key in item]
-    for section in routine.SCHEMA:
+        out += [f"{key} = {_value(item[key])}" for key in SCHEMA["exercise"] if key in item]
+    for section in SCHEMA:
         if section in ("", "exercise"):
             continue
         out += ["", f"# ---- {SECTION_TITLES[section]} ----", f"[{section}]"]
-        for key in routine.SCHEMA[section]:
+        for key in SCHEMA[section]:
             out += [f"# {describe(section, key)}", f"{key} = {_value(data[section][key])}"]
     return "\n".join(out) + "\n"

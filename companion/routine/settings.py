@@ -10,12 +10,10 @@ from typing import Any
 
 from companion import library
 from companion.errors import RoutineError
-from companion.routine_lines import too_deep_line
-from companion.routine_schema import SCHEMA as SCHEMA
-from companion.routine_schema import check_whole as check_whole
-from companion.routine_schema import validate as validate
+from companion.routine.lines import too_deep_line
+from companion.routine.schema import SCHEMA, check_whole, validate
 
-DEFAULTS_FILE = Path(__file__).with_name("default_routine.toml")
+DEFAULTS_FILE = Path(__file__).parent.parent / "default_routine.toml"
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from typing import Any
 from companion import library
 from companion.commands import SAYABLE, Command, normalise
 from companion.errors import RoutineError
-from companion.routine_lines import header_line, line_of
+from companion.routine.lines import header_line, line_of
 
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 

@@ -13,8 +13,11 @@ from tomlkit.exceptions import ParseError, TOMLKitError
 from tomlkit.items import AoT, Comment, Table, Whitespace
 from tomlkit.toml_document import TOMLDocument
 
-from companion import files, library, locks, routine, routine_doc
+from companion import files, library, locks
 from companion.errors import AlreadyRunningError, BadInputError, RoutineError
+from companion.routine import descriptions
+from companion.routine.schema import SCHEMA
+from companion.routine.settings import defaults_data, from_text
 
 log = logging.getLogger(__name__)
 
@@ -45,12 +48,6 @@ def editing(path: Path) -> Iterator[None]:
         yield
 
 
-def atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` all or nothing, readable by its owner only (0600)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    files.write_atomic(path, text)
-
-
 def init(path: Path, force: bool = False) -> None:
     """Write the fully commented default routine to ``path`` (never overwrites unless forced)."""
     if path.exists() and not force:
@@ -59,9 +56,10 @@ def init(path: Path, force: bool = False) -> None:
             hint="Nothing was changed. To start again from the defaults, "
             "run: companion routine init --force",
         )
-    text = routine_doc.commented_text()
-    routine.from_text(text, str(path))
-    atomic_write(path, text)
+    text = descriptions.commented_text()
+    from_text(text, str(path))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    files.write_atomic(path, text)
     log.info("wrote the commented routine to %s", path)
 
 
@@ -73,7 +71,7 @@ def read_document(path: Path) -> tuple[str, TOMLDocument]:
         except (OSError, UnicodeDecodeError) as exc:
             raise RoutineError(f"cannot read the routine file: {exc}", field=str(path)) from exc
     else:
-        text = routine_doc.commented_text()
+        text = descriptions.commented_text()
     try:
         return text, tomlkit.parse(text)
     except ParseError as exc:
@@ -101,11 +99,12 @@ def save(path: Path, doc: TOMLDocument) -> str:
     """Validate the whole edited document, then write it atomically; returns the new text."""
     text = tomlkit.dumps(doc)
     try:
-        routine.from_text(text, str(path))
+        from_text(text, str(path))
     except RoutineError as exc:
         exc.hint = f"Nothing was changed in {path}." + (f" {exc.hint}" if exc.hint else "")
         raise
-    atomic_write(path, text)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    files.write_atomic(path, text)
     return text
 
 
@@ -134,13 +133,13 @@ def parse_value(raw: str, example: Any) -> Any:
 
 
 def _check_key(section: str, key: str) -> None:
-    if section not in routine.SCHEMA:
+    if section not in SCHEMA:
         raise RoutineError(
             "no such section; allowed: "
-            + ", ".join(s or "name/affected_side/language" for s in routine.SCHEMA),
+            + ", ".join(s or "name/affected_side/language" for s in SCHEMA),
             field=section,
         )
-    allowed = routine.SCHEMA[section]
+    allowed = SCHEMA[section]
     if key not in allowed:
         where = f"{section}.{key}" if section else key
         raise RoutineError("no such setting; allowed here: " + ", ".join(allowed), field=where)
@@ -150,7 +149,7 @@ def _exercises(doc: TOMLDocument) -> AoT:
     """The document's [[exercise]] list, copied in from the defaults when the file has none."""
     if "exercise" not in doc:
         aot = tomlkit.aot()
-        for item in routine.defaults_data()["exercise"]:
+        for item in defaults_data()["exercise"]:
             t = tomlkit.table()
             for k, v in item.items():
                 t.add(k, v)
@@ -179,7 +178,7 @@ def _known(exercise_id: str) -> None:
 def set_value(doc: TOMLDocument, key: str, raw: str) -> Any:
     """Set dotted ``key`` (``speech.rate``, ``exercise.wrist_bend.reps``) from text; the value."""
     parts = key.split(".")
-    defaults = routine.defaults_data()
+    defaults = defaults_data()
     if parts[0] == "exercise":
         if len(parts) != 3:
             raise RoutineError("use exercise.ID.SETTING, e.g. exercise.wrist_bend.reps", field=key)
