@@ -17,7 +17,7 @@ from companion.eventlog import EventLog
 from companion.history.store import HistoryStore
 from companion.paths import Paths
 from companion.progression import today_plan
-from companion.reminders import history_reads, jobs, scheduler, signals, times, wiring
+from companion.reminders import history_reads, jobs, notify, scheduler, signals, times, wiring
 from companion.reminders.conversation import Conversation, Settings
 from companion.reminders.driver import SharedScript, converse
 from companion.reminders.lock import DaemonLock
@@ -266,6 +266,7 @@ class Daemon:
             late_since=f"{due.at.astimezone(self.tz):%H:%M}" if late else "",
         )
         conversation = Conversation(self.words, self.vocab, settings)
+        notify.reminder(self.words, self.vocab, settings, now)  # where a desktop runs
         outcome = converse(
             conversation,
             self.speaker,
