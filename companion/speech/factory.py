@@ -11,14 +11,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from companion.errors import BadInputError, CompanionError
+from companion.prompts import load
+from companion.speech import piper_voice, tts
 from companion.speech.base import Speaker
 from companion.speech.captions import CaptionedSpeaker, CaptionSink, SilentSpeaker
-
-if TYPE_CHECKING:
-    from companion.speech.queued import QueuedSpeaker
+from companion.speech.queued import QueuedSpeaker
+from companion.speech.voice_cache import VoiceCache
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +29,6 @@ def engine_for(voice_id: str, voices: Path | None = None) -> tuple[str, str]:
     Empty means Piper's default voice when Piper and that voice are installed, else the system
     voice. Raises BadInputError for a setting that names no voice.
     """
-    from companion.speech import piper_voice
-
     if not piper_voice.check_setting(voice_id):
         raise BadInputError(
             f"The voice setting {voice_id!r} is not a voice.",
@@ -57,8 +55,6 @@ def engine_for(voice_id: str, voices: Path | None = None) -> tuple[str, str]:
 
 def not_spoken_caption(captions: CaptionSink) -> Callable[[str], None]:
     """A callback showing, in the captions, that a line could not be said aloud."""
-    from companion.prompts import load
-
     words = load("en")
 
     def show(text: str) -> None:
@@ -102,10 +98,8 @@ def make_speaker(
         if engine is None:
             name = ""
     if engine is None:
-        from companion.speech.tts import Pyttsx3Speaker  # imports pyttsx3 only when speaking
-
         try:
-            engine = Pyttsx3Speaker(
+            engine = tts.Pyttsx3Speaker(
                 on_problem, rate=rate, volume=volume, voice_id=name, pause=pause
             )
         except BadInputError:
@@ -127,9 +121,6 @@ def _piper(
     voices: Path | None,
     cache_dir: Path | None,
 ) -> QueuedSpeaker | None:
-    from companion.speech import piper_voice
-    from companion.speech.voice_cache import VoiceCache
-
     if not piper_voice.piper_installed():
         log.warning("Piper is not installed; speaking with the system voice")
         return None

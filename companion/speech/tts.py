@@ -66,10 +66,10 @@ class Pyttsx3Synth:
     """Synthesises one line at a time to a WAV file through pyttsx3."""
 
     def __init__(self, voice_id: str = "") -> None:
-        try:
-            import pyttsx3
-        except ImportError as exc:  # pragma: no cover - a dependency of the package
-            raise ModelError("The speech engine pyttsx3 is not installed.") from exc
+        # Imported here, not at the top: only a session that speaks loads the speech engine
+        # (captions only, --no-voice, must not; test_no_voice_never_loads_the_speech_engine).
+        import pyttsx3
+
         with _engine():
             try:
                 self._engine: Any = pyttsx3.init()
@@ -240,9 +240,3 @@ class Pyttsx3Speaker(QueuedSpeaker):
         """Say what is still queued (at most ``timeout`` seconds), then release everything."""
         super().close(timeout)
         self._pyttsx3.close()
-
-
-# Also importable from here; the factory lives in companion.speech.factory.
-from companion.speech.factory import make_speaker  # noqa: E402
-
-__all__ = ["Pyttsx3Speaker", "Pyttsx3Synth", "make_speaker"]
