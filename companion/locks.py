@@ -51,12 +51,17 @@ def _note_pid(fd: int) -> None:
 
 @contextlib.contextmanager
 def held(
-    path: Path, *, wait: float, busy: Callable[[int | None], CompanionError]
+    path: Path,
+    *,
+    wait: float,
+    busy: Callable[[int | None], CompanionError],
+    note_pid: bool = True,
 ) -> Iterator[None]:
     """Hold an exclusive lock on ``path`` (created 0600 if missing) for the ``with`` block.
 
     Waits at most ``wait`` seconds for another holder to let go, then raises ``busy(pid)``
-    (pid: the holder's, if known). The holder's pid is written in the file while it is held.
+    (pid: the holder's, if known). The holder's pid is written in the file while it is held,
+    unless ``note_pid`` is False (then the file is never written, so it stays as it was).
     """
     fd = _open(path)
     try:
@@ -69,12 +74,14 @@ def held(
                 if time.monotonic() >= deadline:
                     raise busy(holder_pid(path)) from None
                 time.sleep(POLL_SECONDS)
-        _note_pid(fd)
+        if note_pid:
+            _note_pid(fd)
         try:
             yield
         finally:
-            with contextlib.suppress(OSError):
-                os.ftruncate(fd, 0)
+            if note_pid:
+                with contextlib.suppress(OSError):
+                    os.ftruncate(fd, 0)
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)

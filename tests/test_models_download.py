@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import http.server
+import subprocess
+import sys
 import threading
 import zipfile
 from collections.abc import Iterator
@@ -69,6 +71,15 @@ def fake_model_zip(path: Path, top: str = NAME, files: tuple[str, ...] | None = 
 
 def spec_for(body: bytes) -> models.ModelSpec:
     return dataclasses.replace(SPEC, sha256=hashlib.sha256(body).hexdigest(), size=len(body))
+
+
+HOLD_LOCK = """
+import fcntl, sys, time
+with open(sys.argv[1], "a+b") as f:
+    fcntl.flock(f, fcntl.LOCK_EX)
+    print("held", flush=True)
+    time.sleep(120)
+"""
 
 
 def leftovers(folder: Path) -> list[str]:
@@ -176,6 +187,39 @@ def test_failed_reinstall_keeps_the_working_model(server: Server, tmp_path: Path
     with pytest.raises(ModelError, match="stopped early"):
         model_download.install(spec_for(body), folder, url=cut, force=True)
     assert leftovers(folder) == [NAME] and models.is_vosk_dir(folder / NAME)
+
+
+def test_a_second_download_into_the_same_folder_is_refused_while_one_runs(
+    server: Server, tmp_path: Path
+) -> None:
+    folder = tmp_path / "models"
+    body = fake_model_zip(tmp_path / "m.zip")
+    model_download.install(spec_for(body), folder, url=server.add("/m.zip", body))
+    before = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+    holder = subprocess.Popen(  # another download, as a real process holding the folder's lock
+        [sys.executable, "-c", HOLD_LOCK, str(folder / ".download.lock")],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        with pytest.raises(ModelError, match="Another model download into .* is running"):
+            model_download.install(
+                spec_for(body), folder, url=server.add("/m.zip", body), force=True
+            )
+    finally:
+        holder.kill()
+        holder.wait(timeout=10)
+    assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == before
+    # the lock goes with its holder: the next download works
+    model_download.install(spec_for(body), folder, url=server.add("/m.zip", body), force=True)
+    assert leftovers(folder) == [NAME]
+
+
+def test_an_address_that_is_not_a_web_address_is_a_plain_error(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match="could not be downloaded from not-a-url"):
+        model_download.install(SPEC, tmp_path / "models", url="not-a-url")
+    assert leftovers(tmp_path / "models") == []
 
 
 def test_cli_enforces_the_published_checksum(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import sys
 from pathlib import Path
 
 from companion import commands, paths
+from companion.cli import downloads
 from companion.errors import ExitStatus, ModelError
 from companion.listen import model_download, models
 
@@ -16,8 +16,9 @@ def register(
     subs: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
 ) -> None:
     """Add the command and its sub-commands."""
-    p = subs.add_parser("models", parents=[common], help="list, download or check speech models")
-    own = p.add_subparsers(dest="models_command", metavar="ACTION")
+    own = downloads.action_group(
+        subs, common, "models", help="list, download or check speech models"
+    )
 
     ls = own.add_parser("list", parents=[common], help="show the installed speech models")
     ls.add_argument("--model", metavar="DIR", help="also check and show this model folder")
@@ -40,16 +41,6 @@ def register(
     ck.add_argument("model", metavar="DIR")
     ck.set_defaults(func=run_check)
 
-    def usage(_args: argparse.Namespace) -> int:
-        p.print_help()
-        return int(ExitStatus.USAGE)
-
-    p.set_defaults(func=usage)
-
-
-def _mb(n: int) -> str:
-    return f"{n / 1e6:.1f} MB"
-
 
 def run_list(args: argparse.Namespace) -> int:
     """Print one line per model: name, engine, size, path."""
@@ -69,40 +60,13 @@ def run_list(args: argparse.Namespace) -> int:
             if m.engine == "pocketsphinx"
             else ("  (from a Python package)")
         )
-        print(f"  {m.name:<30} {m.engine:<13} {_mb(m.size_bytes):>9}  {m.path}{note}")
+        print(f"  {m.name:<30} {m.engine:<13} {downloads.mb(m.size_bytes):>9}  {m.path}{note}")
     if not any(m.engine == "vosk" and not m.builtin for m in found):
         print(
             "No Vosk model installed; PocketSphinx is used. "
             "For Vosk: companion models download en-us"
         )
     return 0
-
-
-class _Bar:
-    """A one-line progress bar on stderr (a line per 10% when stderr is not a terminal)."""
-
-    def __init__(self, label: str) -> None:
-        self.label = label
-        self.tty = sys.stderr.isatty()
-        self.shown = -1
-
-    def __call__(self, done: int, total: int) -> None:
-        if total:
-            pct = min(100, done * 100 // total)
-            step = pct if self.tty else pct // 10 * 10
-            if step == self.shown:
-                return
-            self.shown = step
-            bar = "#" * (pct // 4) + "." * (25 - pct // 4)
-            line = f"{self.label} [{bar}] {pct:3d}%  {_mb(done)} of {_mb(total)}"
-        else:
-            line = f"{self.label} {_mb(done)}"
-        sys.stderr.write(("\r" + line) if self.tty else line + "\n")
-        sys.stderr.flush()
-
-    def end(self) -> None:
-        if self.tty:
-            sys.stderr.write("\n")
 
 
 def run_download(args: argparse.Namespace) -> int:
@@ -115,12 +79,9 @@ def run_download(args: argparse.Namespace) -> int:
     if models.is_vosk_dir(target) and not args.force:
         print(f"{spec.name} is already installed in {target}")
         return 0
-    bar = _Bar(f"Downloading {spec.name}")
-    try:
+    with downloads.progress_bar(f"Downloading {spec.name}") as bar:
         installed = model_download.install(spec, folder, url=args.url, progress=bar, force=True)
-    finally:
-        bar.end()
-    print(f"Installed {spec.name} ({_mb(models.dir_size(installed))}) in {installed}")
+    print(f"Installed {spec.name} ({downloads.mb(models.dir_size(installed))}) in {installed}")
     return 0
 
 

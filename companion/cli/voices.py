@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from companion import paths, prompts, routine
-from companion.errors import ExitStatus
+from companion.cli import downloads
 from companion.speech import piper_voice, voice_download
 
 SPEECH_CACHE = "speech-cache"
@@ -18,8 +18,7 @@ def register(
     subs: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
 ) -> None:
     """Add the command and its sub-commands."""
-    p = subs.add_parser("voices", parents=[common], help="list or download voices (Piper)")
-    own = p.add_subparsers(dest="voices_command", metavar="ACTION")
+    own = downloads.action_group(subs, common, "voices", help="list or download voices (Piper)")
     folder = argparse.ArgumentParser(add_help=False)
     folder.add_argument(
         "--voice-dir",
@@ -48,16 +47,6 @@ def register(
     )
     pr.set_defaults(func=run_prepare)
 
-    def usage(_args: argparse.Namespace) -> int:
-        p.print_help()
-        return int(ExitStatus.USAGE)
-
-    p.set_defaults(func=usage)
-
-
-def _mb(n: int) -> str:
-    return f"{n / 1e6:.1f} MB"
-
 
 def run_list(args: argparse.Namespace) -> int:
     """Print one line per voice: the setting that chooses it, size, where it is."""
@@ -71,7 +60,7 @@ def run_list(args: argparse.Namespace) -> int:
         setting = piper_voice.PREFIX + v.short
         mark = "  (default)" if kind == "piper" and default in (v.short, v.name) else ""
         where = "from a Python package" if v.source == "package" else str(v.model)
-        print(f"  {setting:<28} {_mb(v.size_bytes):>9}  {where}{mark}")
+        print(f"  {setting:<28} {downloads.mb(v.size_bytes):>9}  {where}{mark}")
     system_mark = "  (default)" if kind == "system" else ""
     print(f"  {piper_voice.SYSTEM:<28} {'':>9}  pyttsx3 (eSpeak NG on Linux){system_mark}")
     if not piper_voice.piper_installed():
@@ -82,23 +71,18 @@ def run_list(args: argparse.Namespace) -> int:
 
 def run_download(args: argparse.Namespace) -> int:
     """Download, verify and install a voice; prints where it went."""
-    from companion.cli.models import _Bar
-
     name = voice_download.check_name(args.name)
     folder = piper_voice.voices_dir(args.voice_dir)
     target = folder / f"{name}.onnx"
     if not args.force and any(v.name == name for v in piper_voice.folder_voices(folder)):
         print(f"{name} is already installed in {folder}")
         return 0
-    bar = _Bar(f"Downloading {name}")
-    try:
+    with downloads.progress_bar(f"Downloading {name}") as bar:
         installed = voice_download.install(
             name, folder, url=args.url, sha256=args.sha256, progress=bar
         )
-    finally:
-        bar.end()
     size = installed.stat().st_size + Path(f"{target}.json").stat().st_size
-    print(f"Installed {name} ({_mb(size)}) in {folder}")
+    print(f"Installed {name} ({downloads.mb(size)}) in {folder}")
     short = name.split("-")[1]
     print(f'Use it with: companion routine set speech.voice "piper:{short}"')
     return 0

@@ -9,21 +9,17 @@ optionally ``sha256_digest``).
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import http.client
 import json
 import logging
 import os
 import re
 import tempfile
-import urllib.error
-import urllib.request
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from companion import download
+from companion.download import Progress
 from companion.errors import BadInputError, ModelError
 from companion.files import fsync_dir
 
@@ -32,12 +28,11 @@ log = logging.getLogger(__name__)
 BASE_URL = "https://huggingface.co/rhasspy/piper-voices/resolve/v1.0.0"
 URL_ENV = "COMPANION_VOICES_URL"
 """A mirror of the voices' base address (with voices.json at its top)."""
-CHUNK = 64 * 1024
-TEMP_PREFIX = ".partial-"
 NAME = re.compile(r"^[a-z]{2,3}_[A-Z]{2}-[A-Za-z0-9_]+-(x_low|low|medium|high)$")
-
-Progress = Callable[[int, int], None]
-"""Called with (bytes received, bytes expected or 0 when unknown)."""
+SOURCE = download.Source(
+    "voice", hint=f"Check the network, or set {URL_ENV} to a mirror (or use --url)."
+)
+__all__ = ["Progress", "VoiceFileSpec", "base_url", "catalogue_entry", "check_name", "install"]
 
 
 @dataclass(frozen=True)
@@ -70,7 +65,7 @@ def catalogue_entry(name: str, base: str, timeout_s: float = 30.0) -> list[Voice
     """The model and settings files of voice ``name`` from ``base``/voices.json."""
     url = f"{base}/voices.json"
     with tempfile.TemporaryFile() as raw:
-        _fetch(url, raw, None, timeout_s)
+        download.fetch(url, raw, SOURCE, None, timeout_s)
         raw.seek(0)
         try:
             catalogue: Any = json.load(raw)
@@ -122,109 +117,19 @@ def install(
     check_name(name)
     base = base_url(url)
     specs = catalogue_entry(name, base, timeout_s)
-    try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ModelError(f"Cannot create the voices folder {folder}: {exc.strerror}") from exc
-    with _locked(folder):
-        _remove_leftovers(folder)
-        temps: list[tuple[Path, Path]] = []
-        try:
-            for spec in specs:
-                fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=TEMP_PREFIX)
-                partial = Path(tmp_name)
-                temps.append((partial, folder / PurePosixPath(spec.path).name))
-                with os.fdopen(fd, "wb") as out:
-                    md5, sha = _fetch(f"{base}/{spec.path}", out, progress, timeout_s)
-                    out.flush()
-                    os.fsync(out.fileno())
-                wanted = sha256.lower() if sha256 and spec.path.endswith(".onnx") else ""
-                _verify(spec, partial, md5, sha, wanted)
-            for tmp, final in temps:  # the model first: a voice is listed once its .json is in
-                os.chmod(tmp, 0o600)
-                os.replace(tmp, final)
-            fsync_dir(folder)
-        except OSError as exc:
-            raise ModelError(
-                f"The voice could not be installed in {folder}: {exc.strerror or exc}. "
-                "Nothing was installed."
-            ) from exc
-        finally:
-            for tmp, _ in temps:
-                tmp.unlink(missing_ok=True)
+    with download.staging(folder, SOURCE, folder_label="voices folder", mode=0o700) as stage:
+        fetched: list[tuple[Path, Path]] = []
+        for spec in specs:
+            partial, got = stage.fetch(f"{base}/{spec.path}", progress, timeout_s)
+            wanted = (sha256 or "") if spec.path.endswith(".onnx") else ""
+            file_name = PurePosixPath(spec.path).name
+            download.verify(
+                partial, file_name, got, size=spec.size, sha256=[spec.sha256, wanted], md5=spec.md5
+            )
+            fetched.append((partial, folder / file_name))
+        for tmp, final in fetched:  # the model first: a voice is listed once its .json is in
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, final)
+        fsync_dir(folder)
     log.info("installed voice %s in %s", name, folder)
     return folder / f"{name}.onnx"
-
-
-def _fetch(url: str, out: Any, progress: Progress | None, timeout_s: float) -> tuple[str, str]:
-    """Stream ``url`` into ``out``; returns the MD5 and SHA-256 hex digests of what came."""
-    md5, sha = hashlib.md5(usedforsecurity=False), hashlib.sha256()
-    try:
-        with urllib.request.urlopen(url, timeout=timeout_s) as response:
-            expected = int(response.headers.get("Content-Length") or 0)
-            done = 0
-            if progress:
-                progress(0, expected)
-            while chunk := response.read(CHUNK):
-                out.write(chunk)
-                md5.update(chunk)
-                sha.update(chunk)
-                done += len(chunk)
-                if progress:
-                    progress(done, expected)
-    except urllib.error.HTTPError as exc:
-        raise ModelError(f"The voice server answered {exc.code} {exc.reason} for {url}.") from exc
-    except (urllib.error.URLError, OSError, http.client.HTTPException, ValueError) as exc:
-        reason = getattr(exc, "reason", None) or exc
-        raise ModelError(
-            f"The voice could not be downloaded from {url}: {reason}.",
-            hint=f"Check the network, or set {URL_ENV} to a mirror (or use --url).",
-        ) from exc
-    if expected and done != expected:
-        raise ModelError(
-            f"The download from {url} stopped early ({done} of {expected} bytes). "
-            "Nothing was installed; try again."
-        )
-    return md5.hexdigest(), sha.hexdigest()
-
-
-def _verify(spec: VoiceFileSpec, path: Path, md5: str, sha: str, wanted_sha: str) -> None:
-    name = PurePosixPath(spec.path).name
-    size = path.stat().st_size
-    if spec.size and size != spec.size:
-        raise ModelError(
-            f"The downloaded {name} has {size} bytes, not the published {spec.size}. "
-            "Nothing was installed."
-        )
-    for expected, got in ((spec.sha256, sha), (wanted_sha, sha), (spec.md5, md5)):
-        if expected and got != expected:
-            raise ModelError(
-                f"The downloaded {name} does not match its published checksum "
-                f"(got sha256 {sha}). Nothing was installed."
-            )
-
-
-def _remove_leftovers(folder: Path) -> None:
-    """Remove temporary files of a download that was killed before it could clean up."""
-    for stale in folder.glob(TEMP_PREFIX + "*"):
-        log.info("removing unfinished download %s", stale)
-        stale.unlink(missing_ok=True)
-
-
-@contextlib.contextmanager
-def _locked(folder: Path) -> Iterator[None]:
-    """Hold an exclusive lock on the voices folder so two downloads never interleave."""
-    try:
-        import fcntl
-    except ImportError:  # Windows: no advisory locks; downloads are rare and manual there
-        yield
-        return
-    with open(folder / ".download.lock", "a+b") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            raise ModelError(f"Another voice download into {folder} is running.") from exc
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
