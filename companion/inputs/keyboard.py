@@ -25,6 +25,7 @@ from companion.inputs.keymap import (
     keys_line,
 )
 from companion.inputs.scanning import Scanner, scanned
+from companion.inputs.status_bar import PinnedStatus
 from companion.prompts import Prompts
 
 log = logging.getLogger(__name__)
@@ -165,7 +166,8 @@ class KeyDecoder:
 
 class KeyboardSource:
     """Reads the terminal in cbreak mode; shows the key map, and a status line each time the
-    session listens; restores the terminal on close."""
+    session listens, pinned to the bottom of the terminal (``PinnedStatus``) where it can be;
+    restores the terminal on close."""
 
     def __init__(
         self,
@@ -186,6 +188,7 @@ class KeyboardSource:
         self._echo = echo
         self._quiet = quiet
         self._keys: TerminalKeys | None = None
+        self._status: PinnedStatus | None = None
         self._lock = threading.Lock()
 
     @classmethod
@@ -221,7 +224,9 @@ class KeyboardSource:
 
         self._keys = TerminalKeys(self._stream, step, idle=True)
         self._keys.start()
-        print(self._legend, file=sys.stderr)
+        print(self._legend, file=sys.stderr, flush=True)
+        if self._shows_status():
+            self._status = PinnedStatus.for_terminal(sys.stderr)
 
     def expect(self, listen: Listen) -> None:
         """Before the question of ``listen`` is shown: keys typed from now on answer it."""
@@ -232,11 +237,22 @@ class KeyboardSource:
         """Follow the session's context, and show where it is and which keys work now."""
         with self._lock:
             self._decoder.listen(listen)
-        if self._legend is LEGEND or self._switch:
-            print(status_line(listen, self._switch), file=sys.stderr, flush=True)
+        if not self._shows_status():
+            return
+        line = status_line(listen, self._switch)
+        if self._status is not None:
+            self._status.show(line)
+        else:
+            print(line, file=sys.stderr, flush=True)
+
+    def _shows_status(self) -> bool:
+        return self._legend is LEGEND or self._switch
 
     def close(self) -> None:
-        """Stop reading and restore the terminal."""
+        """Stop reading and restore the terminal (its status rows too)."""
+        if self._status is not None:
+            self._status.close()
+            self._status = None
         if self._keys is not None:
             self._keys.close()
             self._keys = None
