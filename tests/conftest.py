@@ -5,10 +5,16 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.pulse import PulseServer, missing_tools
+
+if TYPE_CHECKING:  # the screen's app is imported only by the tests that use it
+    from starlette.testclient import TestClient
+
+    from companion.screen.app import Screen
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -66,3 +72,19 @@ def pulse_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PulseServ
             yield server
         finally:
             server.stop()
+
+
+@pytest.fixture()
+def screen(tmp_path: Path) -> Screen:
+    """The screen's app state over a new data folder in ``tmp_path`` (tests/screen_app.py)."""
+    from tests.screen_app import new_screen
+
+    return new_screen(tmp_path)
+
+
+@pytest.fixture()
+def client(screen: Screen) -> TestClient:
+    """An in-process HTTP client of the ``screen`` fixture's app (token screen_app.TOKEN)."""
+    from tests.screen_app import client_for
+
+    return client_for(screen)

@@ -21,6 +21,7 @@ from companion.history.store import HistoryStore
 from companion.paths import prompts_dir
 from companion.plan import Change
 from companion.progression import describe, today_plan
+from tests.session_cli import run_session, session_command, session_env
 
 pytestmark = pytest.mark.slow
 
@@ -59,28 +60,7 @@ def session(
 ) -> subprocess.CompletedProcess[str]:
     script = data / f"script-{day.isoformat()}.txt"
     script.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    env = {**os.environ, "TZ": "Europe/London", "COMPANION_DATA_DIR": ""}
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "companion.cli.main",
-            "--data-dir",
-            str(data),
-            "session",
-            "--script",
-            str(script),
-            "--no-voice",
-            "--time-scale",
-            str(scale),
-            "--date",
-            day.isoformat(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        env=env,
-    )
+    return run_session(data, script, scale=scale, day=day, env=session_env(TZ="Europe/London"))
 
 
 def plan_now(data: Path, day: dt.date) -> tuple[list[tuple[str, int]], list[tuple[str, str]]]:
@@ -201,26 +181,11 @@ def test_sigkill_mid_session_keeps_every_finished_set_and_the_next_start_is_clea
     day = dt.date(2026, 3, 29)
     script = tmp_path / "script.txt"
     script.write_text("\n".join(["start", "1", "2"] * 6) + "\n", encoding="utf-8")
-    env = {**os.environ, "TZ": "Europe/London", "COMPANION_DATA_DIR": ""}
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "companion.cli.main",
-            "--data-dir",
-            str(tmp_path),
-            "session",
-            "--script",
-            str(script),
-            "--no-voice",
-            "--time-scale",
-            "8",
-            "--date",
-            day.isoformat(),
-        ],
+        session_command(tmp_path, script, scale=8, day=day),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        env=env,
+        env=session_env(TZ="Europe/London"),
     )
     try:
         deadline = time.monotonic() + 120

@@ -12,28 +12,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
-from companion import library, paths, routine
+from companion import library, routine
 from companion.cli.main import main
 from companion.commands import Command
 from companion.events import Begin, Heard, Listen, Say
 from companion.routine import edit as routine_edit
 from companion.screen import pictures
-from companion.screen.app import Screen, create_app
+from companion.screen.app import Screen
 from companion.screen.live import Live
+from tests.screen_app import BASE, TOKEN, client_for, new_screen
 from tests.test_report import build_history
-
-TOKEN = "test-token"
-BASE = "http://127.0.0.1:8766"
-
-
-@pytest.fixture()
-def screen(tmp_path: Path) -> Screen:
-    return Screen(Live(), paths.resolve(tmp_path).ensure(), TOKEN)
-
-
-@pytest.fixture()
-def client(screen: Screen) -> TestClient:
-    return TestClient(create_app(screen), base_url=BASE)
 
 
 def errors(html: str) -> dict[str, str]:
@@ -547,8 +535,8 @@ def test_any_text_in_any_field_never_breaks_the_page_or_the_file(
     tmp_path_factory: pytest.TempPathFactory, field: str, typed: str
 ) -> None:
     home = tmp_path_factory.mktemp("fuzz")
-    screen = Screen(Live(), paths.resolve(home).ensure(), TOKEN)
-    client = TestClient(create_app(screen), base_url=BASE)
+    screen = new_screen(home)
+    client = client_for(screen)
     routine_edit.init(screen.where.routine_file)
     before = screen.where.routine_file.read_bytes()
     form = _posted(client, **{field: typed})

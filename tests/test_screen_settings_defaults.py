@@ -3,28 +3,14 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
 
-from companion import library, paths, routine
-from companion.screen.app import Screen, create_app
-from companion.screen.live import Live
+from companion import library, routine
+from companion.screen.app import Screen
+from tests.screen_app import TOKEN
 from tests.test_routine_edit import COMMENTED
-
-TOKEN = "test-token"
-BASE = "http://127.0.0.1:8766"
-
-
-@pytest.fixture()
-def screen(tmp_path: Path) -> Screen:
-    return Screen(Live(), paths.resolve(tmp_path).ensure(), TOKEN)
-
-
-@pytest.fixture()
-def client(screen: Screen) -> TestClient:
-    return TestClient(create_app(screen), base_url=BASE)
 
 
 def shown(html: str) -> dict[str, str]:
