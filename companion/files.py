@@ -112,7 +112,7 @@ class OutputKind:
 def own_files(p: Paths) -> list[Path]:
     """The companion's own files and folders for ``p``: never an output path."""
     files = [p.routine_file, p.event_log, p.daemon_lock, p.voice_dir, models_dir()]
-    files += [p.data_dir / "session.lock", p.routine_file.with_name(p.routine_file.name + ".lock")]
+    files += [p.session_lock, p.routine_file.with_name(p.routine_file.name + ".lock")]
     for db in (p.history_db, p.jobs_db):
         files += [db, *(db.with_name(db.name + s) for s in ("-wal", "-shm", "-journal"))]
     # whatever else the companion keeps there: locks, databases, logs, settings

@@ -63,6 +63,17 @@ class Paths:
         return self.data_dir / "daemon.lock"
 
     @property
+    def session_lock(self) -> Path:
+        """Lock file held by the running session (one at a time; the daemon waits while held)."""
+        return self.data_dir / "session.lock"
+
+    @property
+    def speech_cache(self) -> Path:
+        """Lines already rendered by the Piper voice (read by sessions, filled by ``voices
+        prepare``)."""
+        return self.data_dir / "speech-cache"
+
+    @property
     def folders(self) -> tuple[Path, ...]:
         """The data folder and the config folder (once if they are the same)."""
         return tuple(dict.fromkeys((self.data_dir, self.config_dir)))

@@ -10,9 +10,6 @@ from companion import paths, prompts, routine
 from companion.cli import downloads
 from companion.speech import piper_voice, voice_download
 
-SPEECH_CACHE = "speech-cache"
-"""The data folder's folder of rendered lines (the session's speaker reads it too)."""
-
 
 def register(
     subs: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
@@ -122,7 +119,7 @@ def run_prepare(args: argparse.Namespace) -> int:
         print("The system voice speaks; it needs nothing prepared.")
         return 0
     voice = piper_voice.find_voice(name, folder)
-    cache = VoiceCache(folder=where.data_dir / SPEECH_CACHE)
+    cache = VoiceCache(folder=where.speech_cache)
     synth = piper_voice.PiperSynth(voice, cache)
     todo = lines_to_prepare(chosen, prompts.load(chosen.language))
     rate = chosen.speech.rate
