@@ -5,6 +5,8 @@ not applicable with how (a reason where it is not met), and every test it names 
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -58,3 +60,17 @@ def test_every_test_named_exists() -> None:
             assert name in defined[current], f"{current}::{name} does not exist"
             named += 1
     assert named > 60
+
+
+def test_the_readme_shows_carers_how_a_keyboard_and_a_switch_user_run_a_session() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    carers = readme[readme.index("## For carers") : readme.index("## Set up")]
+    assert "`companion session --no-listen`" in carers and "keyboard" in carers
+    assert "`companion session --switch`" in carers and "switch" in carers
+    assert "**With the keyboard only.**" in readme and "**With one switch.**" in readme
+    shown = subprocess.run(
+        [sys.executable, "-m", "companion.cli.main", "session", "--help"],
+        capture_output=True, text=True, cwd=REPO, timeout=60,
+    ).stdout  # fmt: skip
+    shown = " ".join(shown.split())  # argparse wraps the help to the terminal
+    assert "--no-listen" in shown and "--switch" in shown and "offered one at a time" in shown

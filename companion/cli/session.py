@@ -35,7 +35,8 @@ def register(
     p.add_argument(
         "--switch",
         action="store_true",
-        help="single-switch mode: space does the suggested action, hold it to stop",
+        help="single switch (the space bar): the answers are offered one at a time, press at "
+        "the one you want; hold it to stop, two quick presses: it hurts",
     )
     p.add_argument(
         "--time-scale",
