@@ -11,6 +11,9 @@ import wave
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
+
 log = logging.getLogger(__name__)
 KILL_WAIT_S = 2.0
 """How long a killed player may take to end before it is left behind."""
@@ -59,13 +62,18 @@ class Playback:
     def __init__(self, command: Sequence[str], wav: Path) -> None:
         self._killed = False
         self._name = Path(command[0]).name
-        self._started = time.monotonic()
         self._proc = subprocess.Popen(
             [*command, str(wav)],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
+        self._started = time.monotonic()
+
+    @property
+    def started(self) -> float:
+        """``time.monotonic()`` when the player was started (its sound follows soon after)."""
+        return self._started
 
     @property
     def pid(self) -> int:
@@ -123,3 +131,18 @@ def wav_seconds(path: Path, default: float = 60.0) -> float:
             return w.getnframes() / float(w.getframerate())
     except (OSError, EOFError, wave.Error, ZeroDivisionError):
         return default
+
+
+def wav_samples(path: Path) -> tuple[npt.NDArray[np.int16], int] | None:
+    """A 16-bit WAV's samples (mono: channels averaged) and rate; None when it is not one."""
+    try:
+        with wave.open(str(path), "rb") as w:
+            if w.getsampwidth() != 2:
+                return None
+            raw = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
+            channels, rate = w.getnchannels(), w.getframerate()
+    except (OSError, EOFError, wave.Error):
+        return None
+    if channels > 1:
+        raw = raw[: len(raw) // channels * channels].reshape(-1, channels).mean(axis=1)
+    return raw.astype(np.int16), rate

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from companion.audio.playback_tap import SHARED, PlaybackTap
 from companion.errors import BadInputError, CompanionError
-from companion.speech.player import Playback, wav_seconds
+from companion.speech.player import Playback, wav_samples, wav_seconds
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +67,11 @@ class QueuedSpeaker:
         grace: float = 5.0,
         synth_timeout: float = 30.0,
         missing_player: str = "no audio player found",
+        tap: PlaybackTap | None = SHARED,
     ) -> None:
         self._synth = synth
+        self._tap = tap
+        """Told every sound played and when (the echo canceller's reference); None: nobody."""
         self._player = tuple(player) if player else None
         self._on_problem = on_problem
         self._pause = pause
@@ -168,6 +172,8 @@ class QueuedSpeaker:
             log.debug("dropped %d queued line(s)", dropped)
         if self._playback is not None:
             self._playback.kill()
+            if self._tap is not None:
+                self._tap.cut(time.monotonic())
         self._cond.notify_all()
 
     def _run(self) -> None:
@@ -215,6 +221,7 @@ class QueuedSpeaker:
                 self._playback = playback
             if playback is not None:
                 log.debug("playing %r (pid %d)", line.text, playback.pid)
+                self._tell_tap(wav, playback.started)
                 if attempt == 1:
                     self._prepare_next()
                 seconds = wav_seconds(wav)
@@ -232,6 +239,14 @@ class QueuedSpeaker:
         with self._cond:  # a pause between lines; a beat line or stop() ends it early
             generation = line.generation
             self._cond.wait_for(lambda: self._generation != generation, self._pause)
+
+    def _tell_tap(self, wav: Path, started: float) -> None:
+        """Hand the sound now playing to the tap (nothing is lost if the file is unreadable)."""
+        if self._tap is None:
+            return
+        found = wav_samples(wav)
+        if found is not None:
+            self._tap.played(found[0], found[1], started)
 
     def _prepare_next(self) -> None:
         """Start synthesising the next line waiting, if any (while this one plays)."""

@@ -1,0 +1,1 @@
+"""Sound shared by the speaker and the microphone: what is played, and its echo taken out."""

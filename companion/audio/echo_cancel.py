@@ -1,0 +1,252 @@
+"""Echo cancellation: the companion's own voice taken out of the microphone, using what it played.
+
+``EchoFilter`` sits between the microphone and the listener. For each 10 ms block it asks the
+``PlaybackTap`` for what was being played when that block was captured (the bulk delay from
+player to microphone is measured as it goes, ``DelayEstimator``), and a ``Canceller`` removes
+that sound from the block. Cancellers: WebRTC's AEC3 (pywebrtc-audio; the one used), Speex's
+MDF echo canceller (libspeexdsp through ctypes) and a delay-and-subtract baseline; measured side
+by side in docs/recognition.md.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from companion.audio.playback_tap import RATE, PlaybackTap
+
+log = logging.getLogger(__name__)
+
+FRAME = RATE // 100
+"""Samples in one 10 ms block: the unit every canceller works in."""
+Samples = npt.NDArray[np.int16]
+
+
+class Canceller(Protocol):
+    """Removes the echo of ``far`` (what was played) from ``near`` (what the microphone heard)."""
+
+    name: str
+
+    def process(self, near: Samples, far: Samples) -> Samples:
+        """``near`` without the echo of ``far``; both ``FRAME`` samples, ``far`` a little ahead."""
+
+
+class WebRtcCanceller:
+    """WebRTC's AEC3 (the echo canceller of Chrome and PulseAudio), via pywebrtc-audio."""
+
+    name = "webrtc"
+
+    def __init__(self) -> None:
+        from pywebrtc_audio import EchoCanceller  # optional and slow to import: here only
+
+        self._aec: Any = EchoCanceller(sample_rate=RATE, num_channels=1, stream_delay_ms=0)
+
+    def process(self, near: Samples, far: Samples) -> Samples:
+        return np.asarray(self._aec.process(near, far), dtype=np.int16)
+
+
+class SpeexCanceller:
+    """Speex's MDF echo canceller and residual-echo suppressor (libspeexdsp, via ctypes)."""
+
+    name = "speex"
+    _SET_SAMPLING_RATE = 24
+    _PREPROCESS_SET_ECHO_STATE = 24
+    _PREPROCESS_SET_DENOISE = 0
+
+    def __init__(self, tail_s: float = 0.2, suppress: bool = True) -> None:
+        found = ctypes.util.find_library("speexdsp") or "libspeexdsp.so.1"
+        lib = ctypes.CDLL(found)
+        lib.speex_echo_state_init.restype = ctypes.c_void_p
+        lib.speex_echo_state_init.argtypes = [ctypes.c_int, ctypes.c_int]
+        lib.speex_echo_ctl.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p]
+        lib.speex_echo_cancellation.argtypes = [ctypes.c_void_p] + [ctypes.c_void_p] * 3
+        lib.speex_echo_state_destroy.argtypes = [ctypes.c_void_p]
+        lib.speex_preprocess_state_init.restype = ctypes.c_void_p
+        lib.speex_preprocess_state_init.argtypes = [ctypes.c_int, ctypes.c_int]
+        lib.speex_preprocess_ctl.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p]
+        lib.speex_preprocess_run.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
+        lib.speex_preprocess_state_destroy.argtypes = [ctypes.c_void_p]
+        self._lib = lib
+        self._echo = lib.speex_echo_state_init(FRAME, int(tail_s * RATE))
+        rate = ctypes.c_int(RATE)
+        lib.speex_echo_ctl(self._echo, self._SET_SAMPLING_RATE, ctypes.byref(rate))
+        self._pre = None
+        if suppress:
+            self._pre = lib.speex_preprocess_state_init(FRAME, RATE)
+            off = ctypes.c_int(0)
+            lib.speex_preprocess_ctl(self._pre, self._PREPROCESS_SET_DENOISE, ctypes.byref(off))
+            lib.speex_preprocess_ctl(
+                self._pre, self._PREPROCESS_SET_ECHO_STATE, ctypes.c_void_p(self._echo)
+            )
+
+    def process(self, near: Samples, far: Samples) -> Samples:
+        rec = np.ascontiguousarray(near, dtype=np.int16)
+        play = np.ascontiguousarray(far, dtype=np.int16)
+        out = np.empty(FRAME, dtype=np.int16)
+        self._lib.speex_echo_cancellation(
+            self._echo, rec.ctypes.data, play.ctypes.data, out.ctypes.data
+        )
+        if self._pre is not None:
+            self._lib.speex_preprocess_run(self._pre, out.ctypes.data)
+        return out
+
+    def __del__(self) -> None:
+        lib = getattr(self, "_lib", None)
+        if lib is not None:
+            if self._pre is not None:
+                lib.speex_preprocess_state_destroy(self._pre)
+            lib.speex_echo_state_destroy(self._echo)
+
+
+class SubtractCanceller:
+    """The baseline: subtract the aligned reference, scaled by a least-squares gain."""
+
+    name = "subtract"
+
+    def __init__(self, memory: float = 0.98) -> None:
+        self._memory = memory
+        self._xy = 0.0
+        self._xx = 1e-9
+
+    def process(self, near: Samples, far: Samples) -> Samples:
+        x, y = far.astype(np.float64), near.astype(np.float64)
+        self._xy = self._memory * self._xy + float(x @ y)
+        self._xx = self._memory * self._xx + float(x @ x)
+        gain = self._xy / self._xx if self._xx > 1.0 else 0.0
+        return np.clip(np.rint(y - gain * x), -32768, 32767).astype(np.int16)
+
+
+KINDS: dict[str, Callable[[], Canceller]] = {
+    "webrtc": WebRtcCanceller,
+    "speex": SpeexCanceller,
+    "subtract": SubtractCanceller,
+}
+
+
+def make_canceller(kind: str = "webrtc") -> Canceller:
+    """The canceller named ``kind`` (``KINDS``)."""
+    return KINDS[kind]()
+
+
+class DelayEstimator:
+    """How long after the tap's time a played sound reaches the microphone (the bulk delay).
+
+    Cross-correlates the last ``window_s`` of microphone audio with the reference over lags up
+    to ``max_s``, every ``every_s`` while something was played; a clear peak is taken at once
+    (each line is a new player, whose start may differ by tens of milliseconds)."""
+
+    def __init__(
+        self,
+        initial_s: float = 0.0,
+        max_s: float = 0.6,
+        window_s: float = 0.5,
+        every_s: float = 0.1,
+        min_correlation: float = 0.7,
+    ) -> None:
+        self.delay_s = initial_s
+        self.found = False
+        """Whether the delay was measured at least once (else ``initial_s``)."""
+        self._max = int(max_s * RATE)
+        self._window = int(window_s * RATE)
+        self._every = int(every_s * RATE)
+        self._min = min_correlation
+        self._near = np.zeros(0, dtype=np.float32)
+        self._since = 0
+
+    def feed(self, near: Samples, end: float, tap: PlaybackTap) -> None:
+        """``near`` was captured up to monotonic ``end``; re-measure when it is time."""
+        self._near = np.concatenate([self._near, near.astype(np.float32)])[-self._window :]
+        self._since += len(near)
+        if self._since < self._every or len(self._near) < self._window:
+            return
+        self._since = 0
+        start = end - (self._window + self._max) / RATE
+        if not tap.playing(start, end):
+            return
+        ref = tap.reference(end, self._window + self._max).astype(np.float64)
+        lag, score = best_lag(self._near.astype(np.float64), ref, self._max)
+        if score >= self._min:
+            if not self.found or abs(lag / RATE - self.delay_s) > 0.002:
+                log.debug("echo delay %.3f s (correlation %.2f)", lag / RATE, score)
+            self.delay_s, self.found = lag / RATE, True
+
+
+def best_lag(
+    near: npt.NDArray[np.float64], ref: npt.NDArray[np.float64], max_lag: int
+) -> tuple[int, float]:
+    """The lag (samples, 0..``max_lag``) by which ``near`` follows the end of ``ref``
+    (``len(ref) == len(near) + max_lag``), and its normalised correlation."""
+    n = len(near)
+    size = 1 << (len(ref) + n).bit_length()
+    corr = np.fft.irfft(np.fft.rfft(ref, size) * np.conj(np.fft.rfft(near, size)), size)
+    corr = corr[: max_lag + 1]  # corr[k]: near against ref[k : k + n]
+    energy = np.concatenate([[0.0], np.cumsum(ref * ref)])
+    ref_energy = energy[n : n + max_lag + 1] - energy[: max_lag + 1]
+    norm = np.sqrt(np.maximum(ref_energy, 1e-9) * max(float(near @ near), 1e-9))
+    score = corr / norm
+    k = int(np.argmax(score))
+    return max_lag - k, float(score[k])
+
+
+class EchoFilter:
+    """The microphone's blocks without the companion's voice (see the module).
+
+    Call it with each block of 16-bit PCM at ``RATE`` as it arrives (``at``: monotonic time of
+    its last sample, by default now); it returns the cleaned audio due so far (whole 10 ms
+    blocks, so up to 10 ms later). Thread safe; cheap enough for the audio thread."""
+
+    LEAD_S = 0.03
+    """The reference is handed over this much ahead of its echo: the filters are causal, and
+    each line's player starts up to ~30 ms later or sooner than the last (measured live)."""
+
+    def __init__(
+        self,
+        tap: PlaybackTap,
+        canceller: Canceller,
+        delay: DelayEstimator | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.tap = tap
+        self.canceller = canceller
+        self.delay = delay or DelayEstimator()
+        self._clock = clock
+        self._held = np.zeros(0, dtype=np.int16)
+        self._lock = threading.Lock()
+        self._samples = 0
+        self._offsets: deque[float] = deque(maxlen=self.CLOCK_BLOCKS)
+
+    CLOCK_BLOCKS = 500
+    """Blocks over which the microphone's clock is fitted (10 s of 20 ms blocks)."""
+
+    def _captured(self, arrived: float, n: int) -> float:
+        """When the last of ``n`` new samples was captured: blocks arrive late and in bursts,
+        never early, so the earliest arrival for its position in the stream is the best guess."""
+        self._samples += n
+        self._offsets.append(arrived - self._samples / RATE)
+        return min(self._offsets) + self._samples / RATE
+
+    def __call__(self, pcm16: bytes, at: float | None = None) -> bytes:
+        arrived = self._clock() if at is None else at
+        block = np.frombuffer(pcm16, dtype="<i2")
+        with self._lock:
+            end = self._captured(arrived, len(block))
+            self.delay.feed(block, end, self.tap)
+            held = np.concatenate([self._held, block])
+            whole = len(held) // FRAME * FRAME
+            self._held = held[whole:]
+            out = []
+            for i in range(0, whole, FRAME):
+                frame_end = end - (len(held) - i - FRAME) / RATE
+                far = self.tap.reference(frame_end - self.delay.delay_s + self.LEAD_S, FRAME)
+                near = held[i : i + FRAME]
+                out.append(self.canceller.process(near, far))
+        return np.concatenate(out).astype("<i2").tobytes() if out else b""

@@ -1,0 +1,84 @@
+"""What the companion is playing, on the monotonic clock: the echo canceller's reference.
+
+The speaker hands every line it plays (Piper or eSpeak, beat lines and cached lines alike) to a
+``PlaybackTap`` with the ``time.monotonic()`` at which its player started; a line cut short is
+cut here too. The microphone side asks for the reference under each of its blocks
+(``reference``): the samples that were being played then, silence where nothing was. Thread
+safe: the speaker's thread writes while the audio thread reads.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from companion.listen.resample import Resampler
+
+RATE = 16000
+"""The tap's rate: the recognisers' (and so the microphone blocks')."""
+KEEP_S = 30.0
+"""Lines that ended longer ago than this are forgotten."""
+
+
+@dataclass
+class _Played:
+    start: float
+    """time.monotonic() of the first sample."""
+    samples: npt.NDArray[np.float32]
+    """At ``RATE``, already cut where the line was stopped."""
+
+    @property
+    def end(self) -> float:
+        return self.start + len(self.samples) / RATE
+
+
+class PlaybackTap:
+    """A short history of the sound played, on the monotonic clock, at ``RATE``."""
+
+    def __init__(self, keep_s: float = KEEP_S) -> None:
+        self._keep_s = keep_s
+        self._lines: list[_Played] = []
+        self._lock = threading.Lock()
+
+    def played(self, samples: npt.NDArray[np.int16], rate: int, start: float) -> None:
+        """``samples`` (mono 16-bit at ``rate``) began playing at monotonic ``start``."""
+        mono = np.asarray(samples, dtype=np.int16).reshape(-1)
+        if rate != RATE:
+            mono = Resampler(rate, RATE).process(mono)
+        line = _Played(start, mono.astype(np.float32))
+        with self._lock:
+            self._lines = [p for p in self._lines if p.end > start - self._keep_s] + [line]
+
+    def cut(self, at: float) -> None:
+        """Playing stopped at monotonic ``at``: nothing of what was queued sounds after it."""
+        with self._lock:
+            for p in self._lines:
+                if p.end > at:
+                    keep = max(0, int(round((at - p.start) * RATE)))
+                    p.samples = p.samples[:keep]
+
+    def reference(self, end: float, n: int) -> npt.NDArray[np.int16]:
+        """The ``n`` samples played up to monotonic ``end`` (zeros where nothing played)."""
+        out = np.zeros(n, dtype=np.float32)
+        start = end - n / RATE
+        with self._lock:
+            lines = [p for p in self._lines if p.end > start and p.start < end]
+        for p in lines:
+            offset = int(round((p.start - start) * RATE))  # where p's first sample falls in out
+            lo, hi = max(0, offset), min(n, offset + len(p.samples))
+            if hi > lo:
+                out[lo:hi] += p.samples[lo - offset : hi - offset]
+        return np.clip(np.rint(out), -32768, 32767).astype(np.int16)
+
+    def playing(self, start: float, end: float) -> bool:
+        """Whether anything was played between monotonic ``start`` and ``end``."""
+        with self._lock:
+            return any(p.end > start and p.start < end and len(p.samples) for p in self._lines)
+
+
+SHARED = PlaybackTap()
+"""The process's tap: the speaker writes to it and the microphone's echo canceller reads it,
+unless they are handed another."""
