@@ -16,6 +16,7 @@ from companion.events import Heard
 from companion.screen import guard
 from companion.screen.app import Screen
 from companion.screen.live import Live
+from companion.screen.reminder_state import decide
 from companion.screen.server import ScreenServer
 from tests.conftest import skip_or_fail
 from tests.test_report import build_history
@@ -67,9 +68,14 @@ def test_no_axe_violations_on_any_page(tmp_path: Path) -> None:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_context(bypass_csp=True).new_page()
         found: dict[str, list[str]] = {}
+        now = dt.datetime.now(dt.timezone.utc)
         for path in PAGES:
             page.goto(url + path.lstrip("/"))
             found[path] = violations(page)
+        live.update(reminder=decide([(now, "fired")], [], True, now, dt.timezone.utc))
+        page.goto(url)  # the session page showing a due reminder
+        page.get_by_text("It is time for your hand exercises.").wait_for()
+        found["/ (reminder due)"] = violations(page)
         live.update(**QUESTION)  # the session page while a 0-10 question is asked
         page.goto(url)
         found["/ (0-10 question)"] = violations(page)

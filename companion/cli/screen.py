@@ -83,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
     from companion.screen.app import Screen
     from companion.screen.link import ScreenLink
     from companion.screen.live import Live
+    from companion.screen.reminder_state import ReminderWatch
     from companion.screen.server import ScreenServer
     from companion.screen.sessions import SessionStarter, screen_options
 
@@ -91,9 +92,12 @@ def run(args: argparse.Namespace) -> int:
     where: Paths = paths.resolve(args.data_dir).ensure()
     live = Live()
     options = screen_options(ScreenLink(live), args.time_scale, voice=not args.no_voice)
-    screen = Screen(live, where, guard.new_token(), SessionStarter(where, live, options))
+    reminders = ReminderWatch(where, live)
+    starter = SessionStarter(where, live, options)
+    screen = Screen(live, where, guard.new_token(), starter, reminders)
     server = ScreenServer(screen, check_port(args.port))
     url = server.start()
+    reminders.start()
     _announce(url, not args.no_browser)
     try:
         while True:
@@ -101,5 +105,6 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("[screen stopped]", file=sys.stderr)
     finally:
+        reminders.stop()
         server.stop()
     return 0

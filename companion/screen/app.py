@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -27,9 +28,11 @@ from companion import prompts, routine
 from companion.commands import Command
 from companion.errors import CompanionError
 from companion.paths import Paths
+from companion.reminders import page_answer
 from companion.routine import Routine
 from companion.screen import catalogue, guard, pictures
 from companion.screen.live import Live
+from companion.screen.reminder_state import ReminderWatch
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -63,6 +66,8 @@ class Screen:
     where: Paths
     token: str
     start_session: SessionStarter | None = None
+    reminders: ReminderWatch | None = None
+    """Shows a due or missed reminder on the page (``companion screen`` only)."""
 
 
 def templates() -> Jinja2Templates:
@@ -171,10 +176,35 @@ async def press(request: Request) -> Response:
     snapshot = screen.live.snapshot()
     if command is Command.START and not snapshot["running"] and screen.start_session:
         problem = screen.start_session()
+        if not problem:
+            _answer_reminder(screen, snapshot, command)
         return _answer(request, problem or "", 409 if problem else 200)
     if not screen.live.press(command, value):
         return _answer(request, "No session is running now.", 409)
     return _answer(request, "")
+
+
+async def reminder_later(request: Request) -> Response:
+    """The reminder's Later button: the page stops showing this reminder (a new one shows)."""
+    form = await checked_form(request)
+    if isinstance(form, Response):
+        return form
+    screen: Screen = request.app.state.screen
+    _answer_reminder(screen, screen.live.snapshot(), Command.LATER)
+    if screen.reminders is not None:
+        screen.reminders.later()
+    return _answer(request, "")
+
+
+def _answer_reminder(screen: Screen, snapshot: dict[str, Any], command: Command) -> None:
+    """While the daemon asks (the page shows it due), Start or Later answers it too."""
+    shown = snapshot.get("reminder")
+    if not shown or shown.get("kind") != "due":
+        return
+    try:
+        page_answer.write(screen.where.data_dir, command, dt.datetime.now(dt.timezone.utc))
+    except OSError as exc:
+        log.warning("the reminder's answer could not be handed to the daemon: %s", exc)
 
 
 def load_routine(screen: Screen) -> Routine:
@@ -214,6 +244,7 @@ def create_app(screen: Screen) -> Starlette:
         Route("/state", state),
         Route("/events", events),
         Route("/press", press, methods=["POST"]),
+        Route("/reminder/later", reminder_later, methods=["POST"]),
         Route("/exercises", exercises_page),
         Route("/pictures/{exercise}.svg", picture),
         *caregiver.routes(),

@@ -36,6 +36,7 @@ IDLE: dict[str, Any] = {
     "timed": False,
     "day_done": 0.0,
     "ended": "",
+    "reminder": None,
     "version": 0,
 }
 """The state before any session (and the keys every snapshot has)."""

@@ -26,9 +26,12 @@
       pic.hidden = false;
     } else { pic.hidden = true; }
     byId("day").value = s.day_done;
+    var reminder = s.reminder && !s.running ? s.reminder : null;
+    byId("reminder").hidden = !reminder;
+    byId("reminder-text").textContent = reminder ? reminder.text : "";
     document.querySelectorAll("#buttons form").forEach(function (f) {
       var c = f.dataset.command;
-      f.hidden = !(s.commands.indexOf(c) >= 0 || (c === "start" && !s.running));
+      f.hidden = !(s.commands.indexOf(c) >= 0 || (c === "start" && !s.running && !reminder));
     });
     byId("scale").hidden = s.commands.indexOf("number") < 0;
     var kind = words[s.stage] || "pain";
@@ -36,12 +39,12 @@
     byId("status").textContent = s.ended ? "The session has ended." : "";
   }
 
-  document.querySelectorAll("form.press").forEach(function (form) {
+  document.querySelectorAll("form.press, form.later").forEach(function (form) {
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
       var data = new FormData(form);
       if (ev.submitter && ev.submitter.name) { data.set(ev.submitter.name, ev.submitter.value); }
-      fetch("/press", { method: "POST", body: data, headers: { "X-Companion-Token": token } })
+      fetch(form.getAttribute("action"), { method: "POST", body: data, headers: { "X-Companion-Token": token } })
         .then(function (r) { return r.json(); })
         .then(function (j) { if (j.message) { byId("status").textContent = j.message; } })
         .catch(function () { byId("status").textContent = "The companion is not answering."; });
