@@ -21,6 +21,7 @@ from companion.reminders import history_reads, jobs, notify, scheduler, signals,
 from companion.reminders.conversation import Conversation, Settings
 from companion.reminders.driver import SharedScript, converse
 from companion.reminders.lock import DaemonLock
+from companion.reminders.page_answer import PageAnswerSource
 from companion.reminders.scheduler import ReminderScheduler, zone
 from companion.reminders.store import DEFERRED, NOT_ASKED, Job, ReminderStore
 from companion.reminders.watch import FileWatch
@@ -270,15 +271,18 @@ class Daemon:
         outcome = converse(
             conversation,
             self.speaker,
-            wiring.answer_sources(
-                self.routine,
-                self.vocab,
-                self.speaker,
-                self._script,
-                self.options.listen,
-                self.status,
-                self.where.voice_dir,
-            ),
+            [
+                *wiring.answer_sources(
+                    self.routine,
+                    self.vocab,
+                    self.speaker,
+                    self._script,
+                    self.options.listen,
+                    self.status,
+                    self.where.voice_dir,
+                ),
+                PageAnswerSource(self.where.data_dir, now),  # Start or Later on the screen
+            ],
             self.events,
             now,
         )
