@@ -4,16 +4,10 @@ now" (chest pain, stroke warning signs) said in short lines that can be repeated
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from companion import records
-from companion.events import End, StopSpeech
-from companion.session.state import ALERT_REPEAT_S, ALERT_REPEATS, Stage
-
-if TYPE_CHECKING:
-    from companion.session.engine import Session
-
+from companion.session.exercises import ExerciseFlow
+from companion.session.state import ALERT_REPEAT_S, ALERT_REPEATS, Alert, Stage
 
 QUESTION_IDS = ("chest_pain", "dizziness", "pain_over_6")
 """Stable history ids of the pre-session questions, in the order of prompts' safety.questions."""
@@ -21,36 +15,25 @@ ALERT_REASONS = {"safety_check": "chest_pain", "warning_signs": "warning_signs"}
 """Why the "call now" alert was shown, by how the session ended, as the history records it."""
 
 
-def record(s: Session, question: str, answer: str, text: str, now: dt.datetime) -> None:
+def record(s: ExerciseFlow, question: str, answer: str, text: str, now: dt.datetime) -> None:
     """Put a safety answer into the health record (see ``records.SafetyAnswer``)."""
-    s._record(records.SafetyAnswer(now, question, answer, text))
+    s.record(records.SafetyAnswer(now, question, answer, text))
 
 
-@dataclass
-class Alert:
-    """The "call now" lines being said."""
-
-    lines: list[str]
-    how: str
-    """How the session ended (safety_check, warning_signs)."""
-    repeats: int = 0
-    """Times said again by itself, with nothing heard."""
-
-
-def emergency_number(s: Session) -> str:
+def emergency_number(s: ExerciseFlow) -> str:
     """The routine's emergency number, or words saying "your emergency number"."""
     return s.routine.safety.emergency_number or s.words.text("safety.emergency_fallback")
 
 
-def ask(s: Session, now: dt.datetime) -> None:
+def ask(s: ExerciseFlow, now: dt.datetime) -> None:
     """Ask the current pre-session question."""
     text = s.words.text("safety.questions", variant=s.safety_q)
-    s._say_text(text, "safety.questions")
+    s.say_text(text, "safety.questions")
     s.last_prompt = [text]
-    s._enter(Stage.SAFETY, now)
+    s.enter(Stage.SAFETY, now)
 
 
-def answer(s: Session, yes: bool, now: dt.datetime) -> None:
+def answer(s: ExerciseFlow, yes: bool, now: dt.datetime) -> None:
     """Keep the answer; a "yes" ends the session (chest pain: call now); else ask on."""
     question = s.words.text("safety.questions", variant=s.safety_q)
     s.safety_answers.append((question, yes))
@@ -67,49 +50,49 @@ def answer(s: Session, yes: bool, now: dt.datetime) -> None:
     if s.safety_q < len(s.words.raw("safety.questions")):
         ask(s, now)
     else:
-        s._say_text(s.words.text("safety.all_clear"), "safety.all_clear")
+        s.say_text(s.words.text("safety.all_clear"), "safety.all_clear")
         s.after_safety(now)
 
 
-def stop_kindly(s: Session, now: dt.datetime) -> None:
+def stop_kindly(s: ExerciseFlow, now: dt.datetime) -> None:
     """Not today: say so kindly (with the emergency number) and end the session."""
-    s._say_text(
+    s.say_text(
         s.words.text("safety.stop_kindly", emergency_number=emergency_number(s)),
         "safety.stop_kindly",
     )
-    s._record(records.Stopped(now, "", "safety_check"))
-    s._end("safety_check", now)
+    s.record(records.Stopped(now, "", "safety_check"))
+    s.end("safety_check", now)
 
 
-def alert(s: Session, key: str, how: str, now: dt.datetime) -> None:
+def alert(s: ExerciseFlow, key: str, how: str, now: dt.datetime) -> None:
     """Say "call your emergency number now" in short lines, one at a time; the session is
     recorded as ended at once, but stays to repeat them until the user closes it."""
-    s._out.append(StopSpeech())
-    s._halt(now)
+    s.stop_speech()
+    s.halt(now)
     if s.progress is not None and s.index < len(s.items):
-        s._record_set(now, completed=False)
-    s._record(records.Stopped(now, s.current_exercise(), how))
+        s.record_set(now, completed=False)
+    s.record(records.Stopped(now, s.current_exercise(), how))
     number = emergency_number(s)
     lines = [line.format(emergency_number=number) for line in s.words.raw(key)]
     lines.append(s.words.text("safety.alert_options"))
     s.alert = Alert(lines, how)
     record(s, "call_now_alert", ALERT_REASONS.get(how, how), " ".join(lines[:-1]), now)
-    s._record(records.SessionEnded(now, how))
+    s.record(records.SessionEnded(now, how))
     s.last_prompt = list(lines)
     s.stage = Stage.ALERT
     say_alert(s, now)
-    s._listen()
+    s.listen()
 
 
-def say_alert(s: Session, now: dt.datetime) -> None:
+def say_alert(s: ExerciseFlow, now: dt.datetime) -> None:
     """The alert lines, each on its own; said again by itself a few times."""
     assert s.alert is not None
     for line in s.alert.lines:
-        s._say_text(line, "alert")
+        s.say_text(line, "alert")
     s.wake_at = now + dt.timedelta(seconds=ALERT_REPEAT_S)
 
 
-def alert_tick(s: Session, now: dt.datetime) -> None:
+def alert_tick(s: ExerciseFlow, now: dt.datetime) -> None:
     """Nothing heard for a while: say it again, or, after a few times, close."""
     assert s.alert is not None
     s.alert.repeats += 1
@@ -119,9 +102,7 @@ def alert_tick(s: Session, now: dt.datetime) -> None:
         say_alert(s, now)
 
 
-def close_alert(s: Session) -> None:
+def close_alert(s: ExerciseFlow) -> None:
     """The alert is closed: the session is over (already recorded)."""
     assert s.alert is not None
-    s._out.append(End(s.alert.how))
-    s.stage = Stage.DONE
-    s.wake_at = None
+    s.close(s.alert.how)

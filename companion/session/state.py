@@ -128,6 +128,17 @@ class ReturnPoint:
 
 
 @dataclass
+class Alert:
+    """The "call now" lines being said."""
+
+    lines: list[str]
+    how: str
+    """How the session ended (safety_check, warning_signs)."""
+    repeats: int = 0
+    """Times said again by itself, with nothing heard."""
+
+
+@dataclass
 class Progress:
     """How far the current set has got."""
 
