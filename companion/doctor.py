@@ -16,6 +16,7 @@ from pathlib import Path
 
 from companion import paths, routine
 from companion.errors import CompanionError
+from companion.wording import plural
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +134,7 @@ def check_history(ctx: Context) -> Finding:
         )
     except Exception as exc:  # sqlite errors the store did not translate
         return Finding(name, Status.FAIL, f"{db} cannot be read: {exc}", f"Move {db} aside.")
-    return _ok(name, f"{db} opens; {count} sessions recorded")
+    return _ok(name, f"{db} opens; {plural(count, 'session')} recorded")
 
 
 def check_speech(ctx: Context) -> Finding:

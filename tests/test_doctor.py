@@ -64,7 +64,7 @@ def test_a_healthy_set_up_with_sound_passes(tmp_path: Path, pulse_server: PulseS
         "Speech recognition",
     ):
         assert found[name]["status"] == "ok", found[name]
-    assert "1 sessions recorded" in found["History database"]["detail"]
+    assert "opens; 1 session recorded" in found["History database"]["detail"]
     assert found["Reminder daemon"]["status"] == "warning"
     assert "companion daemon" in found["Reminder daemon"]["fix"]
 

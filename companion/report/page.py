@@ -15,6 +15,7 @@ from companion.report import charts
 from companion.report.data import DONE, MISSED, NOT_STARTED, PARTLY, ReportData
 from companion.routine import Routine
 from companion.screen import pictures
+from companion.wording import plural
 
 CSS = """
 body{font-family:"DejaVu Sans",Arial,sans-serif;margin:2em auto;max-width:62em;color:#212121;
@@ -124,11 +125,6 @@ def _safety_table(data: ReportData) -> str:
 
 def _opt(v: int | None) -> object:
     return "" if v is None else v
-
-
-def plural(n: int, word: str, many: str = "") -> str:
-    """``1 session``, ``2 sessions`` (``many``: an irregular plural)."""
-    return f"{n} {word if n == 1 else many or word + 's'}"
 
 
 def _prescription(
