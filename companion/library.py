@@ -42,6 +42,10 @@ class Exercise:
     """Needs the thumb and a finger of the affected hand working together (a pinch)."""
     alternative: str = ""
     """Offered instead when the routine says the affected hand cannot pinch ("" = left out)."""
+    per_round: int = 0
+    """Self-paced: repetitions one round of the things allows (eight coins: then they are all
+    on the table); when the dose asks for more, the user is told to make ready again (pick the
+    coins up) after each full round. 0: no rounds."""
 
 
 LIBRARY: tuple[Exercise, ...] = (
@@ -65,6 +69,7 @@ LIBRARY: tuple[Exercise, ...] = (
         self_paced=True,
         needs_pinch=True,
         alternative="grip_release",
+        per_round=8,
     ),
     Exercise(
         "finger_thumb",
