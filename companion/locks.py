@@ -18,6 +18,9 @@ from companion.errors import CompanionError
 
 POLL_SECONDS = 0.05
 """How often a waiting process tries the lock again."""
+LEAST_WAIT = 0.2
+"""How long a process tries at least, even when told not to wait: ``is_held`` holds the lock
+for a few microseconds to look, and must never make a process give up the lock it is taking."""
 
 
 def holder_pid(path: Path) -> int | None:
@@ -49,6 +52,27 @@ def _note_pid(fd: int) -> None:
         os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
 
 
+def is_held(path: Path) -> bool:
+    """Whether some process holds the lock on ``path`` now (False if there is no such file).
+
+    Looks by taking a shared lock and letting it go at once: a process that tries to take the
+    lock in that instant tries again (for LEAST_WAIT, see ``held``), so it is not refused.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    finally:
+        os.close(fd)
+
+
 @contextlib.contextmanager
 def held(
     path: Path,
@@ -59,13 +83,14 @@ def held(
 ) -> Iterator[None]:
     """Hold an exclusive lock on ``path`` (created 0600 if missing) for the ``with`` block.
 
-    Waits at most ``wait`` seconds for another holder to let go, then raises ``busy(pid)``
+    Waits at most ``wait`` seconds (at least LEAST_WAIT) for another holder to let go, then
+    raises ``busy(pid)``
     (pid: the holder's, if known). The holder's pid is written in the file while it is held,
     unless ``note_pid`` is False (then the file is never written, so it stays as it was).
     """
     fd = _open(path)
     try:
-        deadline = time.monotonic() + wait
+        deadline = time.monotonic() + max(wait, LEAST_WAIT)
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

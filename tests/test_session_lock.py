@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from companion import locks
 from companion.errors import ExitStatus
 from tests.session_cli import recorded_sessions, run_session, waiting_session
 
@@ -48,10 +49,13 @@ def test_a_second_session_is_refused_and_the_running_one_is_not_marked_interrupt
 def test_a_session_killed_in_any_way_does_not_block_the_next(
     tmp_path: Path, how: signal.Signals
 ) -> None:
+    assert not locks.is_held(tmp_path / "session.lock")  # no such file yet
     with waiting_session(tmp_path) as first:
+        assert locks.is_held(tmp_path / "session.lock")  # what the reminder daemon looks at
         os.kill(first.pid, how)
         first.wait(timeout=60)
     assert (tmp_path / "session.lock").exists()  # left behind, and harmless
+    assert not locks.is_held(tmp_path / "session.lock")
     after = run(tmp_path)
     assert after.returncode == 0, after.stderr
     hows = [h for _, h in recorded_sessions(tmp_path)]
