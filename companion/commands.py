@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
-from enum import Enum
+from enum import Enum, StrEnum
 from functools import lru_cache
 from pathlib import Path
 
@@ -41,14 +41,37 @@ class Command(str, Enum):
     """One repetition of a self-paced exercise is done (a coin put down)."""
 
 
+class Context(StrEnum):
+    """What the companion is listening for; each context has its own live commands."""
+
+    READY = "ready"
+    """Waiting for the user to begin an exercise or a set."""
+    COUNTING = "counting"
+    """Repetitions counted, or a timed exercise running."""
+    REST = "rest"
+    """A rest between sets."""
+    PAUSED = "paused"
+    """Paused in the middle of something."""
+    SELF_PACED = "self_paced"
+    """A self-paced exercise: each repetition ends with "done"."""
+    YESNO = "yesno"
+    """A yes/no question."""
+    NUMBER = "number"
+    """A 0-10 rating."""
+    ALERT = "alert"
+    """"Call your emergency number now" has been said."""
+    REMINDER = "reminder"
+    """A reminder has just been spoken."""
+
+
 C = Command
 _ALWAYS = frozenset({C.HURTS, C.REPEAT, C.HELP, C.EMERGENCY})
 _VOICE = frozenset({C.SLOWER, C.FASTER, C.LOUDER, C.QUIETER})
 """Speech speed and volume: heard everywhere, questions included."""
 
-CONTEXTS: dict[str, frozenset[Command]] = {
+CONTEXTS: dict[str, frozenset[Command]] = {  # keyed by Context (str until listen/ takes Context)
     # waiting for the user to begin an exercise or a set ("start" live, so never "stop")
-    "ready": _ALWAYS
+    Context.READY: _ALWAYS
     | {
         C.START,
         C.NEXT,
@@ -63,10 +86,10 @@ CONTEXTS: dict[str, frozenset[Command]] = {
         C.PAUSE,
     },
     # while repetitions are counted or a timed exercise runs ("stop" live, never "start")
-    "counting": _ALWAYS
+    Context.COUNTING: _ALWAYS
     | {C.STOP, C.PAUSE, C.SLOWER, C.FASTER, C.LOUDER, C.QUIETER, C.HOW_MANY, C.TIRED},
     # a rest between sets
-    "rest": _ALWAYS
+    Context.REST: _ALWAYS
     | {
         C.STOP,
         C.PAUSE,
@@ -80,7 +103,7 @@ CONTEXTS: dict[str, frozenset[Command]] = {
         C.END,
     },
     # paused in the middle of something
-    "paused": _ALWAYS
+    Context.PAUSED: _ALWAYS
     | {
         C.RESUME,
         C.END,
@@ -95,15 +118,15 @@ CONTEXTS: dict[str, frozenset[Command]] = {
         C.FASTER,
     },
     # a self-paced exercise: each repetition ends with "done" (no beat is counted)
-    "self_paced": _ALWAYS | _VOICE | {C.DONE, C.STOP, C.PAUSE, C.HOW_MANY, C.TIRED},
+    Context.SELF_PACED: _ALWAYS | _VOICE | {C.DONE, C.STOP, C.PAUSE, C.HOW_MANY, C.TIRED},
     # a yes/no question
-    "yesno": _ALWAYS | _VOICE | {C.YES, C.NO, C.STOP},
+    Context.YESNO: _ALWAYS | _VOICE | {C.YES, C.NO, C.STOP},
     # a 0-10 rating
-    "number": _ALWAYS | _VOICE | {C.NUMBER, C.STOP},
+    Context.NUMBER: _ALWAYS | _VOICE | {C.NUMBER, C.STOP},
     # "call your emergency number now" has been said: hear it again, or close
-    "alert": frozenset({C.REPEAT, C.HELP, C.EMERGENCY, C.END, C.STOP}),
+    Context.ALERT: frozenset({C.REPEAT, C.HELP, C.EMERGENCY, C.END, C.STOP}),
     # a reminder has just been spoken
-    "reminder": frozenset({C.START, C.LATER, C.SKIP_TODAY, C.REPEAT, C.HELP}),
+    Context.REMINDER: frozenset({C.START, C.LATER, C.SKIP_TODAY, C.REPEAT, C.HELP}),
 }
 """Which commands are live in each listening context."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from companion.commands import Command
+from companion.commands import Command, Context
 from companion.records import Record as HistoryRecord
 
 # ---- events: what happens to the session ---------------------------------------------------
@@ -83,7 +83,7 @@ class StopSpeech:
 class Listen:
     """Listen for the commands live in ``context``."""
 
-    context: str
+    context: Context
     commands: frozenset[Command]
     suggested: Command | None = None
     """What one press of the single switch means now."""
@@ -111,7 +111,9 @@ class End:
     """The session is over."""
 
     how: str
-    """completed, stopped, pain, tired, safety_check, device."""
+    """How it ended: a session's ``records.Outcome`` (completed, skipped, stopped, pain,
+    safety_check, warning_signs, incomplete), or a reminder's outcome (started, snoozed,
+    skipped, no_answer: ``reminders.times.OUTCOMES``)."""
 
 
 Effect = Say | StopSpeech | Listen | SetVoice | Record | End

@@ -4,6 +4,45 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Outcome(StrEnum):
+    """How a session ended, as ``SessionEnded.how`` and the history store it."""
+
+    COMPLETED = "completed"
+    """Every planned exercise was done or skipped, and something was done."""
+    SKIPPED = "skipped"
+    """Gone through to the end with nothing done (never a completed day)."""
+    STOPPED = "stopped"
+    """The user ended it."""
+    PAIN = "pain"
+    """Ended for pain ("stop for today?" answered yes, or severe pain at the last exercise)."""
+    SAFETY_CHECK = "safety_check"
+    """A pre-session safety answer was yes (or pain above 6 before the exercises)."""
+    WARNING_SIGNS = "warning_signs"
+    """Stroke warning signs were reported."""
+    INCOMPLETE = "incomplete"
+    """The input ended (the script or the terminal closed)."""
+    INTERRUPTED = "interrupted"
+    """Never ended (the program stopped): written by the history store at the next start,
+    never by a session."""
+
+
+UNFINISHED = "unfinished"
+"""Shown for a session with no ending stored yet: still running, or the program stopped and
+no session has started since (which marks it ``Outcome.INTERRUPTED``)."""
+
+
+class Reason(StrEnum):
+    """Why an exercise or the session was stopped or skipped (``Stopped.reason``,
+    ``Skipped.reason``)."""
+
+    USER = "user"
+    PAIN = "pain"
+    TIRED = "tired"
+    WARNING_SIGNS = "warning_signs"
+    SAFETY_CHECK = "safety_check"
 
 
 @dataclass(frozen=True)
@@ -50,8 +89,8 @@ class Stopped:
     at: dt.datetime
     exercise_id: str
     """The exercise under way ("" before the first one, e.g. at the safety check)."""
-    reason: str
-    """user, pain, tired, warning_signs, safety_check."""
+    reason: Reason
+    """Why: the user, pain, tired (the session shortened), warning signs, a safety answer."""
 
 
 @dataclass(frozen=True)
@@ -60,8 +99,8 @@ class Skipped:
 
     at: dt.datetime
     exercise_id: str
-    reason: str
-    """user, pain, tired."""
+    reason: Reason
+    """Why: the user ("next"), or pain."""
 
 
 @dataclass(frozen=True)
@@ -85,9 +124,8 @@ class SessionEnded:
     """The session ended."""
 
     at: dt.datetime
-    how: str
-    """completed; stopped (the user ended it); pain; safety_check (a pre-session answer was
-    yes); warning_signs (stroke warning signs reported); incomplete (the input ended)."""
+    how: Outcome
+    """How it ended (never ``Outcome.INTERRUPTED``: the history store writes that)."""
 
 
 Record = SessionStarted | SetDone | Rating | Stopped | Skipped | SafetyAnswer | SessionEnded

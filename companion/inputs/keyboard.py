@@ -13,7 +13,7 @@ import tty
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from companion.commands import Command, Vocabulary
+from companion.commands import Command, Context, Vocabulary
 from companion.events import Heard, Listen, NotUnderstood
 from companion.inputs.base import Sink
 from companion.inputs.keymap import (
@@ -56,7 +56,7 @@ class KeyDecoder:
         self, switch: bool = False, words: Prompts | None = None, scan_s: float = SCAN_SECONDS
     ) -> None:
         self.switch = switch
-        self.context = "ready"
+        self.context = Context.READY
         self.suggested: Command | None = None
         self.scanner: Scanner | None = None
         if switch:
@@ -116,7 +116,7 @@ class KeyDecoder:
             if first == "1" and key == "0":
                 return [Heard(Command.NUMBER, 10, source="key", text="10")]
             out.append(Heard(Command.NUMBER, int(first), source="key", text=first))
-        if key == "1" and self.context == "number":
+        if key == "1" and self.context == Context.NUMBER:
             self._digit = (key, at)
             return out
         found = command_for(key, self.context, self.suggested)

@@ -5,7 +5,7 @@ before ending), ``o`` only "it hurts", ``a`` only the stroke warning signs."""
 
 from __future__ import annotations
 
-from companion.commands import CONTEXTS, Command
+from companion.commands import CONTEXTS, Command, Context
 
 C = Command
 
@@ -96,22 +96,22 @@ SWITCH_LEGEND = (
 
 
 def command_for(
-    key: str, context: str, suggested: Command | None
+    key: str, context: Context, suggested: Command | None
 ) -> tuple[Command, int | None] | None:
     """The command a key means in ``context`` (None if it means nothing)."""
     if key in SUGGEST_KEYS:
         return (suggested, None) if suggested is not None else None
     if key.isdigit():
-        return (C.NUMBER, int(key)) if context == "number" else None
+        return (C.NUMBER, int(key)) if context == Context.NUMBER else None
     if key == "n":
-        return (C.NO, None) if context == "yesno" else None
-    if key == "k" and context == "reminder":
+        return (C.NO, None) if context == Context.YESNO else None
+    if key == "k" and context == Context.REMINDER:
         return C.SKIP_TODAY, None
     cmd = KEYS.get(key.lower())
     return (cmd, None) if cmd is not None else None
 
 
-def keys_line(context: str, suggested: Command | None) -> str:
+def keys_line(context: Context, suggested: Command | None) -> str:
     """The keys that do something now, for the status line: "SPACE start  k skip  q/Esc stop"."""
     live = CONTEXTS.get(context, frozenset())
     shown = []
@@ -126,7 +126,7 @@ def keys_line(context: str, suggested: Command | None) -> str:
     return "   ".join(shown)
 
 
-def spoken_keys(context: str) -> list[tuple[str, Command]]:
+def spoken_keys(context: Context) -> list[tuple[str, Command]]:
     """(key, command) for the keys that do something now, in key-map order (for spoken help)."""
     live = CONTEXTS.get(context, frozenset())
     out: list[tuple[str, Command]] = []

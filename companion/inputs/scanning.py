@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from companion.commands import Command
+from companion.commands import Command, Context
 from companion.events import Heard
 from companion.prompts import Prompts
 
@@ -15,12 +15,12 @@ ROUNDS = 3
 NUMBER_GROUPS = ((0, 3), (4, 6), (7, 10))
 """A rating is offered in these groups first, then each number of the chosen group."""
 
-CHOICES: dict[str, tuple[Command, ...]] = {
-    "yesno": (C.YES, C.NO),
-    "ready": (C.START, C.NEXT, C.END),
-    "paused": (C.RESUME, C.NEXT, C.END),
-    "alert": (C.REPEAT, C.END),
-    "reminder": (C.START, C.LATER, C.SKIP_TODAY),
+CHOICES: dict[Context, tuple[Command, ...]] = {
+    Context.YESNO: (C.YES, C.NO),
+    Context.READY: (C.START, C.NEXT, C.END),
+    Context.PAUSED: (C.RESUME, C.NEXT, C.END),
+    Context.ALERT: (C.REPEAT, C.END),
+    Context.REMINDER: (C.START, C.LATER, C.SKIP_TODAY),
 }
 """What is offered in each context; a number question offers NUMBER_GROUPS. Contexts not
 here (counting, rest, a self-paced set) are not scanned: a press does the suggested thing."""
@@ -40,14 +40,14 @@ class Offer:
         return self.command is C.NUMBER and self.high > self.low
 
 
-def offers_for(context: str) -> tuple[Offer, ...]:
+def offers_for(context: Context) -> tuple[Offer, ...]:
     """The choices scanned in ``context`` (empty when it is not scanned)."""
-    if context == "number":
+    if context == Context.NUMBER:
         return tuple(Offer(C.NUMBER, lo, hi) for lo, hi in NUMBER_GROUPS)
     return tuple(Offer(c) for c in CHOICES.get(context, ()))
 
 
-def scanned(context: str) -> bool:
+def scanned(context: Context) -> bool:
     """Whether a press in ``context`` picks from offered choices."""
     return bool(offers_for(context))
 
@@ -66,7 +66,7 @@ class Scanner:
         self.resting = False
         self.next_at: float | None = None
 
-    def listen(self, context: str) -> None:
+    def listen(self, context: Context) -> None:
         """A new question: start offering its choices (after it has been said)."""
         self.full = self.offers = offers_for(context)
         self._restart()

@@ -6,12 +6,12 @@ import re
 import threading
 from collections.abc import Callable, Iterable
 
-from companion.commands import Command, Vocabulary
+from companion.commands import Command, Context, Vocabulary
 from companion.errors import BadInputError
 from companion.events import Heard, InputEnded, Listen, NotUnderstood
 from companion.inputs.base import Sink
 
-PASSIVE = frozenset({"counting", "rest"})
+PASSIVE = frozenset({Context.COUNTING, Context.REST})
 """Contexts where the session listens in the background: a line that is no command live there
 is kept for the next question instead of interrupting."""
 _WAIT = re.compile(r"^wait\s+(\S+)\s*$", re.IGNORECASE)

@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
-from companion.commands import CONTEXTS, Command, Vocabulary
+from companion.commands import CONTEXTS, Command, Context, Vocabulary
 from companion.events import (
     Begin,
     DeviceProblem,
@@ -23,7 +23,7 @@ from companion.prompts import Prompts
 
 log = logging.getLogger(__name__)
 
-CONTEXT = "reminder"
+CONTEXT = Context.REMINDER
 LIVE = CONTEXTS[CONTEXT]
 
 

@@ -10,6 +10,7 @@ from companion.events import Effect, End, Heard, Listen, Record, Say, SetVoice, 
 from companion.inputs.keymap import spoken_keys
 from companion.plan import Plan, PlannedExercise, for_hand
 from companion.prompts import Prompts
+from companion.records import Outcome
 from companion.routine import Routine
 from companion.session import wording
 from companion.session.preferences import Preferences
@@ -170,13 +171,13 @@ class Core:
             Listen(context, CONTEXTS[context], SUGGESTED.get(self.stage), status=self.status())
         )
 
-    def close(self, how: str) -> None:
+    def close(self, how: Outcome) -> None:
         """The session is over (its end already recorded): nothing more is said or heard."""
         self._out.append(End(how))
         self.stage = Stage.DONE
         self.wake_at = None
 
-    def end(self, how: str, now: dt.datetime) -> None:
+    def end(self, how: Outcome, now: dt.datetime) -> None:
         """Record the session's end and close it."""
         self.record(records.SessionEnded(now, how))
         self.close(how)

@@ -21,6 +21,7 @@ from companion.events import (
     NotUnderstood,
     Tick,
 )
+from companion.records import Outcome
 from companion.session import handlers, safety, ticks
 from companion.session.exercises import ExerciseFlow
 from companion.session.state import FIRST_DAYS, HARMLESS, Stage
@@ -57,7 +58,7 @@ class Session(ExerciseFlow):
             if self.stage is Stage.ALERT:
                 safety.close_alert(self)
             else:
-                self.finish("incomplete", now)
+                self.finish(Outcome.INCOMPLETE, now)
         return self._out
 
     def _begin(self, now: dt.datetime) -> None:

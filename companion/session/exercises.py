@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from companion import library, records
+from companion.records import Outcome, Reason
 from companion.session.core import Core
 from companion.session.state import (
     LEAD_IN_S,
@@ -29,7 +30,7 @@ class ExerciseFlow(Core):
         for line in self.talk.hand_lines(self.hand_changes):
             self.say_text(line, "hand_change")
         if not self.items:
-            self.end("completed", now)
+            self.end(Outcome.COMPLETED, now)
             return
         needed = self.talk.things_needed(tuple(self.items))
         if needed:
@@ -197,11 +198,11 @@ class ExerciseFlow(Core):
         self.set_no = 1
         self.progress = None
         if self.index >= len(self.items):
-            self.finish("completed", now)
+            self.finish(Outcome.COMPLETED, now)
         else:
             self.intro(now)
 
-    def skip(self, reason: str, now: dt.datetime) -> None:
+    def skip(self, reason: Reason, now: dt.datetime) -> None:
         """Skip the current exercise (recorded with ``reason``)."""
         self.record(records.Skipped(now, self.item.exercise_id, reason))
         self.say_text(
@@ -212,26 +213,26 @@ class ExerciseFlow(Core):
 
     # ---- the end --------------------------------------------------------------------------
 
-    def finish(self, how: str, now: dt.datetime) -> None:
+    def finish(self, how: Outcome, now: dt.datetime) -> None:
         """End the session: record the set in progress, sum up, say goodbye."""
         self.halt(now)
         if self.progress is not None and self.index < len(self.items):
             self.record_set(now, completed=False)
-        if how == "completed" and self.reps_total + self.seconds_total == 0:
-            how = "skipped"  # nothing done: never a completed day, never counts for progression
-        if how == "incomplete":
+        if how is Outcome.COMPLETED and self.reps_total + self.seconds_total == 0:
+            how = Outcome.SKIPPED  # nothing done: never a completed day, nor for progression
+        if how is Outcome.INCOMPLETE:
             self.say("input_ended")
-        elif how == "skipped":
+        elif how is Outcome.SKIPPED:
             self.say("summary_skipped")
-        elif how == "completed":
+        elif how is Outcome.COMPLETED:
             self.say("summary_one" if self.reps_total == 1 else "summary", reps=self.reps_total)
-        elif how == "pain":
+        elif how is Outcome.PAIN:
             self.say("summary_pain")
         else:
             one = self.reps_total == 1
             self.say("summary_stopped_one" if one else "summary_stopped", reps=self.reps_total)
-        if self.seconds_total and how not in ("incomplete", "skipped"):
+        if self.seconds_total and how not in (Outcome.INCOMPLETE, Outcome.SKIPPED):
             self.say("summary_timed", seconds=self.seconds_total)
-        if how != "incomplete":
+        if how is not Outcome.INCOMPLETE:
             self.say("goodbye")
         self.end(how, now)

@@ -7,7 +7,7 @@ import datetime as dt
 
 from companion.commands import CONTEXTS, Command
 from companion.events import Heard
-from companion.records import Stopped
+from companion.records import Outcome, Reason, Stopped
 from companion.session import safety
 from companion.session.exercises import ExerciseFlow
 from companion.session.handle_flow import confirm_end
@@ -66,7 +66,7 @@ def hurts(s: ExerciseFlow, now: dt.datetime) -> None:
     s.stop_speech()
     where = back_to(s)
     s.halt(now)
-    s.record(Stopped(now, s.current_exercise(), "pain"))
+    s.record(Stopped(now, s.current_exercise(), Reason.PAIN))
     s.say("hurts")
     if not s.exercising:  # at the safety questions: note the pain, then carry on with them
         s.interrupt(Stage.HURT_LEVEL, [("ask_pain_level", {})], now, back_to=where)
@@ -84,7 +84,7 @@ def hurts(s: ExerciseFlow, now: dt.datetime) -> None:
 
 def emergency(s: ExerciseFlow, now: dt.datetime) -> None:
     """Stroke warning signs: stop, say what to do in short lines, keep them for "repeat"."""
-    safety.alert(s, "safety.warning_signs_lines", "warning_signs", now)
+    safety.alert(s, "safety.warning_signs_lines", Outcome.WARNING_SIGNS, now)
 
 
 def tired(s: ExerciseFlow, now: dt.datetime) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from companion.commands import Command
+from companion.records import Reason
 from companion.session.exercises import ExerciseFlow
 from companion.session.state import RUNNING, Stage
 
@@ -75,7 +76,7 @@ def next_exercise(s: ExerciseFlow, now: dt.datetime) -> None:
         return
     if s.progress is not None:
         s.record_set(now, completed=False)
-    s.skip("user", now)
+    s.skip(Reason.USER, now)
 
 
 def back(s: ExerciseFlow, now: dt.datetime) -> None:

@@ -9,6 +9,7 @@ from dataclasses import replace
 from companion import records
 from companion.commands import Command
 from companion.events import Heard
+from companion.records import Outcome, Reason
 from companion.session import handle_anytime as anytime
 from companion.session import pain, safety
 from companion.session.exercises import ExerciseFlow
@@ -70,8 +71,8 @@ def answer(s: ExerciseFlow, event: Heard, now: dt.datetime) -> None:
         safety.answer(s, yes, now)
     elif stage is Stage.CONFIRM_END:
         if yes:
-            s.record(records.Stopped(now, s.current_exercise(), "user"))
-            s.finish("stopped", now)
+            s.record(records.Stopped(now, s.current_exercise(), Reason.USER))
+            s.finish(Outcome.STOPPED, now)
         else:
             s.say("carry_on")
             s.go_back(now)
@@ -103,7 +104,7 @@ def answer(s: ExerciseFlow, event: Heard, now: dt.datetime) -> None:
 
 def shorten(s: ExerciseFlow, now: dt.datetime) -> None:
     """One set of each from now on: finish this set, then one set of each exercise left."""
-    s.record(records.Stopped(now, s.item.exercise_id, "tired"))
+    s.record(records.Stopped(now, s.item.exercise_id, Reason.TIRED))
     current = s.items[s.index]
     s.items[s.index] = replace(current, sets=s.set_no)
     for i in range(s.index + 1, len(s.items)):

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import replace
 
 from companion import records
+from companion.records import Outcome, Reason
 from companion.session import safety
 from companion.session.exercises import ExerciseFlow
 from companion.session.state import (
@@ -55,12 +56,12 @@ def answer(s: ExerciseFlow, stage: Stage, yes: bool, now: dt.datetime) -> None:
             s, "stop_for_today", "yes" if yes else "no", s.talk.line("offer_end_pain"), now
         )
         if yes:
-            s.finish("pain", now)
+            s.finish(Outcome.PAIN, now)
         else:
             s.next_exercise(now)
     elif stage is Stage.OFFER_SKIP:
         if yes:
-            s.skip("pain", now)
+            s.skip(Reason.PAIN, now)
             return
         # Carry on, gently: a lower dose, a rest, and the effort question after a whole set.
         s.pain_reduced.add(s.index)
@@ -112,13 +113,13 @@ def _end_exercise(s: ExerciseFlow, key: str, now: dt.datetime, offer_stop: bool)
     """No more of this exercise today; after severe pain, offer to stop for today."""
     exercise = s.item.exercise_id
     if s.pain_after_set and not _sets_left(s):
-        s.record(records.Stopped(now, exercise, "pain"))
+        s.record(records.Stopped(now, exercise, Reason.PAIN))
     else:
-        s.record(records.Skipped(now, exercise, "pain"))
+        s.record(records.Skipped(now, exercise, Reason.PAIN))
     s.say(key, name=s.talk.exercise(exercise).name)
     last = s.index + 1 >= len(s.items)
     if offer_stop and last:
-        s.finish("pain", now)
+        s.finish(Outcome.PAIN, now)
     elif offer_stop:
         s.ask(Stage.OFFER_END_PAIN, [("offer_end_pain", {})], now)
     else:

@@ -6,12 +6,13 @@ from __future__ import annotations
 import datetime as dt
 
 from companion import records
+from companion.records import Outcome, Reason
 from companion.session.exercises import ExerciseFlow
 from companion.session.state import ALERT_REPEAT_S, ALERT_REPEATS, Alert, Stage
 
 QUESTION_IDS = ("chest_pain", "dizziness", "pain_over_6")
 """Stable history ids of the pre-session questions, in the order of prompts' safety.questions."""
-ALERT_REASONS = {"safety_check": "chest_pain", "warning_signs": "warning_signs"}
+ALERT_REASONS = {Outcome.SAFETY_CHECK: "chest_pain", Outcome.WARNING_SIGNS: "warning_signs"}
 """Why the "call now" alert was shown, by how the session ended, as the history records it."""
 
 
@@ -42,7 +43,7 @@ def answer(s: ExerciseFlow, yes: bool, now: dt.datetime) -> None:
     if yes:
         answers = s.words.raw("safety.answer_yes")
         if answers[s.safety_q % len(answers)] == "call_now":
-            alert(s, "safety.call_now_lines", "safety_check", now)
+            alert(s, "safety.call_now_lines", Outcome.SAFETY_CHECK, now)
         else:
             stop_kindly(s, now)
         return
@@ -60,18 +61,18 @@ def stop_kindly(s: ExerciseFlow, now: dt.datetime) -> None:
         s.words.text("safety.stop_kindly", emergency_number=emergency_number(s)),
         "safety.stop_kindly",
     )
-    s.record(records.Stopped(now, "", "safety_check"))
-    s.end("safety_check", now)
+    s.record(records.Stopped(now, "", Reason.SAFETY_CHECK))
+    s.end(Outcome.SAFETY_CHECK, now)
 
 
-def alert(s: ExerciseFlow, key: str, how: str, now: dt.datetime) -> None:
+def alert(s: ExerciseFlow, key: str, how: Outcome, now: dt.datetime) -> None:
     """Say "call your emergency number now" in short lines, one at a time; the session is
     recorded as ended at once, but stays to repeat them until the user closes it."""
     s.stop_speech()
     s.halt(now)
     if s.progress is not None and s.index < len(s.items):
         s.record_set(now, completed=False)
-    s.record(records.Stopped(now, s.current_exercise(), how))
+    s.record(records.Stopped(now, s.current_exercise(), Reason(how)))
     number = emergency_number(s)
     lines = [line.format(emergency_number=number) for line in s.words.raw(key)]
     lines.append(s.words.text("safety.alert_options"))

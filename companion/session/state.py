@@ -6,8 +6,9 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import Enum
 
-from companion.commands import Command
+from companion.commands import Command, Context
 from companion.plan import PlannedExercise
+from companion.records import Outcome
 
 C = Command
 LEAD_IN_S = 2.0
@@ -59,23 +60,23 @@ class Stage(str, Enum):
     DONE = "done"
 
     @property
-    def context(self) -> str:
+    def context(self) -> Context:
         """The listening context of this stage."""
-        return _CONTEXT.get(self, "yesno")
+        return _CONTEXT.get(self, Context.YESNO)
 
 
 _CONTEXT = {
-    Stage.READY: "ready",
-    Stage.COUNTING: "counting",
-    Stage.TIMED: "counting",
-    Stage.SELF_PACED: "self_paced",
-    Stage.PAUSED: "paused",
-    Stage.REST: "rest",
-    Stage.PAIN: "number",
-    Stage.EFFORT: "number",
-    Stage.HURT_LEVEL: "number",
-    Stage.ALERT: "alert",
-    Stage.DONE: "ready",
+    Stage.READY: Context.READY,
+    Stage.COUNTING: Context.COUNTING,
+    Stage.TIMED: Context.COUNTING,
+    Stage.SELF_PACED: Context.SELF_PACED,
+    Stage.PAUSED: Context.PAUSED,
+    Stage.REST: Context.REST,
+    Stage.PAIN: Context.NUMBER,
+    Stage.EFFORT: Context.NUMBER,
+    Stage.HURT_LEVEL: Context.NUMBER,
+    Stage.ALERT: Context.ALERT,
+    Stage.DONE: Context.READY,
 }
 
 RUNNING = (Stage.COUNTING, Stage.TIMED, Stage.SELF_PACED)
@@ -94,15 +95,15 @@ QUESTIONS = (
 )
 """Stages that wait for an answer to a question (yes/no or a number)."""
 
-FEW_OPTIONS: dict[str, frozenset[Command]] = {
-    "ready": frozenset({C.START, C.NEXT, C.END}),
-    "counting": frozenset({C.STOP, C.PAUSE, C.HURTS}),
-    "self_paced": frozenset({C.DONE, C.STOP, C.HURTS}),
-    "paused": frozenset({C.RESUME, C.NEXT, C.STOP}),
-    "rest": frozenset({C.NEXT, C.PAUSE}),
-    "yesno": frozenset({C.YES, C.NO}),
-    "number": frozenset({C.NUMBER}),
-    "alert": frozenset({C.REPEAT, C.END}),
+FEW_OPTIONS: dict[Context, frozenset[Command]] = {
+    Context.READY: frozenset({C.START, C.NEXT, C.END}),
+    Context.COUNTING: frozenset({C.STOP, C.PAUSE, C.HURTS}),
+    Context.SELF_PACED: frozenset({C.DONE, C.STOP, C.HURTS}),
+    Context.PAUSED: frozenset({C.RESUME, C.NEXT, C.STOP}),
+    Context.REST: frozenset({C.NEXT, C.PAUSE}),
+    Context.YESNO: frozenset({C.YES, C.NO}),
+    Context.NUMBER: frozenset({C.NUMBER}),
+    Context.ALERT: frozenset({C.REPEAT, C.END}),
 }
 """The two or three commands offered after a word not understood (the rest on "help")."""
 
@@ -132,7 +133,7 @@ class Alert:
     """The "call now" lines being said."""
 
     lines: list[str]
-    how: str
+    how: Outcome
     """How the session ended (safety_check, warning_signs)."""
     repeats: int = 0
     """Times said again by itself, with nothing heard."""
