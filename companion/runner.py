@@ -1,31 +1,28 @@
-"""Puts a session together: routine, today's plan, history, speaker, inputs, clock, loop."""
+"""Runs one session: the lock, today's plan, history, the loop (speaker and inputs: wiring.py)."""
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
 import logging
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from companion import commands, locks
+from companion import commands, locks, wiring
 from companion import plan as plan_mod
 from companion.clock import ScaledClock, start_of_session
-from companion.errors import AlreadyRunningError, DeviceError, StorageError
+from companion.errors import AlreadyRunningError, StorageError
 from companion.eventlog import EventLog
-from companion.events import DeviceProblem
+from companion.history.store import HistoryStore
 from companion.inputs.base import Source
-from companion.inputs.script import ScriptSource
 from companion.loop import Loop
 from companion.paths import Paths
+from companion.progression import today_plan
 from companion.prompts import Prompts
 from companion.routine import Routine
 from companion.session import preferences
 from companion.session.engine import Session
-from companion.speech.base import Speaker
-from companion.speech.captions import CaptionSink, SilentSpeaker
 
 log = logging.getLogger(__name__)
 
@@ -65,42 +62,11 @@ def _already_running(pid: int | None) -> AlreadyRunningError:
     )
 
 
-def _speaker(
-    routine: Routine, options: Options, loop_put: list[Any], cache_dir: Path | None = None
-) -> Speaker:
-    captions = CaptionSink(sys.stdout)
-    if not options.voice:
-        return SilentSpeaker(captions)
-
-    def on_problem(detail: str) -> None:
-        if loop_put:
-            loop_put[0](DeviceProblem("speaker", detail))
-
-    from companion.speech import make_speaker
-
-    return make_speaker(
-        voice=True,
-        rate=routine.speech.rate,
-        volume=routine.speech.volume,
-        voice_id=routine.speech.voice,
-        captions=captions,
-        on_problem=on_problem,
-        pause=routine.speech.pause_seconds,
-        cache_dir=cache_dir,
-    )
-
-
 def todays_plan(
     where: Paths, routine: Routine, day: dt.date, stack: contextlib.ExitStack
-) -> tuple[plan_mod.Plan, Any]:
+) -> tuple[plan_mod.Plan, HistoryStore]:
     """Today's plan from the history (opened and kept open on ``stack``)."""
-    from companion.history.store import HistoryStore
-
     store = stack.enter_context(HistoryStore.open(where.history_db))
-    try:
-        from companion.progression import today_plan
-    except ImportError:
-        return plan_mod.from_routine(routine, day), store
     return today_plan(routine, store, day), store
 
 
@@ -123,8 +89,13 @@ def run(
     prefs_file = preferences.path_in(where.data_dir)
     prefs = preferences.load(prefs_file)
     session = Session(routine, plan, words, vocab, prefs)
-    put: list[Any] = []
-    speaker = _speaker(routine, options, put, where.data_dir / "speech-cache")
+    problems = wiring.DeviceProblems()
+    speaker = wiring.make_speaker(
+        routine,
+        options.voice,
+        on_problem=problems.speaker,
+        cache_dir=where.speech_cache,
+    )
     stack.callback(speaker.close)
     events = stack.enter_context(contextlib.closing(EventLog(where.event_log)))
     sources: list[Source] = []
@@ -138,42 +109,26 @@ def run(
         history=store.write,
         history_lost=words.text("session.history_not_saved"),
     )
-    put.append(loop.put)
+    problems.connect(loop.put)
     if options.screen is not None:
-        sources.append(options.screen.source())
         loop.watchers.append(options.screen.watcher(session, words))
-    if options.script is not None:
-        sources.append(
-            ScriptSource(
-                options.script, vocab, options.time_scale, ready=lambda: not speaker.busy()
-            )
-        )
-    else:
-        from companion.inputs.keyboard import KeyboardSource
-
-        keyboard = KeyboardSource.for_terminal(
-            vocab,
-            switch=options.switch or routine.input.switch,
-            echo=lambda text: speaker.say(text),
-            words=words,
-            scan_s=routine.input.scan_seconds,
-            quiet=lambda: not speaker.busy(),
-        )
-        if keyboard is not None:
-            sources.append(keyboard)
-        if options.listen and routine.input.voice:
-            sources += _voice_sources(routine, options, vocab, speaker, put, where.voice_dir)
-        if not sources:
-            raise DeviceError(
-                "There is no way to answer: no keyboard (not a terminal) and no microphone.",
-                hint="Run it in a terminal, connect a microphone, or give --script FILE.",
-            )
-    for source in sources:
-        own = getattr(source, "own", None)
-        if own is not None:
-            from companion.listen.voice import TeeSpeaker
-
-            loop.speaker = TeeSpeaker(speaker, own)
+    inputs = wiring.session_sources(
+        routine,
+        vocab,
+        words,
+        speaker,
+        wiring.SessionInputs(
+            script=options.script,
+            time_scale=options.time_scale,
+            switch=options.switch,
+            listen=options.listen,
+            screen=None if options.screen is None else options.screen.source(),
+        ),
+        wiring.Hearing(options.engine, options.model, options.device, where.voice_dir),
+        problems,
+    )
+    sources += inputs.sources
+    loop.speaker = inputs.speaker
     try:
         how = loop.run()
     except BaseException:
@@ -188,37 +143,3 @@ def run(
     if unsaved is not None:
         raise unsaved
     return how
-
-
-def _voice_sources(
-    routine: Routine,
-    options: Options,
-    vocab: commands.Vocabulary,
-    speaker: Speaker,
-    put: list[Any],
-    user_voice: Path,
-) -> list[Source]:
-    """The microphone listener, if recognition is available; else tell the user once."""
-    try:
-        from companion.listen.voice import VoiceSource
-    except ImportError:
-        log.info("voice input not available")
-        return []
-    try:
-        return [
-            VoiceSource.create(
-                routine,
-                vocab,
-                engine=options.engine,
-                model=options.model,
-                device=options.device,
-                speaker=speaker,
-                on_problem=lambda d: put[0](DeviceProblem("microphone", d)),
-                user_voice=user_voice,
-            )
-        ]
-    except Exception as exc:  # noqa: BLE001 - any failure: go on without the microphone
-        log.warning("no voice input: %s", exc)
-        if put:
-            put[0](DeviceProblem("microphone", str(exc)))
-        return []

@@ -482,7 +482,7 @@ def test_listen_carries_a_status_line() -> None:
 def test_the_caregiver_sets_the_pause_between_lines(monkeypatch: pytest.MonkeyPatch) -> None:
     """It was fixed at 0.3 s; aphasia guidance asks for longer pauses."""
     import companion.speech
-    from companion import routine, runner
+    from companion import routine, wiring
 
     r = routine.from_text("[speech]\npause_seconds = 1.2\n")
     got: dict[str, object] = {}
@@ -492,6 +492,6 @@ def test_the_caregiver_sets_the_pause_between_lines(monkeypatch: pytest.MonkeyPa
         return object()
 
     monkeypatch.setattr(companion.speech, "make_speaker", make_speaker)
-    runner._speaker(r, runner.Options(voice=True), [])
+    wiring.make_speaker(r, True)
     assert got["pause"] == 1.2
     assert routine.default().speech.pause_seconds == 0.3

@@ -108,7 +108,7 @@ def _read_script(name: str) -> tuple[str | float, ...]:
 def run_daemon(args: argparse.Namespace) -> int:
     """Run the daemon until stopped."""
     from companion.reminders.daemon import Daemon
-    from companion.reminders.wiring import Options
+    from companion.reminders.options import Options
 
     if args.time_scale <= 0:
         raise BadInputError("--time-scale must be a positive number.")

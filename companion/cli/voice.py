@@ -8,7 +8,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from companion import paths, prompts, routine
+from companion import paths, prompts, routine, wiring
 from companion.errors import BadInputError, DeviceError, ExitStatus, ModelError
 from companion.listen import wavfile
 from companion.listen.voice_profile import (
@@ -162,7 +162,6 @@ def run_teach(args: argparse.Namespace) -> int:
     from companion.inputs.keyboard import TerminalKeys
     from companion.inputs.keymap import TEACH_LEGEND, TEACH_SKIP_KEYS, TEACH_STOP_KEYS
     from companion.listen.teach import MicCapture, SkipWord, StopTeaching, TeachSettings, teach
-    from companion.reminders.wiring import make_speaker
 
     words = [w.strip() for w in args.words.split(",") if w.strip()]
     for w in words:
@@ -176,7 +175,7 @@ def run_teach(args: argparse.Namespace) -> int:
     words_said = prompts.load(chosen.language)
     device = args.device or chosen.listening.device or None  # a number or part of a name
     profile = VoiceProfile(where.voice_dir)
-    speaker = make_speaker(chosen, voice=not args.no_voice)
+    speaker = wiring.make_speaker(chosen, not args.no_voice)
     try:
         with contextlib.ExitStack() as stack:
             capture = stack.enter_context(MicCapture(device, chosen.listening.end_silence_seconds))

@@ -10,22 +10,30 @@ import queue
 import time
 from collections.abc import Callable
 
-from companion import commands, prompts
+from companion import commands, prompts, wiring
 from companion import routine as routine_mod
 from companion.errors import CompanionError
 from companion.eventlog import EventLog
 from companion.history.store import HistoryStore
 from companion.paths import Paths
 from companion.progression import today_plan
-from companion.reminders import history_reads, jobs, notify, scheduler, signals, times, wiring
+from companion.reminders import (
+    history_reads,
+    jobs,
+    notify,
+    scheduler,
+    session_child,
+    signals,
+    times,
+)
 from companion.reminders.conversation import Conversation, Settings
 from companion.reminders.driver import SharedScript, converse
 from companion.reminders.lock import DaemonLock
+from companion.reminders.options import Options
 from companion.reminders.page_answer import PageAnswerSource
 from companion.reminders.scheduler import ReminderScheduler, zone
 from companion.reminders.store import DEFERRED, NOT_ASKED, Job, ReminderStore
 from companion.reminders.watch import FileWatch
-from companion.reminders.wiring import Options
 from companion.routine import Routine
 
 log = logging.getLogger(__name__)
@@ -268,19 +276,20 @@ class Daemon:
         )
         conversation = Conversation(self.words, self.vocab, settings)
         notify.reminder(self.words, self.vocab, settings, now)  # where a desktop runs
+        answers = wiring.answer_sources(
+            self.routine,
+            self.vocab,
+            self.speaker,
+            self._script,
+            self.options.listen,
+            self.status,
+            self.where.voice_dir,
+        )
         outcome = converse(
             conversation,
-            self.speaker,
+            answers.speaker,  # with a microphone: tells it what the reminder is saying
             [
-                *wiring.answer_sources(
-                    self.routine,
-                    self.vocab,
-                    self.speaker,
-                    self._script,
-                    self.options.listen,
-                    self.status,
-                    self.where.voice_dir,
-                ),
+                *answers.sources,
                 PageAnswerSource(self.where.data_dir, now),  # Start or Later on the screen
             ],
             self.events,
@@ -307,11 +316,11 @@ class Daemon:
         if not self.options.session:
             self.status("session not started (--no-session)")
             return
-        cmd = wiring.session_command(self.options)
+        cmd = session_child.session_command(self.options)
         self.status("starting today's session: " + " ".join(cmd[2:]))
         self.speaker.close()
         try:
-            code = wiring.run_child(cmd)
+            code = session_child.run_child(cmd)
         finally:
             self.speaker = wiring.make_speaker(self.routine, self.options.voice)
         self.status(
