@@ -13,6 +13,7 @@ from companion.paths import Paths
 
 if TYPE_CHECKING:  # the web stack is imported only when the screen is used
     from companion.screen.link import ScreenLink
+    from companion.screen.pairing import Pairing
     from companion.screen.server import ScreenServer
 
 
@@ -29,6 +30,12 @@ def register(
         "plan and history, and the therapist's report. Stop it with Ctrl-C.",
     )
     add_options(p)
+    p.add_argument(
+        "--lan",
+        action="store_true",
+        help="also open the pages to a tablet on the home network, after pairing with a code "
+        "shown here",
+    )
     p.add_argument("--no-voice", action="store_true", help="sessions started here: no speech")
     p.add_argument("--time-scale", type=float, default=1.0, metavar="F", help=argparse.SUPPRESS)
     p.set_defaults(func=run)
@@ -55,12 +62,33 @@ def check_port(port: int) -> int:
     return port
 
 
-def _announce(url: str, browser: bool) -> None:
+def _announce(url: str, browser: bool, pairing: Pairing | None = None) -> None:
     from companion.screen.server import open_browser
 
     opened = browser and open_browser(url)
     how = "Opened" if opened else "Open"
-    print(f"{how} the exercise page: {url}  (this computer only)", file=sys.stderr)
+    if pairing is None:
+        print(f"{how} the exercise page: {url}  (this computer only)", file=sys.stderr)
+        return
+    print(f"{how} the exercise page: {url}  (this computer)", file=sys.stderr)
+    print(
+        f"On a tablet on the same home network, open {pairing.url} and type the pairing code "
+        f"{pairing.shown}",
+        file=sys.stderr,
+    )
+
+
+def _lan_address() -> str:
+    """This computer's home-network address, or a plain message why ``--lan`` cannot work."""
+    from companion.screen.pairing import lan_address
+
+    address = lan_address()
+    if address is None:
+        raise BadInputError(
+            "This computer is not on a home network, so --lan cannot be used.",
+            hint="Connect it to the home network (Wi-Fi or a cable), or leave out --lan.",
+        )
+    return address
 
 
 def start_for_session(where: Paths, port: int, browser: bool) -> tuple[ScreenLink, ScreenServer]:
@@ -83,8 +111,9 @@ def run(args: argparse.Namespace) -> int:
     from companion.screen.app import Screen
     from companion.screen.link import ScreenLink
     from companion.screen.live import Live
+    from companion.screen.pairing import Pairing
     from companion.screen.reminder_state import ReminderWatch
-    from companion.screen.server import ScreenServer
+    from companion.screen.server import ALL_ADDRESSES, HOST, ScreenServer
     from companion.screen.sessions import SessionStarter, screen_options
 
     if not 0.01 <= args.time_scale <= 1000:
@@ -95,10 +124,15 @@ def run(args: argparse.Namespace) -> int:
     reminders = ReminderWatch(where, live)
     starter = SessionStarter(where, live, options)
     screen = Screen(live, where, guard.new_token(), starter, reminders)
-    server = ScreenServer(screen, check_port(args.port))
+    lan = _lan_address() if args.lan else None
+    if lan:  # before the app is made: its guard holds the pairing
+        screen.pairing = Pairing("", lambda text: print(f"[screen] {text}", file=sys.stderr))
+    server = ScreenServer(screen, check_port(args.port), ALL_ADDRESSES if lan else HOST)
     url = server.start()
+    if screen.pairing is not None:
+        screen.pairing.url = f"http://{lan}:{server.port}/"
     reminders.start()
-    _announce(url, not args.no_browser)
+    _announce(url, not args.no_browser, screen.pairing)
     try:
         while True:
             time.sleep(3600)

@@ -32,6 +32,7 @@ from companion.reminders import page_answer
 from companion.routine import Routine
 from companion.screen import catalogue, guard, pictures
 from companion.screen.live import Live
+from companion.screen.pairing import Pairing
 from companion.screen.reminder_state import ReminderWatch
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,8 @@ class Screen:
     start_session: SessionStarter | None = None
     reminders: ReminderWatch | None = None
     """Shows a due or missed reminder on the page (``companion screen`` only)."""
+    pairing: Pairing | None = None
+    """With ``--lan``: tablets on the home network pair with a code first."""
 
 
 def templates() -> Jinja2Templates:
@@ -237,7 +240,7 @@ async def picture(request: Request) -> Response:
 
 def create_app(screen: Screen) -> Starlette:
     """The whole app for one run of the server."""
-    from companion.screen import caregiver, downloads
+    from companion.screen import caregiver, downloads, pair_page
 
     routes = [
         Route("/", session_page),
@@ -249,10 +252,11 @@ def create_app(screen: Screen) -> Starlette:
         Route("/pictures/{exercise}.svg", picture),
         *caregiver.routes(),
         *downloads.routes(),
+        *pair_page.routes(),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
     app = Starlette(routes=routes)
     app.state.screen = screen
     app.state.templates = templates()
-    app.add_middleware(guard.LoopbackOnly)
+    app.add_middleware(guard.Guard, pairing=screen.pairing)
     return app

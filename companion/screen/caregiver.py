@@ -15,7 +15,7 @@ from starlette.routing import Route
 from companion import library, prompts, routine
 from companion.errors import CompanionError
 from companion.reminders import lock
-from companion.screen import settings_form
+from companion.screen import guard, settings_form
 from companion.screen.app import Screen, checked_form, render, whole_number
 
 log = logging.getLogger(__name__)
@@ -59,8 +59,15 @@ async def overview(request: Request) -> Response:
     plan, reminders = await asyncio.gather(
         cli_text(screen, "plan"), cli_text(screen, "reminders", "list")
     )
+    pairing = screen.pairing if guard.from_this_computer(request) else None
     return render(
-        request, "care.html", daemon_pid=pid, plan=plan, reminders=reminders, today=dt.date.today()
+        request,
+        "care.html",
+        daemon_pid=pid,
+        plan=plan,
+        reminders=reminders,
+        today=dt.date.today(),
+        pairing=pairing,
     )
 
 

@@ -18,6 +18,8 @@ from companion.screen.app import Screen, create_app
 log = logging.getLogger(__name__)
 HOST = "127.0.0.1"
 """Only this computer can reach the page."""
+ALL_ADDRESSES = "0.0.0.0"
+"""With ``--lan``: every network of this computer (the guard lets the home network in only)."""
 START_WAIT_S = 10.0
 """How long starting may take before it is reported as failed."""
 
@@ -49,8 +51,9 @@ class ScreenServer:
 
     @property
     def url(self) -> str:
-        """The session page's address."""
-        return f"http://{self.host}:{self.port}/"
+        """The session page's address on this computer."""
+        host = HOST if self.host == ALL_ADDRESSES else self.host
+        return f"http://{host}:{self.port}/"
 
     def start(self) -> str:
         """Serve from a thread; returns the address once it listens."""
