@@ -14,6 +14,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from companion import paths  # noqa: E402
+from companion.screen import guard  # noqa: E402
+from companion.screen.app import Screen  # noqa: E402
+from companion.screen.live import Live  # noqa: E402
+from companion.screen.pairing import Pairing  # noqa: E402
+from companion.screen.reminder_state import decide  # noqa: E402
+from companion.screen.server import ScreenServer  # noqa: E402
 from tests.test_report import build_history  # noqa: E402
 from tests.test_screen_browser import CHROMIUM, CHROMIUM_ARGS, session_with_screen  # noqa: E402
 
@@ -71,7 +77,33 @@ def take(data: Path, out: Path) -> None:
         page.goto(run.url + "report")
         shot("report")
         run.thread.join(timeout=30)
+        now = dt.datetime.now(dt.timezone.utc)  # the daemon is asking: the page shows it
+        run.live.reset()
+        run.live.update(reminder=decide([(now, "fired")], [], True, now, dt.timezone.utc))
+        page.goto(run.url)
+        expect(page.locator("#reminder")).to_be_visible()
+        shot("session-reminder")
         browser.close()
+    pair_page(data, out)
+
+
+def pair_page(data: Path, out: Path) -> None:
+    """The page a tablet on the home network sees first (``--lan``)."""
+    from playwright.sync_api import sync_playwright
+
+    where = paths.resolve(data)
+    screen = Screen(Live(), where, guard.new_token(), pairing=Pairing("", lambda _: None))
+    server = ScreenServer(screen, port=0)
+    try:
+        url = server.start()
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1100, "height": 900})
+            page.goto(url + "pair")
+            page.screenshot(path=str(out / "pair.png"))
+            browser.close()
+    finally:
+        server.stop()
 
 
 if __name__ == "__main__":

@@ -172,3 +172,33 @@ def test_the_pages_answer_file_is_taken_once_and_only_when_fresh(tmp_path: Path)
     assert not page_answer.answer_file(tmp_path).exists()
     with pytest.raises(ValueError):
         page_answer.write(tmp_path, Command.STOP, NOW)
+
+
+def test_a_new_reminder_clears_the_last_sessions_words_and_later_hides_it(tmp_path: Path) -> None:
+    from companion import paths
+    from companion.history.store import HistoryStore
+    from companion.screen.live import Live
+    from companion.screen.reminder_state import ReminderWatch
+
+    where = paths.resolve(tmp_path).ensure()
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    with HistoryStore.open(where.history_db) as store:  # the daemon's record: asked, unanswered
+        store.log_reminder(now, now.astimezone().date(), "fired")
+        store.log_reminder(now, now.astimezone().date(), "no_answer")
+    live = Live()
+    live.update(caption="See you tomorrow.", exercise="palm_turn", ended="stopped")
+    watch = ReminderWatch(where, live, clock=lambda: now)
+    view = watch.look()
+    assert view is not None and view["kind"] == "missed"
+    state = live.snapshot()
+    assert state["reminder"] == view
+    assert (state["caption"], state["exercise"], state["ended"]) == ("", "", "")
+    watch.later()
+    assert live.snapshot()["reminder"] is None
+    assert watch.look() is None  # the same reminder stays hidden
+    live.update(running=True)  # a session running: its words stay when a reminder comes
+    live.update(caption="Turn your palm up.")
+    with HistoryStore.open(where.history_db) as store:
+        store.log_reminder(now + dt.timedelta(seconds=1), now.astimezone().date(), "missed")
+    assert ReminderWatch(where, live, clock=lambda: now).look() is not None
+    assert live.snapshot()["caption"] == "Turn your palm up."

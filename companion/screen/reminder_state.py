@@ -139,7 +139,10 @@ class ReminderWatch:
         view = now_for(self._where, self._clock())
         if view is not None and view["key"] == self._dismissed:
             view = None
-        if self._live.snapshot().get("reminder") != view:
+        shown = self._live.snapshot()
+        if shown.get("reminder") != view:
+            if view is not None and not shown["running"]:
+                self._live.reset()  # a new start: the last session's words and picture go
             self._live.update(reminder=view)
         return view
 
