@@ -10,6 +10,7 @@ from companion import library
 from companion.history.summary import DaySummary, HistorySummary
 from companion.plan import Change, Plan, PlannedExercise
 from companion.prompts import Prompts
+from companion.records import Outcome
 from companion.routine import Progression, Routine
 
 if TYPE_CHECKING:
@@ -83,7 +84,7 @@ def _evaluate(s: Status, facts: DaySummary, p: Progression) -> tuple[Status, Cha
     if f.max_effort is not None and f.max_effort > p.max_effort:
         return down("down_effort")
     if not f.met_completed:
-        cut_short = f.met_cut_short or any(h != "completed" for h in facts.hows)
+        cut_short = f.met_cut_short or any(h != Outcome.COMPLETED for h in facts.hows)
         return hold("hold_short" if cut_short else "hold_missed")
     if facts.pain_stopped or (facts.max_pain is not None and facts.max_pain > p.max_pain):
         return hold("hold_pain")  # pain anywhere that day: nothing advances
@@ -214,7 +215,7 @@ def explain(routine: Routine, history: HistorySummary, day: dt.date) -> Explaine
 def practice_day(facts: DaySummary) -> bool:
     """Whether a day counts for progression: not when every session of it was skipped
     (nothing done)."""
-    return any(how != "skipped" for how in facts.hows)
+    return any(how != Outcome.SKIPPED for how in facts.hows)
 
 
 def plan_for(routine: Routine, history: HistorySummary, day: dt.date) -> Plan:

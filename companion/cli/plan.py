@@ -14,6 +14,7 @@ from companion.history.summary import HistorySummary
 from companion.plan import Change
 from companion.progression import Explained, Status, describe, explain
 from companion.prompts import Prompts
+from companion.records import UNFINISHED, Outcome
 
 
 def register(
@@ -153,7 +154,7 @@ def _print_plan(
             f"Waiting for the caregiver's approval: {names}. Approve with: companion plan --approve"
         )
     if today:
-        hows = ", ".join(s.how or "unfinished" for s in today)
+        hows = ", ".join(s.how or UNFINISHED for s in today)
         print(
             f"Already done this day: {len(today)} session{'s' if len(today) > 1 else ''} "
             f"({hows}); another one repeats this plan and its changes are not said again."
@@ -189,10 +190,10 @@ def _session_line(entry: daybook.SessionEntry, words: Prompts) -> str:
     end = _clock(row.ended_at) if row.ended_at else "?"
     when = f"{_clock(row.started_at)}-{end}" + (" (ended next day)" if entry.ended_next_day else "")
     how = (
-        "unfinished (still running, or the computer stopped)"
+        f"{UNFINISHED} (still running, or the computer stopped)"
         if row.how is None
         else row.how
-        if row.how == "completed"
+        if row.how == Outcome.COMPLETED
         else f"ended: {_why(row.how, words)}"
     )
     done: dict[str, list[str]] = {}

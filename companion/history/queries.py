@@ -8,6 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from companion.history.summary import DaySummary, ExerciseDay, HistorySummary
+from companion.records import UNFINISHED, Outcome
 
 
 @dataclass(frozen=True)
@@ -299,7 +300,7 @@ def summary(conn: sqlite3.Connection, before: dt.date) -> HistorySummary:
     for day in sorted(by_day):
         facts: dict[str, tuple[int, bool, bool]] = {}
         for s in by_day[day]:
-            complete = s.how == "completed"
+            complete = s.how == Outcome.COMPLETED
             for ex, n_sets, reps in planned[s.id]:
                 _, ok, short = facts.get(ex, (reps, False, False))
                 met = len(done[(s.id, ex)]) >= n_sets
@@ -320,7 +321,7 @@ def summary(conn: sqlite3.Connection, before: dt.date) -> HistorySummary:
             DaySummary(
                 day,
                 len(by_day[day]),
-                tuple(s.how or "interrupted" for s in by_day[day]),
+                tuple(s.how or UNFINISHED for s in by_day[day]),
                 exercises,
                 day_pain.get(day),
                 any(d == day for d, _ in pain_events),

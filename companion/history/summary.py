@@ -32,7 +32,7 @@ class DaySummary:
     day: dt.date
     sessions: int
     hows: tuple[str, ...]
-    """How each session ended, in order (``interrupted`` if it never ended)."""
+    """How each session ended, in order (``records.UNFINISHED`` if it has not ended yet)."""
     exercises: tuple[ExerciseDay, ...]
     max_pain: int | None
     """Highest pain rating of the whole day, any exercise."""

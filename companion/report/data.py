@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 
 from companion import library
 from companion.history import queries
+from companion.records import UNFINISHED, Outcome
 
 DONE, PARTLY, MISSED, NOT_STARTED = "done", "partly", "missed", "not started"
 """Adherence of one day: every planned set done in a completed session; some practice; no
@@ -215,10 +216,10 @@ def _events(
         for e in found
     ]  # fmt: skip
     rows += [
-        Stop(s.ended_at or s.started_at, s.day, "session", "", s.how or "not finished",
+        Stop(s.ended_at or s.started_at, s.day, "session", "", s.how or UNFINISHED,
              _pain_at(ratings, s.id, s.ended_at or "9999", ""), s.id)
         for s in sessions
-        if s.how != "completed"
+        if s.how != Outcome.COMPLETED
     ]  # fmt: skip
     rows.sort(key=lambda x: (x.day, x.at, ORDER[x.what]))
     out: list[Stop] = []
@@ -262,11 +263,11 @@ def _status(
     sessions: list[queries.SessionRow], done: dict[int, int], plans: dict[int, list[Planned]]
 ) -> str:
     """Done if one session was completed with every planned set; partly if any practice."""
-    if all(s.how == "skipped" for s in sessions):  # none, or every exercise skipped
+    if all(s.how == Outcome.SKIPPED for s in sessions):  # none, or every exercise skipped
         return MISSED
     for s in sessions:
         wanted = sum(n_sets for _, n_sets, _ in plans[s.id])
-        if s.how == "completed" and wanted and done[s.id] >= wanted:
+        if s.how == Outcome.COMPLETED and wanted and done[s.id] >= wanted:
             return DONE
     return PARTLY
 
