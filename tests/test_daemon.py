@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.session_cli import recorded_sessions, waiting_session
+
 pytestmark = pytest.mark.slow
 
 ZONE = "Europe/London"
@@ -517,22 +519,35 @@ def test_the_day_s_plan_is_prepared_and_its_changes_recorded(data: Path) -> None
 
 
 def test_no_reminder_while_a_session_is_going_on(data: Path) -> None:
-    from companion.history.store import HistoryStore
-    from companion.records import SessionStarted
-
     write_routine(data, snooze_minutes=30)
-    now = dt.datetime.now(TZ)
-    with HistoryStore.open(data / "history.sqlite3") as store:
-        store.write(SessionStarted(now - dt.timedelta(minutes=5), now.date(), ()))
-    d = Daemon(data, *soon(2))
-    try:
-        ((label, _),) = d.reminders()
-        line = d.wait_for("a session is going on")
-    finally:
-        assert d.stop() == 0
+    with waiting_session(data, seconds=120):  # a real session, holding session.lock
+        d = Daemon(data, *soon(2))
+        try:
+            ((label, _),) = d.reminders()
+            line = d.wait_for("a session is going on")
+        finally:
+            assert d.stop() == 0
     assert outcomes(data) == [] and said(data, FIRST) == []
     back = dt.datetime.fromtimestamp(stored_jobs(data)[f"snooze {label}"] or 0, dt.timezone.utc)
     assert abs(back - (line_time(line) + dt.timedelta(minutes=30))) <= TOLERANCE
+
+
+def test_a_crashed_session_does_not_hold_back_the_reminder(data: Path) -> None:
+    write_routine(data, snooze_minutes=30)
+    with waiting_session(data, seconds=120) as session:
+        session.kill()  # SIGKILL: its history row stays unfinished until the next session
+        session.wait(timeout=30)
+    assert recorded_sessions(data) == [(None, None)]
+    (data / "answers.txt").write_text("later\n")
+    d = Daemon(data, *soon(2), "--script", str(data / "answers.txt"), "--no-session")
+    try:
+        d.reminders()
+        d.wait_for("snoozed until")
+    finally:
+        assert d.stop() == 0
+    assert "a session is going on" not in d.text()
+    assert [o for _, _, o in outcomes(data)] == ["fired", "snoozed"]
+    assert len(said(data, FIRST)) == 1
 
 
 def test_a_damaged_history_is_refused_clearly_and_left_alone(data: Path) -> None:

@@ -98,13 +98,6 @@ def test_local_day_uses_the_zone() -> None:
     assert times.local_day(late_evening_utc, ZoneInfo("America/New_York")) == dt.date(2026, 7, 1)
 
 
-def test_a_session_going_on_now_but_not_one_long_abandoned() -> None:
-    assert times.session_in_progress([NOW - dt.timedelta(minutes=20)], NOW)
-    assert not times.session_in_progress([NOW - times.SESSION_STALE - dt.timedelta(minutes=1)], NOW)
-    assert not times.session_in_progress([], NOW)
-    assert not times.session_in_progress([NOW + dt.timedelta(hours=1)], NOW)
-
-
 def test_clock_watch_notices_a_suspend_or_a_clock_change_once() -> None:
     watch = times.ClockWatch(wall=1_000_000.0, mono=50.0, limit_s=2.0)
     assert not watch.jumped(1_000_010.0, 60.0)  # both moved on together

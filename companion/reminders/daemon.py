@@ -10,7 +10,7 @@ import queue
 import time
 from collections.abc import Callable
 
-from companion import commands, prompts, wiring
+from companion import commands, locks, prompts, wiring
 from companion import routine as routine_mod
 from companion.errors import CompanionError
 from companion.eventlog import EventLog
@@ -256,7 +256,7 @@ class Daemon:
             self.reminders.finish(due, NOT_ASKED)
             return
         r = self.routine.reminders
-        if times.session_in_progress(history_reads.open_sessions(self.history), now):
+        if locks.is_held(self.where.session_lock):  # a session runs (a crashed one does not)
             back = times.snooze_until(now, r.snooze_minutes, self.options.time_scale)
             self._snooze(due, DEFERRED, back, due.snoozes)
             self.status(

@@ -110,15 +110,6 @@ def day_let_go(outcomes_today: Iterable[str]) -> bool:
     return any(o in LETS_DAY_GO for o in outcomes_today)
 
 
-SESSION_STALE = dt.timedelta(hours=3)
-"""A session begun longer ago than this and never ended is taken to have crashed."""
-
-
-def session_in_progress(open_since: Iterable[dt.datetime], now: dt.datetime) -> bool:
-    """Whether a session that has not ended (begun at ``open_since``) is going on at ``now``."""
-    return any(dt.timedelta(0) <= now - began <= SESSION_STALE for began in open_since)
-
-
 def snooze_until(now: dt.datetime, minutes: int, time_scale: float = 1.0) -> dt.datetime:
     """When a snoozed reminder comes back (``time_scale`` > 1 shortens it, for demos and tests)."""
     return now + dt.timedelta(minutes=minutes) / time_scale
