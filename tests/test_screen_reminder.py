@@ -103,7 +103,7 @@ def test_a_due_reminder_shows_on_the_page_and_its_start_button_begins_the_sessio
         page.goto(url)
         banner = page.locator("#reminder")
         expect(banner).to_be_hidden()
-        daemon = Daemon(tmp_path, *soon(1), "--no-listen", "--no-session", "--answer-seconds", "90")
+        daemon = Daemon(tmp_path, *soon(1), "--no-listen", "--answer-seconds", "90")
         daemon.wait_for(": fired", timeout=90)
         expect(page.locator("#reminder-text")).to_have_text(
             "It is time for your hand exercises.", timeout=90_000
@@ -116,8 +116,10 @@ def test_a_due_reminder_shows_on_the_page_and_its_start_button_begins_the_sessio
         expect(page.get_by_role("button", name="Yes", exact=True)).to_be_visible(timeout=30_000)
         expect(banner).to_be_hidden()
         daemon.wait_for(": started", timeout=30)
-        daemon.wait_for("session not started (--no-session)", timeout=30)
+        # the daemon leaves the session to the page (no second one, no "already running" error)
+        daemon.wait_for("today's session is already running (started on the screen)", timeout=30)
         assert daemon.stop() == 0
+    assert "starting today's session" not in daemon.text()
 
 
 @pytest.mark.timeout(240)

@@ -316,6 +316,9 @@ class Daemon:
         if not self.options.session:
             self.status("session not started (--no-session)")
             return
+        if locks.is_held(self.where.session_lock):  # Start on the screen: it runs there
+            self.status("today's session is already running (started on the screen)")
+            return
         cmd = session_child.session_command(self.options)
         self.status("starting today's session: " + " ".join(cmd[2:]))
         self.speaker.close()
