@@ -235,4 +235,7 @@ def test_pairing_a_tablet_in_the_browser(tmp_path: Path) -> None:
         expect(page.get_by_role("button", name="Start", exact=True)).to_be_visible(timeout=20_000)
         page.goto(f"http://{address}:{port_of(s.local)}/care")
         expect(page.get_by_role("heading", name="For the caregiver")).to_be_visible()
+        page.goto(s.local + "care")  # this computer's caregiver page shows the next code
+        expect(page.locator("#pairing")).to_contain_text(s.code()[:3])
+        found += violations(page)
     assert found == []
