@@ -26,7 +26,7 @@ from companion.events import (
     StopSpeech,
     Tick,
 )
-from companion.inputs.base import Source
+from companion.inputs.base import Expecting, Source
 from companion.records import Record as HistoryRecord
 from companion.speech.base import Speaker
 
@@ -170,9 +170,8 @@ class Loop:
         if listen is None:
             return
         for source in self.sources:
-            expect = getattr(source, "expect", None)
-            if expect is not None:
-                expect(listen)
+            if isinstance(source, Expecting):
+                source.expect(listen)
 
     def _store(self, record: HistoryRecord, now: dt.datetime) -> None:
         """Write one record; if the disk is full (or the folder became read-only), tell the user

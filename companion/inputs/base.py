@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from companion.events import Event, Listen
 
@@ -21,3 +21,11 @@ class Source(Protocol):
 
     def close(self) -> None:
         """Stop delivering events and release what it holds."""
+
+
+@runtime_checkable
+class Expecting(Protocol):
+    """A source told the next context before its question is shown (the keyboard)."""
+
+    def expect(self, listen: Listen) -> None:
+        """The session is about to ask in ``listen``'s context."""
