@@ -11,7 +11,7 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import secrets
-from collections.abc import MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -91,7 +91,11 @@ PAIRING_PATHS = ("/pair",)
 """What an unpaired tablet may open (with the page's own styles)."""
 
 
-def _plain(status: int, text: str, headers: list[tuple[bytes, bytes]] | None = None) -> Any:
+Refusal = Callable[[Send], Awaitable[None]]
+"""Sends a plain-text refusal."""
+
+
+def _plain(status: int, text: str, headers: list[tuple[bytes, bytes]] | None = None) -> Refusal:
     async def respond(send: Send) -> None:
         await send(
             {
@@ -117,7 +121,7 @@ class Guard:
         self.app = app
         self.pairing = pairing
 
-    def _refusal(self, scope: Scope) -> Any:
+    def _refusal(self, scope: Scope) -> Refusal | None:
         """None if the request may go on, else how to refuse it."""
         headers = dict(scope.get("headers") or [])
         host = headers.get(b"host", b"").decode("latin-1")
