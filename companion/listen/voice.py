@@ -14,8 +14,9 @@ from companion.events import Heard, Listen
 from companion.inputs.base import Sink
 from companion.listen.base import Engine
 from companion.listen.engines import make_classifier, make_engine, make_reader
-from companion.listen.listener import Decision, Listener
+from companion.listen.listener import Listener
 from companion.listen.microphone import Microphone
+from companion.listen.verdict import Decision
 from companion.listen.word_classifier import WordJudge
 from companion.routine import Routine
 from companion.speech.base import Speaker
