@@ -281,3 +281,13 @@ class EchoFilter:
                 10 * np.log10(max(before, 1.0) / max(after, 1.0)),
                 self.delay.delay_s,
             )
+
+
+def echo_filter(tap: PlaybackTap, kind: str = "webrtc") -> EchoFilter | None:
+    """An ``EchoFilter`` over ``tap`` with the ``kind`` canceller, or None (logged) when that
+    canceller cannot be loaded here: the microphone then works as it is."""
+    try:
+        return EchoFilter(tap, make_canceller(kind))
+    except (ImportError, OSError) as exc:
+        log.warning("listening without echo cancellation: %s", exc)
+        return None

@@ -92,7 +92,9 @@ def word_over_own_voice(
     the word classifier names it first (``early_p``), and the reader, asked about that
     command only, gives it ``own_voice_read_p`` (without the reader, the classifier must
     give ``own_voice_alone_p``). Its voice alone made the classifier say "stop" at up to
-    0.96 ("Palm up"), the reader never above 0.01 (measured live)."""
+    0.96 ("Palm up"), the reader never above 0.01 (measured live). With its voice taken out
+    of the microphone (``echo_cancelled``), "stop" at ``own_voice_cancelled_p`` from the
+    classifier alone is enough."""
     probabilities = opinions.probabilities()
     top = max(probabilities, key=lambda c: probabilities[c], default="")
     p_top = probabilities.get(top, 0.0)
@@ -104,7 +106,13 @@ def word_over_own_voice(
     sure = sum(opinions.read(live.forms_of(meaning)).values())
     log.debug("over its voice, %r: classifier %.2f, reader %.2f", top, p_top, sure)
     bar = s.own_voice_read_p if meaning is Command.STOP else s.reading.safety_rescue_p
-    return Verdict(top, p_top) if sure >= bar else None
+    if sure >= bar:
+        return Verdict(top, p_top)
+    if s.echo_cancelled and meaning is Command.STOP and p_top >= s.own_voice_cancelled_p:
+        # its voice taken out of the microphone, the reader still hears the word damaged
+        log.debug("over its voice (echo cancelled), %r: classifier %.2f", top, p_top)
+        return Verdict(top, p_top)
+    return None
 
 
 def judge_over_own_voice(

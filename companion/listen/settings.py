@@ -53,6 +53,14 @@ class ListenerSettings:
     """Without the reader (turned off), the classifier's own bar over the companion's voice
     (its voice alone reached 0.96 in 20 minutes of counting: without the reader, "stop" over
     its voice is rarely heard)."""
+    echo_cancelled: bool = False
+    """The microphone's audio comes with the companion's own voice taken out
+    (``companion.audio.echo_cancel``): over its voice, the classifier alone may then be
+    believed for "stop" at ``own_voice_cancelled_p``."""
+    own_voice_cancelled_p: float = 0.85
+    """With the echo cancelled, "stop" the classifier names at least this surely over the
+    companion's voice is taken without the reader (its cancelled voice alone: see
+    docs/benchmarks.md, live section)."""
     own_voice_window_s: float = 1.0
     """Over the companion's voice, the word classifier and the reader hear only the last this
     much of an utterance (the user's word, not the line said before it; the classifier learnt

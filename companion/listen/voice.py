@@ -8,6 +8,8 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from companion.audio.echo_cancel import echo_filter
+from companion.audio.playback_tap import SHARED
 from companion.commands import Vocabulary
 from companion.errors import ModelError
 from companion.events import Heard, Listen
@@ -16,6 +18,7 @@ from companion.listen.base import Engine
 from companion.listen.engines import make_classifier, make_engine, make_reader
 from companion.listen.listener import Listener
 from companion.listen.microphone import Microphone
+from companion.listen.settings import ListenerSettings
 from companion.listen.verdict import Decision
 from companion.listen.word_classifier import WordJudge
 from companion.routine import Routine
@@ -92,8 +95,12 @@ class VoiceSource:
         own: OwnVoice,
         mic_factory: Callable[[Callable[[bytes], None]], Microphone],
         on_problem: Callable[[str], None] | None = None,
+        echo: Callable[[bytes], bytes] | None = None,
     ) -> None:
         self.listener = listener
+        self.echo = echo
+        """Takes the companion's own voice out of each block as it arrives, on the audio thread
+        (``companion.audio.echo_cancel.EchoFilter``); None: the microphone as it is."""
         self.own = own
         self.on_problem = on_problem
         """Told once, in plain words, when the listener fails (voice input then stops)."""
@@ -117,11 +124,15 @@ class VoiceSource:
         speaker: Speaker,
         on_problem: Callable[[str], None],
         user_voice: Path | None = None,
+        cancel_echo: bool = True,
     ) -> VoiceSource:
         """The live voice input; raises DeviceError/ModelError when it cannot work.
 
-        ``user_voice``: the user's voice folder (the classifier retrained with their words)."""
+        ``user_voice``: the user's voice folder (the classifier retrained with their words).
+        ``cancel_echo``: take what the speaker plays (``playback_tap.SHARED``) out of the
+        microphone, and let the listener believe "stop" over its voice accordingly."""
         chosen = choose_engine(engine, model)
+        echo = echo_filter(SHARED) if cancel_echo else None
         own_engine = (
             make_engine(chosen.name, model, fresh=True) if chosen.name == "pocketsphinx" else None
         )
@@ -132,13 +143,14 @@ class VoiceSource:
             own_voice_engine=own_engine,
             classifier=_classifier_or_none(chosen, user_voice),
             reader=make_reader(chosen, enabled=routine.listening.reader),
+            settings=ListenerSettings(echo_cancelled=echo is not None),
         )
         own = OwnVoice(speaker)
 
         def mic(sink: Callable[[bytes], None]) -> Microphone:
             return Microphone(sink, device=device, rate=chosen.sample_rate, on_problem=on_problem)
 
-        source = cls(listener, own, mic, on_problem)
+        source = cls(listener, own, mic, on_problem, echo)
         source._mic.start()
         return source
 
@@ -164,6 +176,10 @@ class VoiceSource:
                 log.warning("voice input did not stop within %g s; left running", self.CLOSE_S)
 
     def _on_chunk(self, pcm16: bytes) -> None:
+        if self.echo is not None:
+            pcm16 = self.echo(pcm16)  # whole 10 ms blocks: b"" until one is complete
+            if not pcm16:
+                return
         if self._chunks.qsize() >= self.BACKLOG:
             if not self._behind:
                 log.warning("voice input is falling behind; dropping audio")
