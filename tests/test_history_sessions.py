@@ -267,19 +267,8 @@ def cli(data: Path, *args: str, stdin: str | None = None) -> subprocess.Complete
 def test_a_day_ended_at_the_safety_check_shows_in_history_report_and_export(
     tmp_path: Path,
 ) -> None:
-    day = dt.date(2026, 3, 23)
-    ended = cli(
-        tmp_path,
-        "session",
-        "--script",
-        "-",
-        "--no-voice",
-        "--time-scale",
-        "50",
-        "--date",
-        day.isoformat(),
-        stdin="yes\n",
-    )
+    day, london = dt.date(2026, 3, 23), session_env(TZ="Europe/London")
+    ended = run_session(tmp_path, "-", scale=50, day=day, stdin="yes\n", env=london)
     assert ended.returncode == 0, ended.stderr
     assert "Call your emergency number now." in ended.stdout  # chest pain: call at once
     with sqlite3.connect(tmp_path / "history.sqlite3") as conn:
@@ -287,18 +276,10 @@ def test_a_day_ended_at_the_safety_check_shows_in_history_report_and_export(
             ("", "safety_check")
         ]
     # a later day: every view that covers the safety-check day still works
-    later = cli(
-        tmp_path,
-        "session",
-        "--script",
-        "-",
-        "--no-voice",
-        "--time-scale",
-        "50",
-        "--date",
-        "2026-03-24",
-        stdin="no\nno\nno\nstop\nyes\n",
-    )
+    later = run_session(
+        tmp_path, "-", scale=50, day=dt.date(2026, 3, 24), stdin="no\nno\nno\nstop\nyes\n",
+        env=london,
+    )  # fmt: skip
     assert later.returncode == 0, later.stderr
     for days in ("1", "3", "14"):
         history = cli(tmp_path, "history", "--days", days, "--date", "2026-03-25")
