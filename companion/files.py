@@ -14,13 +14,12 @@ from pathlib import Path
 
 from companion.errors import BadInputError
 from companion.paths import Paths, models_dir
+from companion.paths import private_dir as private_dir  # folders are made there
 
 log = logging.getLogger(__name__)
 
 FILE_MODE = 0o600
 """Every file the companion writes: readable and writable by its owner only."""
-DIR_MODE = 0o700
-"""Every folder the companion makes."""
 OWN_PATTERNS = ("*.lock", "*.sqlite3", "*.sqlite3-*", "*.log", "*.log.*", "*.toml", "*.npz")
 """Names of files in the data and config folders that are the companion's own, whatever else
 is there (a report or export written into the data folder is not among them)."""
@@ -68,34 +67,6 @@ def write_atomic(path: Path, data: bytes | str) -> None:
             os.unlink(tmp)
         raise
     fsync_dir(path.parent)
-
-
-def private_dir(path: Path) -> Path:
-    """Make ``path`` and any missing parents with mode 0700, and tighten it if it exists.
-
-    Parents that already exist are left alone (they are not the companion's). Raises ``OSError``
-    (``FileExistsError`` when a part of the path is a file).
-    """
-    path = Path(path)
-    missing: list[Path] = []
-    probe = path
-    while not probe.exists() and not probe.is_symlink():
-        missing.append(probe)
-        if probe.parent == probe:
-            break
-        probe = probe.parent
-    for folder in reversed(missing):
-        with contextlib.suppress(FileExistsError):  # made meanwhile by another process
-            folder.mkdir(mode=DIR_MODE)
-        os.chmod(folder, DIR_MODE)  # mkdir's mode is cut by the umask
-    if not path.is_dir():
-        raise FileExistsError(f"{path} is a file, not a folder")
-    if stat.S_IMODE(path.stat().st_mode) != DIR_MODE:
-        try:
-            os.chmod(path, DIR_MODE)
-        except PermissionError:  # not the owner: nothing the companion may change
-            log.warning("cannot make %s private (owned by another account)", path)
-    return path
 
 
 @dataclass(frozen=True)

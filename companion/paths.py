@@ -3,6 +3,7 @@ keeping those folders private to their owner (folders 0700, files 0600)."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import stat
@@ -21,6 +22,38 @@ MARKERS = ("history.sqlite3", "routine.toml", "events.log", "reminders.sqlite3",
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 """The source checkout (prompts/ and models/ sit here in an editable install)."""
+
+
+DIR_MODE = 0o700
+"""Every folder the companion makes: its owner's only."""
+
+
+def private_dir(path: Path) -> Path:
+    """Make ``path`` and any missing parents with mode 0700, and tighten it if it exists.
+
+    Parents that already exist are left alone (they are not the companion's). Raises ``OSError``
+    (``FileExistsError`` when a part of the path is a file).
+    """
+    path = Path(path)
+    missing: list[Path] = []
+    probe = path
+    while not probe.exists() and not probe.is_symlink():
+        missing.append(probe)
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    for folder in reversed(missing):
+        with contextlib.suppress(FileExistsError):  # made meanwhile by another process
+            folder.mkdir(mode=DIR_MODE)
+        os.chmod(folder, DIR_MODE)  # mkdir's mode is cut by the umask
+    if not path.is_dir():
+        raise FileExistsError(f"{path} is a file, not a folder")
+    if stat.S_IMODE(path.stat().st_mode) != DIR_MODE:
+        try:
+            os.chmod(path, DIR_MODE)
+        except PermissionError:  # not the owner: nothing the companion may change
+            log.warning("cannot make %s private (owned by another account)", path)
+    return path
 
 
 @dataclass(frozen=True)
@@ -96,8 +129,6 @@ class Paths:
     def ensure(self) -> Paths:
         """Create the folders if they are missing (mode 0700 whatever the umask); StorageError
         if one cannot be made. Existing folders are made private where possible."""
-        from companion.files import private_dir  # files.py imports this module: not at the top
-
         self.check()
         for folder in self.folders:
             if folder.is_dir():

@@ -10,8 +10,11 @@ from pathlib import Path
 
 from companion import paths, routine
 from companion.errors import BadInputError
+from companion.inputs.script import parse_lines
 from companion.reminders import lock, times
 from companion.reminders import unit as unit_mod
+from companion.reminders.options import Options
+from companion.reminders.store import pending
 
 
 def register(
@@ -95,8 +98,6 @@ def _status(message: str) -> None:
 
 
 def _read_script(name: str) -> tuple[str | float, ...]:
-    from companion.inputs.script import parse_lines
-
     try:
         if name == "-":
             return tuple(parse_lines(sys.stdin.read().splitlines()))
@@ -107,8 +108,8 @@ def _read_script(name: str) -> tuple[str | float, ...]:
 
 def run_daemon(args: argparse.Namespace) -> int:
     """Run the daemon until stopped."""
+    # Deferred: the daemon loads APScheduler (about a second); only this command needs it.
     from companion.reminders.daemon import Daemon
-    from companion.reminders.options import Options
 
     if args.time_scale <= 0:
         raise BadInputError("--time-scale must be a positive number.")
@@ -136,8 +137,7 @@ def run_daemon(args: argparse.Namespace) -> int:
 
 def run_list(args: argparse.Namespace) -> int:
     """Print the next reminder times and what is waiting in the store."""
-    from companion.reminders.scheduler import next_times, zone
-    from companion.reminders.store import pending
+    from companion.reminders.scheduler import next_times, zone  # APScheduler: as above
 
     where = paths.resolve(args.data_dir)
     r = routine.load(where.routine_file)

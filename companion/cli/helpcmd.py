@@ -81,6 +81,7 @@ def render(words: prompts.Prompts, vocab: commands.Vocabulary, number: str) -> s
 def run(args: argparse.Namespace) -> int:
     """Print the help (or one command's options)."""
     if args.topic:
+        # Not at the top: cli.main builds every command's parser, this module's included.
         from companion.cli.main import build_parser
 
         parser = build_parser()

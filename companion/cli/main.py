@@ -65,13 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subs = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in GROUPS:
-        try:
-            module = importlib.import_module(f"companion.cli.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"companion.cli.{name}":
-                continue
-            raise
-        module.register(subs, common)
+        importlib.import_module(f"companion.cli.{name}").register(subs, common)
     return parser
 
 

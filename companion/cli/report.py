@@ -10,6 +10,7 @@ from pathlib import Path
 from companion import files, paths, prompts, routine
 from companion.errors import BadInputError, CompanionError
 from companion.history.store import HistoryStore
+from companion.report import export
 
 log = logging.getLogger(__name__)
 
@@ -119,8 +120,6 @@ def run_report(args: argparse.Namespace) -> int:
 
 def run_export(args: argparse.Namespace) -> int:
     """Write every history table as CSV."""
-    from companion.report import export
-
     with _open(args.data_dir) as store:
         own = files.own_files(paths.resolve(args.data_dir))
         written = export.export(store.connection, args.csv, own=own, force=args.force)

@@ -63,6 +63,7 @@ def check_port(port: int) -> int:
 
 
 def _announce(url: str, browser: bool, pairing: Pairing | None = None) -> None:
+    # the web stack: imported only when the screen is used (as above)
     from companion.screen.server import open_browser
 
     opened = browser and open_browser(url)
@@ -80,6 +81,7 @@ def _announce(url: str, browser: bool, pairing: Pairing | None = None) -> None:
 
 def _lan_address() -> str:
     """This computer's home-network address, or a plain message why ``--lan`` cannot work."""
+    # the web stack: imported only when the screen is used (as above)
     from companion.screen.pairing import lan_address
 
     address = lan_address()
@@ -93,6 +95,7 @@ def _lan_address() -> str:
 
 def start_for_session(where: Paths, port: int, browser: bool) -> tuple[ScreenLink, ScreenServer]:
     """The screen for a session run from the command line: (ScreenLink, running ScreenServer)."""
+    # the web stack (starlette, uvicorn, jinja2): imported only when the screen runs
     from companion.screen import guard
     from companion.screen.app import Screen
     from companion.screen.link import ScreenLink
@@ -107,6 +110,7 @@ def start_for_session(where: Paths, port: int, browser: bool) -> tuple[ScreenLin
 
 def run(args: argparse.Namespace) -> int:
     """Serve the pages until Ctrl-C."""
+    # the web stack (starlette, uvicorn, jinja2): imported only when the screen runs
     from companion.screen import guard
     from companion.screen.app import Screen
     from companion.screen.link import ScreenLink

@@ -187,11 +187,9 @@ def write_error(path: Path, exc: sqlite3.Error) -> CompanionError:
 def _make_file(path: Path) -> bool:
     """Create an empty history file, owner-only, in a private folder; True if this call made it.
     StorageError if the folder or file cannot be made."""
-    from companion.files import private_dir  # files.py imports paths, which db.py imports
-
     try:
         if not path.parent.is_dir():
-            private_dir(path.parent)
+            paths.private_dir(path.parent)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
     except FileExistsError:
         return False  # made meanwhile by another process (or an empty file left before)

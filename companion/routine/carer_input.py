@@ -67,7 +67,7 @@ def _over_one(number: str) -> bool:
 
 
 def _voice(raw: str) -> str:
-    from companion.speech import piper_voice
+    from companion.speech import piper_voice  # slow (numpy, the player): see schema.py
 
     if raw.lower() in ("", piper_voice.SYSTEM):
         return raw.lower()
@@ -87,7 +87,7 @@ def refusal(key: str, value: str) -> str:
             "(with none, no reminder would ever come)."
         )
     if key == "speech.voice":
-        from companion.speech import piper_voice
+        from companion.speech import piper_voice  # slow: as above
 
         if value.startswith(piper_voice.PREFIX) and not value.endswith(".onnx"):
             try:

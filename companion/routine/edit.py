@@ -81,15 +81,12 @@ def read_document(path: Path) -> tuple[str, TOMLDocument]:
             line=exc.line,
             hint="Fix that line by hand; nothing was changed.",
         ) from exc
-    except TOMLKitError as exc:
+    except (TOMLKitError, RecursionError) as exc:  # tomlkit recurses once per level
+        deep = isinstance(exc, RecursionError)
         raise RoutineError(
-            f"not a valid TOML file: {exc}",
-            field=str(path),
-            hint="Fix the file by hand; nothing was changed.",
-        ) from exc
-    except RecursionError as exc:
-        raise RoutineError(
-            "values are nested too deeply (lists or tables inside each other)",
+            "values are nested too deeply (lists or tables inside each other)"
+            if deep
+            else f"not a valid TOML file: {exc}",
             field=str(path),
             hint="Fix the file by hand; nothing was changed.",
         ) from exc

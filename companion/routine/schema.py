@@ -7,9 +7,10 @@ import reprlib
 import unicodedata
 from collections.abc import Callable
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from companion import library
-from companion.commands import SAYABLE, Command, normalise
+from companion.commands import SAYABLE, Command, normalise, vocabulary
 from companion.errors import RoutineError
 from companion.routine.lines import header_line, line_of
 
@@ -98,6 +99,8 @@ _PHRASES: tuple[Check, str] = (
 
 
 def _voice_setting(value: Any) -> bool:
+    # Deferred: Piper's module loads numpy and the audio player (half a second), and most
+    # commands read the routine without ever checking a voice.
     from companion.speech.piper_voice import check_setting
 
     return _STR[0](value) and check_setting(value)
@@ -236,8 +239,6 @@ def validate(data: dict[str, Any], text: str = "") -> None:
                 line=line_of(text, "reminders", "times"),
             )
     if "timezone" in data.get("reminders", {}) and data["reminders"]["timezone"]:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
         try:
             ZoneInfo(data["reminders"]["timezone"])
         except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -250,8 +251,6 @@ def validate(data: dict[str, Any], text: str = "") -> None:
 
 def _check_vocabulary(extra: dict[str, list[str]], text: str) -> None:
     """A user's word may not already mean another command (or a number), nor be given twice."""
-    from companion.commands import vocabulary
-
     built_in = vocabulary("en")
     taken = {p: c for c, ps in built_in.phrases.items() for p in ps}
     taken.update({w: Command.NUMBER for ws in built_in.numbers.values() for w in ws})
