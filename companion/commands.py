@@ -69,7 +69,7 @@ _ALWAYS = frozenset({C.HURTS, C.REPEAT, C.HELP, C.EMERGENCY})
 _VOICE = frozenset({C.SLOWER, C.FASTER, C.LOUDER, C.QUIETER})
 """Speech speed and volume: heard everywhere, questions included."""
 
-CONTEXTS: dict[str, frozenset[Command]] = {  # keyed by Context (str until listen/ takes Context)
+CONTEXTS: dict[Context, frozenset[Command]] = {
     # waiting for the user to begin an exercise or a set ("start" live, so never "stop")
     Context.READY: _ALWAYS
     | {

@@ -6,7 +6,7 @@ import argparse
 import json
 
 from companion import paths
-from companion.commands import vocabulary
+from companion.commands import Context, vocabulary
 from companion.errors import BadInputError
 from companion.listen import offline, wavfile
 from companion.listen.endpoint import MAX_END_SILENCE_S, MIN_END_SILENCE_S
@@ -14,7 +14,17 @@ from companion.listen.engines import ENGINES, make_classifier, make_engine, make
 
 MAX_SECONDS = wavfile.MAX_SECONDS
 """Longest recording recognised (ten minutes): longer ones are refused before decoding."""
-RECOGNIZE_CONTEXTS = ("ready", "counting", "paused", "rest", "yesno", "number")
+RECOGNIZE_CONTEXTS = tuple(
+    c.value
+    for c in (
+        Context.READY,
+        Context.COUNTING,
+        Context.PAUSED,
+        Context.REST,
+        Context.YESNO,
+        Context.NUMBER,
+    )
+)
 
 
 def register(
@@ -74,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
         result = offline.recognise(
             engine,
             vocab,
-            args.context,
+            Context(args.context),
             pcm,
             args.end_silence,
             classifier=classifier,

@@ -3,16 +3,18 @@
 
 from __future__ import annotations
 
-from companion.commands import SAFETY, Parsed
+from companion.commands import SAFETY, Context, Parsed
 from companion.listen.settings import ListenerSettings
 
 
-def confirms(context: str, settings: ListenerSettings) -> bool:
+def confirms(context: Context | None, settings: ListenerSettings) -> bool:
     """In ``context`` a weak result is kept, unsure (to be confirmed), rather than dropped."""
     return context in settings.confirm_contexts
 
 
-def min_confidence(parsed: Parsed | None, context: str, settings: ListenerSettings) -> float:
+def min_confidence(
+    parsed: Parsed | None, context: Context | None, settings: ListenerSettings
+) -> float:
     """The recogniser's confidence below which its phrase ``parsed`` is rejected."""
     if parsed is not None and parsed.command in SAFETY:
         return settings.safety_min_confidence

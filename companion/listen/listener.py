@@ -7,7 +7,7 @@ import logging
 from collections import deque
 from collections.abc import Mapping
 
-from companion.commands import Command, Parsed, Vocabulary, normalise
+from companion.commands import Command, Context, Parsed, Vocabulary, normalise
 from companion.listen import decide, own_voice
 from companion.listen.base import Engine, Hypothesis
 from companion.listen.endpoint import Edge, Segmenter
@@ -84,8 +84,8 @@ class Listener:
         return self._position_s
 
     @property
-    def context(self) -> str:
-        """The session's context listened in ("" before the first)."""
+    def context(self) -> Context | None:
+        """The session's context listened in (None before the first)."""
         return self._live.context
 
     @property
@@ -98,7 +98,7 @@ class Listener:
         """The live phrases, each with what it means (read by the tests)."""
         return self._live.table
 
-    def set_context(self, context: str, commands: frozenset[Command]) -> None:
+    def set_context(self, context: Context, commands: frozenset[Command]) -> None:
         """Listen for ``commands`` from now on (a changed set drops an utterance under way)."""
         if Command.START in commands and Command.STOP in commands:
             raise ValueError("start and stop are never live together")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from companion.commands import SAFETY, Command, Parsed, Vocabulary
+from companion.commands import SAFETY, Command, Context, Parsed, Vocabulary
 from companion.listen.phrase_scorer import written_forms
 
 
@@ -13,7 +13,8 @@ from companion.listen.phrase_scorer import written_forms
 class Live:
     """The phrases live in one context (set by ``Listener.set_context``)."""
 
-    context: str = ""
+    context: Context | None = None
+    """None before the first context."""
     commands: frozenset[Command] = frozenset()
     table: Mapping[str, Parsed] = field(default_factory=dict)
     """Each live phrase with what it means."""
@@ -31,10 +32,10 @@ class Live:
 
 
 def live_for(
-    context: str,
+    context: Context,
     commands: frozenset[Command],
     vocabulary: Vocabulary,
-    quick_stop_contexts: frozenset[str],
+    quick_stop_contexts: frozenset[Context],
 ) -> Live:
     """The live phrases for ``commands`` in ``context``."""
     table = vocabulary.phrases_for(commands)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from companion.commands import CONTEXTS, Vocabulary
+from companion.commands import CONTEXTS, Context, Vocabulary
 from companion.listen.base import Engine
 from companion.listen.listener import Listener
 from companion.listen.phrase_scorer import PhraseJudge
@@ -42,7 +42,7 @@ class Result:
 def recognise(
     engine: Engine,
     vocabulary: Vocabulary,
-    context: str,
+    context: Context,
     pcm16: bytes,
     end_silence_s: float = 1.5,
     classifier: WordJudge | None = None,
@@ -55,7 +55,7 @@ def recognise(
     return run(listener, context, pcm16)
 
 
-def run(listener: Listener, context: str, pcm16: bytes) -> Result:
+def run(listener: Listener, context: Context, pcm16: bytes) -> Result:
     """Run ``pcm16`` through ``listener`` (fresh, not yet given a context) in ``context``."""
     began = time.perf_counter()
     listener.set_context(context, CONTEXTS[context])

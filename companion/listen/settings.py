@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from companion.commands import Context
 from companion.listen.second_opinion import OpinionSettings, ReadingSettings
 
 
@@ -34,7 +35,7 @@ class ListenerSettings:
     """Below this a hypothesis is rejected."""
     safety_min_confidence: float = 0.4
     """Below this a safety command is rejected (lower: a missed "stop" costs more)."""
-    confirm_contexts: frozenset[str] = frozenset({"number"})
+    confirm_contexts: frozenset[Context] = frozenset({Context.NUMBER})
     """Contexts where a weak result is accepted as unsure (to be confirmed), not dropped."""
     confirm_min_confidence: float = 0.4
     """Floor for those contexts (PocketSphinx: the closed pass alone is enough)."""
@@ -67,7 +68,7 @@ class ListenerSettings:
     from one-second clips)."""
     opinion: OpinionSettings = OpinionSettings()
     """How the word classifier's second opinion is weighed (``second_opinion``)."""
-    quick_stop_contexts: frozenset[str] = frozenset({"counting", "rest"})
+    quick_stop_contexts: frozenset[Context] = frozenset({Context.COUNTING, Context.REST})
     """Where something runs (counting, a timed hold, a rest): "stop" there is acted on as soon
     as it is heard, never after the reader (it takes about 0.3 s). Elsewhere the companion is
     waiting for an answer, and a weakly heard "stop" is read first like any safety phrase."""
