@@ -201,7 +201,7 @@ def _check_piper(name: str, voice: str, rate: int, volume: float) -> Finding:
 
 
 def _device_check(ctx: Context, want_input: bool) -> Finding:
-    from companion.listen import microphone
+    from companion.audio import microphone
 
     name = "Microphone" if want_input else "Speakers"
     choice = ctx.routine.listening.device if (ctx.routine and want_input) else ""
@@ -297,8 +297,8 @@ def check_recognition(ctx: Context) -> Finding:
         return Finding(name, Status.FAIL, detail, "Reinstall: make setup")
     if engine == "auto" and vosk_dir is not None and not models.vosk_problem(vosk_dir):
         return _ok(name, f"vosk with the model {vosk_dir} (pocketsphinx {ps_model} as fallback)")
+    from companion.classifier import word_classifier
     from companion.errors import ModelError
-    from companion.listen import word_classifier
 
     try:
         word_classifier.WordClassifier(word_classifier.WEIGHTS)
@@ -309,10 +309,10 @@ def check_recognition(ctx: Context) -> Finding:
             f"pocketsphinx works, but without its word classifier (less accurate): {exc.message}",
             "Reinstall: make setup",
         )
-    from companion.listen import phrase_scorer
+    from companion.recognisers import moonshine_reader
 
     try:
-        reader = phrase_scorer.MoonshineScorer(models_dir=ctx.models_dir)
+        reader = moonshine_reader.MoonshineScorer(models_dir=ctx.models_dir)
     except ModelError as exc:
         return Finding(
             name,
@@ -343,10 +343,10 @@ def check_recognition(ctx: Context) -> Finding:
 
 def check_own_voice(ctx: Context) -> Finding:
     """The user's recordings (companion voice) and whether the listener has learnt them."""
+    from companion.classifier.word_classifier import WordClassifier
     from companion.errors import ModelError
-    from companion.listen.voice_profile import VoiceProfile
-    from companion.listen.word_classifier import WordClassifier
-    from companion.voice_usage import read_usage
+    from companion.user_voice.usage import read_usage
+    from companion.user_voice.voice_profile import VoiceProfile
 
     name = "Your voice"
     profile = VoiceProfile(ctx.paths.voice_dir)

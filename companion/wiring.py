@@ -30,7 +30,7 @@ from companion.speech.base import Speaker
 from companion.speech.captions import CaptionSink
 
 if TYPE_CHECKING:
-    from companion.listen.voice import VoiceSource
+    from companion.listen.microphone_source import VoiceSource
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +134,7 @@ def microphone(
     listener through ``VoiceSource`` (see ``listen/voice.py``)."""
     # Deferred: numpy, sounddevice and the recognisers take a third of a second to import and
     # are needed only when the microphone is used.
-    from companion.listen.voice import VoiceSource
+    from companion.listen.microphone_source import VoiceSource
 
     return VoiceSource.create(
         routine,
@@ -152,7 +152,9 @@ def with_microphone(sources: list[Source], speaker: Speaker, mic: VoiceSource | 
     """``sources`` and the microphone, with the speaker that tells it what is being said."""
     if mic is None:
         return Inputs(sources, speaker)
-    from companion.listen.voice import TeeSpeaker  # deferred as above (loaded with ``mic``)
+    from companion.listen.microphone_source import (
+        TeeSpeaker,  # deferred as above (loaded with ``mic``)
+    )
 
     return Inputs([*sources, mic], TeeSpeaker(speaker, mic.own))
 

@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--kinds", default=",".join(KINDS))
     args = ap.parse_args(argv)
     rng = random.Random(args.seed)
-    from companion.listen.resample import Resampler
+    from companion.audio.resample import Resampler
 
     lines, piper_rate = count_lines(0)
     lines16 = [Resampler(piper_rate, RATE).process(x).astype(np.float64) for x in lines]

@@ -26,12 +26,14 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from companion.audio import wavfile  # noqa: E402
+from companion.classifier.choose import make_classifier
 from companion.commands import CONTEXTS, vocabulary  # noqa: E402
-from companion.listen import offline, wavfile  # noqa: E402
-from companion.listen.engines import make_classifier, make_engine, make_reader  # noqa: E402
+from companion.listen import offline
 from companion.listen.listener import Listener  # noqa: E402
-from companion.listen.pocketsphinx_engine import AdaptedState, PocketSphinxEngine  # noqa: E402
 from companion.listen.vad import level_db  # noqa: E402
+from companion.recognisers.choose import make_engine, make_reader  # noqa: E402
+from companion.recognisers.pocketsphinx_engine import AdaptedState, PocketSphinxEngine  # noqa: E402
 
 IN_CONTEXT = {
     "go": ("ready", "start"),
@@ -176,11 +178,11 @@ def _init(
 ) -> None:
     global _ENGINE, _CLASSIFIER, _WARM, _READER
     if floor is not None:
-        from companion.listen import pocketsphinx_engine
+        from companion.recognisers import pocketsphinx_engine
 
         pocketsphinx_engine.NOISE_FLOOR = floor
     if decoys is not None:
-        from companion.listen import pocketsphinx_engine
+        from companion.recognisers import pocketsphinx_engine
 
         pocketsphinx_engine.DECOY_COUNT = decoys
     _ENGINE = make_engine(engine, model)

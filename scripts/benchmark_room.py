@@ -50,6 +50,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 import benchmark_recognition as br  # noqa: E402
 
+from companion.audio import wavfile  # noqa: E402
 from companion.audio.frontend import (  # noqa: E402
     Framed,
     FrontEnd,
@@ -58,7 +59,7 @@ from companion.audio.frontend import (  # noqa: E402
     make_front_end,
 )
 from companion.commands import CONTEXTS, vocabulary  # noqa: E402
-from companion.listen import offline, wavfile  # noqa: E402
+from companion.listen import offline  # noqa: E402
 from companion.listen.vad import level_db  # noqa: E402
 
 RATE = 16000

@@ -6,7 +6,7 @@ Every spoken line of prompts/en/ (placeholders filled with plain values) is rend
 (the joe voice, as ``PiperSynth`` renders it) and with the system voice (eSpeak NG through
 pyttsx3, as ``Pyttsx3Synth`` renders it), resampled to 16 kHz and transcribed by the
 open-vocabulary reader the listener already has (Moonshine base English, the model files of
-``phrase_scorer.MoonshineScorer``, decoded greedily here). The word error rate per engine is
+``moonshine_reader.MoonshineScorer``, decoded greedily here). The word error rate per engine is
 reported (numbers written as words on both sides, punctuation and case ignored). A recogniser
 is not a listener after a stroke, but the lower the rate, the clearer the voice, for both.
 """
@@ -29,8 +29,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from companion.listen import resample  # noqa: E402
-from companion.listen.phrase_scorer import (  # noqa: E402
+from companion.audio import resample  # noqa: E402
+from companion.recognisers.moonshine_reader import (  # noqa: E402
     BYTE_TOKENS,
     END,
     SPACE,

@@ -1,4 +1,4 @@
-"""Writes companion/listen/data/decoys-en-us.txt: common English words for the reject path.
+"""Writes companion/recognisers/data/decoys-en-us.txt: common English words for the reject path.
 
 The words are the most probable unigrams of PocketSphinx's US English language model that the
 pronunciation dictionary knows; the recogniser offers them beside the live commands so that

@@ -1,4 +1,4 @@
-"""Train the word classifier (companion/listen/data/word-classifier.npz) on real recordings
+"""Train the word classifier (companion/classifier/data/word-classifier.npz) on real recordings
 and synthetic speech.
 
 Usage:  .venv/bin/python scripts/train_word_classifier.py [--half A|B|all] [--out FILE]
@@ -6,11 +6,12 @@ Usage:  .venv/bin/python scripts/train_word_classifier.py [--half A|B|all] [--ou
 
 Real speech: every clip of ../shared/data/speech (Speech Commands words and FSDD digits), or
 only the speakers of one half (--half A trains on half A, so the benchmark's half B is
-speakers the classifier has never heard). --half all also writes companion/listen/data/replay.npz,
-the sample of training features that `companion voice` retrains it from with a user's own
-recordings. Synthetic speech: every command phrase and some other words spoken by espeak-ng
-and flite in many voices, accents and speeds (apt packages espeak-ng and flite; cached in
---tts-dir). Prints cross-checked accuracy on the held-out half.
+speakers the classifier has never heard). --half all also writes
+companion/classifier/data/replay.npz, the sample of training features that `companion voice`
+retrains it from with a user's own recordings. Synthetic speech: every command phrase and
+some other words spoken by espeak-ng and flite in many voices, accents and speeds (apt
+packages espeak-ng and flite; cached in --tts-dir). Prints cross-checked accuracy on the
+held-out half.
 """
 
 from __future__ import annotations
@@ -37,11 +38,11 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from benchmark_recognition import half, speech_dir  # noqa: E402
 
-from companion.listen import wavfile  # noqa: E402
-from companion.listen.embedding import FEATURES, SpeechEmbedder, pooled  # noqa: E402
-from companion.listen.training import sample_weights, save, train  # noqa: E402
-from companion.listen.voice_profile import REPLAY  # noqa: E402
-from companion.listen.word_classifier import OTHER, SILENCE, WEIGHTS  # noqa: E402
+from companion.audio import wavfile  # noqa: E402
+from companion.classifier.embedding import FEATURES, SpeechEmbedder, pooled  # noqa: E402
+from companion.classifier.training import sample_weights, save, train  # noqa: E402
+from companion.classifier.word_classifier import OTHER, SILENCE, WEIGHTS  # noqa: E402
+from companion.user_voice.voice_profile import REPLAY  # noqa: E402
 
 DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 WORDS = ("yes", "no", "up", "down", "left", "right", "on", "off", "stop", "go", *DIGITS)

@@ -27,9 +27,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from companion import routine
+from companion.audio import wavfile
 from companion.errors import CompanionError
 from companion.history.store import HistoryStore
-from companion.listen import wavfile
 from companion.records import Rating, SessionStarted, SetDone
 from companion.report import export
 from tests.conftest import REPO

@@ -14,10 +14,13 @@ from pathlib import Path
 import pytest
 
 from companion import doctor, paths, routine
+from companion.audio import wavfile
+from companion.classifier import word_classifier
 from companion.history.store import HistoryStore
-from companion.listen import models, phrase_scorer, wavfile, word_classifier
-from companion.listen.voice_profile import VoiceProfile
+from companion.listen import models
+from companion.recognisers import moonshine_reader
 from companion.records import SessionEnded, SessionStarted
+from companion.user_voice.voice_profile import VoiceProfile
 from tests.conftest import skip_or_fail, speech_data
 from tests.pulse import PulseServer
 
@@ -188,11 +191,11 @@ def test_a_damaged_word_classifier_is_a_warning_not_a_failure(
 def test_a_missing_or_damaged_reader_is_a_warning_not_a_failure(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(phrase_scorer, "model_dir", lambda: None)
+    monkeypatch.setattr(moonshine_reader, "model_dir", lambda: None)
     finding = doctor.check_recognition(ctx_for(tmp_path))
     assert finding.status is doctor.Status.WARN
     assert "Moonshine" in finding.detail and "not installed" in finding.detail
-    monkeypatch.setattr(phrase_scorer, "model_dir", lambda: tmp_path)  # an empty folder
+    monkeypatch.setattr(moonshine_reader, "model_dir", lambda: tmp_path)  # an empty folder
     finding = doctor.check_recognition(ctx_for(tmp_path))
     assert finding.status is doctor.Status.WARN and str(tmp_path) in finding.detail
 

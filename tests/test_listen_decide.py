@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from companion.classifier.combine_opinions import Verdict
 from companion.commands import CONTEXTS, Command, Parsed, vocabulary
 from companion.listen import confirm, decide, own_voice
 from companion.listen.live import Live, live_for
-from companion.listen.second_opinion import Verdict
 from companion.listen.settings import ListenerSettings
 
 S = ListenerSettings()

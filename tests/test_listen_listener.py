@@ -7,10 +7,10 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
+from companion.classifier.combine_opinions import OpinionSettings
 from companion.commands import CONTEXTS, Command, vocabulary
-from companion.listen.base import Hypothesis
 from companion.listen.listener import Listener, ListenerSettings
-from companion.listen.second_opinion import OpinionSettings
+from companion.recognisers.base import Hypothesis
 
 RATE = 16000
 

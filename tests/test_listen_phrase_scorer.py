@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from companion.audio import wavfile
 from companion.commands import CONTEXTS, Command, vocabulary
 from companion.errors import ModelError
-from companion.listen import wavfile
-from companion.listen.phrase_scorer import (
+from companion.recognisers.moonshine_reader import (
     MoonshineScorer,
     Tokenizer,
     model_dir,
@@ -154,7 +154,7 @@ class NamedEngine:
 
 
 def test_the_reader_is_made_for_pocketsphinx_unless_turned_off() -> None:
-    from companion.listen.engines import make_reader
+    from companion.recognisers.choose import make_reader
     from companion.routine import default, from_text
 
     assert isinstance(make_reader(NamedEngine("pocketsphinx")), MoonshineScorer)  # type: ignore[arg-type]

@@ -7,11 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from companion.audio import wavfile
 from companion.commands import CONTEXTS, Command, vocabulary
-from companion.listen import offline, wavfile
-from companion.listen.engines import make_engine
+from companion.listen import offline
 from companion.listen.listener import Listener
-from companion.listen.pocketsphinx_engine import PocketSphinxEngine
+from companion.recognisers.choose import make_engine
+from companion.recognisers.pocketsphinx_engine import PocketSphinxEngine
 from tests.conftest import skip_or_fail, speech_data
 
 RATE = 16000
@@ -204,7 +205,7 @@ def test_a_small_dictionary_decodes_as_the_whole_one_did() -> None:
     135,000 (the words outside a grammar never matter to it)."""
     import pocketsphinx
 
-    from companion.listen import pocketsphinx_engine as pe
+    from companion.recognisers import pocketsphinx_engine as pe
 
     small = make_engine("pocketsphinx")
     assert isinstance(small, PocketSphinxEngine)

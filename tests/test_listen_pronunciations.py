@@ -8,7 +8,7 @@ import pytest
 
 from companion.errors import ModelError
 from companion.listen.models import pocketsphinx_model_dir
-from companion.listen.pronunciations import Pronunciations, base_word
+from companion.recognisers.pronunciations import Pronunciations, base_word
 
 
 def test_base_word() -> None:

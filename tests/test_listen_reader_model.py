@@ -10,9 +10,10 @@ import numpy as np
 import onnx
 import pytest
 
+from companion.audio import wavfile
 from companion.commands import CONTEXTS, vocabulary
 from companion.errors import ModelError
-from companion.listen import phrase_scorer, reader_model, wavfile
+from companion.recognisers import moonshine_convert, moonshine_reader
 from tests.conftest import speech_data
 
 RATE = 16000
@@ -20,53 +21,53 @@ RATE = 16000
 
 @pytest.fixture(scope="module")
 def source() -> Path:
-    folder = phrase_scorer.model_dir()
+    folder = moonshine_reader.model_dir()
     assert folder is not None, "pip install moonshine-cpp (a declared dependency)"
     return folder
 
 
 @pytest.fixture(scope="module")
 def compact(source: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return reader_model.prepared(source, tmp_path_factory.mktemp("models"))
+    return moonshine_convert.prepared(source, tmp_path_factory.mktemp("models"))
 
 
 def weights_8_bit(graph: onnx.GraphProto) -> tuple[int, int, int]:
     """(8-bit matrix products, float initializer elements, Casts of an initializer) in a
     graph and its branches."""
     inits = {i.name: i for i in graph.initializer}
-    products = sum(1 for n in graph.node if n.op_type == reader_model.KERNEL)
+    products = sum(1 for n in graph.node if n.op_type == moonshine_convert.KERNEL)
     floats = sum(
         int(np.prod(i.dims)) for i in graph.initializer if i.data_type == onnx.TensorProto.FLOAT
     )
     casts = sum(1 for n in graph.node if n.op_type == "Cast" and n.input[0] in inits)
-    for _node, branch in reader_model.subgraphs(graph):
+    for _node, branch in moonshine_convert.subgraphs(graph):
         p, f, c = weights_8_bit(branch)
         products, floats, casts = products + p, floats + f, casts + c
     return products, floats, casts
 
 
 def test_every_matrix_product_computes_from_8_bit_weights(compact: Path) -> None:
-    manifest = json.loads((compact / reader_model.MANIFEST).read_text("utf-8"))
-    assert manifest["format"] == reader_model.FORMAT
-    for name in reader_model.MODELS.values():
+    manifest = json.loads((compact / moonshine_convert.MANIFEST).read_text("utf-8"))
+    assert manifest["format"] == moonshine_convert.FORMAT
+    for name in moonshine_convert.MODELS.values():
         model = onnx.load(str(compact / name), load_external_data=False)
         products, floats, casts = weights_8_bit(model.graph)
         assert products >= 48, name  # 8 layers x 6 products in the encoder, more in the decoder
         assert casts == 0, name  # nothing widens a whole weight as it runs any more
         # Floats left: norms, biases and the encoder's three small convolutions (3.5 M).
         assert floats < 4_000_000, (name, floats)
-        assert (compact / reader_model.data_file(name)).is_file()
+        assert (compact / moonshine_convert.data_file(name)).is_file()
 
 
 def test_it_reads_real_speech_as_the_packaged_model_does(compact: Path, source: Path) -> None:
-    small = phrase_scorer.MoonshineScorer(source, models_dir=compact.parent)
+    small = moonshine_reader.MoonshineScorer(source, models_dir=compact.parent)
     assert small.compact == compact
     blocked = compact.parent / "blocked"
     blocked.write_text("not a folder: the packaged model is read", "utf-8")
-    packaged = phrase_scorer.MoonshineScorer(source, models_dir=blocked)
+    packaged = moonshine_reader.MoonshineScorer(source, models_dir=blocked)
     assert packaged.compact is None
     table = vocabulary().phrases_for(CONTEXTS["counting"])
-    forms = {p: phrase_scorer.written_forms(p, v.value) for p, v in table.items()}
+    forms = {p: moonshine_reader.written_forms(p, v.value) for p, v in table.items()}
     gaps = []
     for word in ("stop", "no", "up", "go"):
         for path in sorted((speech_data() / "commands" / word).glob("*.wav"))[:3]:
@@ -82,22 +83,22 @@ def test_it_reads_real_speech_as_the_packaged_model_does(compact: Path, source: 
 
 
 def test_it_is_made_once_and_remade_when_its_source_changes(compact: Path, source: Path) -> None:
-    digests = reader_model.source_digests(source)
-    assert reader_model.is_current(compact, digests)
-    made = (compact / reader_model.MANIFEST).stat().st_mtime_ns
-    assert reader_model.prepared(source, compact.parent) == compact
-    assert (compact / reader_model.MANIFEST).stat().st_mtime_ns == made  # not remade
-    manifest = json.loads((compact / reader_model.MANIFEST).read_text("utf-8"))
+    digests = moonshine_convert.source_digests(source)
+    assert moonshine_convert.is_current(compact, digests)
+    made = (compact / moonshine_convert.MANIFEST).stat().st_mtime_ns
+    assert moonshine_convert.prepared(source, compact.parent) == compact
+    assert (compact / moonshine_convert.MANIFEST).stat().st_mtime_ns == made  # not remade
+    manifest = json.loads((compact / moonshine_convert.MANIFEST).read_text("utf-8"))
     manifest["sources"]["encoder_model.ort"] = "0" * 64  # as if the package were updated
-    (compact / reader_model.MANIFEST).write_text(json.dumps(manifest), "utf-8")
-    assert not reader_model.is_current(compact, digests)
-    assert reader_model.prepared(source, compact.parent) == compact
-    assert reader_model.is_current(compact, digests)
-    data = compact / reader_model.data_file("encoder_model.onnx")
+    (compact / moonshine_convert.MANIFEST).write_text(json.dumps(manifest), "utf-8")
+    assert not moonshine_convert.is_current(compact, digests)
+    assert moonshine_convert.prepared(source, compact.parent) == compact
+    assert moonshine_convert.is_current(compact, digests)
+    data = compact / moonshine_convert.data_file("encoder_model.onnx")
     data.write_bytes(data.read_bytes()[:1000])  # cut short
-    assert not reader_model.is_current(compact, digests)
-    assert reader_model.prepared(source, compact.parent) == compact
-    assert reader_model.is_current(compact, digests)
+    assert not moonshine_convert.is_current(compact, digests)
+    assert moonshine_convert.prepared(source, compact.parent) == compact
+    assert moonshine_convert.is_current(compact, digests)
 
 
 def test_a_damaged_source_is_a_clear_error_and_leaves_nothing_behind(
@@ -105,17 +106,17 @@ def test_a_damaged_source_is_a_clear_error_and_leaves_nothing_behind(
 ) -> None:
     broken = tmp_path / "broken"
     broken.mkdir()
-    for name in [*reader_model.MODELS, "tokenizer.bin"]:
+    for name in [*moonshine_convert.MODELS, "tokenizer.bin"]:
         shutil.copy(source / name, broken / name)
     data = (broken / "decoder_model_merged.ort").read_bytes()
     (broken / "decoder_model_merged.ort").write_bytes(data[: len(data) // 3])
     models = tmp_path / "models"
     with pytest.raises(ModelError, match="Could not prepare"):
-        reader_model.prepared(broken, models)
+        moonshine_convert.prepared(broken, models)
     assert not any(models.iterdir()), list(models.iterdir())  # no half-written folder
     (broken / "encoder_model.ort").unlink()
     with pytest.raises(ModelError, match="incomplete"):
-        reader_model.prepared(broken, models)
+        moonshine_convert.prepared(broken, models)
 
 
 def test_the_reader_falls_back_to_the_packaged_model_if_it_cannot_be_made(
@@ -123,7 +124,7 @@ def test_the_reader_falls_back_to_the_packaged_model_if_it_cannot_be_made(
 ) -> None:
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("a file where the models folder should be", "utf-8")
-    scorer = phrase_scorer.MoonshineScorer(source, models_dir=blocked)
+    scorer = moonshine_reader.MoonshineScorer(source, models_dir=blocked)
     assert scorer.compact is None
     pcm = wavfile.read(sorted((speech_data() / "commands" / "stop").glob("*.wav"))[0], RATE)
     reading = scorer.phrase_probabilities(pcm, {"stop": ["stop", "Stop"], "go": ["go", "Go"]})
@@ -131,6 +132,6 @@ def test_the_reader_falls_back_to_the_packaged_model_if_it_cannot_be_made(
 
 
 def test_the_command_line(tmp_path: Path) -> None:
-    assert reader_model.main([]) == 2
-    assert reader_model.main([str(tmp_path / "none"), str(tmp_path / "out")]) == 1
+    assert moonshine_convert.main([]) == 2
+    assert moonshine_convert.main([str(tmp_path / "none"), str(tmp_path / "out")]) == 1
     assert not (tmp_path / "out").exists()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from companion.listen.second_opinion import (
+from companion.classifier.combine_opinions import (
     OTHER,
     SILENCE,
     OpinionSettings,
@@ -120,7 +120,7 @@ def test_without_probabilities_the_recogniser_decides() -> None:
     assert judge({}, "yes", False, 0.3, live=YESNO, safety=set(), confirm=False).phrase is None
 
 
-# The reader's opinion (second_opinion.reread): fixed settings, so the rules are what is tested.
+# The reader's opinion (combine_opinions.reread): fixed settings, so the rules are what is tested.
 READING = ReadingSettings(
     veto_p=0.01, safety_veto_p=0.02, else_p=0.9, switch_p=0.8, rescue_p=0.8, safety_rescue_p=0.6
 )

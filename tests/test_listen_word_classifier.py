@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from companion.audio import wavfile
+from companion.classifier.embedding import MODEL_DIR, SpeechEmbedder
+from companion.classifier.word_classifier import OTHER, SILENCE, WEIGHTS, WordClassifier
 from companion.errors import ModelError
-from companion.listen import wavfile
-from companion.listen.embedding import MODEL_DIR, SpeechEmbedder
-from companion.listen.word_classifier import OTHER, SILENCE, WEIGHTS, WordClassifier
 from tests.conftest import speech_data
 
 RATE = 16000

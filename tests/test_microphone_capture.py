@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from companion.audio import microphone, resample
+from companion.audio.microphone import Microphone
 from companion.errors import DeviceError
-from companion.listen import microphone, resample
-from companion.listen.microphone import Microphone
 from tests.conftest import REPO, speech_data
 from tests.pulse import PulseServer, write_wav
 
@@ -309,7 +309,7 @@ def test_no_microphone_at_all(tmp_path: Path) -> None:
     assert done.returncode == 4, done
     assert "No microphone was found" in done.stdout
     code = (
-        "from companion.listen.microphone import Microphone\n"
+        "from companion.audio.microphone import Microphone\n"
         "from companion.errors import DeviceError\n"
         "try:\n    Microphone(print).start(refresh=True)\n"
         "except DeviceError as e:\n    print('DeviceError:', e)\n"

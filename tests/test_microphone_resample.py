@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from companion.listen.resample import Resampler, convert, to_mono
+from companion.audio.resample import Resampler, convert, to_mono
 
 
 def tone(hz: float, rate: int, seconds: float = 1.0, amp: float = 10000) -> np.ndarray:

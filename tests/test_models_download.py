@@ -280,7 +280,7 @@ def test_cli_installs_the_real_korean_model_and_vosk_uses_it(
     assert main(["models", "download", "en-us"]) == 0  # already there: nothing fetched
     assert "already installed" in capsys.readouterr().out
 
-    from companion.listen.vosk_engine import VoskEngine
+    from companion.recognisers.vosk_engine import VoskEngine
 
     final, _ = decode(VoskEngine(installed), GRAMMAR, say_korean("정지"))
     assert final.text == "정지"

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pytest
 
-from companion.listen import phrase_scorer
+from companion.recognisers import moonshine_reader
 from tests.conftest import REPO, skip_or_fail, speech_data
 from tests.pulse import PulseServer
 
@@ -228,11 +228,11 @@ def test_recognize_makes_no_network_attempt(work: Path) -> None:
 
 def test_converting_the_readers_model_makes_no_network_attempt(work: Path) -> None:
     """What a fresh install does once, in a child process, before the reader first listens."""
-    source = phrase_scorer.model_dir()
+    source = moonshine_reader.model_dir()
     if source is None:
         skip_or_fail("the Moonshine model (moonshine-cpp) is not installed")
     dest = work / "models" / "moonshine"
-    module = "companion.listen.reader_model"
+    module = "companion.recognisers.moonshine_convert"
     Traced(work, "convert", str(source), str(dest), module=module).wait().assert_offline()
     assert list(dest.glob("*.onnx")), "nothing was converted"
 

@@ -9,8 +9,8 @@ import dataclasses
 
 import pytest
 
+from companion.classifier.combine_opinions import Verdict
 from companion.listen import own_voice
-from companion.listen.second_opinion import Verdict
 from companion.listen.settings import ListenerSettings
 from tests.test_listen_decide import Opinions, S, live
 

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from companion.listen import wavfile
+from companion.audio import wavfile
 from tests.conftest import REPO, speech_data
 
 

@@ -12,10 +12,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from companion.audio import wavfile
+from companion.classifier import training
+from companion.classifier.choose import make_classifier
+from companion.classifier.word_classifier import WordClassifier
 from companion.errors import BadInputError, ModelError
-from companion.listen import training, voice_profile, wavfile
-from companion.listen.engines import make_classifier, make_engine
-from companion.listen.voice_profile import (
+from companion.recognisers.choose import make_engine
+from companion.user_voice import voice_profile
+from companion.user_voice.voice_profile import (
     DIGITS,
     REPLAY,
     RecordingProblem,
@@ -24,7 +28,6 @@ from companion.listen.voice_profile import (
     adapted_model,
     trimmed,
 )
-from companion.listen.word_classifier import WordClassifier
 from tests.conftest import speech_data
 
 RATE = 16000

@@ -8,10 +8,10 @@ import threading
 import time
 from collections.abc import Callable
 
+from companion.audio.microphone import Microphone
 from companion.commands import Command
 from companion.events import Event, Listen
-from companion.listen.microphone import Microphone
-from companion.listen.voice import OwnVoice, VoiceSource
+from companion.listen.microphone_source import OwnVoice, VoiceSource
 from companion.speech.captions import CaptionSink, SilentSpeaker
 
 CHUNK = bytes(640)  # 20 ms of silence at 16 kHz

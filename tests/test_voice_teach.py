@@ -15,9 +15,10 @@ import numpy as np
 import pytest
 
 from companion import prompts
+from companion.audio import wavfile
 from companion.errors import DeviceError, ModelError
-from companion.listen import wavfile
-from companion.listen.teach import (
+from companion.speech.queued import QueuedSpeaker
+from companion.user_voice.teach import (
     SkipWord,
     StopTeaching,
     TeachSettings,
@@ -25,8 +26,7 @@ from companion.listen.teach import (
     heard_from,
     teach,
 )
-from companion.listen.voice_profile import VoiceProfile, wav_bytes
-from companion.speech.queued import QueuedSpeaker
+from companion.user_voice.voice_profile import VoiceProfile, wav_bytes
 from tests.conftest import REPO, speech_data
 from tests.pulse import PulseServer
 from tests.test_handsfree import wait_for_silent_sink

@@ -10,7 +10,7 @@ import pytest
 
 from companion.cli.main import main
 from companion.eventlog import EventLog
-from companion.voice_usage import read_usage
+from companion.user_voice.usage import read_usage
 
 TODAY = dt.datetime.now().astimezone().replace(microsecond=0)
 

@@ -16,10 +16,11 @@ from pathlib import Path
 
 import pytest
 
+from companion.audio import resample
 from companion.errors import ModelError
-from companion.listen import models, resample
-from companion.listen.base import Hypothesis
-from companion.listen.vosk_engine import VoskEngine
+from companion.listen import models
+from companion.recognisers.base import Hypothesis
+from companion.recognisers.vosk_engine import VoskEngine
 
 RATE = 16000
 SILENCE = b"\0\0" * (RATE // 2)

@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from companion.audio.microphone import Microphone
 from companion.listen import models
-from companion.listen.microphone import Microphone
-from companion.listen.vosk_engine import VoskEngine
+from companion.recognisers.vosk_engine import VoskEngine
 from tests.conftest import skip_or_fail
 from tests.pulse import PulseServer, write_wav
 from tests.test_vosk_engine import GRAMMAR, say_korean

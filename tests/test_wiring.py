@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from companion import commands, routine, wiring
-from companion.listen.voice import VoiceSource
+from companion.listen.microphone_source import VoiceSource
 from companion.reminders import session_child
 from companion.speech.captions import CaptionSink, SilentSpeaker
 from tests.pulse import PulseServer

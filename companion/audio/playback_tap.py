@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from companion.listen.resample import Resampler
+from companion.audio.resample import Resampler
 
 RATE = 16000
 """The tap's rate: the recognisers' (and so the microphone blocks')."""

@@ -6,8 +6,8 @@ import argparse
 import dataclasses
 import json
 
+from companion.audio import microphone
 from companion.errors import ExitStatus
-from companion.listen import microphone
 
 
 def register(

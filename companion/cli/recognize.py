@@ -6,11 +6,13 @@ import argparse
 import json
 
 from companion import paths
+from companion.audio import wavfile
+from companion.classifier.choose import make_classifier
 from companion.commands import Context, vocabulary
 from companion.errors import BadInputError
-from companion.listen import offline, wavfile
+from companion.listen import offline
 from companion.listen.endpoint import MAX_END_SILENCE_S, MIN_END_SILENCE_S
-from companion.listen.engines import ENGINES, make_classifier, make_engine, make_reader
+from companion.recognisers.choose import ENGINES, make_engine, make_reader
 
 MAX_SECONDS = wavfile.MAX_SECONDS
 """Longest recording recognised (ten minutes): longer ones are refused before decoding."""

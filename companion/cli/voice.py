@@ -9,9 +9,10 @@ import sys
 from pathlib import Path
 
 from companion import paths, prompts, routine, wiring
+from companion.audio import wavfile
 from companion.errors import BadInputError, DeviceError, ExitStatus, ModelError
-from companion.listen import wavfile
-from companion.listen.voice_profile import (
+from companion.user_voice.usage import read_usage
+from companion.user_voice.voice_profile import (
     COMMAND_WORDS,
     DIGITS,
     MAX_FILE_SECONDS,
@@ -20,7 +21,6 @@ from companion.listen.voice_profile import (
     check_word,
     read_word,
 )
-from companion.voice_usage import read_usage
 
 DEFAULT_WORDS = (*COMMAND_WORDS, *DIGITS)
 
@@ -161,7 +161,7 @@ def run_teach(args: argparse.Namespace) -> int:
     """The guided recording: the companion asks, the user says the word."""
     from companion.inputs.keyboard import TerminalKeys
     from companion.inputs.keymap import TEACH_LEGEND, TEACH_SKIP_KEYS, TEACH_STOP_KEYS
-    from companion.listen.teach import MicCapture, SkipWord, StopTeaching, TeachSettings, teach
+    from companion.user_voice.teach import MicCapture, SkipWord, StopTeaching, TeachSettings, teach
 
     words = [w.strip() for w in args.words.split(",") if w.strip()]
     for w in words:

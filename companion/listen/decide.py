@@ -8,10 +8,10 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from companion.classifier.combine_opinions import Verdict, judge, reread
 from companion.commands import SAFETY, Command, Parsed
 from companion.listen import confirm
 from companion.listen.live import Live
-from companion.listen.second_opinion import Verdict, judge, reread
 from companion.listen.settings import ListenerSettings
 from companion.listen.turn import Opinions
 

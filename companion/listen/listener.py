@@ -7,18 +7,18 @@ import logging
 from collections import deque
 from collections.abc import Mapping
 
+from companion.classifier.combine_opinions import Verdict
+from companion.classifier.word_classifier import WordJudge
 from companion.commands import Command, Context, Parsed, Vocabulary, normalise
 from companion.listen import decide, own_voice
-from companion.listen.base import Engine, Hypothesis
 from companion.listen.endpoint import Edge, Segmenter
 from companion.listen.live import Live, live_for
-from companion.listen.phrase_scorer import PhraseJudge
-from companion.listen.second_opinion import Verdict
 from companion.listen.settings import ListenerSettings
 from companion.listen.turn import Turn, TurnOpinions
 from companion.listen.vad import EnergyVad
 from companion.listen.verdict import Decision
-from companion.listen.word_classifier import WordJudge
+from companion.recognisers.base import Engine, Hypothesis
+from companion.recognisers.moonshine_reader import PhraseJudge
 
 log = logging.getLogger(__name__)
 

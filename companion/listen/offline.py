@@ -5,11 +5,11 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from companion.classifier.word_classifier import WordJudge
 from companion.commands import CONTEXTS, Context, Vocabulary
-from companion.listen.base import Engine
 from companion.listen.listener import Listener
-from companion.listen.phrase_scorer import PhraseJudge
-from companion.listen.word_classifier import WordJudge
+from companion.recognisers.base import Engine
+from companion.recognisers.moonshine_reader import PhraseJudge
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,9 @@ import logging
 from collections.abc import Callable, Mapping
 from difflib import SequenceMatcher
 
+from companion.classifier.combine_opinions import Verdict
 from companion.commands import Command, Parsed
 from companion.listen.live import Live
-from companion.listen.second_opinion import Verdict
 from companion.listen.settings import ListenerSettings
 from companion.listen.turn import Opinions
 

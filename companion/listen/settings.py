@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from companion.classifier.combine_opinions import OpinionSettings, ReadingSettings
 from companion.commands import Context
-from companion.listen.second_opinion import OpinionSettings, ReadingSettings
 
 
 @dataclass(frozen=True)
@@ -67,10 +67,10 @@ class ListenerSettings:
     much of an utterance (the user's word, not the line said before it; the classifier learnt
     from one-second clips)."""
     opinion: OpinionSettings = OpinionSettings()
-    """How the word classifier's second opinion is weighed (``second_opinion``)."""
+    """How the word classifier's second opinion is weighed (``combine_opinions``)."""
     quick_stop_contexts: frozenset[Context] = frozenset({Context.COUNTING, Context.REST})
     """Where something runs (counting, a timed hold, a rest): "stop" there is acted on as soon
     as it is heard, never after the reader (it takes about 0.3 s). Elsewhere the companion is
     waiting for an answer, and a weakly heard "stop" is read first like any safety phrase."""
     reading: ReadingSettings = ReadingSettings()
-    """How the open-vocabulary reader's opinion is weighed (``second_opinion.reread``)."""
+    """How the open-vocabulary reader's opinion is weighed (``combine_opinions.reread``)."""

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Protocol
 
-from companion.listen.base import Engine
-from companion.listen.phrase_scorer import PhraseJudge
-from companion.listen.second_opinion import Verdict
-from companion.listen.word_classifier import WordJudge
+from companion.classifier.combine_opinions import Verdict
+from companion.classifier.word_classifier import WordJudge
+from companion.recognisers.base import Engine
+from companion.recognisers.moonshine_reader import PhraseJudge
 
 
 class Turn:

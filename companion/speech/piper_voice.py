@@ -187,7 +187,7 @@ class PiperSynth:
                 "Piper is not installed.",
                 hint="Install it with: pip install 'companion[piper]' (or make setup).",
             )
-        from companion.listen.embedding import one_thread_options
+        from companion.classifier.embedding import one_thread_options
 
         # onnxruntime with its telemetry off, before piper imports it; one thread, as every
         # model of the companion (two cores: never take both from the session).

@@ -10,7 +10,7 @@ gives the probability of each written form of each live phrase ("Stop", "stop", 
 "five"), followed by an end of sentence or a punctuation mark. Whatever is left over is the
 probability of something else. That is an open-vocabulary second opinion: "bird" is not
 "emergency" to it, whatever a closed grammar makes of it. The listener weighs it in
-``second_opinion``.
+``combine_opinions``.
 
 Every scoring is two decoder runs over a few tokens: bounded, whatever the audio."""
 
@@ -25,10 +25,10 @@ import numpy as np
 import numpy.typing as npt
 
 from companion import paths
+from companion.classifier.embedding import one_thread_options
 from companion.errors import ModelError
-from companion.listen import reader_model
-from companion.listen.embedding import one_thread_options
 from companion.listen.models import packaged_folder
+from companion.recognisers import moonshine_convert
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +133,7 @@ class Tokenizer:
 
 class MoonshineScorer:
     """Scores phrases with Moonshine's English model (``model_dir()`` unless given), run
-    from its compact rewrite in ``models_dir`` (``reader_model``), made on first use."""
+    from its compact rewrite in ``models_dir`` (``moonshine_convert``), made on first use."""
 
     def __init__(self, folder: Path | None = None, models_dir: Path | None = None) -> None:
         folder = folder or model_dir()
@@ -147,10 +147,10 @@ class MoonshineScorer:
             raise ModelError(f"The Moonshine model in {folder} cannot be loaded: {exc}") from exc
         self.compact: Path | None = None
         """The folder of the compact model in use, or None (the packaged one, more memory)."""
-        files = [folder / name for name in reader_model.MODELS]
+        files = [folder / name for name in moonshine_convert.MODELS]
         try:
-            self.compact = reader_model.prepared(folder, models_dir or paths.models_dir())
-            files = [self.compact / name for name in reader_model.MODELS.values()]
+            self.compact = moonshine_convert.prepared(folder, models_dir or paths.models_dir())
+            files = [self.compact / name for name in moonshine_convert.MODELS.values()]
         except ModelError as exc:
             log.warning("%s Reading from the packaged model (more memory) instead.", exc.message)
         onnxruntime, options = one_thread_options()

@@ -19,7 +19,7 @@ source files' SHA-256. It is rebuilt whenever they (or ``FORMAT``) change, in a 
 (the listener's own memory never holds the conversion), into a temporary folder renamed into
 place only when complete: never half-written.
 
-Run by hand: ``python -m companion.listen.reader_model SOURCE_DIR DEST_DIR``."""
+Run by hand: ``python -m companion.recognisers.moonshine_convert SOURCE_DIR DEST_DIR``."""
 
 from __future__ import annotations
 
@@ -36,8 +36,8 @@ from typing import Any
 
 import numpy as np
 
+from companion.classifier.embedding import onnxruntime_offline
 from companion.errors import ModelError
-from companion.listen.embedding import onnxruntime_offline
 
 FORMAT = 1
 """Changes whenever the rewrite does (older results are rebuilt)."""
@@ -394,10 +394,13 @@ def drop_unused(graph: Any) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m companion.listen.reader_model SOURCE DEST``."""
+    """``python -m companion.recognisers.moonshine_convert SOURCE DEST``."""
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 2:
-        print("usage: python -m companion.listen.reader_model SOURCE_DIR DEST_DIR", file=sys.stderr)
+        print(
+            "usage: python -m companion.recognisers.moonshine_convert SOURCE_DIR DEST_DIR",
+            file=sys.stderr,
+        )
         return 2
     try:
         convert(Path(args[0]), Path(args[1]))

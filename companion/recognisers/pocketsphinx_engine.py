@@ -16,8 +16,8 @@ import numpy as np
 import pocketsphinx
 
 from companion.errors import ModelError
-from companion.listen.base import Hypothesis
-from companion.listen.pronunciations import Pronunciations
+from companion.recognisers.base import Hypothesis
+from companion.recognisers.pronunciations import Pronunciations
 
 log = logging.getLogger(__name__)
 

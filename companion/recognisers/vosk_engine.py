@@ -13,7 +13,7 @@ import vosk
 
 from companion.errors import ModelError
 from companion.listen import models
-from companion.listen.base import Hypothesis
+from companion.recognisers.base import Hypothesis
 
 log = logging.getLogger(__name__)
 

@@ -28,10 +28,12 @@ import numpy as np
 import numpy.typing as npt
 
 from companion import files
+from companion.audio import wavfile
+from companion.classifier import training
+from companion.classifier.word_classifier import WEIGHTS
 from companion.errors import BadInputError, ModelError
-from companion.listen import training, wavfile
 
-REPLAY = Path(__file__).resolve().parent / "data" / "replay.npz"
+REPLAY = WEIGHTS.parent / "replay.npz"
 RATE = 16000
 DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 COMMAND_WORDS = ("yes", "no", "stop", "go")
@@ -290,7 +292,7 @@ def check_word(word: str) -> None:
 
 def embed(files: Sequence[Path]) -> npt.NDArray[np.float64]:
     """Pooled speech embeddings of WAV files (n, dims)."""
-    from companion.listen.embedding import SpeechEmbedder, pooled
+    from companion.classifier.embedding import SpeechEmbedder, pooled
 
     embedder = SpeechEmbedder()
     return np.stack([pooled(embedder.embed(wavfile.read(f, RATE))) for f in files])

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from companion.audio import resample
 from companion.errors import BadInputError
-from companion.listen import resample
 
 MIN_RATE, MAX_RATE = 8_000, 192_000
 """Sample rates accepted (Hz): telephone quality up to studio recorders."""

@@ -2,7 +2,7 @@
 
 Its classes are words with real recordings to learn from (yes, no, go, stop, the digits and a
 few others), ``other`` (other words and phrases) and ``_silence_`` (noise). The listener uses it
-as a second opinion beside the recogniser (``second_opinion``). Trained by
+as a second opinion beside the recogniser (``combine_opinions``). Trained by
 scripts/train_word_classifier.py; the weights are a small .npz file."""
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
+from companion.classifier.combine_opinions import OTHER, SILENCE
+from companion.classifier.embedding import SpeechEmbedder, pooled
 from companion.errors import ModelError
-from companion.listen.embedding import SpeechEmbedder, pooled
-from companion.listen.second_opinion import OTHER, SILENCE
 
 WEIGHTS = Path(__file__).resolve().parent / "data" / "word-classifier.npz"
 __all__ = ["OTHER", "SILENCE", "WEIGHTS", "WordClassifier", "WordJudge", "softmax"]

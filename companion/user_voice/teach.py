@@ -24,13 +24,13 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from companion.audio.microphone import Microphone
 from companion.errors import DeviceError, ModelError
 from companion.listen.endpoint import Edge, Segmenter
-from companion.listen.microphone import Microphone
 from companion.listen.vad import EnergyVad, level_db
-from companion.listen.voice_profile import RecordingProblem, VoiceProfile
 from companion.prompts import Prompts
 from companion.speech.base import Speaker
+from companion.user_voice.voice_profile import RecordingProblem, VoiceProfile
 
 log = logging.getLogger(__name__)
 

@@ -115,7 +115,7 @@ def judge(
 
 @dataclass(frozen=True)
 class ReadingSettings:
-    """How the open-vocabulary reader's probabilities (``phrase_scorer``) are weighed.
+    """How the open-vocabulary reader's probabilities (``moonshine_reader``) are weighed.
     Chosen on the recorded utterances of held-out speakers (docs/benchmarks.md); every
     threshold was stable over a range around it on both speaker halves."""
 

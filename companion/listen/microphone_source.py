@@ -9,18 +9,19 @@ from collections.abc import Callable
 from pathlib import Path
 
 from companion.audio.echo_cancel import echo_filter
+from companion.audio.microphone import Microphone
 from companion.audio.playback_tap import SHARED
+from companion.classifier.choose import make_classifier
+from companion.classifier.word_classifier import WordJudge
 from companion.commands import Vocabulary
 from companion.errors import ModelError
 from companion.events import Heard, Listen
 from companion.inputs.base import Sink
-from companion.listen.base import Engine
-from companion.listen.engines import make_classifier, make_engine, make_reader
 from companion.listen.listener import Listener
-from companion.listen.microphone import Microphone
 from companion.listen.settings import ListenerSettings
 from companion.listen.verdict import Decision
-from companion.listen.word_classifier import WordJudge
+from companion.recognisers.base import Engine
+from companion.recognisers.choose import make_engine, make_reader
 from companion.routine import Routine
 from companion.speech.base import Speaker
 

@@ -10,7 +10,7 @@ from typing import IO
 import numpy as np
 import numpy.typing as npt
 
-from companion.listen.word_classifier import softmax
+from companion.classifier.word_classifier import softmax
 
 Model = dict[str, npt.NDArray[np.float64]]
 """``mean``, ``scale`` (feature standardisation), ``weights`` (features x classes), ``bias``."""

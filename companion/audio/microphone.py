@@ -20,9 +20,9 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from companion.audio.resample import Resampler, to_mono
 from companion.bounded import Overdue, call_within
 from companion.errors import DeviceError
-from companion.listen.resample import Resampler, to_mono
 
 log = logging.getLogger(__name__)
 
