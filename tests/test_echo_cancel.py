@@ -185,3 +185,16 @@ def test_the_speaker_hands_what_it_plays_to_the_tap(pulse_server: PulseServer) -
         assert tap.playing(stopped - 0.3, stopped) and not tap.playing(stopped + 0.01, stopped + 2)
     finally:
         speaker.close(5)
+
+
+@pytest.mark.parametrize("delay_s", [0.12, -0.08])
+def test_the_delay_is_found_even_when_the_sound_began_before_its_start_was_noted(
+    delay_s: float,
+) -> None:
+    tap, mic, _, _ = _room(delay_s=0.0, seconds=4.0, gain_db=-60.0, jitter_s=0.0)
+    shifted = PlaybackTap()  # the same lines, noted ``delay_s`` before they sounded
+    for p in tap._lines:  # noqa: SLF001 - a test rebuilding the tap's lines
+        shifted.played(p.samples.astype(np.int16), RATE, p.start - delay_s)
+    filt = EchoFilter(shifted, make_canceller("webrtc"))
+    _cleaned(filt, mic)
+    assert filt.delay.found and abs(filt.delay.delay_s - delay_s) < 0.005

@@ -149,6 +149,7 @@ class DelayEstimator:
         self,
         initial_s: float = 0.0,
         max_s: float = 0.6,
+        min_s: float = -0.25,
         window_s: float = 0.3,
         every_s: float = 0.05,
         min_correlation: float = 0.7,
@@ -157,6 +158,9 @@ class DelayEstimator:
         self.found = False
         """Whether the delay was measured at least once (else ``initial_s``)."""
         self._max = int(max_s * RATE)
+        self._ahead = int(-min_s * RATE)
+        """Samples after the microphone's time also searched: a player's sound may start before
+        its start was noted (the speaker's thread noted it late, waiting for its turn)."""
         self._window = int(window_s * RATE)
         self._every = int(every_s * RATE)
         self._min = min_correlation
@@ -170,11 +174,13 @@ class DelayEstimator:
         if self._since < self._every or len(self._near) < self._window:
             return
         self._since = 0
-        start = end - (self._window + self._max) / RATE
-        if not tap.playing(start, end):
+        last = end + self._ahead / RATE
+        span = self._window + self._max + self._ahead
+        if not tap.playing(last - span / RATE, last):
             return
-        ref = tap.reference(end, self._window + self._max).astype(np.float64)
-        lag, score = best_lag(self._near.astype(np.float64), ref, self._max)
+        ref = tap.reference(last, span).astype(np.float64)
+        lag, score = best_lag(self._near.astype(np.float64), ref, self._max + self._ahead)
+        lag -= self._ahead
         if score >= self._min:
             if not self.found or abs(lag / RATE - self.delay_s) > 0.002:
                 log.debug("echo delay %.3f s (correlation %.2f)", lag / RATE, score)
