@@ -131,7 +131,8 @@ def microphone(
     """The live voice input: microphone → listener → ``Heard`` events.
 
     Raises DeviceError or ModelError when it cannot work. The microphone's blocks reach the
-    listener through ``VoiceSource`` (see ``listen/voice.py``)."""
+    listener in ``VoiceSource`` (``listen/microphone_source.py``): the echo is taken out on the
+    audio thread (and a noise front end may clean it) before the listener hears it."""
     # Deferred: numpy, sounddevice and the recognisers take a third of a second to import and
     # are needed only when the microphone is used.
     from companion.listen.microphone_source import VoiceSource
