@@ -11,6 +11,8 @@ from pathlib import Path
 from companion import paths, prompts, routine, wiring
 from companion.audio import wavfile
 from companion.errors import BadInputError, DeviceError, ExitStatus, ModelError
+from companion.inputs.keyboard import TerminalKeys
+from companion.inputs.keymap import TEACH_LEGEND, TEACH_SKIP_KEYS, TEACH_STOP_KEYS
 from companion.user_voice.usage import read_usage
 from companion.user_voice.voice_profile import (
     COMMAND_WORDS,
@@ -159,8 +161,7 @@ def run_forget(args: argparse.Namespace) -> int:
 
 def run_teach(args: argparse.Namespace) -> int:
     """The guided recording: the companion asks, the user says the word."""
-    from companion.inputs.keyboard import TerminalKeys
-    from companion.inputs.keymap import TEACH_LEGEND, TEACH_SKIP_KEYS, TEACH_STOP_KEYS
+    # Deferred: teaching loads the recognisers, numpy and sounddevice (over a second).
     from companion.user_voice.teach import MicCapture, SkipWord, StopTeaching, TeachSettings, teach
 
     words = [w.strip() for w in args.words.split(",") if w.strip()]
