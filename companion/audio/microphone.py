@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from companion.audio.overflow import OverflowWarnings
 from companion.audio.resample import Resampler, to_mono
 from companion.bounded import Overdue, call_within
 from companion.errors import DeviceError
@@ -253,6 +254,8 @@ class Microphone:
         self._watchdog: threading.Thread | None = None
         self._lock = threading.Lock()
         """Guards ``_stream`` being taken by ``stop`` and the one report."""
+        self._overflows = OverflowWarnings()
+        """This stream's input overflows (a new count for each ``start``)."""
 
     def start(self, refresh: bool = True) -> None:
         """Open the device and begin delivering chunks (``refresh``: see ``devices``)."""
@@ -279,6 +282,7 @@ class Microphone:
         self._stream = stream
         self._last_audio = time.monotonic()
         self._heard = False
+        self._overflows = OverflowWarnings()
         self._watchdog = threading.Thread(target=self._watch, name="mic-watchdog", daemon=True)
         self._watchdog.start()
         assert self.device is not None
@@ -363,7 +367,7 @@ class Microphone:
         self._last_audio = time.monotonic()
         self._heard = True
         if status.input_overflow:
-            log.debug("input overflow")
+            self._overflowed()
         try:
             assert self._resampler is not None
             samples = to_mono(np.frombuffer(bytes(indata), dtype="<i2"), self._channels)
@@ -373,6 +377,21 @@ class Microphone:
         except Exception as exc:  # never let anything escape onto the audio thread
             self._report(f"audio could not be handled ({exc})")
             raise sd.CallbackAbort from exc
+
+    def _overflowed(self) -> None:
+        """Audio was lost: the computer did not read it in time (a warning, rate-limited)."""
+        count = self._overflows.note(self._last_audio)
+        if count is None:
+            log.debug("input overflow")
+            return
+        name = self.device.name if self.device else "microphone"
+        log.warning(
+            "microphone %s: audio lost %d time(s) (input overflow: the computer was too busy "
+            "to read it in time; %d so far on this stream)",
+            name,
+            count,
+            self._overflows.total,
+        )
 
     def _finished(self) -> None:
         if not (self._stopping.is_set() or _exiting.is_set()):
