@@ -11,7 +11,7 @@ class Outcome(StrEnum):
     """How a session ended, as ``SessionEnded.how`` and the history store it."""
 
     COMPLETED = "completed"
-    """Every planned exercise was done or skipped, and something was done."""
+    """Gone through to the end with something done (or nothing was planned)."""
     SKIPPED = "skipped"
     """Gone through to the end with nothing done (never a completed day)."""
     STOPPED = "stopped"
