@@ -69,10 +69,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--speech", type=Path, default=DEFAULT_SPEECH, help="speech folder")
     parser.add_argument("--context", action="append", help="context(s) (default: %(default)s)")
     parser.add_argument("--limit", type=int, default=0, help="only the first N clips (a check)")
+    parser.add_argument(
+        "--every", type=int, default=1, help="only every Nth clip (a quicker, spread-out check)"
+    )
     args = parser.parse_args(argv)
     print(f"measuring {companion.__file__}", file=sys.stderr)
     speech = args.speech.resolve()
-    files = clips(speech)
+    files = clips(speech)[:: args.every]
     if args.limit:
         files = files[: args.limit]
     lines: list[str] = []
