@@ -58,7 +58,7 @@ from companion.audio.frontend import (  # noqa: E402
     FrontEndSettings,
     make_front_end,
 )
-from companion.commands import CONTEXTS, vocabulary  # noqa: E402
+from companion.commands import CONTEXTS, Context, vocabulary  # noqa: E402
 from companion.listen import offline  # noqa: E402
 from companion.listen.vad import level_db  # noqa: E402
 
@@ -130,9 +130,9 @@ def base_jobs(data: Path, every: int, digits_every: int) -> list[Job]:
                 break
         s = speaker_of(f)
         out.append(Job((str(f),), ctx, None, "word", br.half(s), s, ""))
-    for i, f in enumerate(noise_cuts(data)[::every]):
+    for i, f in enumerate(noise_cuts(data)[::every]):  # the half the training script gives it
         ctx = NEGATIVE_CONTEXTS[i % len(NEGATIVE_CONTEXTS)]
-        out.append(Job((str(f),), ctx, None, "noise", "AB"[i % 2], "noise", ""))
+        out.append(Job((str(f),), ctx, None, "noise", br.half(f.stem), "noise", ""))
     for h in "AB":
         pool = [f for f in words if br.half(speaker_of(f)) == h]
         rng = np.random.default_rng(zlib.crc32(f"sentences-{h}".encode()))
@@ -201,18 +201,18 @@ def convolve(x: Pcm, h: Pcm) -> Pcm:
     return np.fft.irfft(np.fft.rfft(x, size) * np.fft.rfft(h, size), size)[:n]
 
 
-def stream(rng: np.random.Generator, pool: list[Path], seconds: float) -> Pcm:
-    """Clips of ``pool`` one after another, ``seconds`` long, from a random place."""
+def stream(rng: np.random.Generator, pool: list[Path], samples: int) -> Pcm:
+    """Clips of ``pool`` one after another, ``samples`` long, from a random place."""
     out: list[Pcm] = []
     n = 0
-    while n < seconds * RATE + RATE:
+    while n < samples + RATE:
         x = read(str(pool[int(rng.integers(len(pool)))]))
         x = x / np.sqrt(active_power(x))
         out.append(x)
         n += len(x)
     whole = np.concatenate(out)
     start = int(rng.integers(0, RATE))
-    return whole[start : start + int(seconds * RATE)]
+    return whole[start : start + samples]
 
 
 class Sounds:
@@ -254,13 +254,13 @@ class Sounds:
         mix[lead : lead + len(x)] = x
         level = active_power(x)
         if cond in ("noise10", "noise5"):
-            noise = stream(rng, [p for p in self.noise if p != Path(job.paths[0])], total / RATE)
+            noise = stream(rng, [p for p in self.noise if p != Path(job.paths[0])], total)
             snr = 10.0 if cond == "noise10" else 5.0
             mix += noise * np.sqrt(level / 10 ** (snr / 10) / active_power(noise))
         elif cond == "babble":
             mine = {speaker_of(Path(p)) for p in job.paths}
             pool = [p for p in self.babble if speaker_of(p) not in mine]
-            talk = sum(stream(rng, pool, total / RATE) for _ in range(3))
+            talk = sum(stream(rng, pool, total) for _ in range(3))
             mix += talk * np.sqrt(level / 10 ** (10.0 / 10) / active_power(talk))
         mix += rng.standard_normal(total) * 2  # the microphone's own hiss, as benchmark_recognition
         return np.clip(np.round(mix), -32768, 32767).astype("<i2").tobytes()
@@ -293,19 +293,17 @@ class RnnoiseFrontEnd(Framed):
         return np.clip(y, -32768, 32767).astype("<i2").tobytes()
 
 
+W = FrontEndKind.WEBRTC
 FRONT_ENDS: dict[str, Callable[[], FrontEnd]] = {
     "none": lambda: make_front_end(FrontEndSettings(kind=FrontEndKind.NONE)),
-    "webrtc": lambda: make_front_end(FrontEndSettings()),
-    "webrtc-ns1": lambda: make_front_end(FrontEndSettings(noise_suppression=1)),
-    "webrtc-ns3": lambda: make_front_end(FrontEndSettings(noise_suppression=3)),
-    "webrtc-agc": lambda: make_front_end(FrontEndSettings(auto_gain_dbfs=3)),
-    "webrtc-ns2-agc": lambda: make_front_end(
-        FrontEndSettings(noise_suppression=2, auto_gain_dbfs=3)
-    ),
+    "webrtc": lambda: make_front_end(FrontEndSettings(kind=W)),
+    "webrtc-ns1": lambda: make_front_end(FrontEndSettings(kind=W, noise_suppression=1)),
+    "webrtc-ns3": lambda: make_front_end(FrontEndSettings(kind=W, noise_suppression=3)),
+    "webrtc-agc": lambda: make_front_end(FrontEndSettings(kind=W, auto_gain_dbfs=3)),
     "speex": SpeexFrontEnd,
     "rnnoise": RnnoiseFrontEnd,
 }
-"""Front ends measured (``webrtc`` is the shipped default)."""
+"""Front ends measured (``webrtc``: WebRTC noise suppression level 2, no gain)."""
 
 _SOUNDS: Sounds | None = None
 _FRONT: str = "none"
@@ -341,18 +339,16 @@ def run_job(job: Job) -> dict[str, object]:
     if br._WARM is not None:
         br._ENGINE.restore(br._WARM)  # type: ignore[attr-defined]
     pcm = _SOUNDS.build(job)
-    classifier = br._CLASSIFIER["A" if job.half == "B" else "B"] if job.half in "AB" else None
-    if job.kind == "noise":  # noise has no speaker: its own half decides the classifier
-        classifier = br._CLASSIFIER[job.half]
+    classifier = br._CLASSIFIER[job.half]  # trained on the other half
     reader = None if br._READER is None else br._READER.reader
-    fe = FRONT_ENDS[_FRONT]()
     r = offline.recognise(
         br._ENGINE,
         vocabulary(),
-        job.context,
-        fe.process(pcm) + fe.flush(),
+        Context(job.context),
+        pcm,
         classifier=classifier,  # type: ignore[arg-type]
         reader=reader,  # type: ignore[arg-type]
+        front_end=FRONT_ENDS[_FRONT](),
     )
     got = (
         None if r.command is None else (f"number:{r.value}" if r.command == "number" else r.command)
@@ -403,7 +399,7 @@ def idle_cpu(front: str, seconds: float) -> float:
     """CPU share of one core while the session's listener, behind the front end, hears a quiet
     room fed in real time (30 ms blocks)."""
     lis = br.session_listener("pocketsphinx", None, "moonshine")
-    lis.set_context("counting", CONTEXTS["counting"])
+    lis.set_context(Context.COUNTING, CONTEXTS[Context.COUNTING])
     fe = FRONT_ENDS[front]()
     rng = np.random.default_rng(1)
     n = int(RATE * 0.03)
@@ -424,7 +420,7 @@ def idle_memory(work: tuple[str, str, list[Job]]) -> float:
     sounds = Sounds(Path(data))
     for job in heard:
         fe = FRONT_ENDS[front]()
-        offline.run(lis, job.context, fe.process(sounds.build(job)) + fe.flush())
+        offline.run(lis, Context(job.context), fe.process(sounds.build(job)) + fe.flush())
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

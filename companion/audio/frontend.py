@@ -48,8 +48,8 @@ class FrontEndKind(Enum):
 class FrontEndSettings:
     """How the front end is built."""
 
-    kind: FrontEndKind = FrontEndKind.WEBRTC
-    """Which front end (``none`` turns it off)."""
+    kind: FrontEndKind = FrontEndKind.NONE
+    """Which front end (``none``: off, the default until it wins on the room benchmark)."""
     noise_suppression: int = 2
     """WebRTC noise suppression level, 0 (off) to 4 (strongest)."""
     auto_gain_dbfs: int = 0

@@ -7,6 +7,7 @@ import json
 
 from companion import paths
 from companion.audio import wavfile
+from companion.audio.frontend import FrontEndKind, FrontEndSettings, make_front_end
 from companion.classifier.choose import make_classifier
 from companion.commands import Context, vocabulary
 from companion.errors import BadInputError
@@ -59,6 +60,12 @@ def register(
         help="without the Moonshine reader (less memory, less accurate)",
     )
     p.add_argument(
+        "--front-end",
+        choices=[k.value for k in FrontEndKind],
+        default=FrontEndSettings().kind.value,
+        help="noise suppression before recognition: webrtc or none (default: %(default)s)",
+    )
+    p.add_argument(
         "files",
         nargs="+",
         metavar="FILE",
@@ -91,6 +98,9 @@ def run(args: argparse.Namespace) -> int:
             args.end_silence,
             classifier=classifier,
             reader=reader,
+            front_end=make_front_end(
+                FrontEndSettings(kind=FrontEndKind(args.front_end)), engine.sample_rate
+            ),
         )
         print(json.dumps(result.as_dict(str(path))), flush=True)
     return 0

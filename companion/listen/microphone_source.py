@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from companion.audio.echo_cancel import echo_filter
+from companion.audio.frontend import FrontEnd, FrontEndKind, FrontEndSettings, make_front_end
 from companion.audio.microphone import Microphone
 from companion.audio.playback_tap import SHARED
 from companion.classifier.choose import make_classifier
@@ -97,8 +98,11 @@ class VoiceSource:
         mic_factory: Callable[[Callable[[bytes], None]], Microphone],
         on_problem: Callable[[str], None] | None = None,
         echo: Callable[[bytes], bytes] | None = None,
+        front_end: FrontEnd | None = None,
     ) -> None:
         self.listener = listener
+        self.front_end = front_end
+        """Noise suppression after the echo is taken out, on the worker (None: none)."""
         self.echo = echo
         """Takes the companion's own voice out of each block as it arrives, on the audio thread
         (``companion.audio.echo_cancel.EchoFilter``); None: the microphone as it is."""
@@ -151,7 +155,10 @@ class VoiceSource:
         def mic(sink: Callable[[bytes], None]) -> Microphone:
             return Microphone(sink, device=device, rate=chosen.sample_rate, on_problem=on_problem)
 
-        source = cls(listener, own, mic, on_problem, echo)
+        front = make_front_end(
+            FrontEndSettings(kind=FrontEndKind(routine.listening.front_end)), chosen.sample_rate
+        )
+        source = cls(listener, own, mic, on_problem, echo, front)
         source._mic.start()
         return source
 
@@ -203,6 +210,8 @@ class VoiceSource:
                     self.listener.set_context(item.context, item.commands)
                     continue
                 self.listener.own_speech(self.own.now())
+                if self.front_end is not None:
+                    item = self.front_end.process(item)
                 for decision in self.listener.process(item):
                     sink(to_event(decision))
             except Exception as exc:  # the session goes on with the keys

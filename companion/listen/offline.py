@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from companion.audio.frontend import FrontEnd
 from companion.classifier.word_classifier import WordJudge
 from companion.commands import CONTEXTS, Context, Vocabulary
 from companion.listen.listener import Listener
@@ -47,11 +48,15 @@ def recognise(
     end_silence_s: float = 1.5,
     classifier: WordJudge | None = None,
     reader: PhraseJudge | None = None,
+    front_end: FrontEnd | None = None,
 ) -> Result:
-    """Run ``pcm16`` (mono, ``engine.sample_rate``) through a fresh listener in ``context``."""
+    """Run ``pcm16`` (mono, ``engine.sample_rate``) through ``front_end`` (fresh; None: as
+    it is) and then a fresh listener in ``context``."""
     listener = Listener(
         engine, vocabulary, end_silence_s=end_silence_s, classifier=classifier, reader=reader
     )
+    if front_end is not None:
+        pcm16 = front_end.process(pcm16) + front_end.flush()
     return run(listener, context, pcm16)
 
 

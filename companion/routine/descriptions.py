@@ -54,6 +54,7 @@ DESCRIPTIONS: dict[tuple[str, str], str] = {
     ("listening", "device"): "Microphone name or number (companion devices); empty = default.",
     ("listening", "reader"): "Check what was heard with a second English recogniser: far fewer "
     "mistakes, but about 450 MB more memory. false = off (small computers).",
+    ("listening", "front_end"): "Noise suppression before recognition: webrtc, or none = off.",
     ("reminders", "times"): "Times of day for a spoken reminder, 24-hour clock.",
     ("reminders", "timezone"): "Time zone like Europe/London; leave empty for this computer's.",
     ("reminders", "grace_minutes"): "A reminder missed while the computer was off is still given "

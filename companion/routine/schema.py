@@ -138,6 +138,7 @@ SCHEMA: dict[str, dict[str, tuple[Check, str]]] = {
         "model": _STR,
         "device": _STR,
         "reader": _BOOL,
+        "front_end": _choice("webrtc", "none"),
     },
     "reminders": {
         "times": _TIMES,

@@ -84,6 +84,8 @@ class Listening:
     """Microphone name or index; empty for the default."""
     reader: bool = True
     """Check what was heard with the Moonshine reader (more accurate; more memory)."""
+    front_end: str = "none"
+    """Noise suppression before recognition: webrtc or none (companion/audio/frontend.py)."""
 
 
 @dataclass(frozen=True)
