@@ -30,6 +30,7 @@ import numpy.typing as npt
 from companion import files
 from companion.audio import wavfile
 from companion.classifier import training
+from companion.classifier.embedding import SpeechEmbedder, pooled
 from companion.classifier.word_classifier import WEIGHTS
 from companion.errors import BadInputError, ModelError
 
@@ -292,8 +293,6 @@ def check_word(word: str) -> None:
 
 def embed(files: Sequence[Path]) -> npt.NDArray[np.float64]:
     """Pooled speech embeddings of WAV files (n, dims)."""
-    from companion.classifier.embedding import SpeechEmbedder, pooled
-
     embedder = SpeechEmbedder()
     return np.stack([pooled(embedder.embed(wavfile.read(f, RATE))) for f in files])
 
