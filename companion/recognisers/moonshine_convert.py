@@ -173,7 +173,7 @@ def export_onnx(packaged: Path, out: Path) -> None:
 
 def rewrite_file(src: Path, out: Path) -> None:
     """Load ``src`` (ONNX), rewrite it (``rewrite``) and save it to ``out``."""
-    import onnx
+    import onnx  # slow to import: only while converting
 
     model = onnx.load(str(src))
     rewrite(model)
@@ -206,7 +206,7 @@ class Rewriter:
     """The rewrite of one model's main graph (weights live there; branches use them)."""
 
     def __init__(self, graph: Any) -> None:
-        from onnx import numpy_helper
+        from onnx import numpy_helper  # slow to import: only while converting
 
         self.graph = graph
         self.to_array = numpy_helper.to_array
@@ -219,7 +219,7 @@ class Rewriter:
     def _find_widened(self) -> dict[str, tuple[str, np.float32, np.float32, list[str]]]:
         """Each widened weight's name -> (its 8-bit initializer, scale, offset, the names of
         the three nodes' outputs that widen it)."""
-        import onnx
+        import onnx  # slow to import: only while converting
 
         made = {out: node for node in self.graph.node for out in node.output}
         found = {}
@@ -288,7 +288,7 @@ class Rewriter:
 
     @staticmethod
     def _perm(node: Any) -> list[int] | None:
-        from onnx import helper
+        from onnx import helper  # slow to import: only while converting
 
         for attribute in node.attribute:
             if attribute.name == "perm":
@@ -298,7 +298,7 @@ class Rewriter:
     def _matmul(self, node: Any, key: str, s: np.float32, o: np.float32) -> list[Any] | None:
         """``A @ (s*q + o)`` as ``DynamicQuantizeMatMul(A, q, s) + o * sum(A's last axis)``,
         where ``key`` names the 8-bit weight ``q`` (K x N)."""
-        from onnx import helper
+        from onnx import helper  # slow to import: only while converting
 
         weight = self.inits.get(key) or self.added.get(key)
         if weight is None or len(weight.dims) != 2:
@@ -325,8 +325,8 @@ class Rewriter:
     def _gather(self, node: Any) -> list[Any]:
         """Look up the 8-bit rows, then widen only those. (Not from the table the tied output
         projection uses: onnxruntime frees that one once packed, so sharing it cost memory.)"""
-        import onnx
-        from onnx import helper
+        import onnx  # slow to import: only while converting
+        from onnx import helper  # slow to import: only while converting
 
         name, s, o, _ = self.widened[node.input[0]]
         tag = self._tag("gather8")
