@@ -24,7 +24,7 @@ id = "wrist_bend"
 reps = 2
 sets = 2
 seconds_per_rep = 2.0
-rest_seconds = 60
+rest_seconds = {rest}
 
 [[exercise]]
 id = "coin_drop"
@@ -50,8 +50,9 @@ RATINGS = [
 SETS = [("wrist_bend", 1, 2, 1), ("wrist_bend", 2, 2, 1), ("coin_drop", 1, 2, 1)]
 
 
-def setup(tmp_path: Path, scan: float = 2.0) -> None:
-    (tmp_path / "routine.toml").write_text(ROUTINE.format(scan=scan), encoding="utf-8")
+def setup(tmp_path: Path, scan: float = 2.0, rest: int = 60) -> None:
+    text = ROUTINE.format(scan=scan, rest=rest)
+    (tmp_path / "routine.toml").write_text(text, encoding="utf-8")
 
 
 def command(tmp_path: Path, *extra: str) -> list[str]:
@@ -182,7 +183,9 @@ def test_keyboard_only_through_a_terminal(tmp_path: Path) -> None:
 
 @pytest.mark.timeout(300)
 def test_one_switch_only_by_scanning(tmp_path: Path) -> None:
-    setup(tmp_path, scan=1.5)  # long enough for a loaded machine to read the key in time
+    # scan: long enough for a loaded machine to read the key in time; the rest is waited out
+    # (a press would end it), so it is short: 2 s at the time scale below
+    setup(tmp_path, scan=1.5, rest=20)
     press = b" "
     yes_no = [("Yes?", b""), ("No?", press)]
     number = {
