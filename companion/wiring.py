@@ -153,9 +153,8 @@ def with_microphone(sources: list[Source], speaker: Speaker, mic: VoiceSource | 
     """``sources`` and the microphone, with the speaker that tells it what is being said."""
     if mic is None:
         return Inputs(sources, speaker)
-    from companion.listen.microphone_source import (
-        TeeSpeaker,  # deferred as above (loaded with ``mic``)
-    )
+    # Deferred as in ``microphone`` (already loaded with ``mic``).
+    from companion.listen.microphone_source import TeeSpeaker
 
     return Inputs([*sources, mic], TeeSpeaker(speaker, mic.own))
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from companion import commands, routine, wiring
+from companion import commands, prompts, routine, wiring
 from companion.listen.microphone_source import VoiceSource
 from companion.reminders import session_child
 from companion.speech.captions import CaptionSink, SilentSpeaker
@@ -48,6 +48,50 @@ def test_a_reminder_tells_its_microphone_what_it_is_saying(pulse_server: PulseSe
     finally:
         for source in answers.sources:
             source.close()
+
+
+@pytest.mark.audio
+def test_a_session_with_a_microphone_speaks_through_it(pulse_server: PulseServer) -> None:
+    import sounddevice
+
+    sounddevice._terminate()
+    sounddevice._initialize()
+    chosen = routine.from_text('[listening]\nengine = "pocketsphinx"\nreader = false\n')
+    raw = Speaking(CaptionSink(io.StringIO()))
+    problems = wiring.DeviceProblems()
+    told: list[object] = []
+    problems.connect(told.append)
+    inputs = wiring.session_sources(
+        chosen,
+        commands.vocabulary("en"),
+        prompts.load("en"),
+        raw,
+        wiring.SessionInputs(),
+        wiring.Hearing(engine="pocketsphinx"),
+        problems,
+    )
+    try:
+        (mic,) = [s for s in inputs.sources if isinstance(s, VoiceSource)]
+        inputs.speaker.say(LINE)
+        assert mic.own.now() == LINE
+        assert told == []
+    finally:
+        for source in inputs.sources:
+            source.close()
+
+
+def test_a_scripted_session_has_no_microphone() -> None:
+    raw = SilentSpeaker(CaptionSink(io.StringIO()))
+    inputs = wiring.session_sources(
+        routine.default(),
+        commands.vocabulary("en"),
+        prompts.load("en"),
+        raw,
+        wiring.SessionInputs(script=["yes"]),
+        wiring.Hearing(),
+        wiring.DeviceProblems(),
+    )
+    assert len(inputs.sources) == 1 and inputs.speaker is raw
 
 
 def test_without_a_microphone_the_speaker_is_handed_back_as_it_is() -> None:
