@@ -6,7 +6,6 @@ import contextlib
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from companion import commands, locks, wiring
@@ -49,11 +48,6 @@ class Options:
     """A ``companion.screen.link.ScreenLink``: the page shows the session and feeds it presses."""
 
 
-def session_lock(where: Paths) -> Path:
-    """The lock file held for a session's whole life: one session at a time per data folder."""
-    return where.data_dir / "session.lock"
-
-
 def _already_running(pid: int | None) -> AlreadyRunningError:
     who = f" (process {pid})" if pid else ""
     return AlreadyRunningError(
@@ -78,7 +72,7 @@ def run(
     AlreadyRunningError, before anything is recorded, while another session runs on the same
     data folder (the lock goes with its process, however that ends).
     """
-    stack.enter_context(locks.held(session_lock(where), wait=0, busy=_already_running))
+    stack.enter_context(locks.held(where.session_lock, wait=0, busy=_already_running))
     start = start_of_session(options.day)
     day = options.day or start.date()
     plan, store = todays_plan(where, routine, day, stack)
