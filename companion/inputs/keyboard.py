@@ -27,6 +27,7 @@ from companion.inputs.keymap import (
 from companion.inputs.scanning import Scanner, scanned
 from companion.inputs.status_bar import PinnedStatus
 from companion.prompts import Prompts
+from companion.prompts import load as load_prompts
 
 log = logging.getLogger(__name__)
 LONG_PRESS_S = 0.7
@@ -61,9 +62,7 @@ class KeyDecoder:
         self.scanner: Scanner | None = None
         if switch:
             if words is None:
-                from companion import prompts
-
-                words = prompts.load("en")
+                words = load_prompts("en")
             self.scanner = Scanner(words, scan_s)
         self._presses: list[float] = []
         self._held = False
