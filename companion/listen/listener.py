@@ -17,8 +17,7 @@ from companion.listen.settings import ListenerSettings
 from companion.listen.turn import Turn, TurnOpinions
 from companion.listen.vad import EnergyVad
 from companion.listen.verdict import Decision
-from companion.recognisers.base import Engine, Hypothesis
-from companion.recognisers.moonshine_reader import PhraseJudge
+from companion.recognisers.base import Engine, Hypothesis, PhraseJudge
 
 log = logging.getLogger(__name__)
 

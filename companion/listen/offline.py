@@ -9,8 +9,7 @@ from companion.audio.frontend import FrontEnd
 from companion.classifier.word_classifier import WordJudge
 from companion.commands import CONTEXTS, Context, Vocabulary
 from companion.listen.listener import Listener
-from companion.recognisers.base import Engine
-from companion.recognisers.moonshine_reader import PhraseJudge
+from companion.recognisers.base import Engine, PhraseJudge
 
 
 @dataclass(frozen=True)

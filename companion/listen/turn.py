@@ -8,8 +8,7 @@ from typing import Protocol
 
 from companion.classifier.combine_opinions import Verdict
 from companion.classifier.word_classifier import WordJudge
-from companion.recognisers.base import Engine
-from companion.recognisers.moonshine_reader import PhraseJudge
+from companion.recognisers.base import Engine, PhraseJudge
 
 
 class Turn:

@@ -1,8 +1,9 @@
-"""The small interface every recogniser sits behind, and what it returns."""
+"""The small interfaces the recognisers sit behind, and what they return: a closed-list
+recogniser (``Engine``: PocketSphinx, Vosk) and a phrase scorer (``PhraseJudge``: the reader)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -34,3 +35,13 @@ class Engine(Protocol):
 
     def finish(self) -> Hypothesis:
         """End the utterance and return the final hypothesis."""
+
+
+class PhraseJudge(Protocol):
+    """Anything that scores live phrases for an utterance (a fake in unit tests)."""
+
+    def phrase_probabilities(
+        self, pcm16: bytes, forms: Mapping[str, Sequence[str]]
+    ) -> dict[str, float]:
+        """For each key of ``forms`` (a phrase), the probability that the audio says one of
+        its written forms; they sum to at most 1 (the rest is anything else)."""

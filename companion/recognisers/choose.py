@@ -10,8 +10,8 @@ from companion import paths
 from companion.commands import Command, vocabulary
 from companion.errors import BadInputError, ModelError
 from companion.listen import models
-from companion.recognisers.base import Engine
-from companion.recognisers.moonshine_reader import MoonshineScorer, PhraseJudge
+from companion.recognisers.base import Engine, PhraseJudge
+from companion.recognisers.moonshine_reader import MoonshineScorer
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -51,16 +50,6 @@ a number question has about 30 forms; all at once took 90 MB more, 8 at a time 2
 than 4; measured)."""
 MIN_SECONDS = 0.3
 """Shorter audio is padded with silence to this length (the encoder needs a few frames)."""
-
-
-class PhraseJudge(Protocol):
-    """Anything that scores live phrases for an utterance (a fake in unit tests)."""
-
-    def phrase_probabilities(
-        self, pcm16: bytes, forms: Mapping[str, Sequence[str]]
-    ) -> dict[str, float]:
-        """For each key of ``forms`` (a phrase), the probability that the audio says one of
-        its written forms; they sum to at most 1 (the rest is anything else)."""
 
 
 def model_dir() -> Path | None:
@@ -176,7 +165,7 @@ class MoonshineScorer:
     def phrase_probabilities(
         self, pcm16: bytes, forms: Mapping[str, Sequence[str]]
     ) -> dict[str, float]:
-        """See ``PhraseJudge``. The end token right at the start (Moonshine's "nothing was
+        """See ``base.PhraseJudge``. The end token right at the start (Moonshine's "nothing was
         said", frequent on one short word) is left out: the rest is renormalised."""
         audio = np.frombuffer(pcm16[: len(pcm16) // 2 * 2], dtype="<i2").astype(np.float32)
         audio /= 32768.0
