@@ -16,7 +16,7 @@ from pathlib import Path
 
 from companion import paths, routine
 from companion.errors import CompanionError
-from companion.wording import plural
+from companion.plurals import plural
 
 log = logging.getLogger(__name__)
 

@@ -10,12 +10,12 @@ from pathlib import Path
 
 from companion import files, library, plan, progression
 from companion.history.queries import ChangeRow, SafetyRow, brief
+from companion.plurals import plural
 from companion.prompts import Prompts
 from companion.report import charts
 from companion.report.data import DONE, MISSED, NOT_STARTED, PARTLY, ReportData
 from companion.routine import Routine
 from companion.screen import pictures
-from companion.wording import plural
 
 CSS = """
 body{font-family:"DejaVu Sans",Arial,sans-serif;margin:2em auto;max-width:62em;color:#212121;
