@@ -10,6 +10,7 @@ from pathlib import Path
 
 from companion import paths, prompts, routine, wiring
 from companion.audio import wavfile
+from companion.commands import user_words, vocabulary
 from companion.errors import BadInputError, DeviceError, ExitStatus, ModelError
 from companion.inputs.keyboard import TerminalKeys
 from companion.inputs.keymap import TEACH_LEGEND, TEACH_SKIP_KEYS, TEACH_STOP_KEYS
@@ -48,8 +49,8 @@ def register(
     )
     t.add_argument(
         "--words",
-        default=",".join(DEFAULT_WORDS),
-        help=f"comma-separated words to teach (default: all of {', '.join(TEACHABLE)})",
+        help=f"comma-separated words to teach (default: all of {', '.join(TEACHABLE)}, then "
+        "the user's own words from the routine's [vocabulary])",
     )
     t.add_argument("--times", type=int, default=2, help="recordings of each word (1-5, default 2)")
     t.add_argument("--device", help="microphone: a number or part of its name")
@@ -162,9 +163,17 @@ def run_forget(args: argparse.Namespace) -> int:
 def run_teach(args: argparse.Namespace) -> int:
     """The guided recording: the companion asks, the user says the word."""
     # Deferred: teaching loads the recognisers, numpy and sounddevice (over a second).
-    from companion.user_voice.teach import MicCapture, SkipWord, StopTeaching, TeachSettings, teach
+    from companion.user_voice.teach import (
+        MicCapture,
+        SkipWord,
+        StopTeaching,
+        TeachSettings,
+        own_words,
+        teach,
+    )
 
-    words = [w.strip() for w in args.words.split(",") if w.strip()]
+    named = args.words if args.words is not None else ",".join(DEFAULT_WORDS)
+    words = [w.strip() for w in named.split(",") if w.strip()]
     for w in words:
         check_word(w)
     if not words:
@@ -174,6 +183,14 @@ def run_teach(args: argparse.Namespace) -> int:
     where = paths.resolve(args.data_dir).ensure()
     chosen = routine.load(where.routine_file)
     words_said = prompts.load(chosen.language)
+    own, left = own_words(vocabulary(chosen.language).phrases, user_words(chosen.vocabulary.pairs))
+    if args.words is not None:  # only the words named
+        own, left = {}, []
+    if left:
+        print(
+            f"Not taught (heard from the recogniser's dictionary only): {', '.join(left)}",
+            file=sys.stderr,
+        )
     device = args.device or chosen.listening.device or None  # a number or part of a name
     profile = VoiceProfile(where.voice_dir)
     speaker = wiring.make_speaker(chosen, not args.no_voice)
@@ -200,6 +217,7 @@ def run_teach(args: argparse.Namespace) -> int:
                 words_said,
                 dt.datetime.now,
                 TeachSettings(times=args.times),
+                own=own,
             )
     finally:
         speaker.close()

@@ -18,19 +18,20 @@ import datetime as dt
 import logging
 import queue
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 
 from companion.audio.microphone import Microphone
+from companion.commands import Command, normalise
 from companion.errors import DeviceError, ModelError
 from companion.listen.endpoint import Edge, Segmenter
 from companion.listen.vad import EnergyVad, level_db
 from companion.prompts import Prompts
 from companion.speech.base import Speaker
-from companion.user_voice.voice_profile import RecordingProblem, VoiceProfile
+from companion.user_voice.voice_profile import COMMAND_WORDS, RecordingProblem, VoiceProfile
 
 log = logging.getLogger(__name__)
 
@@ -132,22 +133,27 @@ def teach(
     sleep: Callable[[float], None] = time.sleep,
     retrain: Callable[[VoiceProfile], object] = lambda p: p.retrain(),
     clock: Callable[[], float] = time.monotonic,
+    own: Mapping[str, str] | None = None,
 ) -> TeachResult:
-    """Ask for each of ``words`` until it has ``settings.times`` recordings, then retrain.
+    """Ask for each of ``words``, then each of the user's ``own`` words (each with the word it
+    is learnt as: "halt" -> "stop", from ``own_words``), until it has ``settings.times``
+    recordings, then retrain.
 
     A KeyboardInterrupt (Ctrl+C) or a failing microphone (DeviceError, told in
     ``problem``) stops the asking; what was recorded is kept and learnt."""
     s = settings or TeachSettings()
     result = TeachResult()
-    have = {w: len(fs) for w, fs in profile.recordings().items()}
-    todo = [w for w in words if have.get(w, 0) < s.times]
+    own = dict(own or {})
+    asked = [*words, *(w for w in own if w not in words)]
+    have = {w: profile.count(own.get(w, w), w if w in own else "") for w in asked}
+    todo = [w for w in asked if have.get(w, 0) < s.times]
     try:
         if todo:
             speaker.say(prompts.text("voice.intro"))
         for word in todo:
             for take in range(have.get(word, 0), s.times):
                 if not _record_one(
-                    profile, word, take, speaker, capture, prompts, now, s, sleep, clock
+                    profile, word, take, speaker, capture, prompts, now, s, sleep, clock, own
                 ):
                     result.skipped.append(word)
                     speaker.say(prompts.text("voice.skipped", word=word))
@@ -184,9 +190,11 @@ def _record_one(
     s: TeachSettings,
     sleep: Callable[[float], None],
     clock: Callable[[], float],
+    own: Mapping[str, str],
 ) -> bool:
-    """One recording of ``word``; False after ``s.attempts`` tries without a usable one, or
-    when the user skips the word."""
+    """One recording of ``word`` (kept as the word it is learnt as, if it is one of the user's
+    ``own``); False after ``s.attempts`` tries without a usable one, or when the user skips
+    the word."""
     ask = "voice.say_word" if take == 0 else "voice.say_again"
     for attempt in range(s.attempts):
         speaker.say(prompts.text(ask if attempt == 0 else "voice.try_again", word=word))
@@ -199,13 +207,31 @@ def _record_one(
             speaker.say(prompts.text("voice.heard_nothing"))
             continue
         try:
-            profile.add(word, audio, now())
+            profile.add(own.get(word, word), audio, now(), word if word in own else "")
         except RecordingProblem as problem:
             speaker.say(prompts.text(f"voice.problem.{problem.reason}"))
             continue
         speaker.say(prompts.text("voice.got_it", variant=take))
         return True
     return False
+
+
+def own_words(
+    phrases: Mapping[Command, Sequence[str]], extra: Mapping[Command, Sequence[str]]
+) -> tuple[dict[str, str], list[str]]:
+    """The user's own words (the routine's [vocabulary], ``extra``) that can be taught, each
+    with the word the classifier learns it as (that of its command: "halt" -> "stop"), and
+    those that cannot be (their command has no word the classifier knows: "ouch")."""
+    taught: dict[str, str] = {}
+    left: list[str] = []
+    for cmd, words in extra.items():
+        known = next((w for w in COMMAND_WORDS if w in phrases.get(cmd, ())), None)
+        for word in (normalise(w) for w in words):
+            if known is None:
+                left.append(word)
+            elif word and word != known:
+                taught[word] = known
+    return taught, left
 
 
 class UtteranceCapture:

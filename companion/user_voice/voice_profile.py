@@ -183,19 +183,33 @@ class VoiceProfile:
                 out[word] = found
         return out
 
-    def add(self, word: str, pcm16: bytes, now: dt.datetime) -> Path:
-        """Keep one recording of ``word`` (16 kHz mono), trimmed to the spoken part.
+    def add(self, word: str, pcm16: bytes, now: dt.datetime, said: str = "") -> Path:
+        """Keep one recording of ``word`` (16 kHz mono), trimmed to the spoken part; ``said``:
+        the user's own word for the same command, said instead of ``word`` ("halt" for stop).
 
         BadInputError for a word that cannot be taught, RecordingProblem for unusable audio."""
         check_word(word)
-        return self.keep(word, trimmed(pcm16), now)
+        return self.keep(word, trimmed(pcm16), now, said)
 
-    def keep(self, word: str, audio: bytes, now: dt.datetime) -> Path:
+    def keep(self, word: str, audio: bytes, now: dt.datetime, said: str = "") -> Path:
         """Write one recording of ``word`` already checked and trimmed by ``trimmed``."""
-        return self.keep_all(word, [audio], now)[0]
+        return self.keep_all(word, [audio], now, said)[0]
 
-    def keep_all(self, word: str, audios: Sequence[bytes], now: dt.datetime) -> list[Path]:
-        """Write every recording of ``word`` (checked and trimmed by ``trimmed``), or none.
+    def count(self, word: str, said: str = "") -> int:
+        """How many recordings of ``word`` there are (``said``: of the user's own word for it,
+        kept with ``word``'s and learnt as ``word``)."""
+        prefix = _file_prefix(said)
+        return sum(
+            1
+            for f in self.recordings().get(word, [])
+            if f.name.startswith(prefix) and f.name[len(prefix) : len(prefix) + 1].isdigit()
+        )
+
+    def keep_all(
+        self, word: str, audios: Sequence[bytes], now: dt.datetime, said: str = ""
+    ) -> list[Path]:
+        """Write every recording of ``word`` (checked and trimmed by ``trimmed``), or none; each
+        file's name begins with ``said`` (the user's own word for it, if that is what was said).
 
         They are written and flushed in a staging folder first, then moved in; on any failure
         those already moved are removed again. Raises ``OSError`` (a full disk ...)."""
@@ -205,7 +219,7 @@ class VoiceProfile:
         for stale in self.root.glob(STAGING + "*"):  # left by a run that was killed
             shutil.rmtree(stale, ignore_errors=True)
         staging = Path(tempfile.mkdtemp(prefix=STAGING, dir=self.root))
-        stamp = now.strftime("%Y%m%d-%H%M%S")
+        stamp = _file_prefix(said) + now.strftime("%Y%m%d-%H%M%S")
         kept: list[Path] = []
         try:
             staged = []
@@ -281,6 +295,12 @@ class VoiceProfile:
         files.private_dir(self.root)
         files.write_atomic(self.model_file, buf.getvalue())
         return self.model_file
+
+
+def _file_prefix(said: str) -> str:
+    """ "halt" -> "halt-", "say it again" -> "say_it_again-" ("" for the word itself)."""
+    slug = "_".join("".join(c for c in said.lower() if c.isalnum() or c == " ").split())
+    return f"{slug}-" if slug else ""
 
 
 def check_word(word: str) -> None:
