@@ -21,8 +21,8 @@ CANCELLED = dataclasses.replace(S, echo_cancelled=True)
     ("settings", "classifier", "found"),
     [
         (CANCELLED, {"stop": 0.9}, Verdict("stop", 0.9)),  # the reader heard it damaged
-        (CANCELLED, {"stop": 0.5}, Verdict("stop", 0.5)),
-        (CANCELLED, {"stop": 0.45}, None),  # not surely enough
+        (CANCELLED, {"stop": 0.85}, Verdict("stop", 0.85)),
+        (CANCELLED, {"stop": 0.8}, None),  # not surely enough
         (S, {"stop": 0.9}, None),  # its voice still in the microphone: the reader decides
         (CANCELLED, {"go": 0.95}, None),  # not a word heard over its voice
     ],

@@ -94,7 +94,7 @@ def word_over_own_voice(
     give ``own_voice_alone_p``). Its voice alone made the classifier say "stop" at up to
     0.96 ("Palm up"), the reader never above 0.01 (measured live). With its voice taken out
     of the microphone (``echo_cancelled``), "stop" at ``own_voice_cancelled_p`` from the
-    classifier alone is enough (its cancelled voice never made it name "stop")."""
+    classifier alone is enough."""
     probabilities = opinions.probabilities()
     top = max(probabilities, key=lambda c: probabilities[c], default="")
     p_top = probabilities.get(top, 0.0)
