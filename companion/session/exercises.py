@@ -116,6 +116,10 @@ class ExerciseFlow(Core):
         n = p.beats // per_rep
         self.say_text(self.talk.line("count_only", n=n), "count")
         if n < self.item.reps:
+            per_round = library.get(self.item.exercise_id).per_round
+            if per_round and n % per_round == 0:  # all eight coins are down: pick them up
+                cue = f"exercises.{self.item.exercise_id}.next_round"
+                self.say_text(self.words.text(cue), "next_round")
             self.listen()
             return
         cue = f"exercises.{self.item.exercise_id}.reset"
