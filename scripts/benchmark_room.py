@@ -479,14 +479,13 @@ def main() -> int:
         cpu = idle_cpu(args.front_end, args.idle_seconds)
         spawn = multiprocessing.get_context("spawn")
         heard = [j for j in todo if j.condition == conditions[0]]
+        sample = heard[:: max(1, len(heard) // 100)]
         with ProcessPoolExecutor(1, mp_context=spawn) as fresh:
-            rss = fresh.submit(
-                idle_memory, (args.front_end, str(data), heard[:: max(1, len(heard) // 100)])
-            ).result()
+            rss = fresh.submit(idle_memory, (args.front_end, str(data), sample)).result()
         print(
             f"Idle listening (quiet room in real time, {args.idle_seconds:.0f} s, behind the front "
             f"end): {cpu * 100:.1f}% of one core. Resident memory of a session's listener and "
-            f"front end in a process of its own, peak over 100 pieces: {rss:.0f} MB."
+            f"front end in a process of its own, peak over {len(sample)} pieces: {rss:.0f} MB."
         )
     return 0
 
