@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
+import time
 import wave
 from pathlib import Path
 
@@ -20,9 +22,12 @@ from companion.audio.frontend import (
     WebRtcFrontEnd,
     make_front_end,
 )
+from companion.audio.microphone import Microphone
 from companion.errors import RoutineError
+from companion.listen.microphone_source import OwnVoice, VoiceSource
 from companion.listen.vad import level_db
 from companion.routine.settings import default, from_text
+from companion.speech.captions import CaptionSink, SilentSpeaker
 from tests.conftest import REPO, speech_data
 
 
@@ -97,3 +102,45 @@ def test_recognize_refuses_an_unknown_front_end(tmp_path: Path) -> None:
     done = recognize("--front-end", "loud", str(quiet))
     assert done.returncode != 0
     assert "--front-end" in done.stderr and "Traceback" not in done.stderr
+
+
+class RecordingListener:
+    """Keeps what it is given (the wiring is under test, not recognition)."""
+
+    def __init__(self) -> None:
+        self.heard: list[bytes] = []
+
+    def set_context(self, _context: str, _commands: object) -> None:
+        pass
+
+    def own_speech(self, _text: str | None) -> None:
+        pass
+
+    def process(self, pcm16: bytes) -> list[object]:
+        self.heard.append(pcm16)
+        return []
+
+
+def test_the_session_listener_hears_the_microphone_through_the_front_end() -> None:
+    pcm = noise_recording(2)
+    expected = WebRtcFrontEnd().process(pcm)
+    listener = RecordingListener()
+    own = OwnVoice(SilentSpeaker(CaptionSink(io.StringIO())))
+    source = VoiceSource(
+        listener,  # type: ignore[arg-type]
+        own,
+        lambda sink: Microphone(sink),
+        None,
+        None,
+        WebRtcFrontEnd(),
+    )
+    source.start(lambda _event: None)
+    for i in range(0, len(pcm), 960):  # 30 ms blocks, as the microphone gives them
+        source._on_chunk(pcm[i : i + 960])
+    deadline = time.monotonic() + 10
+    while sum(map(len, listener.heard)) < len(expected) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    source.close()
+    heard = b"".join(listener.heard)
+    assert heard == expected
+    assert heard != pcm[: len(heard)]
