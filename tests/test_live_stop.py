@@ -3,11 +3,13 @@
 A real ``companion session`` speaks into a PulseAudio null sink whose monitor is its microphone
 (tests/pulse.py). A keyboard on a pseudo-terminal starts the set and, after each stop, says
 "n" (do not end the session) and "c" (continue), as a caregiver might. Twenty recordings of
-"stop" by real speakers are played into the sink at the companion's level while it counts, each
-just after a count line (within the half second the listener still takes for its own voice,
-where it used to throw "stop" away: 3 of 23 live "stop"s were heard before issue 18). The live
-benchmark (scripts/benchmark_live.py) carries the targets; this test guards against a regression,
-and checks that nothing but "stop" came from the voice (its own lines included).
+"stop" by real speakers are played into the sink at the companion's level while it counts: every
+other one over a count line (0-0.4 s after the line was handed to the speaker), the others just
+after one (within the half second the listener still takes for its own voice). Before issue 18
+3 of 23 live "stop"s were heard. The companion's playback is taken out of the microphone (echo
+cancellation). The live benchmark (scripts/benchmark_live.py) carries the targets; this test
+guards against a regression, and checks that nothing but "stop" came from the voice (its own
+lines included).
 """
 
 from __future__ import annotations
@@ -43,10 +45,14 @@ pre_session_check = false
 volume = 0.3
 """
 CLIPS = 20
-NEEDED = 12
-"""Said just after a count line: the old listener heard 3 of 20 here, this one 15 (on a loaded
-machine; 19 while the reader alone needed only 0.1 over its voice). The issue asked for 17 of 20
-said over its voice: not met (docs/benchmarks.md), so not tested here."""
+NEEDED = 9
+"""Half of them over its voice: with echo cancellation 10, 12, 13 and 13 of 20 stopped the set
+on the shared machine (load 5-17; 4-7 of the 10 over its voice); 16-18 while the classifier's
+"stop" over its cancelled voice was taken at 0.5, which gave stops nobody said in the live
+benchmark. The old placement (all just after a line) gave 19 of 20 (15 before echo
+cancellation). The issue's 17 of 20 over its voice is not met (docs/benchmarks.md)."""
+OVER_S = (0.0, 0.4)
+"""A clip said over a count line starts this long after the line was handed to the speaker."""
 HEARD_WITHIN_S = 4.0
 COMPANION_DB = -31.0
 """The companion's voice at volume 0.3 in the sink (loud part, dBFS; benchmark_live measures it)."""
@@ -155,19 +161,23 @@ def test_stop_said_while_it_counts_stops_the_set(pulse_server: PulseServer, tmp_
     with live_session(pulse_server, tmp_path) as session:
         assert session.wait_for("listen", 60, context="ready"), "the session never got ready"
         session.key(" ")  # start now: the first count line cuts the introduction short
-        for clip in clips:
+        for n, clip in enumerate(clips):
+            over = n % 2 == 0
             assert session.wait_for("say", 15, key="count"), "it stopped counting"
-            # just after the line, within the 0.5 s the listener still takes for its voice
-            assert session.wait_for("quiet", 5) is not None, "the count line never ended"
-            time.sleep(rng.uniform(0.0, 0.1))  # "quiet" comes 0.3 s after the line
+            if over:
+                time.sleep(rng.uniform(*OVER_S))
+            else:  # just after the line, within the 0.5 s the listener takes for its voice
+                assert session.wait_for("quiet", 5) is not None, "the count line never ended"
+                time.sleep(rng.uniform(0.0, 0.1))  # "quiet" comes 0.3 s after the line
             pulse_server.play(clip)
             if session.wait_for("command", HEARD_WITHIN_S, command="stop", source="voice"):
-                heard.append(clip.name)
+                heard.append(("over " if over else "after ") + clip.name)
                 time.sleep(1.0)  # as a person would, after hearing "Stopped."
                 session.carry_on()
         session.poll()
         by_voice = [d["command"] for k, d in session.events if k == "command" and
                     d["source"] == "voice"]  # fmt: skip
-    print(f"{len(heard)} of {CLIPS} stopped the set")
+    over = sum(h.startswith("over") for h in heard)
+    print(f"{len(heard)} of {CLIPS} stopped the set ({over} of {CLIPS // 2} said over its voice)")
     assert len(heard) >= NEEDED, f"{len(heard)} of {CLIPS} stopped the set"
     assert set(by_voice) == {"stop"}, by_voice  # nothing else, from its voice or the clips
