@@ -5,8 +5,8 @@ Usage:  .venv/bin/python scripts/benchmark_room.py [--front-end none|webrtc|...]
 
 Every condition is built from ../shared/data/speech only (numpy and sox; no new recordings):
 - clean: the clip as recorded, after 1 s and before 2 s of a quiet room;
-- noise10, noise5: household noise (cuts of commands/_silence_: running tap, dishes, bike,
-  white and pink noise) under the whole clip, at 10 and 5 dB below the speech's active level;
+- noise10, noise5: household noise (cuts of commands/_silence_, Speech Commands' background
+  noise) under the whole clip, at 10 and 5 dB below the speech's active level;
 - babble: three streams of other speakers' words (not commands) at 10 dB, as a TV or a visitor;
 - quiet: the speech 20 dB weaker (a weak voice, the microphone across the table);
 - slow: tempo 0.7 with the pitch kept (sox tempo -s), as slow speech;
