@@ -201,13 +201,13 @@ def _check_piper(name: str, voice: str, rate: int, volume: float) -> Finding:
 
 
 def _device_check(ctx: Context, want_input: bool) -> Finding:
-    from companion.audio import microphone
+    from companion.audio import devices
 
     name = "Microphone" if want_input else "Speakers"
     choice = ctx.routine.listening.device if (ctx.routine and want_input) else ""
     keyboard = ctx.routine is None or ctx.routine.input.keyboard or ctx.routine.input.switch
     try:
-        device = microphone.choose(choice or None, want_input=want_input, refresh=True)
+        device = devices.choose(choice or None, want_input=want_input, refresh=True)
     except CompanionError as exc:
         hint = f"{exc.hint} " if choice else ""
         if want_input:

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from companion.audio import microphone, resample
+from companion.audio import devices, microphone, resample, sound_system, speaker
 from companion.audio.microphone import Microphone
 from companion.errors import DeviceError
 from tests.conftest import REPO, speech_data
@@ -142,14 +142,14 @@ def test_delivers_16_khz_whatever_the_device_rate(
 
 
 def test_device_choice_by_name_and_index(pulse_server: PulseServer) -> None:
-    found = microphone.devices(refresh=True)
-    pulse = microphone.choose("pulse", refresh=False)
+    found = devices.devices(refresh=True)
+    pulse = devices.choose("pulse", refresh=False)
     assert pulse.name == "pulse" and pulse.inputs > 0
-    assert microphone.choose(str(pulse.index)) == pulse
-    assert microphone.choose(pulse.index) == pulse
-    assert microphone.choose(None).default_input
+    assert devices.choose(str(pulse.index)) == pulse
+    assert devices.choose(pulse.index) == pulse
+    assert devices.choose(None).default_input
     with pytest.raises(DeviceError, match="matches no microphone"):
-        microphone.choose("no such microphone")
+        devices.choose("no such microphone")
     assert len(found) >= 2
     clip_path = sorted((speech_data() / "commands" / "go").glob("*.wav"))[0]
     clip = load16k(clip_path)
@@ -239,9 +239,9 @@ def wait_until_closed(second: PulseServer) -> None:
     again by the tests that follow)."""
     second.stop()
     deadline = time.monotonic() + 40
-    while microphone._open_streams and time.monotonic() < deadline:
+    while sound_system.open_streams and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not microphone._open_streams, "the stream left behind never closed"
+    assert not sound_system.open_streams, "the stream left behind never closed"
 
 
 def test_stop_returns_when_the_sound_server_stops_answering(
@@ -323,9 +323,9 @@ def test_no_microphone_at_all(tmp_path: Path) -> None:
 def test_play_sends_sound_to_the_default_speaker(pulse_server: PulseServer) -> None:
     t = np.arange(RATE) / RATE
     tone = (8000 * np.sin(2 * np.pi * 600 * t)).astype("<i2")
-    microphone.devices(refresh=True)
+    devices.devices(refresh=True)
     with pulse_server.recording() as got:
-        microphone.play(tone.tobytes(), RATE)
+        speaker.play(tone.tobytes(), RATE)
     heard = got[0].samples
     loud = heard[np.abs(heard) > 2000]
     assert len(loud) > RATE // 2

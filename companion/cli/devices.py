@@ -6,7 +6,7 @@ import argparse
 import dataclasses
 import json
 
-from companion.audio import microphone
+from companion.audio.devices import devices
 from companion.errors import ExitStatus
 
 
@@ -26,7 +26,7 @@ def register(
 
 def run(args: argparse.Namespace) -> int:
     """Print inputs then outputs; status 4 when no microphone exists (the keyboard still works)."""
-    found = microphone.devices(refresh=True)
+    found = devices(refresh=True)
     inputs = [d for d in found if d.inputs > 0]
     outputs = [d for d in found if d.outputs > 0]
     if args.json:
