@@ -22,7 +22,6 @@ OVERSIZED: dict[str, str] = {
     "companion/user_voice/teach.py": "the conversation and the capture; not split yet",
     "companion/user_voice/voice_profile.py": "recordings, replay set, retraining; not split yet",
     "companion/speech/queued.py": "gaining the playback reference for echo cancelling (helper A)",
-    "companion/doctor.py": "one check per device and file; being reworked (helper E)",
     "companion/reminders/daemon.py": "the daemon's loop and its jobs; being reworked (helper E)",
     "companion/inputs/keyboard.py": "keys and the single switch in one reader; not split yet",
     "companion/history/db.py": "connection, recovery and migration running; not split yet",
