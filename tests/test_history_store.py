@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from companion.errors import BadInputError, DatabaseError
-from companion.history import db, queries
+from companion.history import db, file_header, queries
 from companion.history.migrations import MIGRATIONS, TABLES, Migration
 from companion.history.store import HistoryStore
 from companion.plan import Change
@@ -179,7 +179,7 @@ def test_an_empty_file_becomes_a_new_history(path: Path) -> None:
     path.parent.mkdir(parents=True)
     path.write_bytes(b"")
     HistoryStore.open(path).close()
-    assert path.read_bytes().startswith(db.SQLITE_HEADER)
+    assert path.read_bytes().startswith(file_header.SQLITE_HEADER)
 
 
 def test_an_older_history_is_migrated_keeping_its_data(

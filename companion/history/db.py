@@ -3,67 +3,23 @@ owner-only (0600), and read-only when the folder cannot be written and only read
 
 from __future__ import annotations
 
-import errno
 import logging
 import os
 import sqlite3
-import tempfile
 import time
 import urllib.parse
 from pathlib import Path
 
-from companion import paths
-from companion.errors import CompanionError, DatabaseError, StorageError, storage_error
+from companion.errors import DatabaseError, StorageError
+from companion.history.file_header import check_header, damaged
 from companion.history.migrations import MIGRATIONS, TABLES, Migration
+from companion.history.private_file import make_file, make_private, remove_if_empty
+from companion.history.write_errors import write_error
 
 log = logging.getLogger(__name__)
 
 APPLICATION_ID = 0x436F6D70
 """``PRAGMA application_id`` of a companion history file ("Comp")."""
-SQLITE_HEADER = b"SQLite format 3\x00"
-_HINT = (
-    "Nothing was changed. Move the file somewhere safe (a new, empty history will be "
-    "started) or restore it from a backup."
-)
-SIDECARS = ("-wal", "-shm", "-journal")
-"""SQLite's companion files beside the history (same owner-only mode)."""
-_STORAGE_CODES = {
-    sqlite3.SQLITE_READONLY,
-    sqlite3.SQLITE_CANTOPEN,
-    sqlite3.SQLITE_PERM,
-    sqlite3.SQLITE_IOERR,
-    sqlite3.SQLITE_FULL,
-}
-"""SQLite result codes that may mean the disk or folder, not the file, is the problem."""
-PROBE_BYTES = 4096
-"""How much a test write puts in the folder to tell a full disk from a damaged file."""
-
-
-def _damaged(path: Path, why: str) -> DatabaseError:
-    return DatabaseError(f"The history file {path} cannot be used: {why}.", hint=_HINT)
-
-
-def _check_header(path: Path) -> bool:
-    """True if ``path`` holds data (so must be ours); False if missing or empty."""
-    if not path.exists():
-        return False
-    if not path.is_file():
-        raise _damaged(path, "it is not a file")
-    try:
-        with path.open("rb") as f:
-            head = f.read(len(SQLITE_HEADER))
-    except PermissionError as exc:
-        raise StorageError(
-            f"This account is not allowed to read the history file {path}.",
-            hint="Nothing was changed. Run the companion as the account that owns it.",
-        ) from exc
-    except OSError as exc:
-        raise _damaged(path, f"it cannot be read ({exc.strerror})") from exc
-    if not head:
-        return False
-    if head != SQLITE_HEADER:
-        raise _damaged(path, "it is not an SQLite database (damaged, or some other file)")
-    return True
 
 
 def _applied(conn: sqlite3.Connection) -> list[str]:
@@ -82,13 +38,13 @@ def _check_ours(conn: sqlite3.Connection, path: Path) -> None:
     if app_id == 0 and not tables:
         return  # an empty SQLite file: safe to set up
     if app_id != APPLICATION_ID:
-        raise _damaged(
+        raise damaged(
             path, "it is an SQLite database of some other program, not a companion history"
         )
     check = conn.execute("PRAGMA quick_check").fetchone()[0]
     if check != "ok":
         why = [s for s in str(check).splitlines() if s.strip() and not s.startswith("***")]
-        raise _damaged(path, f"it is damaged ({why[0] if why else check})")  # one line
+        raise damaged(path, f"it is damaged ({why[0] if why else check})")  # one line
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     names = _applied(conn)
     known = [m.name for m in MIGRATIONS]
@@ -103,7 +59,7 @@ def _check_ours(conn: sqlite3.Connection, path: Path) -> None:
             hint="Nothing was changed. Update companion to read it.",
         )
     if version != len(names):
-        raise _damaged(
+        raise damaged(
             path, f"its schema version ({version}) does not match its migrations ({len(names)})"
         )
 
@@ -154,59 +110,6 @@ def _wal(conn: sqlite3.Connection) -> bool:
     return False
 
 
-def _why_not_writable(path: Path) -> OSError | None:
-    """Why ``path`` or its folder cannot be written (read-only, not allowed, full), or None."""
-    folder = path.parent
-    try:
-        if os.statvfs(folder).f_flag & os.ST_RDONLY:
-            return OSError(errno.EROFS, os.strerror(errno.EROFS), str(folder))
-        if path.exists() and not os.access(path, os.W_OK):
-            return PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
-        with tempfile.TemporaryFile(dir=folder, prefix=".companion-probe-") as probe:
-            probe.write(b"\0" * PROBE_BYTES)
-            probe.flush()
-            os.fsync(probe.fileno())
-    except OSError as exc:
-        return exc
-    return None
-
-
-def write_error(path: Path, exc: sqlite3.Error) -> CompanionError:
-    """The error to raise when reading or writing the history failed with ``exc``: a plain
-    StorageError when the disk is full or the folder cannot be written, else DatabaseError."""
-    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
-    if code == sqlite3.SQLITE_FULL:
-        return storage_error(OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)), path.parent)
-    if code in _STORAGE_CODES:
-        why = _why_not_writable(path)
-        if why is not None:
-            return storage_error(why, path.parent if why.filename != str(path) else path)
-    return DatabaseError(f"Writing the history in {path} failed: {exc}.")
-
-
-def _make_file(path: Path) -> bool:
-    """Create an empty history file, owner-only, in a private folder; True if this call made it.
-    StorageError if the folder or file cannot be made."""
-    try:
-        if not path.parent.is_dir():
-            paths.private_dir(path.parent)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
-    except FileExistsError:
-        return False  # made meanwhile by another process (or an empty file left before)
-    except OSError as exc:
-        raise storage_error(exc, path.parent) from exc
-    os.close(fd)
-    return True
-
-
-def _make_private(path: Path) -> None:
-    """Take group and other permissions away from the history and SQLite's files beside it (an
-    install from before this rule). SQLite gives new -wal and -shm files the history's mode."""
-    for p in (path, *(path.with_name(path.name + s) for s in SIDECARS)):
-        if paths.tighten(p):
-            log.warning("history: %s was readable by other accounts; now by its owner only", p)
-
-
 def connect(path: Path, *, create: bool = True) -> sqlite3.Connection:
     """A checked, migrated connection (autocommit; callers use explicit transactions).
 
@@ -215,29 +118,20 @@ def connect(path: Path, *, create: bool = True) -> sqlite3.Connection:
     reading is asked: history, report, export) an unwritable folder gives a read-only connection.
     """
     path = Path(path)
-    has_data = _check_header(path)
+    has_data = check_header(path)
     if not has_data and not create:
         raise DatabaseError(f"There is no history yet at {path}.")
-    made = False if has_data else _make_file(path)
-    _make_private(path)
+    made = False if has_data else make_file(path)
+    make_private(path)
     try:
         return _open(path)
     except StorageError:
         if made:
-            _remove_if_empty(path)
+            remove_if_empty(path)
         if create:
             raise
         log.info("history: %s cannot be written; reading it read-only", path)
         return _open_read_only(path)
-
-
-def _remove_if_empty(path: Path) -> None:
-    """Remove the empty file this process made for a history it then could not set up."""
-    try:
-        if path.stat().st_size == 0:
-            path.unlink()
-    except OSError:
-        pass
 
 
 def _open(path: Path) -> sqlite3.Connection:
@@ -245,7 +139,7 @@ def _open(path: Path) -> sqlite3.Connection:
     try:
         conn = sqlite3.connect(path, isolation_level=None, timeout=10.0)
     except sqlite3.Error as exc:
-        raise _damaged(path, f"it cannot be opened ({exc})") from exc
+        raise damaged(path, f"it cannot be opened ({exc})") from exc
     try:
         conn.execute("BEGIN")  # one consistent snapshot while another process may be migrating
         try:
@@ -268,7 +162,7 @@ def _open(path: Path) -> sqlite3.Connection:
         problem = write_error(path, exc)
         if isinstance(problem, StorageError):
             raise problem from exc
-        raise _damaged(path, str(exc)) from exc
+        raise damaged(path, str(exc)) from exc
     return conn
 
 
@@ -282,7 +176,7 @@ def _check_tables(conn: sqlite3.Connection, path: Path) -> None:
     }
     missing = [t for t in TABLES if t not in present]
     if missing:
-        raise _damaged(path, "tables are missing: " + ", ".join(missing))
+        raise damaged(path, "tables are missing: " + ", ".join(missing))
 
 
 def _open_read_only(path: Path) -> sqlite3.Connection:

@@ -10,7 +10,8 @@ from pathlib import Path
 from types import TracebackType
 
 from companion.errors import BadInputError, StorageError
-from companion.history.db import connect, write_error
+from companion.history.db import connect
+from companion.history.write_errors import write_error
 from companion.plan import Change
 from companion.records import (
     Rating,
