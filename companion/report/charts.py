@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
 from companion import library
-from companion.report.data import DONE, MISSED, NOT_STARTED, PARTLY, ReportData
+from companion.report.contents import DONE, MISSED, NOT_STARTED, PARTLY, ReportData
 
 matplotlib.use("Agg")  # never a window, even if pyplot gets imported elsewhere
 

@@ -13,7 +13,7 @@ from companion.history.queries import ChangeRow, SafetyRow, brief
 from companion.plurals import plural
 from companion.prompts import Prompts
 from companion.report import charts
-from companion.report.data import DONE, MISSED, NOT_STARTED, PARTLY, ReportData
+from companion.report.contents import DONE, MISSED, NOT_STARTED, PARTLY, ReportData
 from companion.routine import Routine
 from companion.screen import pictures
 
