@@ -11,10 +11,13 @@ from companion.classifier.combine_opinions import Verdict
 from companion.classifier.word_classifier import WordJudge
 from companion.commands import Command, Context, Parsed, Vocabulary, normalise
 from companion.listen import decide, own_voice
+from companion.listen.companion_speech import CompanionSpeech
 from companion.listen.endpoint import Edge, Segmenter
+from companion.listen.frames import Framer
 from companion.listen.live import Live, live_for
 from companion.listen.settings import ListenerSettings
 from companion.listen.turn import Turn, TurnOpinions
+from companion.listen.turn_verdict import decision_for, verdict_on
 from companion.listen.vad import EnergyVad
 from companion.listen.verdict import Decision
 from companion.recognisers.base import Engine, Hypothesis, PhraseJudge
@@ -53,9 +56,8 @@ class Listener:
         s = self.settings
         self.segmenter = Segmenter(end_silence_s=end_silence_s, max_utterance_s=s.max_utterance_s)
         self.vad = EnergyVad()
-        self._frame_bytes = 2 * max(1, round(engine.sample_rate * s.frame_s))
-        self._frame_s = self._frame_bytes / 2 / engine.sample_rate
-        self._pending = b""
+        self._framer = Framer(2 * max(1, round(engine.sample_rate * s.frame_s)))
+        self._frame_s = self._framer.frame_bytes / 2 / engine.sample_rate
         self._held: list[Decision] = []
         self._pre_roll: deque[bytes] = deque(maxlen=max(1, round(s.pre_roll_s / self._frame_s)))
         self._position_s = 0.0
@@ -67,11 +69,7 @@ class Listener:
         self._rest_of_word_s = 0.0
         """After a decision made while the sound went on: silence still needed before anything
         is heard again (its rest is not a second command)."""
-        self._own_text = ""
-        """What the companion is saying (normalised)."""
-        self._speaking = False
-        self._own_until_s = -1.0
-        """Until here its words are still ignored (``own_voice_tail_s`` after it stopped)."""
+        self._own = CompanionSpeech()
         self.heard = ""
         """Words of the last finished utterance, accepted or not ("" if nothing)."""
         self.last_confidence = 0.0
@@ -112,26 +110,23 @@ class Listener:
     def own_speech(self, text: str | None) -> None:
         """What the companion is saying now (None when it has stopped)."""
         if text is None:
-            if self._speaking:
-                self._own_until_s = self._position_s + self.settings.own_voice_tail_s
+            if self._own.speaking:
+                self._own.until_s = self._position_s + self.settings.own_voice_tail_s
                 if self._active:  # judge what began while it spoke; the user's turn starts anew
                     decision = self._finish()
                     if decision is not None:
                         self._held.append(decision)
-            self._speaking = False
+            self._own.speaking = False
             return
-        self._own_text = normalise(text)
-        self._speaking = True
+        self._own.text = normalise(text)
+        self._own.speaking = True
 
     def process(self, pcm16: bytes) -> list[Decision]:
         """Take more audio; returns the decisions it completed."""
         out: list[Decision] = self._held
         self._held = []
-        data = self._pending + pcm16
-        n = len(data) - len(data) % self._frame_bytes
-        self._pending = data[n:]
-        for i in range(0, n, self._frame_bytes):
-            decision = self._frame(data[i : i + self._frame_bytes])
+        for frame in self._framer.frames(pcm16):
+            decision = self._frame(frame)
             if decision is not None:
                 out.append(decision)
         return out
@@ -139,9 +134,8 @@ class Listener:
     def flush(self) -> list[Decision]:
         """End of input: decide on the utterance under way, if any."""
         out: list[Decision] = []
-        if self._pending:
-            frame = self._pending + b"\0" * (self._frame_bytes - len(self._pending))
-            self._pending = b""
+        frame = self._framer.last()
+        if frame is not None:
             decision = self._frame(frame)
             if decision is not None:
                 out.append(decision)
@@ -187,23 +181,21 @@ class Listener:
             return True
         turn, s = self._turn, self.settings
         silence = self.segmenter.silence_s
-        own = self._own_voice_active()
+        own = self._own.covers(self._turn.start_s)
         # over its voice the bound pass names "stop" or "it hurts" for any sound: never settled
         if not own and any(
             decide.settled_on(words, self._live.table, silence, s)
             for words in (turn.partial, turn.heard_at_pause)
         ):
             return True
-        if own_voice.ends_at_pause(
-            self._speaking, turn.start_s, self._own_until_s, self._position_s, silence, s.pause_s
-        ):
+        if self._own.ends_at_pause(turn.start_s, self._position_s, silence, s.pause_s):
             return True
         if self.classifier is not None and decide.at_pause(silence, s.pause_s, self._frame_s):
             found = decide.hear_at_pause(
                 self._live,
                 self._opinions(),
                 turn.heard_at_pause,
-                self._candidates() if own else None,
+                self._own.candidates(self._live.table) if own else None,
                 self._own_voice_word,
                 s,
             )
@@ -230,7 +222,7 @@ class Listener:
         table = self._live.table
         phrases = list(table)
         decoder = self.engine
-        if own_voice.is_active(self._speaking, start_s, self._own_until_s):
+        if self._own.covers(start_s):
             decoder = self.own_voice_engine
             phrases = own_voice.live_phrases(table)
         decoder.start(phrases or list(table))
@@ -262,38 +254,20 @@ class Listener:
     def _judge(self, hyp: Hypothesis) -> Decision | None:
         text = normalise(hyp.text)
         self.heard, self.last_confidence = text, hyp.confidence
-        turn = self._turn
-        verdict: Verdict | None
-        if self._own_voice_active():
-            verdict = own_voice.judge_over_own_voice(
-                text,
-                hyp.confidence,
-                self._live,
-                self._candidates(),
-                self._opinions(),
-                turn.stop_read,
-                self._own_voice_word,
-                self.settings,
-            )
-            if verdict is None:
-                log.debug("ignored %r (%.2f): the companion is speaking %r", text, hyp.confidence,
-                          self._own_text)  # fmt: skip
-        else:
-            verdict = decide.judge_turn(
-                text, hyp.confidence, self._live, self._opinions(), turn.stop_read, self.settings
-            )
+        verdict = verdict_on(
+            text,
+            hyp.confidence,
+            self._live,
+            self._own,
+            self._turn,
+            self._opinions(),
+            self._own_voice_word,
+            self.settings,
+        )
         if verdict is None or verdict.phrase is None:
             return None
         self.heard, self.last_confidence = verdict.phrase, verdict.confidence
-        parsed = self._live.table[verdict.phrase]
-        return Decision(
-            command=parsed.command,
-            value=parsed.value,
-            text=verdict.phrase,
-            confidence=verdict.confidence,
-            decided_at_s=round(self._position_s, 3),
-            unsure=verdict.unsure,
-        )
+        return decision_for(verdict, self._live.table, self._position_s)
 
     def _own_voice_word(self) -> Verdict | None:
         """``own_voice.word_over_own_voice`` for the turn, once per length of its audio."""
@@ -303,7 +277,7 @@ class Listener:
         key = len(turn.audio)
         if turn.own_word[0] != key:
             found = own_voice.word_over_own_voice(
-                self._live, self._candidates(), self._opinions(), self.settings
+                self._live, self._own.candidates(self._live.table), self._opinions(), self.settings
             )
             turn.own_word = (key, found)
         return turn.own_word[1]
@@ -313,12 +287,6 @@ class Listener:
         they hear only its last ``own_voice_window_s`` (the user's word, not the line said
         before it)."""
         window = None
-        if self._own_voice_active():
+        if self._own.covers(self._turn.start_s):
             window = 2 * round(self.engine.sample_rate * self.settings.own_voice_window_s)
         return TurnOpinions(self._turn, self.classifier, self.reader, self._live.forms, window)
-
-    def _candidates(self) -> frozenset[str]:
-        return own_voice.candidates(self._live.table, self._own_text)
-
-    def _own_voice_active(self) -> bool:
-        return own_voice.is_active(self._speaking, self._turn.start_s, self._own_until_s)
