@@ -14,6 +14,13 @@ the report gives, per canceller:
 - echo reduction: the companion's voice alone, before/after (dB, more is better);
 - the word kept: the level of what is left under each "stop" that is not the word, relative to
   the word (signal-to-residual, dB, more is better), at 0 and -10 dB.
+
+``--scores`` adds what the listener's judges make of each "stop" (its 1 s clip, as the
+over-its-voice check's window): the word classifier's P("stop") and the Moonshine reader's
+P("stop"), medians at 0 and -10 dB, for the clean word (no echo) and after each canceller.
+``speex-linear`` is Speex's adaptive filter without its residual suppressor (a linear stage
+only: pywebrtc-audio's AEC3 has no switch for its suppressor). ``--jitter`` sets how far a
+line's noted start may miss the real one (s).
 """
 
 from __future__ import annotations
@@ -29,8 +36,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from companion.audio.echo_cancel import KINDS, EchoFilter, make_canceller  # noqa: E402
+from companion.audio.echo_cancel import KINDS, EchoFilter, SpeexCanceller  # noqa: E402
 from companion.audio.playback_tap import RATE, PlaybackTap  # noqa: E402
+
+FRAME = RATE // 100
 from tests.pulse import read_wav  # noqa: E402
 
 BLOCK = RATE // 50
@@ -72,12 +81,34 @@ def signal_to_residual(word: np.ndarray, got: np.ndarray) -> float:
     return float(10 * np.log10(np.sum((gain * word) ** 2) / max(np.sum(rest**2), 1e-9)))
 
 
+CANCELLERS = {**KINDS, "speex-linear": lambda: SpeexCanceller(suppress=False)}
+
+
+class Judges:
+    """The word classifier's and the reader's P("stop") for a stretch of audio."""
+
+    def __init__(self) -> None:
+        from companion.classifier.word_classifier import WEIGHTS, WordClassifier
+        from companion.recognisers.moonshine_reader import MoonshineScorer, written_forms
+
+        self.classifier = WordClassifier(WEIGHTS)
+        self.reader = MoonshineScorer()
+        self.forms = {"stop": written_forms("stop")}
+
+    def __call__(self, x: np.ndarray) -> tuple[float, float]:
+        pcm = np.clip(np.rint(x), -32768, 32767).astype("<i2").tobytes()
+        said = self.reader.phrase_probabilities(pcm, self.forms)
+        return self.classifier.probabilities(pcm).get("stop", 0.0), sum(said.values())
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=60.0)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "speech")
     ap.add_argument("--kinds", default=",".join(KINDS))
+    ap.add_argument("--jitter", type=float, default=0.03)
+    ap.add_argument("--scores", action="store_true")
     args = ap.parse_args(argv)
     rng = random.Random(args.seed)
     from companion.audio.resample import Resampler
@@ -93,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     while i < n - 2 * RATE:
         x = lines16[k % len(lines16)]
         played[i : i + len(x)] += x
-        jitter = rng.uniform(-0.03, 0.03)
+        jitter = rng.uniform(-args.jitter, args.jitter)
         tap.played(lines[k % len(lines)], piper_rate, t0 + i / RATE + jitter)
         i += 2 * RATE
         k += 1
@@ -121,14 +152,20 @@ def main(argv: list[str] | None = None) -> int:
     echo_only &= np.abs(echo) > 0
     print(f"{args.seconds:g} s, bulk delay {delay * 1000:.0f} ms, companion {companion_db:.1f} "
           f"dBFS, {len(spans)} stops; seed {args.seed}\n")  # fmt: skip
-    print("| canceller | echo reduction (dB) | word/residual at 0 dB | at -10 dB | CPU per s |")
-    print("|---|---|---|---|---|")
-    for kind in ["none", *args.kinds.split(",")]:
-        if kind == "none":
+    judges = Judges() if args.scores else None
+    extra = " classifier / reader P(stop), 0 dB | at -10 dB |" if judges else ""
+    head = "| canceller | echo reduction (dB) | word/residual at 0 dB | at -10 dB | CPU per s |"
+    print(head + extra)
+    print("|---|---|---|---|---|" + ("---|---|" if judges else ""))
+    for kind in [*(["clean"] if judges else []), "none", *args.kinds.split(",")]:
+        if kind == "clean":  # the word without the companion's voice under it
+            out = words + noise
+            took = 0.0
+        elif kind == "none":
             out = mic.astype(np.float64)
             took = 0.0
         else:
-            filt = EchoFilter(tap, make_canceller(kind))
+            filt = EchoFilter(tap, CANCELLERS[kind]())
             chunks = []
             began = time.process_time()
             for s in range(0, n, BLOCK):
@@ -146,8 +183,13 @@ def main(argv: list[str] | None = None) -> int:
             shifts = range(0, 241, 4)  # the canceller's own latency
             best = max(signal_to_residual(w, out[a + s : b + s]) for s in shifts)
             kept[g].append(best)
-        print(f"| {kind} | {erle:.1f} | {np.median(kept[0.0]):.1f} | {np.median(kept[-10.0]):.1f} "
-              f"| {took * 1000:.1f} ms |")  # fmt: skip
+        row = (f"| {kind} | {erle:.1f} | {np.median(kept[0.0]):.1f} | "
+               f"{np.median(kept[-10.0]):.1f} | {took * 1000:.1f} ms |")  # fmt: skip
+        if judges is not None:
+            for g in (0.0, -10.0):
+                got = np.array([judges(out[a : b + FRAME]) for a, b, h in spans if h == g])
+                row += f" {np.median(got[:, 0]):.2f} / {np.median(got[:, 1]):.2f} |"
+        print(row, flush=True)
     return 0
 
 
