@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from companion import library
-from companion.history import queries
+from companion.history import practice_days, queries
 from companion.history.summary import DaySummary, HistorySummary
 from companion.plan import Change, Plan, PlannedExercise
 from companion.prompts import Prompts
@@ -230,7 +230,7 @@ def today_plan(routine: Routine, store: HistoryStore, day: dt.date) -> Plan:
     A repeat session on a day that already has one keeps the same plan but announces no
     changes again.
     """
-    plan = plan_for(routine, queries.summary(store.connection, day), day)
+    plan = plan_for(routine, practice_days.summary(store.connection, day), day)
     if queries.sessions(store.connection, day, day):
         return replace(plan, changes=())
     return plan

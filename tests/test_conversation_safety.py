@@ -15,7 +15,7 @@ import pytest
 from companion import doctor, paths, progression, records, routine
 from companion.commands import Command
 from companion.events import End, Record, StopSpeech
-from companion.history import queries
+from companion.history import practice_days
 from companion.history.store import HistoryStore
 from companion.session.state import Stage
 from tests.session_driver import T0, Driver, at_stage, make_plan, make_routine
@@ -204,7 +204,7 @@ def test_a_skipped_day_never_counts_toward_progression(tmp_path: Path) -> None:
     with HistoryStore.open(tmp_path / "history.sqlite3") as store:
         for rec in d.records():
             store.write(rec)
-        summary = queries.summary(store.connection, day1 + dt.timedelta(days=1))
+        summary = practice_days.summary(store.connection, day1 + dt.timedelta(days=1))
     assert summary.days[0].hows == ("skipped",)
     plan = progression.plan_for(r, summary, day1 + dt.timedelta(days=1))
     assert plan.practice_days == 0 and plan.changes == ()
@@ -241,7 +241,7 @@ def test_effort_nine_offers_fewer_and_progression_does_not_go_up(tmp_path: Path)
     with HistoryStore.open(tmp_path / "history.sqlite3") as store:
         for rec in d.records():
             store.write(rec)
-        summary = queries.summary(store.connection, T0.date() + dt.timedelta(days=3))
+        summary = practice_days.summary(store.connection, T0.date() + dt.timedelta(days=3))
     days = [summary.days[0]] * 1
     for n in (1, 2):
         days.append(dataclasses.replace(summary.days[0], day=T0.date() + dt.timedelta(days=n)))

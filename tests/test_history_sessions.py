@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from companion import prompts, routine
-from companion.history import queries
+from companion.history import practice_days, queries
 from companion.history.store import HistoryStore
 from companion.paths import prompts_dir
 from companion.plan import Change
@@ -246,7 +246,7 @@ def test_sigkill_mid_session_keeps_every_finished_set_and_the_next_start_is_clea
     with HistoryStore.open(db) as store:
         hows = [s.how for s in queries.sessions(store.connection)]
         assert hows == ["interrupted", "completed"]
-        summary = queries.summary(store.connection, day + dt.timedelta(days=1))
+        summary = practice_days.summary(store.connection, day + dt.timedelta(days=1))
         [facts] = summary.days
         assert facts.hows == ("interrupted", "completed")
         assert all(e.met_completed for e in facts.exercises)

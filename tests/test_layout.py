@@ -23,7 +23,6 @@ OVERSIZED: dict[str, str] = {
     "companion/speech/queued.py": "gaining the playback reference for echo cancelling (helper A)",
     "companion/reminders/daemon.py": "the daemon's loop and its jobs; being reworked (helper E)",
     "companion/inputs/keyboard.py": "keys and the single switch in one reader; not split yet",
-    "companion/history/queries.py": "every read of the history; not split yet",
     "companion/reminders/scheduler.py": "the APScheduler adapter and its triggers; not split yet",
 }
 KNOWN_CYCLES: dict[tuple[str, ...], str] = {

@@ -7,7 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 from companion import prompts
-from companion.history import queries
+from companion.history import practice_days
 from companion.history.store import HistoryStore
 from companion.records import UNFINISHED, Outcome, SessionEnded, SessionStarted, SetDone
 from companion.report import data
@@ -24,7 +24,7 @@ def test_a_running_session_is_unfinished_in_the_summary_and_the_report(tmp_path:
         later = T0 + dt.timedelta(hours=2)
         store.write(SessionStarted(later, T0.date(), (("palm_turn", 1, 10),)))  # still running
         conn = store.connection
-        [day] = queries.summary(conn, T0.date() + dt.timedelta(days=1)).days
+        [day] = practice_days.summary(conn, T0.date() + dt.timedelta(days=1)).days
         assert day.hows == ("completed", UNFINISHED)
         report = data.gather(conn, T0.date(), T0.date())
         assert [(s.what, s.reason) for s in report.stops] == [("session", UNFINISHED)]

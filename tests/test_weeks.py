@@ -11,7 +11,7 @@ import datetime as dt
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from companion.history import daybook, queries
+from companion.history import daybook, practice_days, queries
 from companion.history.store import HistoryStore
 from companion.plan import Change, Plan
 from companion.progression import today_plan
@@ -142,7 +142,7 @@ def test_three_weeks_with_a_clock_change_and_a_week_off(tmp_path: Path) -> None:
     while day <= d(11, 9):
         store = HistoryStore.open(path)  # every day a fresh start, as a new process would
         if day == d(10, 26):
-            assert queries.summary(store.connection, day).approvals == ()
+            assert practice_days.summary(store.connection, day).approvals == ()
             store.approve(S, day, at(day, 8))  # the caregiver approves before the session
         seen[day] = plan_of(store, routine, day)
         plan = today_plan(routine, store, day)

@@ -8,7 +8,7 @@ import datetime as dt
 from companion import library, paths, prompts, routine
 from companion.cli import dates
 from companion.errors import BadInputError
-from companion.history import daybook, queries
+from companion.history import daybook, practice_days, queries, safety_words
 from companion.history.store import HistoryStore
 from companion.history.summary import HistorySummary
 from companion.plan import Change
@@ -91,7 +91,7 @@ def run_plan(args: argparse.Namespace) -> int:
     try:
 
         def current() -> Explained:
-            summary = queries.summary(store.connection, day) if store else HistorySummary()
+            summary = practice_days.summary(store.connection, day) if store else HistorySummary()
             return explain(chosen, summary, day)
 
         e = current()
@@ -231,7 +231,7 @@ def run_history(args: argparse.Namespace) -> int:
         book = daybook.build(store.connection, first, last, today=dt.date.today())
         answers: dict[int, list[str]] = {}
         for a in queries.safety_answers(store.connection, first, last):
-            answers.setdefault(a.session_id, []).append(queries.brief(a))
+            answers.setdefault(a.session_id, []).append(safety_words.brief(a))
     days = "the day" if args.days == 1 else f"the {args.days} days to"
     print(f"History for {days} {_long(last)}")
     pad = " " * 16

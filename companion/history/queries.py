@@ -1,14 +1,14 @@
-"""Read-only questions to the history: the progression summary, and rows for reports and CSV."""
+"""Read-only questions to the history: its rows, for reports, the plan and CSV.
+
+The progression rules' summary is read in ``practice_days``; a safety answer in a few words is
+``safety_words.brief``.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections import defaultdict
 from dataclasses import dataclass
-
-from companion.history.summary import DaySummary, ExerciseDay, HistorySummary
-from companion.records import UNFINISHED, Outcome
 
 
 @dataclass(frozen=True)
@@ -85,30 +85,6 @@ class SafetyRow:
 
 PAIN_LIMIT = 6
 """Pain above this before the exercises means no exercise that day (the session's rule)."""
-_BRIEF = {
-    ("chest_pain", "no"): "no chest pain",
-    ("chest_pain", "yes"): "CHEST PAIN (yes)",
-    ("dizziness", "no"): "no dizziness",
-    ("dizziness", "yes"): "DIZZY (yes)",
-    ("pain_over_6", "no"): "pain 6 or less",
-    ("pain_over_6", "yes"): "PAIN OVER 6 (yes)",
-    ("stop_for_today", "no"): "did not stop for today",
-    ("stop_for_today", "yes"): "STOPPED FOR TODAY (yes)",
-    ("call_now_alert", "chest_pain"): "CALL-NOW ALERT SHOWN (chest pain)",
-    ("call_now_alert", "warning_signs"): "CALL-NOW ALERT SHOWN (stroke warning signs)",
-}
-
-
-def brief(row: SafetyRow) -> str:
-    """A few words for one answer ("no chest pain", "pain 2"); capitals when alarming."""
-    if row.question == "pain_now":
-        text = f"pain {row.answer}"
-        return text.upper() if row.alarming else text
-    known = _BRIEF.get((row.question, row.answer))
-    if known is not None:
-        return known
-    text = f"{row.question.replace('_', ' ')}: {row.answer}"
-    return text.upper() if row.alarming else text
 
 
 @dataclass(frozen=True)
@@ -264,67 +240,3 @@ def approvals(conn: sqlite3.Connection) -> list[tuple[dt.date, str]]:
     return [
         (_d(r[0]), r[1]) for r in conn.execute("SELECT day, exercise_id FROM approvals ORDER BY id")
     ]
-
-
-def summary(conn: sqlite3.Connection, before: dt.date) -> HistorySummary:
-    """The facts of every practice day before ``before``, for the progression rules."""
-    end = before - dt.timedelta(days=1)
-    by_day: dict[dt.date, list[SessionRow]] = defaultdict(list)
-    for s in sessions(conn, None, end):
-        by_day[s.day].append(s)
-    planned: dict[int, list[tuple[str, int, int]]] = defaultdict(list)
-    for sid, ex, n_sets, reps in conn.execute(
-        "SELECT p.session_id, p.exercise_id, p.sets, p.reps FROM planned p "
-        "JOIN sessions s ON s.id = p.session_id WHERE s.day <= ? ORDER BY p.session_id, "
-        "p.position",
-        (end.isoformat(),),
-    ):
-        planned[sid].append((ex, n_sets, reps))
-    done: dict[tuple[int, str], set[int]] = defaultdict(set)
-    for row in sets(conn, None, end):
-        if row.completed and row.done >= row.planned:
-            done[(row.session_id, row.exercise_id)].add(row.set_number)
-    rated: dict[tuple[dt.date, str, str], int] = {}
-    day_pain: dict[dt.date, int] = {}
-    for r in ratings(conn, None, end):
-        key = (r.day, r.exercise_id, r.kind)
-        rated[key] = max(rated.get(key, 0), r.value)
-        if r.kind == "pain":
-            day_pain[r.day] = max(day_pain.get(r.day, 0), r.value)
-    pain_events = {
-        (e.day, e.exercise_id)
-        for e in stops(conn, None, end) + skips(conn, None, end)
-        if e.reason == "pain"
-    }
-    days = []
-    for day in sorted(by_day):
-        facts: dict[str, tuple[int, bool, bool]] = {}
-        for s in by_day[day]:
-            complete = s.how == Outcome.COMPLETED
-            for ex, n_sets, reps in planned[s.id]:
-                _, ok, short = facts.get(ex, (reps, False, False))
-                met = len(done[(s.id, ex)]) >= n_sets
-                facts[ex] = (reps, ok or (met and complete), short or (met and not complete))
-        exercises = tuple(
-            ExerciseDay(
-                ex,
-                reps,
-                ok,
-                short,
-                rated.get((day, ex, "pain")),
-                rated.get((day, ex, "effort")),
-                (day, ex) in pain_events,
-            )
-            for ex, (reps, ok, short) in facts.items()
-        )
-        days.append(
-            DaySummary(
-                day,
-                len(by_day[day]),
-                tuple(s.how or UNFINISHED for s in by_day[day]),
-                exercises,
-                day_pain.get(day),
-                any(d == day for d, _ in pain_events),
-            )
-        )
-    return HistorySummary(tuple(days), tuple(approvals(conn)))

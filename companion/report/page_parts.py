@@ -7,7 +7,8 @@ from collections.abc import Callable, Iterable, Sequence
 from html import escape
 
 from companion import library
-from companion.history.queries import SafetyRow, brief
+from companion.history.queries import SafetyRow
+from companion.history.safety_words import brief
 from companion.plurals import plural
 from companion.report.contents import ReportData
 from companion.routine import Routine
