@@ -3,32 +3,21 @@
 from __future__ import annotations
 
 import logging
-import shutil
-import tempfile
 import threading
 import time
-import weakref
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 from companion.audio.playback_tap import SHARED, PlaybackTap
 from companion.errors import BadInputError, CompanionError
 from companion.speech.player import Playback, wav_samples, wav_seconds
+from companion.speech.synthesis_cache import SynthesisCache, Synthesizer
 
 log = logging.getLogger(__name__)
 
 ProblemCallback = Callable[[str], None]
-
-
-class Synthesizer(Protocol):
-    """Turns one line into a WAV file."""
-
-    def synthesize(self, text: str, rate: int, volume: float, wav: Path) -> None:
-        """Write ``text`` spoken at ``rate`` words per minute and ``volume`` 0-1 to ``wav``."""
 
 
 @dataclass(frozen=True)
@@ -69,25 +58,13 @@ class QueuedSpeaker:
         missing_player: str = "no audio player found",
         tap: PlaybackTap | None = SHARED,
     ) -> None:
-        self._synth = synth
+        self._wavs = SynthesisCache(synth, cache_size, synth_timeout)
         self._tap = tap
         """Told every sound played and when (the echo canceller's reference); None: nobody."""
         self._player = tuple(player) if player else None
         self._on_problem = on_problem
         self._pause = pause
         self._grace = grace
-        self._synth_timeout = synth_timeout
-        self._cache_size = cache_size
-        self._cache: OrderedDict[tuple[str, int, float], Path] = OrderedDict()
-        self._pending: dict[tuple[str, int, float], Future[Path]] = {}
-        self._files = threading.Lock()
-        """Guards ``_cache``, ``_pending`` and ``_count`` (the speaker and synthesis threads)."""
-        self._synth_turn = threading.Lock()
-        """One synthesis at a time (each on a daemon thread of its own, so a hung one can be
-        left behind: an executor's threads would be waited for at exit)."""
-        self._dir = Path(tempfile.mkdtemp(prefix="companion-speech-"))
-        self._cleanup = weakref.finalize(self, shutil.rmtree, self._dir, True)
-        self._count = 0
         self._cond = threading.Condition()
         self._queue: deque[_Line] = deque()
         self._generation = 0
@@ -160,7 +137,7 @@ class QueuedSpeaker:
         self._thread.join(timeout=5)
         if self._thread.is_alive():
             log.warning("the speaker did not stop within 5 s; left behind")
-        self._cleanup()
+        self._wavs.cleanup()
 
     # ---- the worker -----------------------------------------------------------------------
 
@@ -253,75 +230,17 @@ class QueuedSpeaker:
         with self._cond:
             following = self._queue[0] if self._queue else None
         if following is not None:
-            self._wav_future(following)
+            key = (following.text, following.rate, following.volume)
+            self._wavs.future(key, closing=lambda: self._closing)
 
     def _audio(self, line: _Line) -> Path | None:
         """The line's WAV file, synthesised now or already; None when a beat line or ``stop``
         makes it stale first; CompanionError if it cannot be made within ``synth_timeout``."""
-        key = (line.text, line.rate, line.volume)
-        pending = self._wav_future(line)
-        deadline = time.monotonic() + self._synth_timeout
-        while True:
-            try:
-                return pending.result(timeout=0.05)
-            except TimeoutError:
-                if line.generation != self._generation:
-                    return None
-                if time.monotonic() >= deadline:
-                    with self._files:  # asked again later, the line is tried afresh
-                        if self._pending.get(key) is pending:
-                            del self._pending[key]
-                    raise CompanionError(
-                        f"speech synthesis did not finish within {self._synth_timeout:g} s"
-                    ) from None
-
-    def _wav_future(self, line: _Line) -> Future[Path]:
-        key = (line.text, line.rate, line.volume)
-        with self._files:
-            cached = self._cache.get(key)
-            if cached is not None:
-                self._cache.move_to_end(key)
-                done: Future[Path] = Future()
-                done.set_result(cached)
-                return done
-            pending = self._pending.get(key)
-            if pending is None:
-                self._count += 1
-                wav = self._dir / f"line-{self._count}.wav"
-                pending = Future()
-                if self._closing:
-                    pending.set_exception(CompanionError("the speaker is closing"))
-                    return pending
-                self._pending[key] = pending
-                threading.Thread(
-                    target=self._synthesise, args=(key, wav, pending), name="synthesis", daemon=True
-                ).start()
-            return pending
-
-    def _synthesise(self, key: tuple[str, int, float], wav: Path, done: Future[Path]) -> None:
-        """On a synthesis thread: write the line, keep it in the cache, set ``done``."""
-        try:
-            self._synthesise_now(key, wav)
-        except BaseException as exc:
-            with self._files:
-                self._pending.pop(key, None)
-            done.set_exception(exc)
-        else:
-            done.set_result(wav)
-
-    def _synthesise_now(self, key: tuple[str, int, float], wav: Path) -> None:
-        if not self._synth_turn.acquire(timeout=self._synth_timeout):
-            raise CompanionError("speech synthesis is stuck on an earlier line")
-        try:
-            self._synth.synthesize(key[0], key[1], key[2], wav)
-        finally:
-            self._synth_turn.release()
-        with self._files:
-            self._pending.pop(key, None)
-            self._cache[key] = wav
-            while len(self._cache) > self._cache_size:
-                _, old = self._cache.popitem(last=False)
-                old.unlink(missing_ok=True)
+        return self._wavs.wav(
+            (line.text, line.rate, line.volume),
+            stale=lambda: line.generation != self._generation,
+            closing=lambda: self._closing,
+        )
 
     def _lost(self, text: str) -> None:
         if self.on_lost is None:
