@@ -15,7 +15,8 @@ import pytest
 
 from companion.commands import CONTEXTS, Command
 from companion.events import Heard, Listen, NotUnderstood
-from companion.inputs.keyboard import ESC_WAIT_S, KeyDecoder, status_line
+from companion.inputs.key_decoder import ESC_WAIT_S, KeyDecoder
+from companion.inputs.keyboard import status_line
 from companion.inputs.keymap import KEYS, keys_line
 
 C = Command

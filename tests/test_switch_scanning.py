@@ -7,7 +7,7 @@ from __future__ import annotations
 from companion import prompts
 from companion.commands import CONTEXTS, Command
 from companion.events import Heard, Listen, NotUnderstood
-from companion.inputs.keyboard import LONG_PRESS_S, KeyDecoder
+from companion.inputs.key_decoder import LONG_PRESS_S, KeyDecoder
 from companion.inputs.scanning import ROUNDS, Scanner
 
 C = Command

@@ -12,8 +12,8 @@ from companion import paths, prompts, routine, wiring
 from companion.audio import wavfile
 from companion.commands import user_words, vocabulary
 from companion.errors import BadInputError, DeviceError, ExitStatus, ModelError
-from companion.inputs.keyboard import TerminalKeys
 from companion.inputs.keymap import TEACH_LEGEND, TEACH_SKIP_KEYS, TEACH_STOP_KEYS
+from companion.inputs.terminal_keys import TerminalKeys
 from companion.user_voice.usage import read_usage
 from companion.user_voice.voice_profile import (
     COMMAND_WORDS,
