@@ -20,7 +20,6 @@ OVERSIZED: dict[str, str] = {
     "companion/recognisers/moonshine_convert.py": "the reader model rewrite, one job (B)",
     "companion/user_voice/teach.py": "the conversation and the capture; not split yet",
     "companion/user_voice/voice_profile.py": "recordings, replay set, retraining; not split yet",
-    "companion/reminders/daemon.py": "the daemon's loop and its jobs; being reworked (helper E)",
     "companion/reminders/scheduler.py": "the APScheduler adapter and its triggers; not split yet",
 }
 KNOWN_CYCLES: dict[tuple[str, ...], str] = {
