@@ -206,10 +206,11 @@ def test_a_small_dictionary_decodes_as_the_whole_one_did() -> None:
     import pocketsphinx
 
     from companion.recognisers import pocketsphinx_engine as pe
+    from companion.recognisers.pocketsphinx_model import find_model
 
     small = make_engine("pocketsphinx")
     assert isinstance(small, PocketSphinxEngine)
-    hmm, dictionary = pe._find_model(small.model_dir)
+    hmm, dictionary = find_model(small.model_dir)
     whole = pocketsphinx.Decoder(hmm=str(hmm), dict=str(dictionary), lm=None, loglevel="FATAL")
     phrases = ["stop", "pause", "it hurts", "slower", "read", "either"]
     grammar = pe._grammar(phrases, (), 1.0)

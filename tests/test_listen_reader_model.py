@@ -13,7 +13,7 @@ import pytest
 from companion.audio import wavfile
 from companion.commands import CONTEXTS, vocabulary
 from companion.errors import ModelError
-from companion.recognisers import moonshine_convert, moonshine_reader
+from companion.recognisers import moonshine_convert, moonshine_reader, onnx_int8_rewrite
 from tests.conftest import speech_data
 
 RATE = 16000
@@ -35,12 +35,12 @@ def weights_8_bit(graph: onnx.GraphProto) -> tuple[int, int, int]:
     """(8-bit matrix products, float initializer elements, Casts of an initializer) in a
     graph and its branches."""
     inits = {i.name: i for i in graph.initializer}
-    products = sum(1 for n in graph.node if n.op_type == moonshine_convert.KERNEL)
+    products = sum(1 for n in graph.node if n.op_type == onnx_int8_rewrite.KERNEL)
     floats = sum(
         int(np.prod(i.dims)) for i in graph.initializer if i.data_type == onnx.TensorProto.FLOAT
     )
     casts = sum(1 for n in graph.node if n.op_type == "Cast" and n.input[0] in inits)
-    for _node, branch in moonshine_convert.subgraphs(graph):
+    for _node, branch in onnx_int8_rewrite.subgraphs(graph):
         p, f, c = weights_8_bit(branch)
         products, floats, casts = products + p, floats + f, casts + c
     return products, floats, casts

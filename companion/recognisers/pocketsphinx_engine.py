@@ -1,12 +1,11 @@
-"""PocketSphinx behind the ``Engine`` protocol; the only module importing pocketsphinx."""
+"""PocketSphinx behind the ``Engine`` protocol. With ``pocketsphinx_model`` (which finds and
+checks the model) the only modules importing pocketsphinx."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import logging
-import subprocess
-import sys
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -17,6 +16,12 @@ import pocketsphinx
 
 from companion.errors import ModelError
 from companion.recognisers.base import Hypothesis
+from companion.recognisers.pocketsphinx_model import (
+    default_model_dir,
+    find_model,
+    load_decoys,
+    probe,
+)
 from companion.recognisers.pronunciations import Pronunciations
 
 log = logging.getLogger(__name__)
@@ -36,60 +41,6 @@ PocketSphinx's silence model was trained on real rooms: near-digital silence (a 
 very quiet microphone, a trimmed recording) throws its features off, and it then prefers
 half-finished phrases. A fixed floor below any real room keeps what it hears in range
 (measured: in-context accuracy up, false accepts unchanged; docs/benchmarks.md)."""
-PROBE_TIMEOUT_S = 60.0
-"""Longest wait for a trial load of a model given with --model."""
-DECOY_FILE = Path(__file__).resolve().parent / "data" / "decoys-en-us.txt"
-
-
-def load_decoys(path: Path = DECOY_FILE) -> tuple[str, ...]:
-    """Common words, most probable first (scripts/make_decoys.py writes the file)."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise ModelError(f"The decoy word list {path} cannot be read: {exc}") from exc
-    return tuple(w.strip() for w in lines if w.strip() and not w.startswith("#"))
-
-
-def default_model_dir() -> Path:
-    """The US English model shipped inside the pocketsphinx wheel."""
-    return Path(pocketsphinx.get_model_path("en-us"))
-
-
-def _find_model(model_dir: Path) -> tuple[Path, Path]:
-    """(acoustic model folder, pronunciation dictionary) inside ``model_dir``."""
-    if not model_dir.is_dir():
-        raise ModelError(f"The PocketSphinx model folder {model_dir} does not exist.")
-    candidates = [model_dir, *(p for p in sorted(model_dir.iterdir()) if p.is_dir())]
-    hmm = next((c for c in candidates if (c / "mdef").is_file()), None)
-    if hmm is None:
-        raise ModelError(
-            f"{model_dir} holds no PocketSphinx acoustic model (no 'mdef' file).",
-            hint="Leave out --model to use the model that comes with PocketSphinx.",
-        )
-    dicts = sorted(model_dir.glob("*.dict")) + sorted(hmm.glob("*.dict"))
-    if not dicts:
-        raise ModelError(f"{model_dir} holds no pronunciation dictionary (*.dict).")
-    return hmm, dicts[0]
-
-
-def _probe(hmm: Path, dictionary: Path, model_dir: Path) -> None:
-    """Load an unfamiliar model in a child process first: PocketSphinx exits on a bad one."""
-    try:
-        done = subprocess.run(
-            [sys.executable, "-m", __name__, str(hmm), str(dictionary)],
-            capture_output=True,
-            text=True,
-            timeout=PROBE_TIMEOUT_S,
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise ModelError(f"The PocketSphinx model in {model_dir} takes too long to load.") from exc
-    if done.returncode != 0:
-        detail = (done.stderr.strip().splitlines() or ["no details"])[-1]
-        raise ModelError(
-            f"The PocketSphinx model in {model_dir} could not be loaded: it is damaged or "
-            f"incomplete ({detail}).",
-            hint="Leave out --model to use the model that comes with PocketSphinx.",
-        )
 
 
 def _grammar(phrases: Sequence[str], decoys: Sequence[str], decoy_weight: float) -> str:
@@ -149,9 +100,9 @@ class PocketSphinxEngine:
         self._hiss = np.random.default_rng(20261130)
         count = DECOY_COUNT if decoy_count is None else decoy_count
         self._decoy_pool = tuple(dict.fromkeys([*decoys, *load_decoys()[:count]]))
-        hmm, dictionary = _find_model(self.model_dir)
+        hmm, dictionary = find_model(self.model_dir)
         if self.model_dir != default_model_dir():
-            _probe(hmm, dictionary, self.model_dir)
+            probe(hmm, dictionary, self.model_dir)
         self._pronunciations = Pronunciations(dictionary)
         """The whole dictionary; the decoders hold only the words asked for (``_learn``)."""
         self._unknown: set[str] = set()
@@ -329,7 +280,3 @@ class PocketSphinxEngine:
         else:
             text, confidence = opened, 0.0
         return Hypothesis(text=text, confidence=confidence, words=((text, confidence),))
-
-
-if __name__ == "__main__":  # trial load used by _probe: python -m ... HMM_DIR DICT
-    pocketsphinx.Decoder(hmm=sys.argv[1], dict=sys.argv[2], lm=None, loglevel="FATAL")
