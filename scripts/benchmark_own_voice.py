@@ -3,7 +3,7 @@
 Usage:  .venv/bin/python scripts/benchmark_own_voice.py [--write-cross DIR --own N]
 
 Uses exactly what `companion voice` uses: the shipped sample of training features
-(companion/classifier/data/replay.npz) and ``voice_profile.adapted_model``. Each speaker half is
+(companion/classifier/data/replay.npz) and ``retraining.adapted_model``. Each speaker half is
 judged by a classifier retrained on the other half's clips only (so every judged speaker is
 new to it), once as it is and once with the first recordings of the judged speakers added.
 Digits: each FSDD speaker's first 1, 2, 3 or 5 recordings of each digit; the test is their
@@ -30,7 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from companion.classifier import training  # noqa: E402
-from companion.user_voice.voice_profile import DIGITS, ReplaySet, adapted_model  # noqa: E402
+from companion.user_voice.retraining import ReplaySet, adapted_model  # noqa: E402
+from companion.user_voice.voice_profile import DIGITS  # noqa: E402
 
 Mask = npt.NDArray[np.bool_]
 

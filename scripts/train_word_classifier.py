@@ -42,7 +42,7 @@ from companion.audio import wavfile  # noqa: E402
 from companion.classifier.embedding import FEATURES, SpeechEmbedder, pooled  # noqa: E402
 from companion.classifier.training import sample_weights, save, train  # noqa: E402
 from companion.classifier.word_classifier import OTHER, SILENCE, WEIGHTS  # noqa: E402
-from companion.user_voice.voice_profile import REPLAY  # noqa: E402
+from companion.user_voice.retraining import REPLAY  # noqa: E402
 
 DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 WORDS = ("yes", "no", "up", "down", "left", "right", "on", "off", "stop", "go", *DIGITS)

@@ -13,7 +13,8 @@ import pytest
 
 from companion.cli.main import main
 from companion.errors import ModelError
-from companion.user_voice.voice_profile import ReplaySet, VoiceProfile
+from companion.user_voice.retraining import ReplaySet
+from companion.user_voice.voice_profile import VoiceProfile
 from tests.conftest import REPO, speech_data
 from tests.pulse import write_wav
 from tests.test_recognize_cli import lying_wav

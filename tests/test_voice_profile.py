@@ -19,15 +19,9 @@ from companion.classifier.word_classifier import WordClassifier
 from companion.errors import BadInputError, ModelError
 from companion.recognisers.choose import make_engine
 from companion.user_voice import voice_profile
-from companion.user_voice.voice_profile import (
-    DIGITS,
-    REPLAY,
-    RecordingProblem,
-    ReplaySet,
-    VoiceProfile,
-    adapted_model,
-    trimmed,
-)
+from companion.user_voice.retraining import REPLAY, ReplaySet, adapted_model
+from companion.user_voice.voice_profile import DIGITS, VoiceProfile
+from companion.user_voice.word_recording import RecordingProblem, trimmed
 from tests.conftest import speech_data
 
 RATE = 16000

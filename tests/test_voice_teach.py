@@ -22,11 +22,12 @@ from companion.user_voice.teach import (
     SkipWord,
     StopTeaching,
     TeachSettings,
-    UtteranceCapture,
     heard_from,
     teach,
 )
-from companion.user_voice.voice_profile import VoiceProfile, wav_bytes
+from companion.user_voice.utterance_capture import UtteranceCapture
+from companion.user_voice.voice_profile import VoiceProfile
+from companion.user_voice.word_recording import wav_bytes
 from tests.conftest import REPO, speech_data
 from tests.pulse import PulseServer
 from tests.test_handsfree import wait_for_silent_sink

@@ -18,12 +18,11 @@ from companion.user_voice.usage import read_usage
 from companion.user_voice.voice_profile import (
     COMMAND_WORDS,
     DIGITS,
-    MAX_FILE_SECONDS,
     TEACHABLE,
     VoiceProfile,
     check_word,
-    read_word,
 )
+from companion.user_voice.word_recording import MAX_FILE_SECONDS, read_word
 
 DEFAULT_WORDS = (*COMMAND_WORDS, *DIGITS)
 
@@ -164,13 +163,13 @@ def run_teach(args: argparse.Namespace) -> int:
     """The guided recording: the companion asks, the user says the word."""
     # Deferred: teaching loads the recognisers, numpy and sounddevice (over a second).
     from companion.user_voice.teach import (
-        MicCapture,
         SkipWord,
         StopTeaching,
         TeachSettings,
         own_words,
         teach,
     )
+    from companion.user_voice.utterance_capture import MicCapture
 
     named = args.words if args.words is not None else ",".join(DEFAULT_WORDS)
     words = [w.strip() for w in named.split(",") if w.strip()]

@@ -5,9 +5,9 @@ Recognition trained on general speech serves slurred, slow or accented voices wo
 recordings of the user's own words help most (research.md; measured with
 scripts/benchmark_own_voice.py). The recordings live in the data folder, one WAV file each
 (``voice/<word>/``); the retrained classifier (``voice/word-classifier.npz``) is used by the
-listener instead of the shipped one. Retraining adds them to a shipped sample of the
-classifier's training features (``data/replay.npz``, from scripts/train_word_classifier.py),
-so the words they did not record stay as they were. Every file is written whole or not at all.
+listener instead of the shipped one. Every file is written whole or not at all.
+
+Checking and trimming one recording: ``word_recording``; the retraining itself: ``retraining``.
 """
 
 from __future__ import annotations
@@ -18,150 +18,25 @@ import io
 import os
 import shutil
 import tempfile
-import wave
 import zipfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import numpy.typing as npt
 
 from companion import files
-from companion.audio import wavfile
 from companion.classifier import training
-from companion.classifier.embedding import SpeechEmbedder, pooled
-from companion.classifier.word_classifier import WEIGHTS
-from companion.errors import BadInputError, ModelError
+from companion.errors import BadInputError
+from companion.user_voice.retraining import ReplaySet, adapted_model, embed
+from companion.user_voice.word_recording import trimmed, wav_bytes
 
-REPLAY = WEIGHTS.parent / "replay.npz"
-RATE = 16000
 DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 COMMAND_WORDS = ("yes", "no", "stop", "go")
 TEACHABLE = (*COMMAND_WORDS, *DIGITS)
 """Words the classifier has a class for and the session listens for (numbers for ratings)."""
 MODEL_NAME = "word-classifier.npz"
-MAX_FILE_SECONDS = 30.0
-"""Longest WAV file ``voice add`` takes: one word, with room around it (checked before decoding)."""
 STAGING = ".adding-"
 """Name prefix of the folder new recordings are written into before they are moved in."""
-
-MIN_SPEECH_S = 0.04
-"""A recording with less sound than this (within ``SPEECH_WITHIN_DB`` of its loudest moment)
-is a click. (The shortest real word in ../shared has 0.05 s.)"""
-MAX_SPEECH_S = 3.0
-"""One word, however slowly said, has less strong sound (within ``CORE_DB`` of its loudest
-moment) than this; more is talk, or a television."""
-QUIET_DB = -45.0
-"""A recording whose loudest moment is below this (dBFS) did not catch the voice."""
-SPEECH_WITHIN_DB = 30.0
-"""Frames within this of the loudest count as sound; the recording is trimmed to them..."""
-CORE_DB = 20.0
-"""... or, in a noisy room (the sound reaching more than ``NOISY_EXTRA_S`` beyond the frames
-within this of the loudest), to those."""
-NOISY_EXTRA_S = 0.8
-KEEP_BEFORE_S = 0.15
-KEEP_AFTER_S = 0.25
-
-
-class RecordingProblem(BadInputError):
-    """A recording that cannot teach anything; ``reason`` names which problem (for prompts)."""
-
-    def __init__(self, reason: str, message: str) -> None:
-        super().__init__(message, hint="Record the word again, close to the microphone.")
-        self.reason = reason
-
-
-def trimmed(pcm16: bytes, rate: int = RATE) -> bytes:
-    """The spoken part of a recording, with a little room before and after.
-
-    RecordingProblem (reason ``empty``, ``quiet``, ``short`` or ``long``) when it holds no
-    usable word."""
-    x = np.frombuffer(pcm16[: len(pcm16) - len(pcm16) % 2], dtype="<i2").astype(np.float64)
-    frame = rate // 100
-    n = x.size // frame
-    if n == 0:
-        raise RecordingProblem("empty", "The recording is empty.")
-    rms = np.sqrt((x[: n * frame].reshape(n, frame) ** 2).mean(axis=1)) + 1e-9
-    db = 20 * np.log10(rms / 32768)
-    loudest = float(db.max())
-    if loudest < QUIET_DB:
-        raise RecordingProblem("quiet", f"The recording is too quiet ({loudest:.0f} dBFS).")
-    sound = np.flatnonzero(db >= loudest - SPEECH_WITHIN_DB)
-    core = np.flatnonzero(db >= loudest - CORE_DB)
-    if sound.size / 100 < MIN_SPEECH_S:
-        raise RecordingProblem("short", f"Only {sound.size / 100:.2f} s of sound: not a word.")
-    if core.size / 100 > MAX_SPEECH_S:
-        raise RecordingProblem(
-            "long", f"{core.size / 100:.1f} s of sound: more than one word, or other noise."
-        )
-    first, last = int(sound[0]), int(sound[-1]) + 1
-    if (last - first) - (core[-1] + 1 - core[0]) > NOISY_EXTRA_S * 100:
-        first, last = int(core[0]), int(core[-1]) + 1
-    start = max(0, first - int(KEEP_BEFORE_S * 100)) * frame
-    end = min(x.size, (last + int(KEEP_AFTER_S * 100)) * frame)
-    return pcm16[start * 2 : end * 2]
-
-
-def wav_bytes(audio: bytes) -> bytes:
-    """16 kHz mono 16-bit PCM as a whole WAV file."""
-    buf = io.BytesIO()
-    with wave.open(buf, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(RATE)
-        w.writeframes(audio)
-    return buf.getvalue()
-
-
-def read_word(path: Path) -> bytes:
-    """A WAV file of one word, checked (header first, then the sound) and trimmed.
-
-    BadInputError naming the file (RecordingProblem's reason and hint kept) if unusable."""
-    pcm = wavfile.read(path, RATE, MAX_FILE_SECONDS)
-    try:
-        return trimmed(pcm)
-    except RecordingProblem as problem:
-        raise BadInputError(f"{path}: {problem.message}", hint=problem.hint) from None
-
-
-@dataclass(frozen=True)
-class ReplaySet:
-    """A sample of the classifier's training features, with who said each clip."""
-
-    classes: tuple[str, ...]
-    features: npt.NDArray[np.float64]
-    labels: npt.NDArray[np.int64]
-    real: npt.NDArray[np.bool_]
-    half: npt.NDArray[np.str_]
-    """``A`` or ``B`` (the benchmark's speaker halves) for real speech, ``tts`` otherwise."""
-    speaker: npt.NDArray[np.str_]
-    take: npt.NDArray[np.int64]
-    """Which recording of that speaker (-1 when not known)."""
-
-    @classmethod
-    def load(cls, path: Path = REPLAY) -> ReplaySet:
-        try:
-            with np.load(path, allow_pickle=False) as d:
-                out = cls(
-                    classes=tuple(str(c) for c in d["classes"]),
-                    features=d["features"].astype(np.float64),
-                    labels=d["labels"].astype(np.int64),
-                    real=d["real"].astype(bool),
-                    half=d["half"].astype(str),
-                    speaker=d["speaker"].astype(str),
-                    take=d["take"].astype(np.int64),
-                )
-        except (OSError, EOFError, KeyError, ValueError, zipfile.BadZipFile) as exc:
-            raise ModelError(
-                f"The classifier's training sample {path} cannot be read: {exc}"
-            ) from exc
-        n = out.labels.size
-        if any(a.shape[0] != n for a in (out.features, out.real, out.half, out.speaker)) or (
-            n and int(out.labels.max()) >= len(out.classes)
-        ):
-            raise ModelError(f"The classifier's training sample {path} is damaged.")
-        return out
 
 
 class VoiceProfile:
@@ -309,45 +184,3 @@ def check_word(word: str) -> None:
         raise BadInputError(
             f"{word!r} cannot be taught", hint=f"Choose from: {', '.join(TEACHABLE)}."
         )
-
-
-def embed(files: Sequence[Path]) -> npt.NDArray[np.float64]:
-    """Pooled speech embeddings of WAV files (n, dims)."""
-    embedder = SpeechEmbedder()
-    return np.stack([pooled(embedder.embed(wavfile.read(f, RATE))) for f in files])
-
-
-def adapted_model(
-    replay: ReplaySet,
-    words: Sequence[str],
-    features: npt.NDArray[np.float64],
-    use: npt.NDArray[np.bool_] | None = None,
-) -> training.Model:
-    """The classifier trained on the replay set (rows ``use``, default all) plus the user's
-    recordings (``words[i]`` said in ``features[i]``), which weigh as much as all other clips
-    of their word together."""
-    rows = np.ones(replay.labels.size, dtype=bool) if use is None else use
-    labels = np.concatenate(
-        [replay.labels[rows], np.array([replay.classes.index(w) for w in words], dtype=np.int64)]
-    )
-    own_x = features.reshape(len(words), replay.features.shape[1])
-    x = np.concatenate([replay.features[rows], own_x])
-    real = np.concatenate([replay.real[rows], np.ones(len(words), dtype=bool)])
-    own = np.arange(labels.size) >= int(rows.sum())
-    base = np.zeros(labels.size)
-    base[~own] = training.sample_weights(labels[~own], real[~own])
-    weights = training.own_voice_weights(base, labels, own) if own.any() else base
-    return training.train(x, labels, weights, len(replay.classes))
-
-
-__all__ = [
-    "REPLAY",
-    "TEACHABLE",
-    "RecordingProblem",
-    "ReplaySet",
-    "VoiceProfile",
-    "adapted_model",
-    "check_word",
-    "read_word",
-    "trimmed",
-]
