@@ -110,14 +110,39 @@ def best_match(captured: np.ndarray, clip: np.ndarray) -> float:
     return float(score.max())
 
 
+def capture_clip(
+    mic: Microphone,
+    chunks: queue.Queue[bytes],
+    server: PulseServer,
+    clip_path: Path,
+    clip: np.ndarray,
+    tries: int = 3,
+) -> tuple[np.ndarray, float]:
+    """Play ``clip_path`` and capture it; return the capture that matched ``clip`` best and its
+    score. A busy machine can lose a block of audio between the sound server and PortAudio
+    (the fresh-clone CI lost the start of the clip once at load 6), so a capture that does not
+    match is played again, up to ``tries`` times in all; a broken capture chain fails every
+    time."""
+    best: tuple[np.ndarray, float] = (np.zeros(0, dtype="<i2"), -1.0)
+    for attempt in range(tries):
+        got = capture(mic, chunks, lambda: server.play(clip_path), len(clip))
+        score = best_match(got, clip)
+        if score > best[1]:
+            best = (got, score)
+        if score > 0.9:
+            break
+        print(f"capture {attempt + 1}: match {score:.2f}, {mic.overflows} overflow(s)")
+    return best
+
+
 def test_captures_a_real_recording(pulse_server: PulseServer) -> None:
     clip_path = sorted((speech_data() / "commands" / "stop").glob("*.wav"))[0]
     clip = load16k(clip_path)
     mic, chunks = new_mic()
-    got = capture(mic, chunks, lambda: pulse_server.play(clip_path), len(clip))
+    got, score = capture_clip(mic, chunks, pulse_server, clip_path, clip)
     assert mic.device is not None and mic.device_rate == mic.device.default_rate
     assert len(got) > len(clip)
-    assert best_match(got, clip) > 0.9
+    assert score > 0.9
     other = sorted((speech_data() / "commands" / "yes").glob("*.wav"))[0]
     assert best_match(got, load16k(other)) < 0.5
 
@@ -154,8 +179,8 @@ def test_device_choice_by_name_and_index(pulse_server: PulseServer) -> None:
     clip_path = sorted((speech_data() / "commands" / "go").glob("*.wav"))[0]
     clip = load16k(clip_path)
     mic, chunks = new_mic(device="pulse")
-    got = capture(mic, chunks, lambda: pulse_server.play(clip_path), len(clip))
-    assert best_match(got, clip) > 0.9
+    _, score = capture_clip(mic, chunks, pulse_server, clip_path, clip)
+    assert score > 0.9
 
 
 @pytest.fixture

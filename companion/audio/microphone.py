@@ -92,6 +92,11 @@ class Microphone:
         self._overflows = OverflowWarnings()
         """This stream's input overflows (a new count for each ``start``)."""
 
+    @property
+    def overflows(self) -> int:
+        """Input overflows (audio lost) of the stream started last."""
+        return self._overflows.total
+
     def start(self, refresh: bool = True) -> None:
         """Open the device and begin delivering chunks (``refresh``: see ``devices``)."""
         if self._stream is not None:
