@@ -22,6 +22,7 @@ import pytest
 
 from companion.screen import pairing
 from companion.screen.pairing import Outcome, Pairing, home_network_client, lan_address
+from companion.screen.pairing_voice import spoken_digits
 from tests.conftest import skip_or_fail
 from tests.test_screen_a11y import violations
 from tests.test_screen_browser import browser_page
@@ -42,6 +43,11 @@ def test_the_right_code_pairs_once_and_a_new_code_is_shown() -> None:
     assert p.code != first
     assert shown[-1].startswith("paired") and shown[-1].endswith(p.shown)
     assert p.attempt(first, now=10.0) == (Outcome.WRONG, "")  # the used code pairs nobody else
+
+
+def test_a_code_is_said_one_digit_at_a_time_in_two_groups() -> None:
+    assert spoken_digits("042917") == "0, 4, 2. 9, 1, 7"
+    assert spoken_digits("7") == "7"
 
 
 def test_wrong_codes_are_slowed_and_renew_the_code() -> None:
@@ -82,6 +88,15 @@ class Served:
     proc: subprocess.Popen[str]
     local: str
     lines: list[str] = field(default_factory=list)
+    said: list[str] = field(default_factory=list)
+    """The captions on standard output (what is said aloud on this computer)."""
+
+    def wait_said(self, words: str, within_s: float = 30) -> None:
+        """Wait until a caption holds ``words`` (bounded)."""
+        deadline = time.monotonic() + within_s
+        while not any(words in line for line in self.said):
+            assert time.monotonic() < deadline, (words, self.said)
+            time.sleep(0.05)
 
     def code(self) -> str:
         """The latest pairing code the terminal shows."""
@@ -95,7 +110,7 @@ def screen(data: Path, *args: str) -> Iterator[Served]:
     cli = [sys.executable, "-m", "companion.cli.main", "--data-dir", str(data), "screen"]
     proc = subprocess.Popen(
         [*cli, "--port", "0", "--no-browser", "--no-voice", *args],
-        cwd=REPO, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=REPO, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True,
     )  # fmt: skip
     assert proc.stderr is not None
@@ -108,8 +123,14 @@ def screen(data: Path, *args: str) -> Iterator[Served]:
         for line in proc.stderr:
             served.lines.append(line)
 
+    def read_captions() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            served.said.append(line)
+
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
+    threading.Thread(target=read_captions, daemon=True).start()
     try:
         assert found, first
         yield served
@@ -163,6 +184,7 @@ def test_a_tablet_sees_nothing_but_the_pairing_page_until_it_types_the_code(
             time.sleep(0.05)
         assert f"open {tablet_url} and type the pairing code" in s.lines[1]
         code = s.code()
+        s.wait_said(f"type this code: {spoken_digits(code)}.")  # and said aloud, digit by digit
         # this computer itself: served as before, and its caregiver page shows the code
         care = httpx.get(s.local + "care", timeout=60)
         assert care.status_code == 200 and f"{code[:3]} {code[3:]}" in care.text
@@ -206,6 +228,7 @@ def test_a_tablet_sees_nothing_but_the_pairing_page_until_it_types_the_code(
         # the code was used: a new one is shown here, and the old one pairs nobody else
         assert any(line.startswith("[screen] paired;") for line in s.lines), s.lines
         assert s.code() != code
+        s.wait_said(f"The code for a tablet is now: {spoken_digits(s.code())}.")
         with httpx.Client(base_url=tablet_url, timeout=60) as other:
             assert other.post("/pair", data={"code": code}).status_code == 400
 

@@ -116,6 +116,7 @@ def run(args: argparse.Namespace) -> int:
     from companion.screen.link import ScreenLink
     from companion.screen.live import Live
     from companion.screen.pairing import Pairing
+    from companion.screen.pairing_voice import PairingVoice
     from companion.screen.reminder_state import ReminderWatch
     from companion.screen.server import ALL_ADDRESSES, HOST, ScreenServer
     from companion.screen.sessions import SessionStarter, screen_options
@@ -129,14 +130,23 @@ def run(args: argparse.Namespace) -> int:
     starter = SessionStarter(where, live, options)
     screen = Screen(live, where, guard.new_token(), starter, reminders)
     lan = _lan_address() if args.lan else None
+    said = PairingVoice(where, voice=not args.no_voice, busy=starter.running) if lan else None
+
+    def announce(text: str) -> None:
+        print(f"[screen] {text}", file=sys.stderr)
+        if said is not None and screen.pairing is not None:
+            said.say(screen.pairing.code, new=True)
+
     if lan:  # before the app is made: its guard holds the pairing
-        screen.pairing = Pairing("", lambda text: print(f"[screen] {text}", file=sys.stderr))
+        screen.pairing = Pairing("", announce)
     server = ScreenServer(screen, check_port(args.port), ALL_ADDRESSES if lan else HOST)
     url = server.start()
     if screen.pairing is not None:
         screen.pairing.url = f"http://{lan}:{server.port}/"
     reminders.start()
     _announce(url, not args.no_browser, screen.pairing)
+    if said is not None and screen.pairing is not None:
+        said.say(screen.pairing.code, new=False)
     try:
         while True:
             time.sleep(3600)
@@ -145,4 +155,6 @@ def run(args: argparse.Namespace) -> int:
     finally:
         reminders.stop()
         server.stop()
+        if said is not None:
+            said.close()
     return 0

@@ -29,11 +29,15 @@ class SessionStarter:
 
     def __call__(self) -> str | None:
         """Start the session; a message if it cannot start now."""
-        if self._thread is not None and self._thread.is_alive():
+        if self.running():
             return "A session is already running."
         self._thread = threading.Thread(target=self._run, name="session", daemon=True)
         self._thread.start()
         return None
+
+    def running(self) -> bool:
+        """Whether a session started here is still going on."""
+        return self._thread is not None and self._thread.is_alive()
 
     def join(self, timeout: float | None = None) -> None:
         """Wait for the running session (if any) to end."""
