@@ -6,9 +6,7 @@ import asyncio
 import datetime as dt
 import json
 import logging
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.applications import Starlette
@@ -22,96 +20,25 @@ from starlette.responses import (
 )
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.templating import Jinja2Templates
 
 from companion import prompts, routine
 from companion.commands import Command
 from companion.errors import CompanionError
-from companion.paths import Paths
 from companion.reminders import page_answer
 from companion.routine import Routine
-from companion.screen import catalogue, guard, pictures
-from companion.screen.live import Live
-from companion.screen.pairing import Pairing
-from companion.screen.reminder_state import ReminderWatch
+from companion.screen import caregiver, catalogue, downloads, guard, pair_page, pictures
+from companion.screen.pages import (
+    HERE,
+    Screen,
+    checked_form,
+    render,
+    templates,
+    whole_number,
+)
 
 log = logging.getLogger(__name__)
-HERE = Path(__file__).parent
 HEARTBEAT_S = 15.0
 """A comment line this often keeps an idle event stream open."""
-
-BUTTONS: tuple[tuple[Command, str], ...] = (
-    (Command.START, "Start"),
-    (Command.RESUME, "Continue"),
-    (Command.PAUSE, "Pause"),
-    (Command.NEXT, "Next"),
-    (Command.REPEAT, "Repeat"),
-    (Command.SLOWER, "Slower"),
-    (Command.END, "Finish for today"),
-)
-"""The session's buttons, shown when the session listens for them."""
-ANSWERS: tuple[tuple[Command, str], ...] = ((Command.YES, "Yes"), (Command.NO, "No"))
-ALWAYS = ((Command.STOP, "Stop"), (Command.HURTS, "It hurts"))
-"""Always on screen, whatever the session is doing."""
-PAIN_WORDS = {0: "No pain", 2: "A little", 4: "Some", 6: "Quite bad", 8: "Very bad", 10: "Worst"}
-EFFORT_WORDS = {0: "Nothing", 2: "Easy", 4: "Some effort", 6: "Hard", 8: "Very hard", 10: "Hardest"}
-SessionStarter = Callable[[], str | None]
-"""Starts today's session in the background; returns a message if it cannot."""
-
-
-@dataclass
-class Screen:
-    """What the app serves: the live session state, the data folder and the run's token."""
-
-    live: Live
-    where: Paths
-    token: str
-    start_session: SessionStarter | None = None
-    reminders: ReminderWatch | None = None
-    """Shows a due or missed reminder on the page (``companion screen`` only)."""
-    pairing: Pairing | None = None
-    """With ``--lan``: tablets on the home network pair with a code first."""
-
-
-def templates() -> Jinja2Templates:
-    """The page templates (autoescaped)."""
-    t = Jinja2Templates(directory=str(HERE / "templates"))
-    t.env.globals.update(
-        buttons=BUTTONS,
-        answers=ANSWERS,
-        always=ALWAYS,
-        pain_words=PAIN_WORDS,
-        effort_words=EFFORT_WORDS,
-        face=pictures.face,
-    )
-    return t
-
-
-def render(request: Request, name: str, status: int = 200, **values: Any) -> Response:
-    """A page from its template, with the run's token for its forms."""
-    screen: Screen = request.app.state.screen
-    values.setdefault("message", request.query_params.get("message", ""))
-    return request.app.state.templates.TemplateResponse(
-        request, name, {"token": screen.token, **values}, status_code=status
-    )
-
-
-async def checked_form(request: Request) -> dict[str, str] | Response:
-    """The posted form, or a refusal when it is not from our own page (CSRF)."""
-    screen: Screen = request.app.state.screen
-    form = await request.form()
-    fields = {k: v for k, v in form.items() if isinstance(v, str)}
-    given = fields.get("token") or request.headers.get("x-companion-token")
-    if not guard.same_origin(request) or not guard.token_ok(given, screen.token):
-        return PlainTextResponse(
-            "This form did not come from the companion's own page; nothing was changed.", 403
-        )
-    return fields
-
-
-def whole_number(text: str) -> bool:
-    """Plain digits 0-9 only ("²" and other Unicode digits are not numbers to ``int``), short."""
-    return text.isascii() and text.isdigit() and len(text) <= 6
 
 
 def _answer(request: Request, message: str, status: int = 200) -> Response:
@@ -240,8 +167,6 @@ async def picture(request: Request) -> Response:
 
 def create_app(screen: Screen) -> Starlette:
     """The whole app for one run of the server."""
-    from companion.screen import caregiver, downloads, pair_page
-
     routes = [
         Route("/", session_page),
         Route("/state", state),

@@ -16,7 +16,7 @@ from companion import library, prompts, routine
 from companion.errors import CompanionError
 from companion.reminders import lock
 from companion.screen import guard, settings_form
-from companion.screen.app import Screen, checked_form, render, whole_number
+from companion.screen.pages import Screen, checked_form, render, whole_number
 
 log = logging.getLogger(__name__)
 CLI_WAIT_S = 60.0

@@ -14,7 +14,7 @@ from starlette.routing import Route
 from companion.errors import CompanionError
 from companion.history.migrations import TABLES
 from companion.report import export
-from companion.screen.app import Screen, render
+from companion.screen.pages import Screen, render
 
 
 def _snapshot(screen: Screen) -> dict[str, tuple[str, int]] | None:

@@ -10,7 +10,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from companion.screen import guard, pairing
-from companion.screen.app import Screen, render
+from companion.screen.pages import Screen, render
 
 WORDS = {
     pairing.Outcome.WRONG: "That code is not right. Look at the code on the companion's "
