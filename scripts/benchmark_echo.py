@@ -89,10 +89,10 @@ class Judges:
 
     def __init__(self) -> None:
         from companion.classifier.word_classifier import WEIGHTS, WordClassifier
-        from companion.recognisers.moonshine_reader import MoonshineScorer, written_forms
+        from companion.recognisers.moonshine_reader import MoonshineReader, written_forms
 
         self.classifier = WordClassifier(WEIGHTS)
-        self.reader = MoonshineScorer()
+        self.reader = MoonshineReader()
         self.forms = {"stop": written_forms("stop")}
 
     def __call__(self, x: np.ndarray) -> tuple[float, float]:

@@ -6,7 +6,7 @@ Every spoken line of prompts/en/ (placeholders filled with plain values) is rend
 (the joe voice, as ``PiperSynth`` renders it) and with the system voice (eSpeak NG through
 pyttsx3, as ``Pyttsx3Synth`` renders it), resampled to 16 kHz and transcribed by the
 open-vocabulary reader the listener already has (Moonshine base English, the model files of
-``moonshine_reader.MoonshineScorer``, decoded greedily here). The word error rate per engine is
+``moonshine_reader.MoonshineReader``, decoded greedily here). The word error rate per engine is
 reported (numbers written as words on both sides, punctuation and case ignored). A recogniser
 is not a listener after a stroke, but the lower the rate, the clearer the voice, for both.
 """
@@ -34,7 +34,7 @@ from companion.recognisers.moonshine_reader import (  # noqa: E402
     BYTE_TOKENS,
     END,
     SPACE,
-    MoonshineScorer,
+    MoonshineReader,
     model_dir,
     read_tokens,
 )
@@ -115,24 +115,24 @@ def prompt_lines() -> list[str]:
     return list(out)
 
 
-class Reader:
+class Transcriber:
     """Moonshine, decoded greedily (the listener's reader only scores phrases)."""
 
     def __init__(self) -> None:
         folder = model_dir()
         if folder is None:
             raise SystemExit("Moonshine (moonshine-cpp) is not installed")
-        self.scorer = MoonshineScorer(folder)
+        self.model = MoonshineReader(folder)
         self.pieces = read_tokens(folder / "tokenizer.bin")
 
     def transcribe(self, pcm16k: np.ndarray) -> str:
         audio = pcm16k.astype(np.float32) / 32768.0
-        hidden = self.scorer._encoder.run(None, {"input_values": audio[None, :]})[0]
-        first, cache = self.scorer._step(hidden)
+        hidden = self.model._encoder.run(None, {"input_values": audio[None, :]})[0]
+        first, cache = self.model._step(hidden)
         tokens = [int(np.argmax(first))]
         limit = int(8 * len(audio) / 16000) + 8  # at most about 8 tokens a second
         while tokens[-1] != END and len(tokens) < limit:
-            logp = self.scorer._continue(cache, np.array([tokens], dtype=np.int64))
+            logp = self.model._continue(cache, np.array([tokens], dtype=np.int64))
             tokens.append(int(np.argmax(logp[0, -1])))
         raw = bytearray()
         for t in tokens:
@@ -163,7 +163,7 @@ def main() -> int:
     if args.limit and args.limit < len(lines):
         step = len(lines) / args.limit
         lines = [lines[int(i * step)] for i in range(args.limit)]
-    reader = Reader()
+    transcriber = Transcriber()
     engines = {"Piper (joe)": PiperSynth(find_voice("joe")), "eSpeak NG (pyttsx3)": Pyttsx3Synth()}
     errors = {name: 0 for name in engines}
     wrong_lines = {name: 0 for name in engines}
@@ -176,7 +176,7 @@ def main() -> int:
             for name, synth in engines.items():
                 wav = Path(tmp) / f"{n}.wav"
                 synth.synthesize(line, args.rate, 1.0, wav)
-                heard = reader.transcribe(read16k(wav))
+                heard = transcriber.transcribe(read16k(wav))
                 e = edit_distance(ref, words(heard))
                 errors[name] += e
                 wrong_lines[name] += e > 0

@@ -82,7 +82,7 @@ def check_recognition(ctx: Context) -> Finding:
     from companion.recognisers import moonshine_reader
 
     try:
-        reader = moonshine_reader.MoonshineScorer(models_dir=ctx.models_dir)
+        reader = moonshine_reader.MoonshineReader(models_dir=ctx.models_dir)
     except ModelError as exc:
         return Finding(
             name,

@@ -20,7 +20,7 @@ from companion.listen.turn import Turn, TurnOpinions
 from companion.listen.turn_verdict import decision_for, verdict_on
 from companion.listen.vad import EnergyVad
 from companion.listen.verdict import Decision
-from companion.recognisers.base import Engine, Hypothesis, PhraseJudge
+from companion.recognisers.base import Engine, Hypothesis, Reader
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ class Listener:
         settings: ListenerSettings | None = None,
         own_voice_engine: Engine | None = None,
         classifier: WordJudge | None = None,
-        reader: PhraseJudge | None = None,
+        reader: Reader | None = None,
     ) -> None:
         self.engine = engine
         self.classifier = classifier

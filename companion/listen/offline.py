@@ -9,7 +9,7 @@ from companion.audio.frontend import FrontEnd
 from companion.classifier.word_classifier import WordJudge
 from companion.commands import CONTEXTS, Context, Vocabulary
 from companion.listen.listener import Listener
-from companion.recognisers.base import Engine, PhraseJudge
+from companion.recognisers.base import Engine, Reader
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ def recognise(
     pcm16: bytes,
     end_silence_s: float = 1.5,
     classifier: WordJudge | None = None,
-    reader: PhraseJudge | None = None,
+    reader: Reader | None = None,
     front_end: FrontEnd | None = None,
 ) -> Result:
     """Run ``pcm16`` (mono, ``engine.sample_rate``) through ``front_end`` (fresh; None: as

@@ -8,7 +8,7 @@ from typing import Protocol
 
 from companion.classifier.combine_opinions import Verdict
 from companion.classifier.word_classifier import WordJudge
-from companion.recognisers.base import Engine, PhraseJudge
+from companion.recognisers.base import Engine, Reader
 
 
 class Turn:
@@ -63,7 +63,7 @@ class Turn:
             self._judged = (key, classifier.probabilities(audio))
         return self._judged[1]
 
-    def reading(self, reader: PhraseJudge, forms: Mapping[str, list[str]]) -> Mapping[str, float]:
+    def reading(self, reader: Reader, forms: Mapping[str, list[str]]) -> Mapping[str, float]:
         """The reader's view of the whole utterance (read again only after more speech: what
         a pause read is still the utterance when it ends in silence)."""
         if self._read[0] != self.speech_frames:
@@ -103,7 +103,7 @@ class TurnOpinions:
         self,
         turn: Turn,
         classifier: WordJudge | None,
-        reader: PhraseJudge | None,
+        reader: Reader | None,
         forms: Mapping[str, list[str]],
         window_bytes: int | None,
     ) -> None:

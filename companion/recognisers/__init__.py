@@ -1,2 +1,2 @@
 """Recognisers behind small Protocols (``base``): PocketSphinx and Vosk decode a closed list of
-phrases (``Engine``); the Moonshine reader scores how likely each phrase is (``PhraseJudge``)."""
+phrases (``Engine``); the Moonshine reader scores how likely each phrase is (``Reader``)."""

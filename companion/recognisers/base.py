@@ -1,5 +1,6 @@
 """The small interfaces the recognisers sit behind, and what they return: a closed-list
-recogniser (``Engine``: PocketSphinx, Vosk) and a phrase scorer (``PhraseJudge``: the reader)."""
+recogniser (``Engine``: PocketSphinx, Vosk) and the reader (``Reader``: Moonshine, how likely
+each live phrase is)."""
 
 from __future__ import annotations
 
@@ -37,8 +38,9 @@ class Engine(Protocol):
         """End the utterance and return the final hypothesis."""
 
 
-class PhraseJudge(Protocol):
-    """Anything that scores live phrases for an utterance (a fake in unit tests)."""
+class Reader(Protocol):
+    """The reader: anything that scores live phrases for an utterance (``MoonshineReader``; a
+    fake in unit tests)."""
 
     def phrase_probabilities(
         self, pcm16: bytes, forms: Mapping[str, Sequence[str]]

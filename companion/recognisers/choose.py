@@ -10,8 +10,8 @@ from companion import paths
 from companion.commands import Command, vocabulary
 from companion.errors import BadInputError, ModelError
 from companion.listen import models
-from companion.recognisers.base import Engine, PhraseJudge
-from companion.recognisers.moonshine_reader import MoonshineScorer
+from companion.recognisers.base import Engine, Reader
+from companion.recognisers.moonshine_reader import MoonshineReader
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ def _default_vosk_dir() -> Path:
     return found
 
 
-def make_reader(engine: Engine, enabled: bool = True) -> PhraseJudge | None:
+def make_reader(engine: Engine, enabled: bool = True) -> Reader | None:
     """The open-vocabulary reader (Moonshine's English model) that gives ``engine``'s
     listener a third opinion, or None: not enabled, not English (only with PocketSphinx, as
     the word classifier), or not installed or damaged (logged; voice works without it, less
@@ -65,7 +65,7 @@ def make_reader(engine: Engine, enabled: bool = True) -> PhraseJudge | None:
     if not enabled or engine.name != "pocketsphinx":
         return None
     try:
-        return MoonshineScorer()
+        return MoonshineReader()
     except ModelError as exc:
         log.warning("listening without the Moonshine reader: %s", exc)
         return None

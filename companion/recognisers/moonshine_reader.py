@@ -120,7 +120,7 @@ class Tokenizer:
         return out
 
 
-class MoonshineScorer:
+class MoonshineReader:
     """Scores phrases with Moonshine's English model (``model_dir()`` unless given), run
     from its compact rewrite in ``models_dir`` (``moonshine_convert``), made on first use."""
 
@@ -165,7 +165,7 @@ class MoonshineScorer:
     def phrase_probabilities(
         self, pcm16: bytes, forms: Mapping[str, Sequence[str]]
     ) -> dict[str, float]:
-        """See ``base.PhraseJudge``. The end token right at the start (Moonshine's "nothing was
+        """See ``base.Reader``. The end token right at the start (Moonshine's "nothing was
         said", frequent on one short word) is left out: the rest is renormalised."""
         audio = np.frombuffer(pcm16[: len(pcm16) // 2 * 2], dtype="<i2").astype(np.float32)
         audio /= 32768.0

@@ -1,4 +1,5 @@
-"""The second-opinion rules (pure logic): the classifier's word against the recogniser's phrase."""
+"""combine_opinions (pure logic): the classifier's word and the reader's reading against the
+recogniser's phrase."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from companion.audio import wavfile
 from companion.commands import CONTEXTS, Command, vocabulary
 from companion.errors import ModelError
 from companion.recognisers.moonshine_reader import (
-    MoonshineScorer,
+    MoonshineReader,
     Tokenizer,
     model_dir,
     read_tokens,
@@ -24,8 +24,8 @@ RATE = 16000
 
 
 @pytest.fixture(scope="module")
-def scorer() -> MoonshineScorer:
-    return MoonshineScorer()
+def reader() -> MoonshineReader:
+    return MoonshineReader()
 
 
 def forms_for(context: str) -> dict[str, list[str]]:
@@ -83,46 +83,46 @@ def test_the_tokenizer_writes_command_words_as_the_model_does() -> None:
     ],
 )
 def test_real_speakers_words_are_read(
-    scorer: MoonshineScorer, word: str, context: str, expect: str
+    reader: MoonshineReader, word: str, context: str, expect: str
 ) -> None:
     files = sorted((speech_data() / "commands" / word).glob("*.wav"))[::4]
     forms = forms_for(context)
     tops = []
     for f in files:
-        m = meaning(context, scorer.phrase_probabilities(wavfile.read(f, RATE), forms))
+        m = meaning(context, reader.phrase_probabilities(wavfile.read(f, RATE), forms))
         tops.append(max(m, key=lambda k: m[k]) if m and max(m.values()) > 0 else None)
     assert sum(t == expect for t in tops) >= 0.8 * len(files), tops
 
 
-def test_other_words_are_not_emergencies_to_it(scorer: MoonshineScorer) -> None:
+def test_other_words_are_not_emergencies_to_it(reader: MoonshineReader) -> None:
     # the words that the closed grammar took for "emergency" or "it hurts" (docs/benchmarks.md)
     folder = speech_data() / "commands" / "_unknown_"
     files = [f for f in sorted(folder.glob("*.wav")) if f.name.split("_")[0] in ("bird", "tree")]
     assert files
     forms = forms_for("counting")
     for f in files:
-        m = meaning("counting", scorer.phrase_probabilities(wavfile.read(f, RATE), forms))
+        m = meaning("counting", reader.phrase_probabilities(wavfile.read(f, RATE), forms))
         assert m.get("emergency", 0.0) < 0.05 and m.get("hurts", 0.0) < 0.05, (f.name, m)
 
 
-def test_digits_are_read_as_numbers(scorer: MoonshineScorer) -> None:
+def test_digits_are_read_as_numbers(reader: MoonshineReader) -> None:
     files = sorted((speech_data() / "digits").glob("*.wav"))[::23]
     forms = forms_for("number")
     right = 0
     for f in files:
-        m = meaning("number", scorer.phrase_probabilities(wavfile.read(f, RATE), forms))
+        m = meaning("number", reader.phrase_probabilities(wavfile.read(f, RATE), forms))
         numbers = {k: v for k, v in m.items() if k.startswith("number:")}
         right += max(numbers, key=lambda k: numbers[k]) == f"number:{f.name[0]}"
     assert right >= 0.7 * len(files)
 
 
 def test_probabilities_are_bounded_and_silence_or_short_audio_is_handled(
-    scorer: MoonshineScorer,
+    reader: MoonshineReader,
 ) -> None:
     forms = forms_for("yesno")
     for audio in (b"", b"\0\0" * 100, (np.random.default_rng(1).normal(0, 3, RATE)).astype("<i2")):
         pcm = audio if isinstance(audio, bytes) else audio.tobytes()
-        reading = scorer.phrase_probabilities(pcm, forms)
+        reading = reader.phrase_probabilities(pcm, forms)
         assert set(reading) == set(forms)
         assert all(v >= 0 for v in reading.values()) and sum(reading.values()) <= 1.0 + 1e-9
 
@@ -132,18 +132,18 @@ def test_a_damaged_or_missing_model_is_a_clear_error(tmp_path: Path) -> None:
     assert folder is not None
     models = tmp_path / "models"  # any copy it tries to make goes here, not to models/
     with pytest.raises(ModelError, match="cannot be loaded"):
-        MoonshineScorer(tmp_path, models)
+        MoonshineReader(tmp_path, models)
     for name in ("encoder_model.ort", "decoder_model_merged.ort", "tokenizer.bin"):
         shutil.copy(folder / name, tmp_path / name)
     data = (tmp_path / "decoder_model_merged.ort").read_bytes()
     (tmp_path / "decoder_model_merged.ort").write_bytes(data[: len(data) // 3])
     with pytest.raises(ModelError, match="cannot be loaded"):
-        MoonshineScorer(tmp_path, models)
+        MoonshineReader(tmp_path, models)
     assert not any(models.iterdir())  # nothing half-made
     (tmp_path / "decoder_model_merged.ort").write_bytes(data)
     (tmp_path / "tokenizer.bin").write_bytes(b"\x05ab")
     with pytest.raises(ModelError):
-        MoonshineScorer(tmp_path, models)
+        MoonshineReader(tmp_path, models)
 
 
 class NamedEngine:
@@ -157,7 +157,7 @@ def test_the_reader_is_made_for_pocketsphinx_unless_turned_off() -> None:
     from companion.recognisers.choose import make_reader
     from companion.routine import default, from_text
 
-    assert isinstance(make_reader(NamedEngine("pocketsphinx")), MoonshineScorer)  # type: ignore[arg-type]
+    assert isinstance(make_reader(NamedEngine("pocketsphinx")), MoonshineReader)  # type: ignore[arg-type]
     assert make_reader(NamedEngine("pocketsphinx"), enabled=False) is None  # type: ignore[arg-type]
     assert make_reader(NamedEngine("vosk")) is None  # type: ignore[arg-type]  # any language
     assert default().listening.reader is True

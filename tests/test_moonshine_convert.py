@@ -60,11 +60,11 @@ def test_every_matrix_product_computes_from_8_bit_weights(compact: Path) -> None
 
 
 def test_it_reads_real_speech_as_the_packaged_model_does(compact: Path, source: Path) -> None:
-    small = moonshine_reader.MoonshineScorer(source, models_dir=compact.parent)
+    small = moonshine_reader.MoonshineReader(source, models_dir=compact.parent)
     assert small.compact == compact
     blocked = compact.parent / "blocked"
     blocked.write_text("not a folder: the packaged model is read", "utf-8")
-    packaged = moonshine_reader.MoonshineScorer(source, models_dir=blocked)
+    packaged = moonshine_reader.MoonshineReader(source, models_dir=blocked)
     assert packaged.compact is None
     table = vocabulary().phrases_for(CONTEXTS["counting"])
     forms = {p: moonshine_reader.written_forms(p, v.value) for p, v in table.items()}
@@ -124,10 +124,10 @@ def test_the_reader_falls_back_to_the_packaged_model_if_it_cannot_be_made(
 ) -> None:
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("a file where the models folder should be", "utf-8")
-    scorer = moonshine_reader.MoonshineScorer(source, models_dir=blocked)
-    assert scorer.compact is None
+    reader = moonshine_reader.MoonshineReader(source, models_dir=blocked)
+    assert reader.compact is None
     pcm = wavfile.read(sorted((speech_data() / "commands" / "stop").glob("*.wav"))[0], RATE)
-    reading = scorer.phrase_probabilities(pcm, {"stop": ["stop", "Stop"], "go": ["go", "Go"]})
+    reading = reader.phrase_probabilities(pcm, {"stop": ["stop", "Stop"], "go": ["go", "Go"]})
     assert reading["stop"] > reading["go"]
 
 
