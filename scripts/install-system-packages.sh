@@ -2,8 +2,9 @@
 # Installs the Debian/Ubuntu packages the companion and its tests need, when missing.
 set -euo pipefail
 # strace: tests/test_offline.py watches every socket call of the commands (nothing may go out).
+# dbus: tests/test_notify.py runs a private session bus (dbus-daemon) for desktop notifications.
 PACKAGES=(python3-venv espeak-ng libespeak-ng1 alsa-utils libportaudio2 pulseaudio
-          pulseaudio-utils libasound2-plugins flite sox chromium strace)
+          pulseaudio-utils libasound2-plugins flite sox chromium strace dbus)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
