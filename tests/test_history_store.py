@@ -10,11 +10,12 @@ from typing import Any
 import pytest
 
 from companion.errors import BadInputError, DatabaseError
-from companion.history import db, file_header, queries
+from companion.history import db, queries
 from companion.history.migrations import MIGRATIONS, TABLES, Migration
 from companion.history.store import HistoryStore
 from companion.plan import Change
 from companion.records import Rating, SessionEnded, SessionStarted, SetDone, Skipped, Stopped
+from companion.sqlite_header import SQLITE_HEADER
 
 UTC = dt.timezone.utc
 T0 = dt.datetime(2026, 11, 2, 10, 30, tzinfo=UTC)
@@ -179,7 +180,7 @@ def test_an_empty_file_becomes_a_new_history(path: Path) -> None:
     path.parent.mkdir(parents=True)
     path.write_bytes(b"")
     HistoryStore.open(path).close()
-    assert path.read_bytes().startswith(file_header.SQLITE_HEADER)
+    assert path.read_bytes().startswith(SQLITE_HEADER)
 
 
 def test_an_older_history_is_migrated_keeping_its_data(

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from companion.errors import DatabaseError, StorageError
+from companion.sqlite_header import NotAFile, NotSQLite, holds_database
 
-SQLITE_HEADER = b"SQLite format 3\x00"
 HINT = (
     "Nothing was changed. Move the file somewhere safe (a new, empty history will be "
     "started) or restore it from a backup."
@@ -20,13 +20,12 @@ def damaged(path: Path, why: str) -> DatabaseError:
 
 def check_header(path: Path) -> bool:
     """True if ``path`` holds data (so must be ours); False if missing or empty."""
-    if not path.exists():
-        return False
-    if not path.is_file():
-        raise damaged(path, "it is not a file")
     try:
-        with path.open("rb") as f:
-            head = f.read(len(SQLITE_HEADER))
+        return holds_database(path)
+    except NotAFile:
+        raise damaged(path, "it is not a file") from None
+    except NotSQLite:
+        raise damaged(path, "it is not an SQLite database (damaged, or some other file)") from None
     except PermissionError as exc:
         raise StorageError(
             f"This account is not allowed to read the history file {path}.",
@@ -34,8 +33,3 @@ def check_header(path: Path) -> bool:
         ) from exc
     except OSError as exc:
         raise damaged(path, f"it cannot be read ({exc.strerror})") from exc
-    if not head:
-        return False
-    if head != SQLITE_HEADER:
-        raise damaged(path, "it is not an SQLite database (damaged, or some other file)")
-    return True

@@ -29,6 +29,11 @@ class Migration:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         "0001_sessions",
+        # Its SQL comments are shipped text (never edited) and list older values. What is written
+        # today: sessions.how is a records.Outcome (completed, skipped, stopped, pain,
+        # safety_check, warning_signs, incomplete; interrupted, set at the next start, if the
+        # program stopped), NULL while running; stops.reason and skips.reason are a
+        # records.Reason (user, pain, tired, warning_signs, safety_check).
         (
             """CREATE TABLE sessions (
             id INTEGER PRIMARY KEY,

@@ -15,12 +15,12 @@ from pathlib import Path
 
 from companion.errors import DatabaseError
 from companion.reminders import legacy
+from companion.sqlite_header import NotAFile, NotSQLite, holds_database
 
 APPLICATION_ID = 0x436F5265
 """``PRAGMA application_id`` of a companion reminder store ("CoRe")."""
 SCHEMA = 1
 """``PRAGMA user_version`` of the tables this version writes."""
-SQLITE_HEADER = b"SQLite format 3\x00"
 TABLES = ("jobs", "deliveries")
 CREATE = (
     """CREATE TABLE jobs (
@@ -64,18 +64,14 @@ def damaged(path: Path, why: str) -> DatabaseError:
 
 
 def _has_data(path: Path) -> bool:
-    if not path.exists():
-        return False
-    if not path.is_file():
-        raise damaged(path, "it is not a file")
     try:
-        with path.open("rb") as f:
-            head = f.read(len(SQLITE_HEADER))
+        return holds_database(path)
+    except NotAFile:
+        raise damaged(path, "it is not a file") from None
+    except NotSQLite:
+        raise damaged(path, "file is not a database") from None
     except OSError as exc:
         raise damaged(path, f"it cannot be read: {exc.strerror}") from exc
-    if head and head != SQLITE_HEADER:
-        raise damaged(path, "file is not a database")
-    return bool(head)
 
 
 def classify(conn: sqlite3.Connection, path: Path) -> Kind:
