@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import resource
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,6 +18,48 @@ if TYPE_CHECKING:  # the screen's app is imported only by the tests that use it
     from companion.screen.app import Screen
 
 REPO = Path(__file__).resolve().parent.parent
+AUDIO_GROUP = "real-time-audio"
+"""The pytest-xdist group (``-n 2 --dist loadgroup``) of every test that plays or records real
+audio: they run one after another on one worker, never beside each other."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Put every test using the ``pulse_server`` fixture or marked ``audio`` in AUDIO_GROUP.
+
+    Each pytest process has its own audio server, so two such tests could not hear each other;
+    they are kept apart anyway because they measure real time (what is heard when), and two of
+    them at once on a small machine would each disturb the other's timing. Without xdist the
+    group changes nothing."""
+    for item in items:
+        if "pulse_server" in getattr(item, "fixturenames", ()) or item.get_closest_marker("audio"):
+            item.add_marker(pytest.mark.xdist_group(AUDIO_GROUP))
+
+
+@pytest.fixture(autouse=True)
+def _browser_without_a_memory_limit(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test marked ``browser`` runs without a virtual memory limit (``ulimit -v``), restored
+    after it: Chromium reserves far more address space than it uses (V8's cage alone is many
+    GB) and does not start under a limit of a few GB. The browser inherits the lifted limit
+    from this process. Where the limit cannot be lifted (an unprivileged account whose hard
+    limit is set), the test is skipped with the reason (failed under CI)."""
+    if request.node.get_closest_marker("browser") is None:
+        yield
+        return
+    old = resource.getrlimit(resource.RLIMIT_AS)
+    if old[0] == resource.RLIM_INFINITY:
+        yield
+        return
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+    except (ValueError, OSError):
+        skip_or_fail(
+            f"Chromium does not start under a virtual memory limit ({old[0] // 1024} KB, "
+            "ulimit -v): run the browser tests without it"
+        )
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, old)
 
 
 def speech_data() -> Path:

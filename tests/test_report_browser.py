@@ -16,6 +16,8 @@ from companion.cli.main import main
 from tests.conftest import skip_or_fail
 from tests.test_report import build_history
 
+pytestmark = pytest.mark.browser
+
 CHROMIUM = os.environ.get("COMPANION_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 
 

@@ -22,6 +22,8 @@ from tests.conftest import skip_or_fail
 from tests.test_report import build_history
 from tests.test_screen_browser import CHROMIUM, CHROMIUM_ARGS
 
+pytestmark = pytest.mark.browser
+
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 PAGES = [

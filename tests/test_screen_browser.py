@@ -23,6 +23,8 @@ from companion.screen.live import Live
 from companion.screen.server import ScreenServer
 from tests.conftest import skip_or_fail
 
+pytestmark = pytest.mark.browser
+
 CHROMIUM = os.environ.get("COMPANION_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",

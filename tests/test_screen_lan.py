@@ -233,6 +233,7 @@ def test_a_tablet_sees_nothing_but_the_pairing_page_until_it_types_the_code(
             assert other.post("/pair", data={"code": code}).status_code == 400
 
 
+@pytest.mark.browser
 @pytest.mark.timeout(240)
 def test_pairing_a_tablet_in_the_browser(tmp_path: Path) -> None:
     sync_api = pytest.importorskip("playwright.sync_api")

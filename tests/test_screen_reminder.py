@@ -92,6 +92,7 @@ def token_of(web: httpx.Client) -> str:
     return found.group(1)
 
 
+@pytest.mark.browser
 @pytest.mark.timeout(240)
 def test_a_due_reminder_shows_on_the_page_and_its_start_button_begins_the_session(
     tmp_path: Path,

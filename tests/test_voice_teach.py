@@ -34,6 +34,8 @@ from tests.test_handsfree import wait_for_silent_sink
 from tests.test_keyboard import Screen
 
 RATE = 16000
+WAIT_S = 180.0
+"""Longest wait for the teaching in a terminal to show the next step."""
 WORDS = prompts.load("en")
 
 
@@ -389,6 +391,7 @@ def test_teaching_by_microphone_records_what_the_user_says(
 
 
 @pytest.mark.audio
+@pytest.mark.timeout(600)
 def test_keys_skip_and_stop_while_the_microphone_listens(
     pulse_server: PulseServer, tmp_path: Path
 ) -> None:
@@ -403,22 +406,24 @@ def test_keys_skip_and_stop_while_the_microphone_listens(
         env=pulse_server.client_env(dict(os.environ)),
     )  # fmt: skip
     os.close(follower)
+    # Each wait ends when the text is shown; the bound is generous because on a loaded machine
+    # the start (loading the recognisers) and the learning at the end can take longer than 30 s.
     term = Screen(leader)
     try:
-        term.until("Keys: SPACE/ENTER or n skip this word")
-        term.until("Please say: one.")
+        term.until("Keys: SPACE/ENTER or n skip this word", timeout=WAIT_S)
+        term.until("Please say: one.", timeout=WAIT_S)
         time.sleep(1.0)
         pulse_server.play(speech_data() / "digits" / "1_nicolas_4.wav")
-        term.until("Please say: two.")
+        term.until("Please say: two.", timeout=WAIT_S)
         time.sleep(0.5)
         os.write(leader, b"n")
-        term.until("Let's leave two for another time.")
-        term.until("Please say: three.")
+        term.until("Let's leave two for another time.", timeout=WAIT_S)
+        term.until("Please say: three.", timeout=WAIT_S)
         time.sleep(0.5)
         os.write(leader, b"s")
-        term.until("We stop here.")
-        screen = term.until("skipped: two")
-        assert proc.wait(timeout=30) == 0, screen
+        term.until("We stop here.", timeout=WAIT_S)
+        screen = term.until("skipped: two", timeout=WAIT_S)
+        assert proc.wait(timeout=WAIT_S) == 0, screen
     finally:
         if proc.poll() is None:
             proc.kill()
