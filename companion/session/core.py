@@ -158,8 +158,17 @@ class Core:
         """Cut off whatever is being said now."""
         self._out.append(StopSpeech())
 
-    def set_voice(self) -> None:
-        """Speak at the session's rate and volume from now on."""
+    def set_voice(
+        self, speed: float | None = None, rate: int | None = None, volume: float | None = None
+    ) -> None:
+        """Speak at the session's rate and volume from now on, changing the beat's ``speed``,
+        the speech ``rate`` and ``volume`` first where given."""
+        if speed is not None:
+            self.speed = speed
+        if rate is not None:
+            self.rate = rate
+        if volume is not None:
+            self.volume = volume
         self._out.append(SetVoice(self.rate, self.volume))
 
     def listen(self) -> None:
@@ -205,6 +214,15 @@ class Core:
         """Ask a question that interrupts the current one; ``go_back`` returns to it exactly."""
         self.returns.append(ReturnPoint(back_to or self.stage, tuple(self.last_prompt)))
         self.ask(stage, lines, now)
+
+    def forget_interruptions(self) -> None:
+        """Nothing interrupted is to be gone back to any more."""
+        self.returns.clear()
+
+    def take_pending(self) -> Heard | None:
+        """The unsure command being confirmed (then forgotten), or None."""
+        pending, self.pending = self.pending, None
+        return pending
 
     def ask_again(self) -> None:
         """Say the current question again (after help or a word not understood)."""

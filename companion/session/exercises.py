@@ -4,6 +4,7 @@ go back after an interruption, and finish the session with its summary."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from companion import library, records
 from companion.records import Outcome, Reason
@@ -205,6 +206,27 @@ class ExerciseFlow(Core):
             self.finish(Outcome.COMPLETED, now)
         else:
             self.intro(now)
+
+    def previous_exercise(self, now: dt.datetime) -> None:
+        """Back to the exercise before (or the start of the first one), at its first set."""
+        self.set_no = 1
+        if self.index == 0:
+            self.say("first_exercise")
+        else:
+            self.index -= 1
+            self.say("back_to", name=self.talk.exercise(self.item.exercise_id).name)
+        self.intro(now)
+
+    def drop_set(self) -> None:
+        """Give up the set in progress without recording it."""
+        self.progress = None
+
+    def shorten(self, now: dt.datetime) -> None:
+        """One set of each from now on: finish this set, then one set of each exercise left."""
+        self.record(records.Stopped(now, self.item.exercise_id, Reason.TIRED))
+        self.items[self.index] = replace(self.items[self.index], sets=self.set_no)
+        for i in range(self.index + 1, len(self.items)):
+            self.items[i] = replace(self.items[i], sets=1)
 
     def skip(self, reason: Reason, now: dt.datetime) -> None:
         """Skip the current exercise (recorded with ``reason``)."""

@@ -78,7 +78,7 @@ def hurts(s: ExerciseFlow, now: dt.datetime) -> None:
     )
     if s.progress is not None:
         s.record_set(now, completed=False)
-    s.returns.clear()
+    s.forget_interruptions()
     s.ask(Stage.HURT_LEVEL, [("ask_pain_level", {})], now)
 
 
@@ -102,9 +102,8 @@ def speed(s: ExerciseFlow, slower: bool) -> None:
     if abs(new - s.speed) < 1e-9:
         s.say("slowest" if slower else "fastest")
     else:
-        s.speed = new
-        s.rate = min(RATE_MAX, max(RATE_MIN, s.rate + (-RATE_STEP if slower else RATE_STEP)))
-        s.set_voice()
+        rate = min(RATE_MAX, max(RATE_MIN, s.rate + (-RATE_STEP if slower else RATE_STEP)))
+        s.set_voice(speed=new, rate=rate)
         s.say("slower" if slower else "faster")
     s.ask_again()  # at a question: asked again, at the new speed
     s.listen()
@@ -116,8 +115,7 @@ def volume(s: ExerciseFlow, louder: bool) -> None:
     if abs(new - s.volume) < 1e-9:
         s.say("loudest" if louder else "quietest")
     else:
-        s.volume = round(new, 2)
-        s.set_voice()
+        s.set_voice(volume=round(new, 2))
         s.say("louder" if louder else "quieter")
     s.ask_again()
     s.listen()

@@ -21,7 +21,7 @@ def stage_command(s: ExerciseFlow, cmd: Command, now: dt.datetime) -> None:
         elif cmd is C.NEXT:
             next_exercise(s, now)
         elif cmd is C.BACK:
-            back(s, now)
+            s.previous_exercise(now)
         elif cmd in (C.END, C.STOP):
             confirm_end(s, Stage.READY, now)
         elif cmd is C.PAUSE:
@@ -42,8 +42,8 @@ def stage_command(s: ExerciseFlow, cmd: Command, now: dt.datetime) -> None:
         elif cmd is C.NEXT:
             next_exercise(s, now)
         elif cmd is C.BACK:
-            s.progress = None
-            back(s, now)
+            s.drop_set()
+            s.previous_exercise(now)
         elif cmd is C.END:
             confirm_end(s, Stage.PAUSED, now)
         else:
@@ -52,7 +52,7 @@ def stage_command(s: ExerciseFlow, cmd: Command, now: dt.datetime) -> None:
         if cmd in (C.NEXT, C.START):
             s.ready_for_set(now)
         elif cmd is C.PAUSE:
-            s.wake_at = None
+            s.halt(now)  # no set runs at a rest: only its wake-up is cancelled
             s.ask(Stage.PAUSED, [("paused", {})], now)
         elif cmd is C.END:
             s.halt(now)
@@ -77,19 +77,6 @@ def next_exercise(s: ExerciseFlow, now: dt.datetime) -> None:
     if s.progress is not None:
         s.record_set(now, completed=False)
     s.skip(Reason.USER, now)
-
-
-def back(s: ExerciseFlow, now: dt.datetime) -> None:
-    """Back to the exercise before (or the start of the first one)."""
-    if s.index == 0:
-        s.set_no = 1
-        s.say("first_exercise")
-        s.intro(now)
-        return
-    s.index -= 1
-    s.set_no = 1
-    s.say("back_to", name=s.talk.exercise(s.item.exercise_id).name)
-    s.intro(now)
 
 
 def confirm_end(s: ExerciseFlow, back_to: Stage, now: dt.datetime) -> None:

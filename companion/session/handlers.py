@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
 
 from companion import records
 from companion.commands import Command
@@ -78,7 +77,7 @@ def answer(s: ExerciseFlow, event: Heard, now: dt.datetime) -> None:
             s.go_back(now)
     elif stage is Stage.CONFIRM_SKIP_LAST:
         if yes:
-            s.returns.clear()
+            s.forget_interruptions()
             next_exercise(s, now)
         else:
             s.say("carry_on")
@@ -87,25 +86,16 @@ def answer(s: ExerciseFlow, event: Heard, now: dt.datetime) -> None:
         pain.answer(s, stage, yes, now)
     elif stage is Stage.OFFER_SHORTEN:
         if yes:
-            shorten(s, now)
+            s.shorten(now)
             s.say("shortened")
         else:
             s.say("not_shortened")
         s.go_back(now)
     elif stage is Stage.CONFIRM_UNSURE:
-        pending, s.pending = s.pending, None
+        pending = s.take_pending()
         if yes and pending is not None:
             s.go_back(now, quietly=True)
             dispatch(s, pending, now)
         else:
             s.say("say_again")
             s.go_back(now)
-
-
-def shorten(s: ExerciseFlow, now: dt.datetime) -> None:
-    """One set of each from now on: finish this set, then one set of each exercise left."""
-    s.record(records.Stopped(now, s.item.exercise_id, Reason.TIRED))
-    current = s.items[s.index]
-    s.items[s.index] = replace(current, sets=s.set_no)
-    for i in range(s.index + 1, len(s.items)):
-        s.items[i] = replace(s.items[i], sets=1)
