@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from companion.reminders import jobs
-from companion.reminders.scheduler import ReminderScheduler, stale
+from companion.reminders.overdue import stale
+from companion.reminders.scheduler import ReminderScheduler
 from companion.reminders.store import Job, pending
 from companion.reminders.times import Due, Slot
 

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from companion.errors import BadInputError
-from companion.reminders.scheduler import daily_trigger, fire_times, next_times, zone
+from companion.reminders.overdue import fire_times
+from companion.reminders.scheduler import daily_trigger, next_times, zone
 from companion.reminders.times import Slot
 
 LONDON = ZoneInfo("Europe/London")

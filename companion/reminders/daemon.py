@@ -19,6 +19,7 @@ from companion.paths import Paths
 from companion.progression import today_plan
 from companion.reminders import (
     jobs,
+    overdue,
     scheduler,
     signals,
     times,
@@ -201,7 +202,7 @@ class Daemon(GivesReminders):
     def _catch_up(self, now: dt.datetime) -> None:
         """Reminders due while no daemon ran, and ones cut off when it stopped: at most one is
         given (the latest within the grace window); the others are logged as missed."""
-        stale = scheduler.stale(self.reminders.jobs(), self.tz, now)
+        stale = overdue.stale(self.reminders.jobs(), self.tz, now)
         self.reminders.hand_over(stale.dues, stale.daily_next)
         result = times.catch_up(self.reminders.unfinished(), now, self.grace)
         for due in result.missed:

@@ -1,7 +1,8 @@
 """The one module that imports APScheduler: daily triggers and the scheduler (jobs in memory).
 
 The jobs are rebuilt at every start from the plain rows of the reminder store
-(``companion.reminders.store``); APScheduler itself stores nothing.
+(``companion.reminders.store``); APScheduler itself stores nothing. What fell due while no
+daemon ran is worked out from these triggers by ``overdue``.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import tzlocal
@@ -25,7 +25,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from companion.errors import BadInputError
 from companion.reminders import jobs
 from companion.reminders.store import Job
-from companion.reminders.times import Due, Slot, parse_slot
+from companion.reminders.times import Due, Slot
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +33,6 @@ ROLL_OVER_ID = "roll-over"
 WATCH_ID = "watch"
 ROLL_OVER_AT = Slot(0, 5)
 """The daily job runs just after midnight, local time."""
-MAX_CATCH_UP = 400
-"""At most this many missed times are counted per reminder (more than a year of one a day)."""
 MIN_GAP = dt.timedelta(hours=2)
 """Fires of one daily trigger are at least this far apart (more than any clock change)."""
 
@@ -72,18 +70,6 @@ def daily_trigger(slot: Slot, tz: dt.tzinfo) -> CronTrigger:
     return DailyTrigger(hour=slot.hour, minute=slot.minute, second=slot.second, timezone=tz)
 
 
-def fire_times(
-    trigger: Any, first: dt.datetime, now: dt.datetime, limit: int = MAX_CATCH_UP
-) -> list[dt.datetime]:
-    """The times ``trigger`` fires from ``first`` (a stored next run time) up to ``now``."""
-    out: list[dt.datetime] = []
-    t: dt.datetime | None = first
-    while t is not None and t <= now and len(out) < limit:
-        out.append(t)
-        t = trigger.get_next_fire_time(t, now)
-    return out
-
-
 def next_times(
     slots: Sequence[Slot], tz: dt.tzinfo, now: dt.datetime, count: int
 ) -> list[tuple[dt.datetime, Slot]]:
@@ -112,33 +98,6 @@ def next_from(slot: Slot, tz: dt.tzinfo, now: dt.datetime) -> dt.datetime:
     t = daily_trigger(slot, tz).get_next_fire_time(None, now)
     assert t is not None
     return t
-
-
-@dataclass(frozen=True)
-class Stale:
-    """Stored reminders whose time passed while no daemon ran."""
-
-    dues: list[Due]
-    """Every time that passed, oldest first."""
-    daily_next: dict[str, dt.datetime]
-    """Each overdue daily reminder's next time after now."""
-
-
-def stale(stored: Sequence[Job], tz: dt.tzinfo, now: dt.datetime) -> Stale:
-    """The reminders of ``stored`` that fell due up to ``now`` (a daily one: every day missed)."""
-    dues: list[Due] = []
-    daily_next: dict[str, dt.datetime] = {}
-    for job in stored:
-        if job.next_run > now:
-            continue
-        if job.kind == "snooze":
-            dues.append(Due(job.slot, job.next_run, job.snoozes))
-            continue
-        slot = parse_slot(job.slot)
-        trigger = daily_trigger(slot, tz)
-        dues += [Due(job.slot, t) for t in fire_times(trigger, job.next_run, now)]
-        daily_next[job.slot] = next_from(slot, tz, now)
-    return Stale(sorted(dues, key=lambda d: d.at), daily_next)
 
 
 class _Scheduler(BackgroundScheduler):
