@@ -123,6 +123,8 @@ def run(
     )
     sources += inputs.sources
     loop.speaker = inputs.speaker
+    if options.screen is not None:  # the screen's own lines (a new pairing code) join its voice
+        loop.speaker = options.screen.voice(loop.speaker)
     try:
         how = loop.run()
     except BaseException:

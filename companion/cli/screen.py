@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import time
 from typing import TYPE_CHECKING
@@ -108,11 +109,29 @@ def start_for_session(where: Paths, port: int, browser: bool) -> tuple[ScreenLin
     return ScreenLink(live), server
 
 
+def attach_running(where: Paths, stack: contextlib.ExitStack) -> ScreenLink | None:
+    """A session run from the command line (or the reminder daemon) shows on an open
+    ``companion screen`` of the same data folder; None when none is open."""
+    from companion.screen import SOCKET_NAME  # no web stack: only the name
+
+    if not (where.data_dir / SOCKET_NAME).exists():
+        return None
+    from companion.screen.attach import attach  # the socket's client (no web stack either)
+
+    joined = attach(where.data_dir)
+    if joined is None:
+        return None
+    link, remote = joined
+    stack.callback(remote.close)
+    return link
+
+
 def run(args: argparse.Namespace) -> int:
     """Serve the pages until Ctrl-C."""
     # the web stack (starlette, uvicorn, jinja2): imported only when the screen runs
     from companion.screen import guard
     from companion.screen.app import Screen
+    from companion.screen.bridge import SessionBridge
     from companion.screen.link import ScreenLink
     from companion.screen.live import Live
     from companion.screen.pairing import Pairing
@@ -130,7 +149,7 @@ def run(args: argparse.Namespace) -> int:
     starter = SessionStarter(where, live, options)
     screen = Screen(live, where, guard.new_token(), starter, reminders)
     lan = _lan_address() if args.lan else None
-    said = PairingVoice(where, voice=not args.no_voice, busy=starter.running) if lan else None
+    said = PairingVoice(where, live, voice=not args.no_voice, busy=starter.running) if lan else None
 
     def announce(text: str) -> None:
         print(f"[screen] {text}", file=sys.stderr)
@@ -143,6 +162,8 @@ def run(args: argparse.Namespace) -> int:
     url = server.start()
     if screen.pairing is not None:
         screen.pairing.url = f"http://{lan}:{server.port}/"
+    bridge = SessionBridge(where.data_dir, live)  # sessions run elsewhere show on the page
+    bridge.start()
     reminders.start()
     _announce(url, not args.no_browser, screen.pairing)
     if said is not None and screen.pairing is not None:
@@ -154,6 +175,7 @@ def run(args: argparse.Namespace) -> int:
         print("[screen stopped]", file=sys.stderr)
     finally:
         reminders.stop()
+        bridge.stop()
         server.stop()
         if said is not None:
             said.close()

@@ -1,16 +1,20 @@
-"""Joins a running session to the screen: its presses in (a Source), its effects out (a watcher)."""
+"""Joins a running session to the screen: its presses in (a Source), its effects out (a watcher),
+and room in its voice for the screen's own lines (a new pairing code). The screen's state is a
+``Live`` in the same process, or one in a ``companion screen`` process (``screen/attach.py``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
 from collections.abc import Callable
+from typing import Any, Protocol
 
 from companion.events import Effect, End, Listen, Say
 from companion.inputs.base import Sink
 from companion.prompts import Prompts
-from companion.screen.live import Live
+from companion.screen.session_voice import SessionVoice
 from companion.session.engine import Session
+from companion.speech.base import Speaker
 
 log = logging.getLogger(__name__)
 CAPTION_LINES = 2
@@ -19,14 +23,32 @@ Watcher = Callable[[list[Effect], dt.datetime], None]
 """Called by the loop with each batch of effects it has carried out."""
 
 
+class LiveState(Protocol):
+    """What a session changes on the page (``screen.live.Live`` or ``screen.attach.RemoteLive``)."""
+
+    def update(self, **changes: Any) -> None:
+        """Change some fields of what the page shows."""
+
+    def reset(self) -> None:
+        """Back to the state before any session."""
+
+    def connect(self, sink: Sink | None) -> None:
+        """Where the page's presses go (None: nowhere)."""
+
+    def connect_voice(self, say: Callable[[str], None] | None) -> None:
+        """How the session says the screen's own lines (None: it cannot)."""
+
+
 class ScreenSource:
     """The page as an input, like the keyboard: presses become events on the loop's queue."""
 
-    def __init__(self, live: Live) -> None:
+    def __init__(self, live: LiveState, on_close: Callable[[], None] = lambda: None) -> None:
         self._live = live
+        self._on_close = on_close
 
     def start(self, sink: Sink) -> None:
-        """The session begins: presses now reach it."""
+        """The session begins: nothing left over from an earlier one; presses now reach it."""
+        self._live.reset()
         self._live.connect(sink)
         self._live.update(running=True, ended="")
 
@@ -38,6 +60,7 @@ class ScreenSource:
         """The session is over: presses go nowhere."""
         self._live.connect(None)
         self._live.update(running=False, commands=[])
+        self._on_close()
 
 
 def day_done(session: Session, rep: int) -> float:
@@ -56,7 +79,7 @@ def day_done(session: Session, rep: int) -> float:
     return max(0.0, min(1.0, done / total))
 
 
-def watcher(live: Live, session: Session, words: Prompts) -> Watcher:
+def watcher(live: LiveState, session: Session, words: Prompts) -> Watcher:
     """A watcher that sends the session's caption and progress to the page."""
 
     def watch(effects: list[Effect], now: dt.datetime) -> None:
@@ -109,12 +132,25 @@ def _beat(effects: list[Effect]) -> bool:
 class ScreenLink:
     """What a session needs to show itself on the screen (handed to the runner)."""
 
-    def __init__(self, live: Live) -> None:
+    def __init__(self, live: LiveState) -> None:
         self.live = live
+        self._voice: SessionVoice | None = None
 
     def source(self) -> ScreenSource:
         """The page's buttons, as an input source."""
-        return ScreenSource(self.live)
+        return ScreenSource(self.live, on_close=self._ended)
+
+    def voice(self, speaker: Speaker) -> Speaker:
+        """The session's speaker, with room for the screen's lines (the loop speaks through it)."""
+        self._voice = SessionVoice(speaker)
+        self.live.connect_voice(self._voice.interject)
+        return self._voice
+
+    def _ended(self) -> None:
+        """The session's loop is over: the screen's lines no longer go to its voice."""
+        self.live.connect_voice(None)
+        if self._voice is not None:
+            self._voice.finish()
 
     def watcher(self, session: Session, words: Prompts) -> Watcher:
         """The watcher the loop calls after carrying out effects."""

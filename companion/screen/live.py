@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -51,6 +51,7 @@ class Live:
         self._subscribers: list[tuple[asyncio.AbstractEventLoop, asyncio.Queue[dict[str, Any]]]]
         self._subscribers = []
         self._sink: Sink | None = None
+        self._voice: Callable[[str], None] | None = None
 
     def snapshot(self) -> dict[str, Any]:
         """A copy of the current state."""
@@ -94,6 +95,17 @@ class Live:
         """Where presses go (the session loop's queue), or None when no session runs."""
         with self._lock:
             self._sink = sink
+
+    def connect_voice(self, say: Callable[[str], None] | None) -> None:
+        """How the running session says a line of the screen's own (after its current line),
+        or None when no session's voice is there."""
+        with self._lock:
+            self._voice = say
+
+    def session_voice(self) -> Callable[[str], None] | None:
+        """The running session's voice for the screen's own lines (None: no session speaks)."""
+        with self._lock:
+            return self._voice
 
     def press(self, command: Command, value: int | None = None) -> bool:
         """A button on the page: hand the command to the session. False if none is running."""
