@@ -46,7 +46,7 @@ def onnxruntime_offline() -> Any:
     been loaded elsewhere first, ``disable_telemetry_events`` at least mutes later events."""
     os.environ["ORT_DISABLE_TELEMETRY"] = "1"
     try:
-        import onnxruntime
+        import onnxruntime  # here: after the telemetry switch above, which it reads as it loads
     except ImportError as exc:  # pragma: no cover - a declared dependency
         raise ModelError(f"onnxruntime is not installed: {exc}") from exc
     onnxruntime.disable_telemetry_events()

@@ -87,7 +87,7 @@ def run_download(args: argparse.Namespace) -> int:
 
 def run_check(args: argparse.Namespace) -> int:
     """Load the model with Vosk and report how many command phrases it can recognise."""
-    from companion.recognisers.vosk_engine import VoskEngine
+    from companion.recognisers.vosk_engine import VoskEngine  # vosk's native library: here only
 
     path = Path(args.model).expanduser()
     engine = VoskEngine(path)

@@ -67,6 +67,7 @@ def check_emergency_number(ctx: Context) -> Finding:
 
 def check_history(ctx: Context) -> Finding:
     """The history database opens (checked, migrated) or does not exist yet."""
+    # imported here: a module that fails to import is this check's finding (run_all)
     from companion.history.store import HistoryStore
 
     name = "History database"
@@ -92,6 +93,7 @@ def check_history(ctx: Context) -> Finding:
 
 def check_daemon(ctx: Context) -> Finding:
     """The reminder daemon is running (it holds the lock file)."""
+    # imported here: a module that fails to import is this check's finding (run_all)
     from companion.reminders.lock import holder
 
     name = "Reminder daemon"

@@ -28,6 +28,7 @@ def _imports(module: str) -> str:
 
 def check_recognition(ctx: Context) -> Finding:
     """The speech recogniser the routine asks for, with a model."""
+    # imported here: a module that fails to import is this check's finding (run_all)
     from companion.listen import models
 
     name = "Speech recognition"
@@ -67,6 +68,7 @@ def check_recognition(ctx: Context) -> Finding:
         return Finding(name, Status.FAIL, detail, "Reinstall: make setup")
     if engine == "auto" and vosk_dir is not None and not models.vosk_problem(vosk_dir):
         return ok(name, f"vosk with the model {vosk_dir} (pocketsphinx {ps_model} as fallback)")
+    # imported here: a module that fails to import is this check's finding (run_all)
     from companion.classifier import word_classifier
     from companion.errors import ModelError
 
@@ -79,6 +81,7 @@ def check_recognition(ctx: Context) -> Finding:
             f"pocketsphinx works, but without its word classifier (less accurate): {exc.message}",
             "Reinstall: make setup",
         )
+    # imported here: a module that fails to import is this check's finding (run_all)
     from companion.recognisers import moonshine_reader
 
     try:
@@ -113,6 +116,7 @@ def check_recognition(ctx: Context) -> Finding:
 
 def check_own_voice(ctx: Context) -> Finding:
     """The user's recordings (companion voice) and whether the listener has learnt them."""
+    # imported here: a module that fails to import is this check's finding (run_all)
     from companion.classifier.word_classifier import WordClassifier
     from companion.errors import ModelError
     from companion.user_voice.usage import read_usage

@@ -13,6 +13,7 @@ from companion.errors import CompanionError
 def check_speech(ctx: Context) -> Finding:
     """The voice: Piper or pyttsx3 (whichever the routine's voice setting chooses) makes real
     speech into a file, and a player is there to play it."""
+    # imported here: a module that fails to import is this check's finding (run_all)
     from companion.speech.factory import engine_for
     from companion.speech.player import default_player, missing_player_hint
     from companion.speech.tts import Pyttsx3Synth
@@ -43,6 +44,7 @@ def check_speech(ctx: Context) -> Finding:
         return Finding(
             name, Status.FAIL, "speech is made but cannot be played", missing_player_hint()
         )
+    # imported here: a module that fails to import is this check's finding (run_all)
     from companion.speech.piper_voice import piper_installed
 
     why = "Piper is not installed" if not piper_installed() else "chosen in the routine"
@@ -55,6 +57,7 @@ def check_speech(ctx: Context) -> Finding:
 
 def _check_piper(name: str, voice: str, rate: int, volume: float) -> Finding:
     """The Piper voice ``voice`` renders a test line, and a player is there to play it."""
+    # imported here: a module that fails to import is this check's finding (run_all)
     from companion.speech.piper_voice import PiperSynth, find_voice
     from companion.speech.player import default_player, missing_player_hint
 
@@ -74,6 +77,7 @@ def _check_piper(name: str, voice: str, rate: int, volume: float) -> Finding:
 
 
 def _device_check(ctx: Context, want_input: bool) -> Finding:
+    # imported here: a module that fails to import is this check's finding (run_all)
     from companion.audio import devices
 
     name = "Microphone" if want_input else "Speakers"
