@@ -91,6 +91,8 @@ def run(
         cache_dir=where.speech_cache,
     )
     stack.callback(speaker.close)
+    if (ahead := wiring.prefetch(session, speaker, start)) is not None:
+        stack.callback(ahead.stop)  # the lines ahead, rendered early (until the session ends)
     events = stack.enter_context(contextlib.closing(EventLog(where.event_log)))
     sources: list[Source] = []
     clock = ScaledClock(start, options.time_scale)

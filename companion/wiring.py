@@ -9,6 +9,7 @@ never taken for the user's command.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import sys
 from collections.abc import Callable
@@ -31,6 +32,8 @@ from companion.speech.captions import CaptionSink
 
 if TYPE_CHECKING:
     from companion.listen.microphone_source import VoiceSource
+    from companion.session.engine import Session
+    from companion.speech.prefetch import Prefetch
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +126,29 @@ def make_speaker(
         pause=s.pause_seconds,
         cache_dir=cache_dir,
     )
+
+
+def prefetch(session: Session, speaker: Speaker, now: dt.datetime) -> Prefetch | None:
+    """Start rendering what ``session`` (not begun) will say into the Piper voice's cache, in
+    the background (``speech/prefetch.py``); its ``stop`` ends it. None for the system voice
+    or captions only."""
+    if "companion.speech.piper_voice" not in sys.modules:  # no Piper speaker was made
+        return None
+    from companion.session import rehearsal
+    from companion.speech.piper_voice import PiperSpeaker, PiperSynth, sentences
+    from companion.speech.prefetch import Prefetch, Where
+
+    engine = getattr(speaker, "voice", speaker)
+    if not isinstance(engine, PiperSpeaker):
+        return None
+    voice, cache = engine.piper.voice, engine.piper.cache
+    lines = [(u.step, part) for u in rehearsal.rehearse(session, now) for part in sentences(u.text)]
+    where = Where(
+        step=lambda: rehearsal.step(session),
+        rate=lambda: session.rate,
+        ended=lambda: session.finished,
+    )
+    return Prefetch(lambda: PiperSynth(voice, cache), lines, where).start()
 
 
 def microphone(

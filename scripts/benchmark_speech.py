@@ -15,6 +15,13 @@ whose monitor is recorded all along. Three measurements:
    first sound; each line once uncached, then again cached.
 3. Delivery: ``--lines`` lines queued at once; on the recording, line by line, none may be
    lost and none cut off (each heard as long as its rendering).
+4. A session's lines as it says them (``--session-only`` runs just this): a real ``Session``
+   (safety questions on, two exercises) with the ``PiperSpeaker`` of a first session (empty
+   cache), driven in real time: the user answers one second after the companion falls quiet,
+   counts and rests run on the clock. Each line handed over in silence (or on a beat) is timed
+   to its first sound, and marked cached or not (its first sentence in the cache when asked).
+   Run twice: with the prefetch of a session (``wiring.prefetch``: the lines ahead rendered in
+   the background) and without it.
 
 Every time includes the recorder's own latency (parec, 20 ms), so the numbers are pessimistic
 by about that much. The machine's load is printed with the results: 2 shared cores make them
@@ -24,6 +31,7 @@ noisy.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import io
 import os
 import statistics
@@ -31,6 +39,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -38,9 +47,15 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from companion import commands, prompts, routine, wiring  # noqa: E402
+from companion.commands import Command  # noqa: E402
+from companion.events import Begin, Event, Heard, Say, SetVoice, Tick  # noqa: E402
+from companion.plan import Plan, PlannedExercise  # noqa: E402
+from companion.session.engine import Session  # noqa: E402
+from companion.session.state import Stage  # noqa: E402
 from companion.speech.captions import CaptionedSpeaker, CaptionSink  # noqa: E402
 from companion.speech.factory import make_speaker  # noqa: E402
-from companion.speech.piper_voice import PiperSpeaker, find_voice  # noqa: E402
+from companion.speech.piper_voice import PiperSpeaker, find_voice, sentences  # noqa: E402
 from companion.speech.queued import QueuedSpeaker  # noqa: E402
 from companion.speech.voice_cache import VoiceCache  # noqa: E402
 from tests.pulse import PulseServer, Recording, voiced_segments  # noqa: E402
@@ -124,6 +139,94 @@ def delivery(server: PulseServer, speaker: PiperSpeaker, count: int) -> tuple[in
     return len(heard), max(0, count - len(heard)), cut
 
 
+ANSWERS: dict[Stage, Heard] = {
+    Stage.SAFETY: Heard(Command.NO),
+    Stage.READY: Heard(Command.START),
+    Stage.PAIN: Heard(Command.NUMBER, 2),
+    Stage.EFFORT: Heard(Command.NUMBER, 4),
+    Stage.REST: Heard(Command.NEXT),
+}
+"""The benchmark user's answers (pain and effort differ from the rehearsal's 1 and 3)."""
+ON_THE_CLOCK = (Stage.COUNTING, Stage.TIMED, Stage.REST)
+ANSWER_AFTER_S = 1.0
+
+
+@dataclass(frozen=True)
+class Timed:
+    """One line handed over in silence or on a beat: was it cached, when was it heard."""
+
+    text: str
+    cached: bool
+    mark: int
+    """The monitor's position when it was handed over."""
+
+
+def bench_session() -> Session:
+    """The default routine with the safety questions, two exercises (the second one's lines
+    are what the prefetch renders while the first runs)."""
+    r = routine.default()
+    r = replace(r, safety=replace(r.safety, pre_session_check=True))
+    plan = Plan(
+        day=dt.date(2026, 12, 5),
+        items=(
+            PlannedExercise("palm_turn", 2, 3, 4.0, 10),
+            PlannedExercise("wrist_bend", 1, 3, 4.0, 10),
+        ),
+    )
+    return Session(r, plan, prompts.load("en"), commands.vocabulary("en"))
+
+
+def session_lines(
+    server: PulseServer, speaker: PiperSpeaker, prefetch: bool
+) -> tuple[list[float | None], list[float | None]]:
+    """Run a session in real time; first sound (s) of each line asked in silence or on a
+    beat: (cached when asked, not cached)."""
+    session = bench_session()
+    t0 = time.monotonic()
+    start = dt.datetime(2026, 12, 5, 10, 0, tzinfo=dt.UTC)
+
+    def now() -> dt.datetime:
+        return start + dt.timedelta(seconds=time.monotonic() - t0)
+
+    ahead = wiring.prefetch(session, speaker, start) if prefetch else None
+    cache = speaker.piper.cache
+    timed: list[Timed] = []
+    event: Event = Begin()
+    while True:
+        quiet = not speaker.busy()
+        effects = session.handle(event, now())
+        first = True
+        for effect in effects:
+            if isinstance(effect, SetVoice):
+                speaker.set_voice(effect.rate, effect.volume)
+            elif isinstance(effect, Say):
+                if first and (quiet or effect.beat):
+                    head = sentences(effect.text)[0]
+                    hit = cache.get(speaker.piper.voice.name, session.rate, head) is not None
+                    timed.append(Timed(effect.text, hit, server.mark()))
+                first = False
+                speaker.say(effect.text, beat=effect.beat)
+        if session.finished:
+            break
+        if session.wake_at is not None and session.stage in ON_THE_CLOCK:
+            while (left := (session.wake_at - now()).total_seconds()) > 0:
+                time.sleep(min(left, 0.005))
+            event = Tick()
+        else:
+            speaker.wait(timeout=120)
+            time.sleep(ANSWER_AFTER_S)
+            event = ANSWERS.get(session.stage, Heard(Command.NO))
+    speaker.wait(timeout=120)
+    if ahead is not None:
+        ahead.stop()
+    cached: list[float | None] = []
+    fresh: list[float | None] = []
+    for line in timed:
+        heard = first_sound(server.samples(line.mark, settle=0.0), 0.0, within=5.0)
+        (cached if line.cached else fresh).append(heard)
+    return cached, fresh
+
+
 def summary(name: str, values: Sequence[float | None]) -> str:
     got = [v * 1000 for v in values if v is not None]
     missing = len(values) - len(got)
@@ -162,6 +265,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--lines", type=int, default=100, help="lines for the delivery check")
     ap.add_argument("--ordinary", type=int, default=8, help="ordinary lines timed")
     ap.add_argument("--quick", action="store_true", help="few of each (a smoke test)")
+    ap.add_argument(
+        "--session-only",
+        action="store_true",
+        help="only a session's lines (with and without prefetch)",
+    )
     args = ap.parse_args(argv)
     if args.quick:
         args.beats, args.lines, args.ordinary = 6, 5, 2
@@ -169,7 +277,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     server = PulseServer.start(work / "pulse")
     os.environ.update(server.env)
     rows: list[str] = []
+    in_session: list[str] = []
     try:
+        for prefetch in (True, False):
+            speaker = piper_speaker(VoiceCache())
+            hit, miss = session_lines(server, speaker, prefetch)
+            speaker.close()
+            how = "with prefetch" if prefetch else "no prefetch"
+            in_session.append(summary(f"{how}: cached when asked", hit))
+            in_session.append(summary(f"{how}: not cached", miss))
+            in_session.append(summary(f"{how}: all", hit + miss))
+        if args.session_only:
+            return report_session(in_session)
         beats = count_lines((args.beats + 1) // 2)[: args.beats]
 
         warm = piper_speaker(VoiceCache())
@@ -210,9 +329,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(summary("Piper, not rendered before", lat_cold))
     print(summary("Piper, cached", lat_warm))
     print(summary("System voice (eSpeak NG)", sys_cold))
+    report_session(in_session)
     print(f"\nDelivery: {args.lines} lines queued at once (Piper): heard {heard}, lost {lost}, "
           f"cut off {cut}")  # fmt: skip
     return 0 if lost == 0 and cut == 0 else 1
+
+
+def report_session(rows: Sequence[str]) -> int:
+    """Print the session table (and the load, when it is the only one)."""
+    load = os.getloadavg()
+    print(
+        f"Machine: {os.cpu_count()} cores, load average "
+        f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}"
+    )
+    print(
+        "\nA first session's lines as it says them (asked in silence or on a beat): first sound, ms"
+    )
+    print("| run | lines | median | 90th percentile | worst | not heard |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    print("\n".join(rows))
+    return 0
 
 
 if __name__ == "__main__":

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from companion import paths, prompts, routine
 from companion.cli import downloads
 from companion.speech import piper_voice, voice_download
+
+if TYPE_CHECKING:
+    from companion.session.engine import Session
 
 
 def register(
@@ -40,7 +45,8 @@ def register(
     pr = own.add_parser(
         "prepare",
         parents=[common, folder],
-        help="render the routine's counts and the fixed lines now, so sessions start on the beat",
+        help="render the routine's counts, the fixed lines and what today's session will say now, "
+        "so sessions start on the beat",
     )
     pr.set_defaults(func=run_prepare)
 
@@ -106,8 +112,33 @@ def lines_to_prepare(chosen: routine.Routine, words: prompts.Prompts) -> list[st
     return list(out)
 
 
+def todays_session(where: paths.Paths, chosen: routine.Routine, words: prompts.Prompts) -> Session:
+    """Today's session as it would start now (today's plan from the history, when there is
+    one; the speech preferences kept from the last session), not begun."""
+    from companion import commands
+    from companion import plan as plan_mod
+    from companion.history.store import HistoryStore
+    from companion.progression import today_plan
+    from companion.session import preferences
+    from companion.session.engine import Session
+
+    day = dt.date.today()
+    if where.history_db.exists():
+        with HistoryStore.open(where.history_db, create=False) as store:
+            plan = today_plan(chosen, store, day)
+    else:
+        plan = plan_mod.from_routine(chosen, day)
+    vocab = commands.vocabulary(chosen.language).with_words(
+        commands.user_words(chosen.vocabulary.pairs)
+    )
+    prefs = preferences.load(preferences.path_in(where.data_dir))
+    return Session(chosen, plan, words, vocab, prefs)
+
+
 def run_prepare(args: argparse.Namespace) -> int:
-    """Render the lines a session says on the beat (and the fixed ones) into the speech cache."""
+    """Render the lines a session says on the beat (and the fixed ones), and what today's
+    session will say (its rehearsal), into the speech cache."""
+    from companion.session.rehearsal import rehearse
     from companion.speech.factory import engine_for
     from companion.speech.voice_cache import VoiceCache
 
@@ -119,16 +150,21 @@ def run_prepare(args: argparse.Namespace) -> int:
         print("The system voice speaks; it needs nothing prepared.")
         return 0
     voice = piper_voice.find_voice(name, folder)
+    words = prompts.load(chosen.language)
+    session = todays_session(where, chosen, words)
+    todo = lines_to_prepare(chosen, words)
+    today = [u.text for u in rehearse(session, dt.datetime.now().astimezone())]
+    today = [line for line in dict.fromkeys(today) if line not in set(todo)]
     cache = VoiceCache(folder=where.speech_cache)
     synth = piper_voice.PiperSynth(voice, cache)
-    todo = lines_to_prepare(chosen, prompts.load(chosen.language))
-    rate = chosen.speech.rate
-    for n, line in enumerate(todo, 1):
+    rate = session.rate  # the routine's, or the user's "slower"/"faster" kept
+    every = todo + today
+    for n, line in enumerate(every, 1):
         synth.prepare(piper_voice.sentences(line), rate)
-        if n % 25 == 0 or n == len(todo):
-            print(f"  {n} of {len(todo)} lines", file=sys.stderr)
+        if n % 25 == 0 or n == len(every):
+            print(f"  {n} of {len(every)} lines", file=sys.stderr)
     print(
-        f"{len(todo)} lines ready in {cache.folder} ({synth.renders} rendered now, "
-        f"voice {voice.name}, rate {rate})"
+        f"{len(todo)} lines ready in {cache.folder}, and {len(today)} more of today's session "
+        f"({synth.renders} rendered now, voice {voice.name}, rate {rate})"
     )
     return 0
