@@ -2,7 +2,8 @@
 plus copies of its clips as a kitchen would bring them.
 
 Usage:  .venv/bin/python scripts/train_room_classifier.py [--half A|B|all] [--out FILE]
-                                                          [--copies N] [--seed N] [--plain]
+                                        [--copies N] [--seed N] [--plain] [--own-voice]
+                                        [--replay-out FILE]
 
 Each copy of a clip (every real one of the speakers trained on, and every 16th synthetic one)
 gets, drawn from ``--seed``: a gain from -25 to +6 dB; half the time a tempo from 0.6 to 1.2
@@ -13,6 +14,20 @@ speakers' non-command words at 5-20 dB a third of the time. The even-place noise
 out of training altogether, so scripts/benchmark_room.py never judges sound it was trained on;
 with --half A or B the held-out half's speakers are left out as in train_word_classifier.py.
 --plain: the same set without copies (the baseline the copies are measured against).
+
+--own-voice adds the companion's own voice (issue 18): one more copy of every clip copied
+above, with the companion's lines (scripts/benchmark_own_voice_mix.py: every line of a set and
+a rest, rendered by Piper's joe voice at two rates and eSpeak NG at three) one after another
+under it from a random place, 0-0.6 s of them before and after the word; 65% of the time as
+heard without echo cancellation (signal-to-interference -5 to +15 dB, half the time through a
+short room response), otherwise as a canceller's residual (-15 to -30 dB, filtered); a third
+of the time household noise (odd-place cuts) at 5-20 dB as well, and half the time the room
+copy's gain, tempo and reverberation first. And the lines alone (each render once, followed by
+other lines, 1-3 s; 60% at full level, 40% as a residual) labelled OTHER, except lines that
+say "stop" or "go" or are a lone word of a class ("Go.", "3."): a user's word is never
+taught as OTHER. Copies of a clip do not depend on --half (the babble of a room copy comes
+from its own speaker half), so --half all reuses the A and B caches; the held-out half's
+clips and speakers are left out exactly as without it.
 Features are cached per file in --cache (about 0.08 s of one core per clip to make).
 """
 
@@ -20,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import zlib
 from concurrent.futures import ProcessPoolExecutor
@@ -32,6 +48,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
+import benchmark_own_voice_mix as own  # noqa: E402
 import benchmark_room as room  # noqa: E402
 import train_word_classifier as tw  # noqa: E402
 
@@ -65,6 +82,112 @@ def augment(x: npt.NDArray[np.float64], rng: np.random.Generator, noise: list[Pa
     return np.clip(x + rng.standard_normal(len(x)) * 2, -32768, 32767)
 
 
+NOT_OTHER = {"stop", "go"}
+"""Lines saying one of these words are never taught as OTHER."""
+
+
+def own_voice_mix(x: npt.NDArray[np.float64], rng: np.random.Generator, voices: list[Path],
+                  noise: list[Path]) -> npt.NDArray[np.float64]:  # fmt: skip
+    """``x`` said over the companion's lines ``voices`` (see the module's docstring)."""
+    if rng.random() < 0.5:
+        x = x * 10 ** (rng.uniform(-25, 6) / 20)
+        if rng.random() < 0.4:
+            x = room.tempo(x, float(rng.uniform(0.6, 1.2)))
+        if rng.random() < 0.3:
+            h = room.room_response(rng, float(rng.uniform(0.2, 0.8)), float(rng.uniform(-3, 6)))
+            wet = room.convolve(x, h)[: len(x) + RATE // 4]
+            x = wet * np.sqrt(room.active_power(x) / room.active_power(wet))
+    before, after = (int(rng.uniform(0, 0.6) * RATE) for _ in range(2))
+    out = np.concatenate([np.zeros(before), x, np.zeros(after)])
+    level = np.sqrt(room.active_power(x))
+    voice = own.voice_stream(rng, voices, len(out))
+    if rng.random() < 0.65:
+        if rng.random() < 0.5:
+            voice = own.residual(rng, voice)
+        out += voice * level / 10 ** (rng.uniform(-5, 15) / 20)
+    else:
+        out += own.residual(rng, voice) * level / 10 ** (rng.uniform(15, 30) / 20)
+    if rng.random() < 1 / 3:
+        n = room.stream(rng, noise, len(out))
+        out += n * level / 10 ** (rng.uniform(5, 20) / 20) / np.sqrt(room.active_power(n))
+    return np.clip(out + rng.standard_normal(len(out)) * 2, -32768, 32767)
+
+
+def lines_alone(first: Path, rng: np.random.Generator,
+                voices: list[Path]) -> npt.NDArray[np.float64]:  # fmt: skip
+    """The companion's line ``first`` followed by others, 1-3 s, at full level or as a
+    residual (OTHER)."""
+    n = int(rng.uniform(1.0, 3.0) * RATE)
+    x = room.read(str(first))
+    rest = own.voice_stream(rng, voices, max(1, n - len(x)))
+    x = np.concatenate([x, np.zeros(int(rng.uniform(0.1, 0.6) * RATE)), rest])[:n]
+    x = x / np.sqrt(room.active_power(x)) * own.WORD_LEVEL * 10 ** (rng.uniform(-15, 6) / 20)
+    if rng.random() < 0.4:
+        x = own.residual(rng, x) * np.sqrt(room.active_power(x)) / 10 ** (rng.uniform(15, 30) / 20)
+    return np.clip(x + rng.standard_normal(len(x)) * 2, -32768, 32767)
+
+
+def own_features(work: tuple[str, str, int, list[str], list[str]]) -> npt.NDArray[np.float64]:
+    """Pooled embedding of a clip over the companion's voice ("mix") or of the companion's
+    lines alone ("lines"); ``seed`` decides everything drawn."""
+    global _EMBEDDER
+    kind, path, seed, voices, noise = work
+    if _EMBEDDER is None:
+        _EMBEDDER = SpeechEmbedder()
+    rng = np.random.default_rng(seed)
+    pool = [Path(p) for p in voices]
+    if kind == "lines":
+        x = lines_alone(Path(path), rng, pool)
+    else:
+        x = own_voice_mix(room.read(path), rng, pool, [Path(p) for p in noise])
+    return pooled(_EMBEDDER.embed(np.round(x).astype("<i2").tobytes()))
+
+
+def own_voice_renders(
+    lines_dir: Path, lines: list[str] | None = None
+) -> tuple[list[Path], list[Path]]:
+    """(every render of ``lines``, default every line of a set and a rest; the renders that
+    may be taught as OTHER)."""
+    if lines is None:
+        lines = [t for g in own.companion_lines().values() for t in g]
+    renders = own.render_lines(lines, lines_dir)
+    words = set(tw.WORDS) | {str(i) for i in range(10)}
+    taught = []
+    for text, files in renders.items():
+        said = re.sub(r"[^a-z0-9' ]", " ", text.lower()).split()
+        if not (NOT_OTHER & set(said)) and not (len(said) == 1 and said[0] in words):
+            taught += files
+    return [f for fs in renders.values() for f in fs], taught
+
+
+def own_voice_work(
+    seed: int,
+    clips: list[tuple[str, int, bool]],
+    voices: list[Path],
+    taught: list[Path],
+    noise: list[str],
+) -> tuple[list[str], list[object], list[int], list[bool]]:
+    """(cache keys, work for ``own_features``, labels, real?) of the own-voice copies of
+    ``clips`` (path, label, real?) and of the lines ``taught`` alone (OTHER)."""
+    keys: list[str] = []
+    make: list[object] = []
+    ys: list[int] = []
+    reals: list[bool] = []
+    for path, label, is_real in clips:
+        s = zlib.crc32(f"{seed}|own|{path}".encode())
+        keys.append(f"own|{s}|{path}")
+        make.append(("mix", path, s, [str(v) for v in voices], noise))
+        ys.append(label)
+        reals.append(is_real)
+    for f in taught:
+        s = zlib.crc32(f"{seed}|lines|{f.parent.name}/{f.name}".encode())
+        keys.append(f"lines|{s}|{f.parent.name}/{f.name}")
+        make.append(("lines", str(f), s, [str(v) for v in taught], noise))
+        ys.append(tw.CLASSES.index(tw.OTHER))
+        reals.append(False)
+    return keys, make, ys, reals
+
+
 _EMBEDDER: SpeechEmbedder | None = None
 
 
@@ -80,13 +203,20 @@ def copy_features(work: tuple[str, int, list[str], list[str]]) -> npt.NDArray[np
 
 
 def cached(
-    keys: list[str], make: list[object], cache: Path, fn: object, workers: int
+    keys: list[str],
+    make: list[object],
+    cache: Path,
+    fn: object,
+    workers: int,
+    also: tuple[Path, ...] = (),
 ) -> npt.NDArray[np.float64]:
-    """Rows for ``keys`` from the cache file, making the missing ones with ``fn(make[i])``."""
+    """Rows for ``keys`` from the cache file (and the files ``also``), making the missing ones
+    with ``fn(make[i])`` into ``cache``."""
     known: dict[str, npt.NDArray[np.float64]] = {}
-    if cache.exists():
-        with np.load(cache) as f:
-            known = dict(zip(f["keys"].tolist(), f["x"], strict=True))
+    for file in (*also, cache):
+        if file.exists():
+            with np.load(file) as f:
+                known.update(zip(f["keys"].tolist(), f["x"], strict=True))
     todo = [i for i, k in enumerate(keys) if k not in known]
     if todo:
         print(f"making {len(todo)} feature rows ({cache.name})", flush=True)
@@ -108,6 +238,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--copies", type=int, default=2, help="room copies of each clip")
     ap.add_argument("--seed", type=int, default=21)
     ap.add_argument("--plain", action="store_true", help="no copies (the baseline)")
+    ap.add_argument("--own-voice", action="store_true", help="add the companion's own voice")
+    ap.add_argument("--lines-dir", type=Path, default=Path("/tmp/companion-b/lines"))
+    ap.add_argument(
+        "--replay-out",
+        type=Path,
+        default=None,
+        help="with --half all: also write the sample of training features that `companion "
+        "voice` retrains from (companion/classifier/data/replay.npz)",
+    )
     ap.add_argument("--data", help="speech folder (default ../shared/data/speech)")
     ap.add_argument("--tts-dir", type=Path, default=Path("/tmp/companion-tts"))
     ap.add_argument("--cache", type=Path, default=Path("/tmp/companion-room"))
@@ -133,19 +272,31 @@ def main(argv: list[str] | None = None) -> int:
     rows, ys, reals = [x], list(labels), list(is_real)
     if not args.plain:
         noise = [str(p) for p in room.noise_cuts(data, for_training=True)]
-        speakers = {room.speaker_of(Path(p)) for p in paths[: len(real)]}
-        babble = [str(p) for p in room.Sounds(data).babble if room.speaker_of(p) in speakers]
+        babble = {
+            h: [str(p) for p in room.Sounds(data).babble if tw.half(room.speaker_of(p)) == h]
+            for h in "AB"
+        }
         picked = [i for i in range(len(paths)) if is_real[i] or i % SYNTHETIC_EVERY == 0]
         keys, make = [], []
         for i in picked:
+            h = copy_half(args.half, real[i][2] if is_real[i] else None, paths[i])
             for k in range(args.copies):
-                seed = zlib.crc32(f"{args.seed}|{args.half}|{k}|{paths[i]}".encode())
-                keys.append(f"{args.half}|{seed}|{paths[i]}")
-                make.append((paths[i], seed, noise, babble))
+                seed = zlib.crc32(f"{args.seed}|{h}|{k}|{paths[i]}".encode())
+                keys.append(f"{h}|{seed}|{paths[i]}")
+                make.append((paths[i], seed, noise, babble[h]))
                 ys.append(labels[i])
                 reals.append(is_real[i])
         cache = args.cache / f"room-{args.half}-{args.seed}.npz"
-        rows.append(cached(keys, make, cache, copy_features, args.workers))
+        also = tuple(args.cache / f"room-{h}-{args.seed}.npz" for h in "AB" if h != args.half)
+        rows.append(cached(keys, make, cache, copy_features, args.workers, also))
+        if args.own_voice:
+            voices, taught = own_voice_renders(args.lines_dir)
+            clips = [(paths[i], labels[i], is_real[i]) for i in picked]
+            keys, make, own_ys, own_real = own_voice_work(args.seed, clips, voices, taught, noise)
+            ys += own_ys
+            reals += own_real
+            cache = args.cache / f"own-voice-{args.seed}.npz"
+            rows.append(cached(keys, make, cache, own_features, args.workers))
     xs = np.concatenate(rows)
     y = np.array(ys)
     weights = sample_weights(y, np.array(reals), args.real_share)
@@ -156,7 +307,45 @@ def main(argv: list[str] | None = None) -> int:
         save(f, tw.CLASSES, model)
     tmp.replace(args.out)
     print(f"wrote {args.out}: {len(y)} clips ({sum(reals)} real or copies of real)")
+    if args.replay_out is not None and args.half == "all":
+        write_replay(args.replay_out, x, np.array(labels), np.array(is_real), real, len(synthetic))
     return 0
+
+
+def copy_half(half: str, clip_half: str | None, path: str) -> str:
+    """Which half's seed and babble a copy of a clip gets: the half trained on, or with
+    --half all, the clip's own speaker half (a synthetic clip: one of the two by its name), so
+    that --half all makes the same copies as --half A and --half B."""
+    if half != "all":
+        return half
+    return clip_half or "AB"[zlib.crc32(path.encode()) % 2]
+
+
+def write_replay(
+    out: Path,
+    x: npt.NDArray[np.float64],
+    labels: npt.NDArray[np.int64],
+    is_real: npt.NDArray[np.bool_],
+    real: list[tuple[Path, str, str]],
+    n_synthetic: int,
+) -> None:
+    """The replay sample of train_word_classifier.py (plain clips only) for `companion voice`."""
+    keep = tw.replay_rows(labels, is_real, per_class=87, other=1000)
+    who = [tw.speaker_and_take(f) for f, _, _ in real] + [("tts", -1)] * n_synthetic
+    halves = np.array([h for _, _, h in real] + ["tts"] * n_synthetic)
+    tmp = out.with_suffix(".tmp.npz")
+    np.savez_compressed(
+        tmp,
+        classes=np.array(tw.CLASSES),
+        features=x[keep].astype(np.float16),
+        labels=labels[keep].astype(np.int16),
+        real=is_real[keep],
+        half=halves[keep],
+        speaker=np.array([s for s, _ in who])[keep],
+        take=np.array([t for _, t in who], dtype=np.int16)[keep],
+    )
+    tmp.replace(out)
+    print(f"wrote {out}: {keep.sum()} clips to retrain with a user's voice")
 
 
 if __name__ == "__main__":
