@@ -1,8 +1,8 @@
 """What issue 23 asks of the session page beyond axe's AA rules, measured in headless Chromium:
 every target at least 64 px with space between targets, the caption at 7:1 contrast or more
-(axe's enhanced-contrast rule), nothing moving by itself, and each new state on screen within
-100 ms of the session's event. Also: every page has its screenshot in docs/screens/, and the
-README shows each one."""
+(axe's enhanced-contrast rule), nothing moving by itself, nothing loaded from outside this
+computer, and each new state on screen within 100 ms of the session's event. Also: every page
+has its screenshot in docs/screens/, and the README shows each one."""
 
 from __future__ import annotations
 
@@ -91,10 +91,14 @@ def test_session_page_targets_are_large_and_apart_and_the_caption_has_7_to_1(
 
 @pytest.mark.browser
 @pytest.mark.timeout(240)
-def test_nothing_on_any_page_moves_by_itself(tmp_path: Path) -> None:
+def test_every_page_loads_only_from_this_computer_and_nothing_moves_by_itself(
+    tmp_path: Path,
+) -> None:
     sync_api = pytest.importorskip("playwright.sync_api")
     with served(tmp_path) as (url, live), sync_api.sync_playwright() as p:
         page = browser_page(p)
+        asked: list[str] = []
+        page.on("request", lambda request: asked.append(request.url))
         moving = {}
         for path in PAGES:
             page.goto(url + path.lstrip("/"))
@@ -104,6 +108,7 @@ def test_nothing_on_any_page_moves_by_itself(tmp_path: Path) -> None:
                 page.wait_for_timeout(200)
             moving[path] = page.evaluate("document.getAnimations().length")
         assert {k: v for k, v in moving.items() if v} == {}
+    assert asked and all(u.startswith((url, "data:")) for u in asked), asked
 
 
 OBSERVE = """() => { window.__seen = {};

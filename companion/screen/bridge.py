@@ -11,6 +11,7 @@ To the session: ``{"press": {"command", "value", "text"}}``, ``{"say": text}``.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -173,6 +174,7 @@ class SessionBridge:
 
     def _spawn(self, target: Callable[[], None], name: str) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)
+        self._threads = [t for t in self._threads if t.is_alive()]
         self._threads.append(thread)
         thread.start()
 
@@ -187,7 +189,7 @@ class SessionBridge:
                 return
             conn.settimeout(WAIT_S)
             self._conns.append(conn)
-            self._spawn(lambda c=conn: self._serve(c), "screen-session")  # type: ignore[misc]
+            self._spawn(functools.partial(self._serve, conn), "screen-session")
 
     def _serve(self, conn: socket.socket) -> None:
         peer = _Peer(conn, self._live)
