@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from companion import paths, prompts, routine, runner
+from companion.cli.main import main
 from companion.screen import guard
 from companion.screen.app import Screen
 from companion.screen.link import ScreenLink
@@ -216,5 +217,7 @@ def test_setup_wizard_in_the_browser_produces_a_valid_routine(tmp_path: Path) ->
         server.stop()
     saved = routine.load(where.routine_file)
     assert (saved.name, saved.affected_side, saved.reminders.times) == ("Ann", "right", ("08:30",))
+    assert where.routine_file.read_text(encoding="utf-8").count("#") > 10  # the comments are kept
+    assert main(["routine", "check", "--data-dir", str(where.data_dir)]) == 0
     assert "bottle_grasp" in [e.id for e in saved.exercises]
     assert saved.safety.emergency_number == "999"
