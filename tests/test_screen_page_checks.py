@@ -169,3 +169,25 @@ def test_every_page_has_a_screenshot_and_the_readme_shows_each() -> None:
         assert png.stat().st_size > 5000, name  # a picture, not an empty page
         assert f"docs/screens/{name}" in shown, name
     assert "`companion screen" in readme and "scripts/screen_screenshots.py" in readme
+
+
+def test_the_readme_begins_with_the_carers_five_steps() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    headings = re.findall(r"^## (.+)$", readme, flags=re.MULTILINE)
+    assert headings[0] == "For carers: the first five steps"
+    section = readme[readme.index("## For carers") : readme.index(f"## {headings[1]}")]
+    steps = re.findall(r"^\d\. \*\*(.+?)\.\*\*", section, flags=re.MULTILINE)
+    assert steps == ["Set up", "Check", "First session", "Reminders", "Report"]
+
+
+def test_every_page_has_a_strict_content_security_policy(tmp_path: Path) -> None:
+    import httpx
+
+    with served(tmp_path) as (url, _live):
+        for path in [*PAGES, "/pair", "/state", "/static/screen.css", "/pictures/coin_drop.svg"]:
+            csp = httpx.get(url + path.lstrip("/"), timeout=30).headers["content-security-policy"]
+            rules = dict(rule.strip().split(" ", 1) for rule in csp.split(";") if rule.strip())
+            assert rules["default-src"] in ("'self'", "'none'"), path
+            assert rules["frame-ancestors"] == "'none'", path
+            for rule, sources in rules.items():
+                assert "http" not in sources and "*" not in sources, (path, rule, sources)
