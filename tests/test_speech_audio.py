@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from companion.audio import output_stream
 from companion.speech import CaptionSink, make_speaker
 from companion.speech.captions import CaptionedSpeaker
 from companion.speech.tts import Pyttsx3Speaker
@@ -255,6 +256,7 @@ def test_without_aplay_the_user_is_told_once_what_to_install(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))  # no aplay, no paplay
+    monkeypatch.setenv(output_stream.SETTING, "command")  # not the in-process stream
     shown = io.StringIO()
     problems: list[str] = []
     speaker = make_speaker(True, 170, 1.0, "system", CaptionSink(shown), problems.append)

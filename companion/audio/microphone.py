@@ -28,6 +28,7 @@ from companion.audio.sound_system import (
     require,
     sd,
 )
+from companion.audio.stream_clock import SampleClock, StreamClock
 from companion.bounded import Overdue, call_within
 from companion.errors import DeviceError
 
@@ -91,6 +92,12 @@ class Microphone:
         """Guards ``_stream`` being taken by ``stop`` and the one report."""
         self._overflows = OverflowWarnings()
         """This stream's input overflows (a new count for each ``start``)."""
+        self.captured_at = 0.0
+        self._clock = StreamClock()
+        self._samples = SampleClock(rate)
+        """``time.monotonic()`` at which the last sample of the chunk being handed to
+        ``on_chunk`` was captured, from the stream's own timing (read it inside ``on_chunk``;
+        0.0 when the sound system does not tell)."""
 
     @property
     def overflows(self) -> int:
@@ -138,6 +145,7 @@ class Microphone:
         self.device = pick(read_devices(refresh), self.device_choice, want_input=True)
         self.device_rate = self.device.default_rate or self.rate
         self._resampler = Resampler(self.device_rate, self.rate)
+        self._clock, self._samples = StreamClock(), SampleClock(self.device_rate)
         problem: Exception | None = None
         for channels in (1, 2) if self.device.inputs >= 2 else (1,):
             try:
@@ -201,10 +209,14 @@ class Microphone:
     def __exit__(self, *_exc: object) -> None:
         self.stop()
 
-    def _callback(self, indata: Any, _frames: int, _time: Any, status: Any) -> None:
+    def _callback(self, indata: Any, frames: int, timing: Any, status: Any) -> None:
         if self._stopping.is_set():
             return
-        self._last_audio = time.monotonic()
+        self._last_audio = now = time.monotonic()
+        adc, current = timing.inputBufferAdcTime, timing.currentTime
+        if adc > 0 and current > 0:
+            start = self._samples.block(self._clock.monotonic(adc, current, now), frames)
+            self.captured_at = start + frames / max(self.device_rate, 1)
         self._heard = True
         if status.input_overflow:
             self._overflowed()

@@ -21,6 +21,9 @@ RATE = 16000
 """The tap's rate: the recognisers' (and so the microphone blocks')."""
 KEEP_S = 30.0
 """Lines that ended longer ago than this are forgotten."""
+JOIN_S = 0.001
+"""A block that starts this close to where the last one ended continues it (an in-process
+stream hands its sound block by block)."""
 
 
 @dataclass
@@ -48,8 +51,12 @@ class PlaybackTap:
         mono = np.asarray(samples, dtype=np.int16).reshape(-1)
         if rate != RATE:
             mono = Resampler(rate, RATE).process(mono)
-        line = _Played(start, mono.astype(np.float32))
         with self._lock:
+            last = self._lines[-1] if self._lines else None
+            if last is not None and len(last.samples) and abs(last.end - start) <= JOIN_S:
+                last.samples = np.concatenate([last.samples, mono.astype(np.float32)])
+                return
+            line = _Played(start, mono.astype(np.float32))
             self._lines = [p for p in self._lines if p.end > start - self._keep_s] + [line]
 
     def cut(self, at: float) -> None:

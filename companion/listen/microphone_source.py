@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
-from companion.audio.echo_cancel import echo_filter
+from companion.audio.echo_cancel import EchoFilter, echo_filter
 from companion.audio.frontend import FrontEnd, FrontEndKind, FrontEndSettings, make_front_end
 from companion.audio.microphone import Microphone
 from companion.audio.playback_tap import SHARED
@@ -97,19 +98,20 @@ class VoiceSource:
         own: OwnVoice,
         mic_factory: Callable[[Callable[[bytes], None]], Microphone],
         on_problem: Callable[[str], None] | None = None,
-        echo: Callable[[bytes], bytes] | None = None,
+        echo: EchoFilter | None = None,
         front_end: FrontEnd | None = None,
     ) -> None:
         self.listener = listener
         self.front_end = front_end
         """Noise suppression after the echo is taken out, on the worker (None: none)."""
         self.echo = echo
-        """Takes the companion's own voice out of each block as it arrives, on the audio thread
-        (``companion.audio.echo_cancel.EchoFilter``); None: the microphone as it is."""
+        """Takes the companion's own voice out of each block, on the worker, with the time the
+        block was captured (``companion.audio.echo_cancel.EchoFilter``); None: the microphone as
+        it is."""
         self.own = own
         self.on_problem = on_problem
         """Told once, in plain words, when the listener fails (voice input then stops)."""
-        self._chunks: queue.Queue[bytes | Listen] = queue.Queue()
+        self._chunks: queue.Queue[tuple[bytes, float, float] | Listen] = queue.Queue()
         """Audio and the session's ``Listen`` in order; unbounded so that a ``Listen`` never
         waits, while audio beyond ``BACKLOG`` chunks is dropped."""
         self._closed = threading.Event()
@@ -184,17 +186,17 @@ class VoiceSource:
                 log.warning("voice input did not stop within %g s; left running", self.CLOSE_S)
 
     def _on_chunk(self, pcm16: bytes) -> None:
-        if self.echo is not None:
-            pcm16 = self.echo(pcm16)  # whole 10 ms blocks: b"" until one is complete
-            if not pcm16:
-                return
+        """On the audio thread: hand the block over with when it was captured (0.0: not told)
+        and when it arrived."""
+        arrived = time.monotonic()
+        captured = getattr(self._mic, "captured_at", 0.0) if hasattr(self, "_mic") else 0.0
         if self._chunks.qsize() >= self.BACKLOG:
             if not self._behind:
                 log.warning("voice input is falling behind; dropping audio")
             self._behind = True
             return
         self._behind = False
-        self._chunks.put_nowait(pcm16)
+        self._chunks.put_nowait((pcm16, captured, arrived))
 
     def _run(self, sink: Sink) -> None:
         failed = False
@@ -209,10 +211,15 @@ class VoiceSource:
                 if isinstance(item, Listen):
                     self.listener.set_context(item.context, item.commands)
                     continue
+                pcm16, captured, arrived = item
+                if self.echo is not None:  # whole 10 ms blocks: b"" until one is complete
+                    pcm16 = self.echo(pcm16, arrived, captured=captured or None)
+                    if not pcm16:
+                        continue
                 self.listener.own_speech(self.own.now())
                 if self.front_end is not None:
-                    item = self.front_end.process(item)
-                for decision in self.listener.process(item):
+                    pcm16 = self.front_end.process(pcm16)
+                for decision in self.listener.process(pcm16):
                     sink(to_event(decision))
             except Exception as exc:  # the session goes on with the keys
                 log.exception("voice input failed")

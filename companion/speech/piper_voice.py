@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from companion import paths
+from companion.audio import output_stream
 from companion.errors import BadInputError, ModelError
 from companion.files import write_atomic
 from companion.speech.player import default_player, missing_player_hint
@@ -268,6 +269,7 @@ class PiperSpeaker(QueuedSpeaker):
             volume=volume,
             pause=pause,
             missing_player=missing_player_hint(),
+            in_process=player is None and output_stream.wanted(),
         )
 
     def say(self, text: str, *, beat: bool = False) -> None:

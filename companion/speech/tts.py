@@ -28,6 +28,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from companion.audio import output_stream
 from companion.bounded import Call, Overdue
 from companion.errors import BadInputError, ModelError
 from companion.speech.player import default_player, missing_player_hint
@@ -234,6 +235,7 @@ class Pyttsx3Speaker(QueuedSpeaker):
             volume=volume,
             pause=pause,
             missing_player=missing_player_hint(),
+            in_process=player is None and output_stream.wanted(),
         )
 
     def close(self, timeout: float = 30.0) -> None:

@@ -1,0 +1,260 @@
+"""The companion's speech played in-process: one persistent output stream, every sample timed.
+
+``OutputStream`` keeps one PortAudio output stream open and plays the lines handed to it
+(``play``) one after another, writing silence when there is none. Its callback knows when each
+block will reach the speaker (``outputBufferDacTime``, mapped onto ``time.monotonic()``
+by ``StreamClock``), so every block of speech is handed to the
+``PlaybackTap`` with the time it is heard: the echo canceller's reference is then exact (measured
+within ~1 ms of the microphone's own capture times, docs/recognition.md), where a player
+process per line started up to 170 ms away from when it was noted.
+
+``play`` returns a ``StreamLine``: waited on with a time bound, killed at once (the rest of the
+line is dropped at the next block and cut from the tap too), and reporting a line the stream
+stopped playing. Opening and closing run under the sound system's deadlines; the callback
+never blocks. ``COMPANION_PLAYBACK=command`` plays through a player process instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections import deque
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from companion.audio.devices import pick, read_devices
+from companion.audio.playback_tap import RATE as TAP_RATE
+from companion.audio.playback_tap import PlaybackTap
+from companion.audio.resample import Resampler
+from companion.audio.sound_system import (
+    CLOSE_S,
+    OPEN_S,
+    close_stream,
+    leave_behind,
+    locked,
+    open_streams,
+    require,
+    sd,
+)
+from companion.audio.stream_clock import SampleClock, StreamClock
+from companion.bounded import Overdue, call_within
+from companion.errors import DeviceError
+
+log = logging.getLogger(__name__)
+
+SETTING = "COMPANION_PLAYBACK"
+"""Environment variable: ``stream`` (the default) or ``command`` (a player process per line)."""
+BLOCK_S = 0.02
+"""One callback's block."""
+LATENCY_S = 0.1
+"""How far ahead of the speaker the stream writes: room for a busy machine (a late callback
+is a gap in the voice: 0.02 s gave 85 underflows in 10 s of speech at load 3-6, 0.05 s 21, 0.1 s
+none); a line is cut this long after ``kill``."""
+LOG_EVERY_S = 10.0
+STALL_S = 1.0
+"""A stream whose callback has not run for this long has stopped playing."""
+
+
+def wanted() -> bool:
+    """Whether speech should be played in-process (``SETTING``)."""
+    return os.environ.get(SETTING, "stream").strip().lower() != "command"
+
+
+class StreamLine:
+    """One line queued on an ``OutputStream``: wait for it, or cut it off."""
+
+    def __init__(
+        self, samples: npt.NDArray[np.float32], rate: int, reference: npt.NDArray[np.int16]
+    ) -> None:
+        self.samples = samples
+        self.rate = rate
+        self.reference = reference
+        """The line at the tap's rate (what the echo canceller is handed)."""
+        self.pos = 0
+        self.queued = self.started = time.monotonic()
+        """When it was queued, then (from the callback) when its first sample is heard."""
+        self.ends = 0.0
+        """When its last sample is heard (set when it has all been written)."""
+        self.killed = False
+        self.problem: str | None = None
+        self.done = threading.Event()
+        self.pid = 0
+        """No process: for the speaker's log line."""
+
+    @property
+    def seconds(self) -> float:
+        """How long the line plays."""
+        return len(self.samples) / self.rate
+
+    def kill(self) -> None:
+        """Cut the sound off now (the stream drops the rest at its next block)."""
+        self.killed = True
+        self.done.set()
+
+    def wait(self, timeout: float, expected: float = 0.0) -> str | None:
+        """Wait until the line has been heard (at most ``timeout`` s); what went wrong, or
+        None. A line the stream did not finish in time is dropped and reported."""
+        del expected  # the stream knows how much it played
+        if not self.done.wait(timeout):
+            self.killed = True
+            return f"the audio output stopped playing (nothing for {timeout:.0f} s)"
+        if self.killed or self.problem:
+            return None if self.killed else self.problem
+        log.debug("line heard %.3f s after it was queued", self.started - self.queued)
+        late = self.ends - time.monotonic()  # written, not yet heard: the output's latency
+        if late > 0:
+            time.sleep(min(late, 1.0))
+        return None
+
+
+class OutputStream:
+    """One persistent output stream playing queued lines (see the module)."""
+
+    def __init__(self, tap: PlaybackTap | None, device: str | int | None = None) -> None:
+        self.tap = tap
+        self.device_choice = device
+        self.rate = 0
+        self.name = "speaker"
+        self._stream: Any = None
+        self._lines: deque[StreamLine] = deque()
+        self._current: StreamLine | None = None
+        self._last_callback = self._logged = 0.0
+        self._clock = StreamClock()
+        self._samples = SampleClock(1)
+        self._lock = threading.Lock()
+        self.underflows = 0
+
+    # ---- opening and closing ----------------------------------------------------------------
+
+    def open(self, rate: int) -> None:
+        """Open the stream at ``rate`` (or the device's own); DeviceError when it cannot be
+        opened within ``OPEN_S``."""
+        require()
+        try:
+            stream = call_within(
+                OPEN_S,
+                locked(lambda: self._open_device(rate), OPEN_S),
+                "opening the speaker",
+                late=close_stream,
+            )
+        except Overdue:
+            leave_behind()
+            raise DeviceError(f"The speaker did not open within {OPEN_S:g} s.") from None
+        self._stream = stream
+        self._last_callback = time.monotonic()
+        log.info("speech plays in-process on %s at %d Hz", self.name, self.rate)
+
+    def _open_device(self, rate: int) -> Any:
+        device = pick(read_devices(True), self.device_choice, want_input=False)
+        self.name = device.name
+        problem: Exception | None = None
+        for chosen in dict.fromkeys((rate, device.default_rate or rate)):
+            self.rate, self._samples = chosen, SampleClock(chosen)
+            try:
+                stream = sd.OutputStream(
+                    samplerate=chosen,
+                    blocksize=int(chosen * BLOCK_S),
+                    device=device.index,
+                    channels=1,
+                    dtype="float32",
+                    latency=LATENCY_S,
+                    callback=self._callback,
+                )
+                stream.start()
+            except (sd.PortAudioError, OSError, ValueError) as exc:
+                problem = exc
+                continue
+            open_streams[id(stream)] = stream
+            return stream
+        raise DeviceError(f"The speaker '{device.name}' could not be opened: {problem}")
+
+    @property
+    def playing(self) -> bool:
+        """Whether the stream is open and its callback ran lately."""
+        return self._stream is not None and time.monotonic() - self._last_callback < STALL_S
+
+    def close(self) -> None:
+        """Cut what is playing and close the stream (within ``CLOSE_S``, else left behind)."""
+        stream, self._stream = self._stream, None
+        for line in [*self._lines, *([self._current] if self._current else [])]:
+            line.kill()
+        if stream is None:
+            return
+        try:
+            call_within(CLOSE_S, locked(lambda: close_stream(stream), None), "closing")
+        except Overdue:
+            leave_behind()
+            log.warning("the speaker did not close within %g s; left behind", CLOSE_S)
+
+    # ---- playing ----------------------------------------------------------------------------
+
+    def play(self, samples: npt.NDArray[np.int16], rate: int) -> StreamLine:
+        """Queue ``samples`` (mono 16-bit at ``rate``) to play after what is queued."""
+        mono = np.asarray(samples, dtype=np.int16).reshape(-1)
+        reference = mono if rate == TAP_RATE else Resampler(rate, TAP_RATE).process(mono)
+        if rate != self.rate:
+            mono = Resampler(rate, self.rate).process(mono)
+        line = StreamLine(mono.astype(np.float32) / 32768.0, self.rate, reference)
+        if not self.playing:
+            line.problem = "the audio output is not playing"
+            line.done.set()
+            return line
+        self._lines.append(line)
+        return line
+
+    def _callback(self, out: Any, frames: int, timing: Any, status: Any) -> None:
+        now = time.monotonic()
+        self._last_callback = now
+        if status.output_underflow:
+            self.underflows += 1
+        told = self._clock.monotonic(timing.outputBufferDacTime, timing.currentTime, now)
+        heard = self._samples.block(told, frames)
+        if now - self._logged > LOG_EVERY_S:
+            self._logged = now
+            log.debug(
+                "output clock: %d moves, told times up to %.1f ms away, %d underflows",
+                self._samples.moves,
+                self._samples.worst * 1000,
+                self.underflows,
+            )
+            self._samples.worst = 0.0
+        out.fill(0)
+        filled = 0
+        while filled < frames:
+            line = self._current
+            if line is None:
+                if not self._lines:
+                    break
+                line = self._current = self._lines.popleft()
+            at = heard + filled / self.rate
+            if line.killed:
+                self._finish(line, at, cut=True)
+                continue
+            n = min(frames - filled, len(line.samples) - line.pos)
+            out[filled : filled + n, 0] = line.samples[line.pos : line.pos + n]
+            if line.pos == 0:
+                line.started = at
+            self._tell_tap(line, line.pos, n, at)
+            line.pos += n
+            filled += n
+            if line.pos >= len(line.samples):
+                self._finish(line, heard + filled / self.rate, cut=False)
+
+    def _finish(self, line: StreamLine, at: float, cut: bool) -> None:
+        self._current = None
+        line.ends = at
+        if cut and self.tap is not None and line.pos:
+            self.tap.cut(at)
+        line.done.set()
+
+    def _tell_tap(self, line: StreamLine, pos: int, n: int, at: float) -> None:
+        if self.tap is None:
+            return
+        lo = int(round(pos * TAP_RATE / line.rate))
+        hi = int(round((pos + n) * TAP_RATE / line.rate))
+        if hi > lo:
+            self.tap.played(line.reference[lo:hi], TAP_RATE, at)

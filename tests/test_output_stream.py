@@ -1,0 +1,159 @@
+"""The in-process output stream (companion/audio/output_stream.py) on a real audio server: a
+line is heard in full, a killed line stops at once, a frozen server never blocks a wait or a
+close, and the times handed to the playback tap are those at which the microphone hears it."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from companion.audio import output_stream, sound_system
+from companion.audio.devices import devices
+from companion.audio.echo_cancel import best_lag
+from companion.audio.microphone import Microphone
+from companion.audio.output_stream import OutputStream
+from companion.audio.playback_tap import PlaybackTap
+from tests.pulse import PulseServer, voiced_segments
+
+pytestmark = [pytest.mark.audio]
+RATE = 22050
+"""Piper's rate: the stream plays what it is handed at the line's own rate."""
+
+
+def speech_like(seconds: float, seed: int = 1) -> np.ndarray:
+    """Noise bursts of varying loudness (no two stretches alike, so timing is unambiguous)."""
+    rng = np.random.default_rng(seed)
+    n = int(seconds * RATE)
+    envelope = np.repeat(rng.uniform(0.2, 1.0, n // 2205 + 1), 2205)[:n]
+    return (rng.standard_normal(n) * envelope * 6000).clip(-32000, 32000).astype(np.int16)
+
+
+@pytest.fixture
+def stream(pulse_server: PulseServer) -> Iterator[OutputStream]:
+    out = OutputStream(PlaybackTap())
+    out.open(RATE)
+    try:
+        yield out
+    finally:
+        out.close()
+
+
+def test_a_line_is_heard_in_full(stream: OutputStream, pulse_server: PulseServer) -> None:
+    start = pulse_server.mark()
+    line = stream.play(speech_like(1.5), RATE)
+    begun = time.monotonic()
+    assert line.wait(timeout=5) is None
+    took = time.monotonic() - begun
+    heard = voiced_segments(pulse_server.samples(start))
+    assert heard, "nothing was heard"
+    assert abs((heard[-1][1] - heard[0][0]) - 1.5) < 0.06, heard
+    assert 1.45 < took < 1.5 + output_stream.LATENCY_S + 0.3, took  # waits until it is heard
+
+
+def test_a_killed_line_stops_at_once(stream: OutputStream, pulse_server: PulseServer) -> None:
+    assert stream.tap is not None
+    start = pulse_server.mark()
+    line = stream.play(speech_like(3.0), RATE)
+    time.sleep(0.5)
+    line.kill()
+    cut_at = time.monotonic()
+    assert line.wait(timeout=5) is None
+    assert time.monotonic() - cut_at < 0.05  # the wait returns at once
+    time.sleep(0.3)
+    heard = voiced_segments(pulse_server.samples(start))
+    assert heard
+    heard_s = heard[-1][1] - heard[0][0]
+    assert heard_s < 0.5 + 0.25, heard  # cut within the output's latency (0.1 s) and a block
+    # the tap (the echo canceller's reference) was cut where the sound stopped
+    assert stream.tap.playing(cut_at, cut_at + 0.05)
+    assert not stream.tap.playing(cut_at + 0.25, cut_at + 3)
+    tapped = stream.tap.reference(cut_at + 1.0, 32000)
+    tapped_s = (np.flatnonzero(tapped)[-1] - np.flatnonzero(tapped)[0]) / 16000
+    assert abs(tapped_s - heard_s) < 0.03, (tapped_s, heard_s)
+    # the stream plays on: the next line is heard
+    assert stream.play(speech_like(0.3, seed=2), RATE).wait(timeout=5) is None
+
+
+def test_the_tap_times_are_when_the_microphone_hears_it(
+    stream: OutputStream, pulse_server: PulseServer
+) -> None:
+    """The played blocks' times (the speaker's clock) and the microphone's capture times agree
+    within a few milliseconds, over several lines and the silence between them."""
+    assert stream.tap is not None
+    got: list[tuple[bytes, float]] = []
+    mic: Microphone | None = None
+
+    def sink(chunk: bytes) -> None:
+        assert mic is not None
+        got.append((chunk, mic.captured_at))
+
+    mic = Microphone(sink, rate=16000)
+    mic.start(refresh=False)
+    try:
+        time.sleep(0.3)
+        for seed in range(3):
+            assert stream.play(speech_like(1.0, seed), RATE).wait(timeout=5) is None
+            time.sleep(0.4)
+    finally:
+        mic.stop()
+    lags = []
+    for k in range(0, len(got) - 25, 25):  # half-second windows
+        window = np.concatenate([np.frombuffer(c, "<i2") for c, _ in got[k : k + 25]])
+        end = got[k + 24][1]
+        search = 1600  # 0.1 s either way
+        ref = stream.tap.reference(end + search / 2 / 16000, len(window) + search)
+        if np.abs(ref).max() < 500 or np.abs(window).max() < 500:
+            continue
+        lag, score = best_lag(window.astype(np.float64), ref.astype(np.float64), search)
+        if score > 0.8:
+            lags.append((lag - search / 2) / 16000)
+    assert len(lags) >= 4, lags
+    assert max(abs(x) for x in lags) < 0.004, lags
+
+
+@pytest.fixture
+def second_server(
+    pulse_server: PulseServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[PulseServer]:
+    """Another PulseAudio server, reachable as the ALSA (PortAudio) device ``second``."""
+    second = PulseServer.start(tmp_path / "second")
+    try:
+        conf = tmp_path / "asound.conf"
+        conf.write_text(
+            Path(pulse_server.env["ALSA_CONFIG_PATH"]).read_text()
+            + f'pcm.second {{ type pulse server "{second.env["PULSE_SERVER"]}" }}\n'
+        )
+        monkeypatch.setenv("ALSA_CONFIG_PATH", str(conf))
+        devices(refresh=True)  # PortAudio re-reads the configuration
+        yield second
+    finally:
+        second.stop()
+        deadline = time.monotonic() + 40
+        while sound_system.open_streams and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not sound_system.open_streams, "the stream left behind never closed"
+
+
+def test_a_frozen_server_never_blocks_a_wait_or_close(second_server: PulseServer) -> None:
+    out = OutputStream(None, device="second")
+    out.open(RATE)
+    assert out.play(speech_like(0.3), RATE).wait(timeout=5) is None
+    second_server.freeze()
+    line = out.play(speech_like(2.0), RATE)
+    begun = time.monotonic()
+    problem = line.wait(timeout=3.0)
+    assert problem is not None and "stopped playing" in problem
+    assert time.monotonic() - begun < 3.5
+    time.sleep(output_stream.STALL_S)
+    assert not out.playing
+    late = out.play(speech_like(0.3), RATE)  # told at once: nothing is playing
+    assert late.wait(timeout=5) == "the audio output is not playing"
+    closer = threading.Thread(target=out.close, daemon=True)
+    closer.start()
+    closer.join(sound_system.CLOSE_S + 1.5)
+    assert not closer.is_alive(), "close() is blocked"
