@@ -18,8 +18,9 @@ whose monitor is recorded all along. Three measurements:
 4. A session's lines as it says them (``--session-only`` runs just this): a real ``Session``
    (safety questions on, two exercises) with the ``PiperSpeaker`` of a first session (empty
    cache), driven in real time: the user answers one second after the companion falls quiet,
-   counts and rests run on the clock. Each line handed over in silence (or on a beat) is timed
-   to its first sound, and marked cached or not (its first sentence in the cache when asked).
+   counts and rests run on the clock. Each line handed over in silence (the first of what the
+   session says after an answer, a count or a rest) is timed to its first sound, and marked
+   cached or not (its first sentence in the cache when asked).
    Run twice: with the prefetch of a session (``wiring.prefetch``: the lines ahead rendered in
    the background) and without it.
 
@@ -179,8 +180,8 @@ def bench_session() -> Session:
 def session_lines(
     server: PulseServer, speaker: PiperSpeaker, prefetch: bool
 ) -> tuple[list[float | None], list[float | None]]:
-    """Run a session in real time; first sound (s) of each line asked in silence or on a
-    beat: (cached when asked, not cached)."""
+    """Run a session in real time; first sound (s) of each line asked in silence: (cached
+    when asked, not cached)."""
     session = bench_session()
     t0 = time.monotonic()
     start = dt.datetime(2026, 12, 5, 10, 0, tzinfo=dt.UTC)
@@ -200,7 +201,7 @@ def session_lines(
             if isinstance(effect, SetVoice):
                 speaker.set_voice(effect.rate, effect.volume)
             elif isinstance(effect, Say):
-                if first and (quiet or effect.beat):
+                if first and quiet:  # (a line still sounding would be taken for it)
                     head = sentences(effect.text)[0]
                     hit = cache.get(speaker.piper.voice.name, session.rate, head) is not None
                     timed.append(Timed(effect.text, hit, server.mark()))
@@ -224,6 +225,9 @@ def session_lines(
     for line in timed:
         heard = first_sound(server.samples(line.mark, settle=0.0), 0.0, within=5.0)
         (cached if line.cached else fresh).append(heard)
+        if not line.cached:
+            ms = "not heard" if heard is None else f"{heard * 1000:.0f} ms"
+            print(f"  not cached when asked ({ms}): {line.text}", file=sys.stderr)
     return cached, fresh
 
 
@@ -266,6 +270,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--ordinary", type=int, default=8, help="ordinary lines timed")
     ap.add_argument("--quick", action="store_true", help="few of each (a smoke test)")
     ap.add_argument(
+        "--session-runs",
+        default="prefetch,none",
+        metavar="RUNS",
+        help="the session runs, e.g. prefetch,none or prefetch:stream,prefetch:command "
+        "(prefetch or none; optionally the playback: stream or command)",
+    )
+    ap.add_argument(
         "--session-only",
         action="store_true",
         help="only a session's lines (with and without prefetch)",
@@ -276,14 +287,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="benchmark-speech-"))
     server = PulseServer.start(work / "pulse")
     os.environ.update(server.env)
+    if "sounddevice" in sys.modules:  # PortAudio read the ALSA settings before: again
+        import sounddevice
+
+        sounddevice._terminate()
+        sounddevice._initialize()
     rows: list[str] = []
     in_session: list[str] = []
     try:
-        for prefetch in (True, False):
+        for run in args.session_runs.split(","):
+            ahead, _, playback = run.strip().partition(":")
+            prefetch = ahead == "prefetch"
+            how = "with prefetch" if prefetch else "no prefetch"
+            if playback:  # COMPANION_PLAYBACK: "stream" (in-process) or "command" (aplay)
+                os.environ["COMPANION_PLAYBACK"] = playback
+                how += f", playback {playback}"
+            print(f"A session, {how}:", file=sys.stderr)
             speaker = piper_speaker(VoiceCache())
             hit, miss = session_lines(server, speaker, prefetch)
             speaker.close()
-            how = "with prefetch" if prefetch else "no prefetch"
+            os.environ.pop("COMPANION_PLAYBACK", None)
             in_session.append(summary(f"{how}: cached when asked", hit))
             in_session.append(summary(f"{how}: not cached", miss))
             in_session.append(summary(f"{how}: all", hit + miss))
@@ -342,9 +365,7 @@ def report_session(rows: Sequence[str]) -> int:
         f"Machine: {os.cpu_count()} cores, load average "
         f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}"
     )
-    print(
-        "\nA first session's lines as it says them (asked in silence or on a beat): first sound, ms"
-    )
+    print("\nA first session's lines as it says them (each asked in silence): first sound, ms")
     print("| run | lines | median | 90th percentile | worst | not heard |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
     print("\n".join(rows))
