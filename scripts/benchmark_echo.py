@@ -19,8 +19,9 @@ the report gives, per canceller:
 over-its-voice check's window): the word classifier's P("stop") and the Moonshine reader's
 P("stop"), medians at 0 and -10 dB, for the clean word (no echo) and after each canceller.
 ``speex-linear`` is Speex's adaptive filter without its residual suppressor (a linear stage
-only: pywebrtc-audio's AEC3 has no switch for its suppressor). ``--jitter`` sets how far a
-line's noted start may miss the real one (s).
+only: pywebrtc-audio's AEC3 has no switch for its suppressor; the companion's canceller);
+``speex-linear+gate`` adds the residual gate the companion puts after it. ``--jitter`` sets how
+far a line's noted start may miss the real one (s; 0: the in-process stream's exact times).
 """
 
 from __future__ import annotations
@@ -36,8 +37,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from companion.audio.echo_cancel import KINDS, EchoFilter, SpeexCanceller  # noqa: E402
+from companion.audio.echo_cancel import KINDS, EchoFilter  # noqa: E402
 from companion.audio.playback_tap import RATE, PlaybackTap  # noqa: E402
+from companion.audio.residual_gate import ResidualGate  # noqa: E402
 
 FRAME = RATE // 100
 from tests.pulse import read_wav  # noqa: E402
@@ -81,7 +83,8 @@ def signal_to_residual(word: np.ndarray, got: np.ndarray) -> float:
     return float(10 * np.log10(np.sum((gain * word) ** 2) / max(np.sum(rest**2), 1e-9)))
 
 
-CANCELLERS = {**KINDS, "speex-linear": lambda: SpeexCanceller(suppress=False)}
+CANCELLERS = {**KINDS, "speex-linear+gate": KINDS["speex-linear"]}
+"""``+gate``: with the residual gate after it (``companion.audio.residual_gate``), as used."""
 
 
 class Judges:
@@ -94,6 +97,11 @@ class Judges:
         self.classifier = WordClassifier(WEIGHTS)
         self.reader = MoonshineReader()
         self.forms = {"stop": written_forms("stop")}
+
+    def stop_p(self, x: np.ndarray) -> float:
+        """The classifier's P("stop") alone."""
+        pcm = np.clip(np.rint(x), -32768, 32767).astype("<i2").tobytes()
+        return self.classifier.probabilities(pcm).get("stop", 0.0)
 
     def __call__(self, x: np.ndarray) -> tuple[float, float]:
         pcm = np.clip(np.rint(x), -32768, 32767).astype("<i2").tobytes()
@@ -153,10 +161,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{args.seconds:g} s, bulk delay {delay * 1000:.0f} ms, companion {companion_db:.1f} "
           f"dBFS, {len(spans)} stops; seed {args.seed}\n")  # fmt: skip
     judges = Judges() if args.scores else None
-    extra = " classifier / reader P(stop), 0 dB | at -10 dB |" if judges else ""
+    extra = (
+        " classifier / reader P(stop), 0 dB | at -10 dB | its voice alone: classifier's"
+        " highest P(stop) (1 s windows at 0.85 or more) |"
+        if judges
+        else ""
+    )
     head = "| canceller | echo reduction (dB) | word/residual at 0 dB | at -10 dB | CPU per s |"
     print(head + extra)
-    print("|---|---|---|---|---|" + ("---|---|" if judges else ""))
+    print("|---|---|---|---|---|" + ("---|---|---|" if judges else ""))
     for kind in [*(["clean"] if judges else []), "none", *args.kinds.split(",")]:
         if kind == "clean":  # the word without the companion's voice under it
             out = words + noise
@@ -165,7 +178,8 @@ def main(argv: list[str] | None = None) -> int:
             out = mic.astype(np.float64)
             took = 0.0
         else:
-            filt = EchoFilter(tap, CANCELLERS[kind]())
+            gate = ResidualGate(RATE) if kind.endswith("+gate") else None
+            filt = EchoFilter(tap, CANCELLERS[kind](), gate=gate)
             chunks = []
             began = time.process_time()
             for s in range(0, n, BLOCK):
@@ -189,6 +203,13 @@ def main(argv: list[str] | None = None) -> int:
             for g in (0.0, -10.0):
                 got = np.array([judges(out[a : b + FRAME]) for a, b, h in spans if h == g])
                 row += f" {np.median(got[:, 0]):.2f} / {np.median(got[:, 1]):.2f} |"
+            alone = [
+                judges.stop_p(out[a : a + RATE])
+                for a in range(0, n - RATE, RATE // 2)
+                if echo_only[a : a + RATE].mean() > 0.5
+            ]
+            high = sum(p >= 0.85 for p in alone)
+            row += f" {max(alone, default=0.0):.2f} ({high} of {len(alone)}) |"
         print(row, flush=True)
     return 0
 

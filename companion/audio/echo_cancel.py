@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from companion.audio.playback_tap import RATE, PlaybackTap
+from companion.audio.residual_gate import ResidualGate
 
 log = logging.getLogger(__name__)
 
@@ -143,6 +144,10 @@ the companion's voice by ~17 dB and leaves a word said over it whole (the judges
 on the word alone); AEC3 cuts more but damages that word (docs/benchmarks.md)."""
 
 
+GATED = frozenset({"speex-linear"})
+"""Linear cancellers, whose residual is gated (``residual_gate``)."""
+
+
 def make_canceller(kind: str = DEFAULT) -> Canceller:
     """The canceller named ``kind`` (``KINDS``)."""
     return KINDS[kind]()
@@ -250,9 +255,12 @@ class EchoFilter:
         canceller: Canceller,
         delay: DelayEstimator | None = None,
         clock: Callable[[], float] = time.monotonic,
+        gate: ResidualGate | None = None,
     ) -> None:
         self.tap = tap
         self.canceller = canceller
+        self.gate = gate
+        """Quietens what the canceller leaves of the companion's voice (None: left as it is)."""
         self.delay = delay or DelayEstimator()
         self._clock = clock
         self._held = np.zeros(0, dtype=np.int16)
@@ -293,6 +301,8 @@ class EchoFilter:
                 far = self.tap.reference(frame_end - self.delay.delay_s + self.LEAD_S, FRAME)
                 near = held[i : i + FRAME]
                 cleaned = self.canceller.process(near, far)
+                if self.gate is not None:
+                    cleaned = self.gate.process(cleaned, far)
                 out.append(cleaned)
                 if far.any():
                     self._note(near, cleaned)
@@ -325,7 +335,8 @@ def echo_filter(tap: PlaybackTap, kind: str = DEFAULT) -> EchoFilter | None:
     """An ``EchoFilter`` over ``tap`` with the ``kind`` canceller, or None (logged) when that
     canceller cannot be loaded here: the microphone then works as it is."""
     try:
-        return EchoFilter(tap, make_canceller(kind))
+        gate = ResidualGate(RATE) if kind in GATED else None
+        return EchoFilter(tap, make_canceller(kind), gate=gate)
     except (ImportError, OSError) as exc:
         log.warning("listening without echo cancellation: %s", exc)
         return None

@@ -33,6 +33,8 @@ from companion.bounded import Overdue, call_within
 from companion.errors import DeviceError
 
 log = logging.getLogger(__name__)
+CLOCK_LOG_S = 10.0
+"""How often the capture clock's state is logged (debug)."""
 
 ChunkSink = Callable[[bytes], None]
 """Receives 16-bit mono PCM at the recogniser's rate; called on the audio thread, so it must
@@ -250,7 +252,16 @@ class Microphone:
             self._report("the microphone stopped")
 
     def _watch(self) -> None:
+        logged = time.monotonic()
         while not self._stopping.wait(min(0.25, self.stall_s / 2)):
+            if time.monotonic() - logged > CLOCK_LOG_S:
+                logged = time.monotonic()
+                log.debug(
+                    "input clock: %d moves, told times up to %.1f ms away",
+                    self._samples.moves,
+                    self._samples.worst * 1000,
+                )
+                self._samples.worst = 0.0
             limit = self.stall_s if self._heard else self.first_audio_s
             if time.monotonic() - self._last_audio > limit:
                 self._report(f"no sound has come from the microphone for {limit:g} s")

@@ -38,7 +38,7 @@ class SampleClock:
     ``confirm`` blocks in a row (samples lost to an overflow, silence inserted on an underrun).
     """
 
-    def __init__(self, rate: int, slip_s: float = 0.004, confirm: int = 3) -> None:
+    def __init__(self, rate: int, slip_s: float = 0.03, confirm: int = 5) -> None:
         self.rate = rate
         self.slip_s = slip_s
         self.confirm = confirm
