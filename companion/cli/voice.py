@@ -61,7 +61,9 @@ def register(
         parents=[common],
         help="add recordings of a word from WAV files, then learn from them",
     )
-    a.add_argument("word", help=f"one of: {', '.join(TEACHABLE)}")
+    a.add_argument(
+        "word", help=f"one of: {', '.join(TEACHABLE)}, or one of the routine's [vocabulary]"
+    )
     a.add_argument("files", nargs="+", metavar="FILE", help="WAV files, one word each")
     a.set_defaults(func=run_add)
 
@@ -104,6 +106,9 @@ def run_list(args: argparse.Namespace) -> int:
         if word in recs:
             n = len(recs[word])
             print(f"  {word:<6} {n} recording{'s' if n != 1 else ''}")
+    for word, found in profile.own_recordings().items():
+        n = len(found)
+        print(f"  {word:<6} {n} recording{'s' if n != 1 else ''} (the user's own word)")
     if recs and profile.up_to_date():
         print(f"The listener uses them ({profile.model_file}).")
     elif recs:
@@ -119,15 +124,39 @@ def run_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _own_words(args: argparse.Namespace) -> dict[str, str]:
+    """The routine's [vocabulary] words, each with the word it is learnt as ("" for none)."""
+    from companion.user_voice.teach import own_words  # deferred: loads the recognisers' parts
+
+    chosen = routine.load(paths.resolve(args.data_dir).ensure().routine_file)
+    return own_words(vocabulary(chosen.language).phrases, user_words(chosen.vocabulary.pairs))
+
+
+def _check_words(words: list[str], own: dict[str, str]) -> None:
+    """BadInputError naming what can be taught unless each of ``words`` can be."""
+    for w in words:
+        if w not in own:
+            try:
+                check_word(w)
+            except BadInputError as exc:
+                extra = f"; or the routine's own words: {', '.join(own)}" if own else ""
+                exc.hint = f"Choose from: {', '.join(TEACHABLE)}{extra}."
+                raise
+
+
 def run_add(args: argparse.Namespace) -> int:
     """Check every file first; keep them all and learn from them, or keep none."""
-    check_word(args.word)
+    own = _own_words(args) if args.word not in TEACHABLE else {}
+    _check_words([args.word], own)
     for f in args.files:  # every header before any audio is decoded
         wavfile.check(f, MAX_FILE_SECONDS)
     audio = [read_word(Path(f)) for f in args.files]
     profile = _profile(args)
+    if args.word in own and not own[args.word]:
+        return _add_own(profile, args.word, audio)
+    word, said = (own[args.word], args.word) if args.word in own else (args.word, "")
     try:
-        kept = profile.keep_all(args.word, audio, dt.datetime.now())
+        kept = profile.keep_all(word, audio, dt.datetime.now(), said)
     except OSError as exc:
         raise BadInputError(
             f"The recordings cannot be kept in {profile.root}: {exc.strerror or exc}. "
@@ -139,8 +168,29 @@ def run_add(args: argparse.Namespace) -> int:
     except BaseException:
         profile.discard(kept)  # all or none: what was not learnt is not kept either
         raise
-    n = len(profile.recordings().get(args.word, []))
+    n = profile.count(word, said)
     print(f"Done: {n} recording(s) of {args.word!r}; the listener uses them from now on.")
+    return 0
+
+
+def _add_own(profile: VoiceProfile, said: str, audio: list[bytes]) -> int:
+    """Keep recordings of the user's own word ``said`` (its command has no class of the
+    classifier: heard by template, nothing to retrain), all or none."""
+    kept: list[Path] = []
+    now = dt.datetime.now()
+    try:
+        for one in audio:
+            kept.append(profile.add_own(said, one, now))
+    except BaseException as exc:
+        profile.discard(kept)
+        if isinstance(exc, OSError):
+            raise BadInputError(
+                f"The recordings cannot be kept in {profile.root}: {exc.strerror or exc}. "
+                "None was kept."
+            ) from exc
+        raise
+    n = profile.count_own(said)
+    print(f"Done: {n} recording(s) of {said!r}; the listener uses them from now on.")
     return 0
 
 
@@ -173,8 +223,6 @@ def run_teach(args: argparse.Namespace) -> int:
 
     named = args.words if args.words is not None else ",".join(DEFAULT_WORDS)
     words = [w.strip() for w in named.split(",") if w.strip()]
-    for w in words:
-        check_word(w)
     if not words:
         raise BadInputError("--words names no word", hint=f"Choose from: {', '.join(TEACHABLE)}.")
     if not 1 <= args.times <= 5:
@@ -182,14 +230,11 @@ def run_teach(args: argparse.Namespace) -> int:
     where = paths.resolve(args.data_dir).ensure()
     chosen = routine.load(where.routine_file)
     words_said = prompts.load(chosen.language)
-    own, left = own_words(vocabulary(chosen.language).phrases, user_words(chosen.vocabulary.pairs))
+    own = own_words(vocabulary(chosen.language).phrases, user_words(chosen.vocabulary.pairs))
+    _check_words(words, own)
     if args.words is not None:  # only the words named
-        own, left = {}, []
-    if left:
-        print(
-            f"Not taught (heard from the recogniser's dictionary only): {', '.join(left)}",
-            file=sys.stderr,
-        )
+        own = {w: own[w] for w in words if w in own}
+        words = [w for w in words if w not in own]
     device = args.device or chosen.listening.device or None  # a number or part of a name
     profile = VoiceProfile(where.voice_dir)
     speaker = wiring.make_speaker(chosen, not args.no_voice)

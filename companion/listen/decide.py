@@ -14,6 +14,7 @@ from companion.listen import confirm
 from companion.listen.live import Live
 from companion.listen.settings import ListenerSettings
 from companion.listen.turn import Opinions
+from companion.user_voice.own_word_judge import own_word_heard
 
 log = logging.getLogger(__name__)
 
@@ -166,12 +167,16 @@ def judge_turn(
 def reread_turn(
     verdict: Verdict, confidence: float, live: Live, opinions: Opinions, s: ListenerSettings
 ) -> Verdict:
-    """The reader's opinion on ``verdict`` (unchanged without a reader or audio). A safety
-    phrase that everything heard (the recogniser at ``confidence``), or "stop" while
-    something runs, is acted on at once, without it."""
+    """The reader's opinion on ``verdict`` (unchanged without a reader or audio, or when it is
+    the user's own word their recordings matched: the reader misses it as the recogniser did;
+    ``own_word_judge``). A safety phrase that everything heard (the recogniser at
+    ``confidence``), or "stop" while something runs, is acted on at once, without it."""
     if not opinions.has_reader or not opinions.has_audio:
         return verdict
     phrase = verdict.phrase
+    mine = opinions.has_classifier and own_word_heard(opinions.probabilities()) == phrase
+    if phrase is not None and mine:  # the user's own recordings heard it
+        return verdict
     if phrase is not None and phrase in live.safety:
         quick = live.quick_stop and live.table[phrase].command is Command.STOP
         heard_by_all = confidence >= s.opinion.strong_confidence and classifier_backs(

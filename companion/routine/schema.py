@@ -10,9 +10,10 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from companion import library
-from companion.commands import SAYABLE, Command, normalise, vocabulary
+from companion.commands import SAYABLE, Command, normalise
 from companion.errors import RoutineError
 from companion.routine.lines import header_line, line_of
+from companion.routine.vocabulary_check import check_vocabulary
 
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
@@ -229,7 +230,7 @@ def validate(data: dict[str, Any], text: str = "") -> None:
                     line=line_of(text, "exercise", "id", n),
                 )
             seen.add(item["id"])
-    _check_vocabulary(data.get("vocabulary", {}), text)
+    check_vocabulary(data.get("vocabulary", {}), text, data.get("listening", {}).get("engine"))
     times = data.get("reminders", {}).get("times")
     if isinstance(times, list):
         twice = next((t for n, t in enumerate(times) if t in times[:n]), None)
@@ -248,24 +249,6 @@ def validate(data: dict[str, Any], text: str = "") -> None:
                 field="reminders.timezone",
                 line=line_of(text, "reminders", "timezone"),
             ) from exc
-
-
-def _check_vocabulary(extra: dict[str, list[str]], text: str) -> None:
-    """A user's word may not already mean another command (or a number), nor be given twice."""
-    built_in = vocabulary("en")
-    taken = {p: c for c, ps in built_in.phrases.items() for p in ps}
-    taken.update({w: Command.NUMBER for ws in built_in.numbers.values() for w in ws})
-    for key, phrases in extra.items():
-        for phrase in phrases:
-            said = normalise(phrase)
-            other = taken.get(said)
-            if other is not None and other.value != key:
-                raise RoutineError(
-                    f"{shown(phrase)} already means {other.value}; choose another word",
-                    field=f"vocabulary.{key}",
-                    line=line_of(text, "vocabulary", key),
-                )
-            taken[said] = Command(key)
 
 
 def check_whole(merged: dict[str, Any], text: str = "") -> None:

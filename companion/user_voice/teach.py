@@ -130,8 +130,8 @@ def teach(
     own: Mapping[str, str] | None = None,
 ) -> TeachResult:
     """Ask for each of ``words``, then each of the user's ``own`` words (each with the word it
-    is learnt as: "halt" -> "stop", from ``own_words``), until it has ``settings.times``
-    recordings, then retrain.
+    is learnt as: "halt" -> "stop", or "" when it is kept as a template only: "sore"; from
+    ``own_words``), until it has ``settings.times`` recordings, then retrain.
 
     A KeyboardInterrupt (Ctrl+C) or a failing microphone (DeviceError, told in
     ``problem``) stops the asking; what was recorded is kept and learnt."""
@@ -139,7 +139,7 @@ def teach(
     result = TeachResult()
     own = dict(own or {})
     asked = [*words, *(w for w in own if w not in words)]
-    have = {w: profile.count(own.get(w, w), w if w in own else "") for w in asked}
+    have = {w: _count(profile, w, own) for w in asked}
     todo = [w for w in asked if have.get(w, 0) < s.times]
     try:
         if todo:
@@ -158,7 +158,8 @@ def teach(
     except DeviceError as exc:
         result.problem = str(exc)
         speaker.say(prompts.text("voice.microphone_lost"))
-    if result.saved or (not profile.up_to_date() and profile.recordings()):
+    learnt = any(own.get(w, w) for w in result.saved)  # a template only needs no retraining
+    if learnt or (not profile.up_to_date() and profile.recordings()):
         speaker.say(prompts.text("voice.learning"))
         try:
             retrain(profile)
@@ -168,9 +169,18 @@ def teach(
         else:
             result.retrained = True
             speaker.say(prompts.text("voice.done"))
+    elif result.saved:
+        speaker.say(prompts.text("voice.done"))
     elif not todo:
         speaker.say(prompts.text("voice.nothing_to_do", times=s.times))
     return result
+
+
+def _count(profile: VoiceProfile, word: str, own: Mapping[str, str]) -> int:
+    """Recordings kept of ``word`` (one of the user's ``own`` words, or a built-in one)."""
+    if word not in own:
+        return profile.count(word)
+    return profile.count(own[word], word) if own[word] else profile.count_own(word)
 
 
 def _record_one(
@@ -201,7 +211,10 @@ def _record_one(
             speaker.say(prompts.text("voice.heard_nothing"))
             continue
         try:
-            profile.add(own.get(word, word), audio, now(), word if word in own else "")
+            if word in own and not own[word]:
+                profile.add_own(word, audio, now())
+            else:
+                profile.add(own.get(word, word), audio, now(), word if word in own else "")
         except RecordingProblem as problem:
             speaker.say(prompts.text(f"voice.problem.{problem.reason}"))
             continue
@@ -212,17 +225,15 @@ def _record_one(
 
 def own_words(
     phrases: Mapping[Command, Sequence[str]], extra: Mapping[Command, Sequence[str]]
-) -> tuple[dict[str, str], list[str]]:
-    """The user's own words (the routine's [vocabulary], ``extra``) that can be taught, each
-    with the word the classifier learns it as (that of its command: "halt" -> "stop"), and
-    those that cannot be (their command has no word the classifier knows: "ouch")."""
+) -> dict[str, str]:
+    """The user's own words (the routine's [vocabulary], ``extra``) to be taught, each with
+    the word the classifier learns it as (that of its command: "halt" -> "stop"), or "" when
+    its command has none ("sore" for it hurts): then its recordings are templates
+    (``own_word_judge``)."""
     taught: dict[str, str] = {}
-    left: list[str] = []
     for cmd, words in extra.items():
         known = next((w for w in COMMAND_WORDS if w in phrases.get(cmd, ())), None)
         for word in (normalise(w) for w in words):
-            if known is None:
-                left.append(word)
-            elif word and word != known:
-                taught[word] = known
-    return taught, left
+            if word and word != known:
+                taught[word] = known or ""
+    return taught

@@ -35,6 +35,9 @@ COMMAND_WORDS = ("yes", "no", "stop", "go")
 TEACHABLE = (*COMMAND_WORDS, *DIGITS)
 """Words the classifier has a class for and the session listens for (numbers for ratings)."""
 MODEL_NAME = "word-classifier.npz"
+OWN_DIR = "own"
+"""Folder (``own/<word>/``) of the user's own words whose command has no word the classifier
+knows ("sore" for it hurts): used as templates (``own_word_judge``), never retrained on."""
 STAGING = ".adding-"
 """Name prefix of the folder new recordings are written into before they are moved in."""
 
@@ -89,7 +92,12 @@ class VoiceProfile:
         They are written and flushed in a staging folder first, then moved in; on any failure
         those already moved are removed again. Raises ``OSError`` (a full disk ...)."""
         check_word(word)
-        folder = self.root / word
+        return self._keep_in(self.root / word, audios, now, said)
+
+    def _keep_in(
+        self, folder: Path, audios: Sequence[bytes], now: dt.datetime, said: str
+    ) -> list[Path]:
+        files.private_dir(folder.parent)
         files.private_dir(folder)
         for stale in self.root.glob(STAGING + "*"):  # left by a run that was killed
             shutil.rmtree(stale, ignore_errors=True)
@@ -122,19 +130,59 @@ class VoiceProfile:
                 path.unlink()
 
     def forget(self, words: Iterable[str] | None = None) -> int:
-        """Remove the recordings of ``words`` (all if None) and the retrained classifier;
-        returns how many recordings were removed."""
+        """Remove the recordings of ``words`` (all if None; the user's own words too, by the
+        word: "sore") and the retrained classifier; returns how many recordings were removed."""
+        own = self.own_recordings()
         chosen = list(TEACHABLE if words is None else words)
         for w in chosen:
-            check_word(w)
+            if w not in own:
+                check_word(w)
         removed = 0
         for w in chosen:
+            if w not in TEACHABLE:
+                for f in own[w]:
+                    f.unlink(missing_ok=True)
+                    removed += 1
+                shutil.rmtree(self.root / OWN_DIR / _slug(w), ignore_errors=True)
+                continue
             folder = self.root / w
             if folder.is_dir():
                 removed += len(list(folder.glob("*.wav")))
                 shutil.rmtree(folder)
+        if words is None and (self.root / OWN_DIR).is_dir():
+            removed += len(list((self.root / OWN_DIR).glob("*/*.wav")))
+            shutil.rmtree(self.root / OWN_DIR)
         self.model_file.unlink(missing_ok=True)
         return removed
+
+    def own_recordings(self) -> dict[str, list[Path]]:
+        """The recordings of each of the user's own words ("sore", "halt"), oldest first: those
+        in ``own/<word>/`` and those kept with a built-in word's ("stop/halt-...wav")."""
+        out: dict[str, list[Path]] = {}
+        own = self.root / OWN_DIR
+        if own.is_dir():
+            for folder in sorted(own.iterdir()):
+                found = sorted(folder.glob("[!.]*.wav")) if folder.is_dir() else []
+                if found:
+                    out.setdefault(_said(folder.name), []).extend(found)
+        for files_of_word in self.recordings().values():
+            for f in files_of_word:
+                head = f.name.split("-", 1)[0]
+                if not head.isdigit():
+                    out.setdefault(_said(head), []).append(f)
+        return out
+
+    def count_own(self, said: str) -> int:
+        """How many recordings there are of ``said``, one of the user's own words kept alone."""
+        return len(sorted((self.root / OWN_DIR / _slug(said)).glob("[!.]*.wav")))
+
+    def add_own(self, said: str, pcm16: bytes, now: dt.datetime) -> Path:
+        """Keep one recording of the user's own word ``said`` (no built-in word of its command
+        is a class of the classifier: "sore"), trimmed to the spoken part."""
+        slug = _slug(said)
+        if not slug:
+            raise BadInputError(f"{said!r} cannot be taught: it has no letters")
+        return self._keep_in(self.root / OWN_DIR / slug, [trimmed(pcm16)], now, "")[0]
 
     def trained_on(self) -> list[str] | None:
         """The recordings (``word/file``) the saved classifier learnt from; None if none saved
@@ -172,9 +220,18 @@ class VoiceProfile:
         return self.model_file
 
 
+def _slug(said: str) -> str:
+    """ "say it again" -> "say_it_again", "I'm sore" -> "i'm_sore" (``_said`` undoes it)."""
+    return "_".join("".join(c for c in said.lower() if c.isalnum() or c in " '").split())
+
+
+def _said(slug: str) -> str:
+    return slug.replace("_", " ")
+
+
 def _file_prefix(said: str) -> str:
     """ "halt" -> "halt-", "say it again" -> "say_it_again-" ("" for the word itself)."""
-    slug = "_".join("".join(c for c in said.lower() if c.isalnum() or c == " ").split())
+    slug = _slug(said)
     return f"{slug}-" if slug else ""
 
 
