@@ -90,7 +90,8 @@ def test_no_pinning_where_the_terminal_size_is_unknown() -> None:
 def test_a_session_keeps_its_key_map_on_screen_while_it_counts(tmp_path: Path) -> None:
     """A real session on a 24-row terminal: after the counting captions have filled the screen
     several times over, the status line with the keys is still in the bottom rows (on the old
-    code it scrolled away with the first few captions)."""
+    code it scrolled away with the first few captions), and it says how many repetitions are
+    done (it was not redrawn while counting: "Done 0 of 6" to the end of the set)."""
     (tmp_path / "routine.toml").write_text(
         '[[exercise]]\nid = "wrist_bend"\nreps = 6\nsets = 1\nseconds_per_rep = 2.0\n'
         "[safety]\npre_session_check = false\n",
@@ -133,6 +134,8 @@ def test_a_session_keeps_its_key_map_on_screen_while_it_counts(tmp_path: Path) -
         bottom = "".join(screen.display[-4:])  # the rows its longest line took
         assert "Keys:" in bottom and "q/Esc stop" in bottom and "p pause" in bottom, drawn
         assert "[Exercise 1 of 1: Wrist bend. Set 1 of 1." in bottom, drawn
+        # redrawn as it counts: five done as the sixth is said (on the old code "Done 0 of 6")
+        assert "Done 5 of 6." in bottom, drawn
         assert "6. Back." in "".join(screen.display[:-4])  # the captions scroll above it
         until("Any pain?")
         os.write(leader, b"0")

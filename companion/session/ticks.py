@@ -24,6 +24,8 @@ def count_beat(s: ExerciseFlow, now: dt.datetime) -> None:
         s.set_finished(now, completed=True)
         return
     n, phase = divmod(p.beats, per_rep)
+    if n and not phase:  # a repetition is done: the status line says so ("Done 2 of 6")
+        s.listen()
     s.say_text(s.talk.count_line(n + 1, phase, phases), "count", beat=True)
     p.beats += 1
     s.wake_at = s.wake_at + dt.timedelta(seconds=beat_interval(s))
