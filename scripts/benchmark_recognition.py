@@ -415,6 +415,7 @@ def main() -> int:
         help="the open-vocabulary reader (default: Moonshine, when installed)",
     )
     ap.add_argument("--rows", default=None, help="also write one JSON line per clip to this file")
+    ap.add_argument("--no-idle", action="store_true", help="skip the CPU and memory measures")
     ap.add_argument(
         "--classifier",
         default=None,
@@ -458,12 +459,16 @@ def main() -> int:
         with open(args.rows, "w") as out:
             for r in rows:
                 out.write(json.dumps({**r, "job": asdict(r["job"])}) + "\n")  # type: ignore[call-overload]
+    digest = hashlib.sha1("".join(j.path for j in todo).encode()).hexdigest()[:8]
+    if args.no_idle:
+        print(f"{len(todo)} decodes (file list {digest}) in {wall:.0f} s.\n")
+        print("\n".join(report(rows)))
+        return 0
     cpu = silence_cpu(args.engine, args.model, args.silence_seconds, args.reader)
     spawn = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(1, mp_context=spawn) as fresh:
         work = (args.engine, args.model, args.reader, todo[:: max(1, len(todo) // MEMORY_CLIPS)])
         rss_mb = fresh.submit(session_memory, work).result()
-    digest = hashlib.sha1("".join(j.path for j in todo).encode()).hexdigest()[:8]
     print(
         f"Engine: {args.engine}; {len(todo)} decodes of {data} (file list {digest}) "
         f"in {wall:.0f} s with {args.workers} workers.\n"

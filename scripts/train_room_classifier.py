@@ -26,8 +26,9 @@ copy's gain, tempo and reverberation first. And the lines alone (each render onc
 other lines, 1-3 s; 60% at full level, 40% as a residual) labelled OTHER, except lines that
 say "stop" or "go" or are a lone word of a class ("Go.", "3."): a user's word is never
 taught as OTHER. Copies of a clip do not depend on --half (the babble of a room copy comes
-from its own speaker half), so --half all reuses the A and B caches; the held-out half's
-clips and speakers are left out exactly as without it.
+from its own speaker half), so --half all reuses the copies of the real clips made for A and
+B (which synthetic clips are copied depends on the half: every 16th counted from the first
+real clip); the held-out half's clips and speakers are left out exactly as without it.
 Features are cached per file in --cache (about 0.08 s of one core per clip to make).
 """
 
