@@ -275,11 +275,14 @@ def test_warning_signs_in_short_lines_with_the_number_and_repeat() -> None:
     assert not any(isinstance(e, Record) for e in d.effects[-2:])
 
 
-def test_an_alert_nobody_closes_closes_itself_after_a_few_repeats() -> None:
+def test_an_alert_nobody_closes_goes_quiet_but_stays_until_a_key_closes_it() -> None:
     d = Driver(safety=True, emergency_number="999").begin().script("yes")
     d.advance(60 * 3)
     assert d.said().count("Call 999 now.") == 4 and d.stage is Stage.ALERT
-    d.advance(60)
+    d.advance(60 * 60)
+    assert d.said().count("Call 999 now.") == 4, "said again and again with nobody there"
+    assert d.stage is Stage.ALERT and not any(isinstance(e, End) for e in d.effects)
+    d.script("finish")
     assert d.stage is Stage.DONE and isinstance(d.effects[-1], End)
     assert [r.how for r in d.records(records.SessionEnded)] == ["safety_check"]
 

@@ -94,11 +94,13 @@ def say_alert(s: ExerciseFlow, now: dt.datetime) -> None:
 
 
 def alert_tick(s: ExerciseFlow, now: dt.datetime) -> None:
-    """Nothing heard for a while: say it again, or, after a few times, close."""
+    """Nothing heard for a while: say it again; after a few times, stop saying it but keep it
+    on screen (the captions and the page) until a key, the switch or a word closes it."""
     assert s.alert is not None
     s.alert.repeats += 1
     if s.alert.repeats > ALERT_REPEATS:
-        close_alert(s)
+        s.wake_at = None
+        s.listen()
     else:
         say_alert(s, now)
 

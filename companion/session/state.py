@@ -25,7 +25,8 @@ EFFORT_OFFER_FEWER = 9
 ALERT_REPEAT_S = 60.0
 """With nothing heard, "call your emergency number now" is said again after this long ..."""
 ALERT_REPEATS = 3
-"""... this many times; then the session closes (a daemon's next reminder is not held up)."""
+"""... this many times; then it is no longer said, but stays on screen until it is closed (a key,
+the switch, "finish"): the warning signs and the number are not taken away from someone alone."""
 FIRST_DAYS = 3
 """Practice days on which "stop" and "it hurts" are taught in full (shorter afterwards)."""
 TIMED_WARNING_S = 5
