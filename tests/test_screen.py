@@ -547,3 +547,15 @@ def test_any_text_in_any_field_never_breaks_the_page_or_the_file(
         assert errors(r.text) or "field-error" in r.text
     else:
         routine.load(screen.where.routine_file)  # whatever was saved is a valid routine
+
+
+def test_no_page_reloads_itself_and_without_javascript_the_session_is_shown_on_request(
+    client: TestClient,
+) -> None:
+    # A page that reloads by itself moves a keyboard user's focus back to the top (WCAG 2.2.1,
+    # 3.2.5): without JavaScript the session page offers a link to see the session now.
+    for path in ("/", "/caregiver", "/report"):
+        html = client.get(path).text
+        assert 'http-equiv="refresh"' not in html.lower(), path
+    noscript = re.search(r"<noscript>(.*?)</noscript>", client.get("/").text, re.S)
+    assert noscript and 'href="/"' in noscript.group(1)
