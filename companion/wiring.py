@@ -134,6 +134,7 @@ def prefetch(session: Session, speaker: Speaker, now: dt.datetime) -> Prefetch |
     or captions only."""
     if "companion.speech.piper_voice" not in sys.modules:  # no Piper speaker was made
         return None
+    # Piper is an optional extra (GPL): its modules are imported only when a Piper speaker exists.
     from companion.session import rehearsal
     from companion.speech.piper_voice import PiperSpeaker, PiperSynth, sentences
     from companion.speech.prefetch import Prefetch, Where

@@ -99,7 +99,7 @@ class WebRtcFrontEnd(Framed):
     """WebRTC noise suppression (and automatic gain when asked), 10 ms at a time."""
 
     def __init__(self, noise_suppression: int = 2, auto_gain_dbfs: int = 0) -> None:
-        try:
+        try:  # optional native library, loaded only when this front end is chosen
             from webrtc_noise_gain import AudioProcessor
         except ImportError as exc:
             raise ModelError(

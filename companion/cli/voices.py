@@ -6,14 +6,18 @@ import argparse
 import datetime as dt
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from companion import paths, prompts, routine
+from companion import commands, paths, prompts, routine
+from companion import plan as plan_mod
 from companion.cli import downloads
+from companion.history.store import HistoryStore
+from companion.progression import today_plan
+from companion.session import preferences
+from companion.session.engine import Session
+from companion.session.rehearsal import rehearse
 from companion.speech import piper_voice, voice_download
-
-if TYPE_CHECKING:
-    from companion.session.engine import Session
+from companion.speech.factory import engine_for
+from companion.speech.voice_cache import VoiceCache
 
 
 def register(
@@ -53,8 +57,6 @@ def register(
 
 def run_list(args: argparse.Namespace) -> int:
     """Print one line per voice: the setting that chooses it, size, where it is."""
-    from companion.speech.factory import engine_for
-
     folder = piper_voice.voices_dir(args.voice_dir)
     kind, default = engine_for("", folder)
     print(f"Voices folder: {folder}")
@@ -115,13 +117,6 @@ def lines_to_prepare(chosen: routine.Routine, words: prompts.Prompts) -> list[st
 def todays_session(where: paths.Paths, chosen: routine.Routine, words: prompts.Prompts) -> Session:
     """Today's session as it would start now (today's plan from the history, when there is
     one; the speech preferences kept from the last session), not begun."""
-    from companion import commands
-    from companion import plan as plan_mod
-    from companion.history.store import HistoryStore
-    from companion.progression import today_plan
-    from companion.session import preferences
-    from companion.session.engine import Session
-
     day = dt.date.today()
     if where.history_db.exists():
         with HistoryStore.open(where.history_db, create=False) as store:
@@ -138,10 +133,6 @@ def todays_session(where: paths.Paths, chosen: routine.Routine, words: prompts.P
 def run_prepare(args: argparse.Namespace) -> int:
     """Render the lines a session says on the beat (and the fixed ones), and what today's
     session will say (its rehearsal), into the speech cache."""
-    from companion.session.rehearsal import rehearse
-    from companion.speech.factory import engine_for
-    from companion.speech.voice_cache import VoiceCache
-
     where = paths.resolve(args.data_dir).check().ensure()
     chosen = routine.load(where.routine_file)
     folder = piper_voice.voices_dir(args.voice_dir)

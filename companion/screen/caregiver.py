@@ -14,7 +14,9 @@ from starlette.routing import Route
 
 from companion import library, prompts, routine
 from companion.errors import CompanionError
+from companion.history.store import HistoryStore
 from companion.reminders import lock
+from companion.report import data, page
 from companion.screen import guard, settings_form
 from companion.screen.pages import Screen, checked_form, render, whole_number
 
@@ -212,9 +214,6 @@ async def setup_post(request: Request) -> Response:
 
 async def report(request: Request) -> Response:
     """The therapist's report, as ``companion report`` writes it, for printing."""
-    from companion.history.store import HistoryStore
-    from companion.report import data, page
-
     screen = _screen(request)
     if not screen.where.history_db.exists():
         return render(

@@ -13,14 +13,13 @@ from starlette.routing import Route
 
 from companion.errors import CompanionError
 from companion.history.migrations import TABLES
+from companion.history.store import HistoryStore
 from companion.report import export
 from companion.screen.pages import Screen, render
 
 
 def _snapshot(screen: Screen) -> dict[str, tuple[str, int]] | None:
     """Every table as CSV text, from one snapshot (None: no history yet)."""
-    from companion.history.store import HistoryStore
-
     if not screen.where.history_db.exists():
         return None
     with HistoryStore.open(screen.where.history_db, create=False) as store:
