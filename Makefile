@@ -31,8 +31,8 @@ lint:
 typecheck:
 	$(BIN)/mypy
 
-pytest:
-	$(BIN)/pytest -q -ra --durations=30 $(PYTEST_ARGS)
+pytest:               ## one BLAS thread: NumPy's two spin while waiting and took CPU from the rest
+	OPENBLAS_NUM_THREADS=1 $(BIN)/pytest -q -ra --durations=30 $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
