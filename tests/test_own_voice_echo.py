@@ -20,9 +20,9 @@ CANCELLED = dataclasses.replace(S, echo_cancelled=True)
 @pytest.mark.parametrize(
     ("settings", "classifier", "found"),
     [
-        (CANCELLED, {"stop": 0.9}, Verdict("stop", 0.9)),  # the reader heard it damaged
-        (CANCELLED, {"stop": 0.85}, Verdict("stop", 0.85)),
-        (CANCELLED, {"stop": 0.8}, None),  # not surely enough
+        (CANCELLED, {"stop": 0.97}, Verdict("stop", 0.97)),  # the reader heard it damaged
+        (CANCELLED, {"stop": 0.95}, Verdict("stop", 0.95)),
+        (CANCELLED, {"stop": 0.9}, None),  # not surely enough: its residual reached 0.86
         (S, {"stop": 0.9}, None),  # its voice still in the microphone: the reader decides
         (CANCELLED, {"go": 0.95}, None),  # not a word heard over its voice
     ],

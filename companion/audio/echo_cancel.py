@@ -13,6 +13,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import logging
+import os
 import threading
 import time
 from collections import deque
@@ -144,6 +145,8 @@ the companion's voice by ~17 dB and leaves a word said over it whole (the judges
 on the word alone); AEC3 cuts more but damages that word (docs/benchmarks.md)."""
 
 
+SETTING = "COMPANION_ECHO"
+"""Environment variable naming the canceller (``KINDS``; for measuring them side by side)."""
 GATED = frozenset({"speex-linear"})
 """Linear cancellers, whose residual is gated (``residual_gate``)."""
 
@@ -331,9 +334,16 @@ class EchoFilter:
             )
 
 
-def echo_filter(tap: PlaybackTap, kind: str = DEFAULT) -> EchoFilter | None:
+def echo_filter(tap: PlaybackTap, kind: str | None = None) -> EchoFilter | None:
     """An ``EchoFilter`` over ``tap`` with the ``kind`` canceller, or None (logged) when that
     canceller cannot be loaded here: the microphone then works as it is."""
+    kind = kind or os.environ.get(SETTING, DEFAULT)
+    if kind not in KINDS:
+        log.warning(
+            "%s=%s is not a canceller (%s); using %s", SETTING, kind, ", ".join(KINDS), DEFAULT
+        )
+        kind = DEFAULT
+    log.info("echo cancellation: %s%s", kind, " and the residual gate" if kind in GATED else "")
     try:
         gate = ResidualGate(RATE) if kind in GATED else None
         return EchoFilter(tap, make_canceller(kind), gate=gate)

@@ -58,12 +58,13 @@ class ListenerSettings:
     """The microphone's audio comes with the companion's own voice taken out
     (``companion.audio.echo_cancel``): over its voice, the classifier alone may then be
     believed for "stop" at ``own_voice_cancelled_p``."""
-    own_voice_cancelled_p: float = 0.85
+    own_voice_cancelled_p: float = 0.95
     """With the echo cancelled, "stop" the classifier names at least this surely over the
     companion's voice is taken without the reader. Its cancelled voice alone (22-41 dB
     quieter) never made it name "stop" even at 0.4 in 3.6 minutes of counting (uncancelled:
     200 times in 20 minutes, up to 0.96); but at 0.5, with words and noise played over it,
-    stops nobody said came at 0.54-0.83 (docs/benchmarks.md)."""
+    stops nobody said came at 0.54-0.83, and over the linear canceller's residual (in-process
+    playback) at 0.86 and 0.86 while said ones came at 0.92-0.99 (docs/benchmarks.md)."""
     own_voice_window_s: float = 1.0
     """Over the companion's voice, the word classifier and the reader hear only the last this
     much of an utterance (the user's word, not the line said before it; the classifier learnt
