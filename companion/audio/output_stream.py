@@ -82,6 +82,7 @@ class StreamLine:
         self.killed = False
         self.problem: str | None = None
         self.done = threading.Event()
+        self._cut = threading.Event()
         self.pid = 0
         """No process: for the speaker's log line."""
 
@@ -93,6 +94,7 @@ class StreamLine:
     def kill(self) -> None:
         """Cut the sound off now (the stream drops the rest at its next block)."""
         self.killed = True
+        self._cut.set()
         self.done.set()
 
     def wait(self, timeout: float, expected: float = 0.0) -> str | None:
@@ -106,8 +108,8 @@ class StreamLine:
             return None if self.killed else self.problem
         log.debug("line heard %.3f s after it was queued", self.started - self.queued)
         late = self.ends - time.monotonic()  # written, not yet heard: the output's latency
-        if late > 0:
-            time.sleep(min(late, 1.0))
+        if late > 0:  # a beat line's kill ends the wait at once
+            self._cut.wait(min(late, 1.0))
         return None
 
 
