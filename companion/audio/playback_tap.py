@@ -1,10 +1,12 @@
 """What the companion is playing, on the monotonic clock: the echo canceller's reference.
 
-The speaker hands every line it plays (Piper or eSpeak, beat lines and cached lines alike) to a
-``PlaybackTap`` with the ``time.monotonic()`` at which its player started; a line cut short is
-cut here too. The microphone side asks for the reference under each of its blocks
-(``reference``): the samples that were being played then, silence where nothing was. Thread
-safe: the speaker's thread writes while the audio thread reads.
+Everything the companion says (Piper or eSpeak, beat lines and cached lines alike) is handed to
+a ``PlaybackTap`` with the ``time.monotonic()`` at which it is heard: block by block, with
+sample-true times, by the in-process output stream (``output_stream``; blocks that follow each
+other are joined), or line by line with its player's start when a player process plays it. A
+line cut short is cut here too. The microphone side asks for the reference under each of its
+blocks (``reference``): the samples that were being played then, silence where nothing was.
+Thread safe: the output's thread writes while the voice worker reads.
 """
 
 from __future__ import annotations

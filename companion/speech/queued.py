@@ -35,7 +35,9 @@ class QueuedSpeaker:
     """Speaks lines one after another on a worker thread; ``beat`` lines and ``stop`` cut in.
 
     Each line is synthesised to a WAV file (kept in a small cache, so counting words are ready
-    at once) and played by a child process, which ``stop()`` and beat lines kill. While a line
+    at once) and played on the process's own output stream (``in_process``: every sample's
+    time known, for the echo canceller) or by a child process; ``stop()`` and beat lines cut it
+    at once. While a line
     plays, the next one waiting is synthesised on a thread of its own, so lines follow each
     other after the set pause rather than after the pause plus the synthesis. A beat line
     also drops the lines still waiting before it: they are already stale (and captioned).
