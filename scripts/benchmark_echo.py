@@ -37,7 +37,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from companion.audio.echo_cancel import KINDS, EchoFilter  # noqa: E402
+from companion.audio.cancellers import KINDS  # noqa: E402
+from companion.audio.echo_cancel import EchoFilter  # noqa: E402
 from companion.audio.playback_tap import RATE, PlaybackTap  # noqa: E402
 from companion.audio.residual_gate import ResidualGate  # noqa: E402
 

@@ -9,13 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from companion.audio.echo_cancel import (
-    DelayEstimator,
-    EchoFilter,
-    SubtractCanceller,
-    best_lag,
-    make_canceller,
-)
+from companion.audio.cancellers import SubtractCanceller, make_canceller
+from companion.audio.echo_cancel import DelayEstimator, EchoFilter, best_lag
 from companion.audio.playback_tap import RATE, PlaybackTap
 from companion.speech.player import default_player
 from companion.speech.queued import QueuedSpeaker

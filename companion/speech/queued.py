@@ -10,17 +10,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from companion.audio.output_stream import OutputStream, StreamLine
+from companion.audio.output_stream import StreamLine
 from companion.audio.playback_tap import SHARED, PlaybackTap
-from companion.errors import BadInputError, CompanionError, DeviceError
-from companion.speech.player import Playback, wav_samples, wav_seconds
+from companion.errors import BadInputError, CompanionError
+from companion.speech.line_output import LineOutput
+from companion.speech.player import Playback, wav_seconds
 from companion.speech.synthesis_cache import SynthesisCache, Synthesizer
 
 log = logging.getLogger(__name__)
 
 ProblemCallback = Callable[[str], None]
-STREAM_RATE = 22050
-"""The in-process stream's rate: Piper's and eSpeak's (lines at another rate are converted)."""
 
 
 @dataclass(frozen=True)
@@ -65,15 +64,8 @@ class QueuedSpeaker:
         in_process: bool = False,
     ) -> None:
         self._wavs = SynthesisCache(synth, cache_size, synth_timeout)
-        self._tap = tap
-        """Told every sound played and when (the echo canceller's reference); None: nobody."""
-        self._player = tuple(player) if player else None
-        self._in_process = in_process
-        """Play on one persistent output stream of this process (``OutputStream``: exact
-        sample times for the tap); a player process per line when it cannot be opened."""
-        self._output: OutputStream | None = None
-        self._missing_player = missing_player
         self._on_problem = on_problem
+        self._out = LineOutput(player, tap, in_process, missing_player, self._problem)
         self._pause = pause
         self._grace = grace
         self._cond = threading.Condition()
@@ -89,7 +81,7 @@ class QueuedSpeaker:
         """Called with the text of each line that could not be spoken (its synthesis failed,
         or its player failed or was cut off twice), e.g. to say so in the captions."""
         self._rate, self._volume = _checked(rate, volume)
-        if self._player is None and not in_process:
+        if self._out.none:
             self._problem(missing_player)
         self._thread = threading.Thread(target=self._run, name="speaker", daemon=True)
         self._thread.start()
@@ -148,8 +140,7 @@ class QueuedSpeaker:
         self._thread.join(timeout=5)
         if self._thread.is_alive():
             log.warning("the speaker did not stop within 5 s; left behind")
-        if self._output is not None:
-            self._output.close()
+        self._out.close()
         self._wavs.cleanup()
 
     # ---- the worker -----------------------------------------------------------------------
@@ -161,13 +152,12 @@ class QueuedSpeaker:
         if dropped:
             log.debug("dropped %d queued line(s)", dropped)
         if self._playback is not None:
-            self._playback.kill()  # a stream line is cut from the tap where its sound ends
-            if self._tap is not None and isinstance(self._playback, Playback):
-                self._tap.cut(time.monotonic())
+            self._playback.kill()
+            self._out.cut(self._playback)
         self._cond.notify_all()
 
     def _run(self) -> None:
-        self._stream_ready()  # opened before the first line, so that it is not late
+        self._out.stream()  # opened before the first line, so that it is not late
         while True:
             with self._cond:
                 self._cond.wait_for(lambda: self._closing or bool(self._queue))
@@ -188,7 +178,7 @@ class QueuedSpeaker:
                     self._cond.notify_all()
 
     def _speak(self, line: _Line) -> None:
-        if self._player is None and not self._in_process:
+        if self._out.none:
             return
         try:
             wav = self._audio(line)
@@ -202,21 +192,21 @@ class QueuedSpeaker:
         for attempt in (1, 2):  # a player that fails or is cut off is given a second try
             playback: Playback | StreamLine | None = None
             problem = None
-            stream = self._stream_ready()
+            stream = self._out.stream()
             with self._cond:
                 if line.generation != self._generation:
                     return
                 try:
-                    playback = self._start(wav, stream)
+                    playback = self._out.start(wav, stream)
                 except OSError as exc:
                     problem = f"the audio player could not start: {exc}"
                 self._playback = playback
             if playback is None and problem is None:
-                problem = self._missing_player
+                problem = self._out.missing_player
             if playback is not None:
                 log.debug("playing %r (pid %d)", line.text, playback.pid)
                 if isinstance(playback, Playback):
-                    self._tell_tap(wav, playback.started)
+                    self._out.tell_tap(wav, playback.started)
                 if attempt == 1:
                     self._prepare_next()
                 seconds = wav_seconds(wav)
@@ -234,44 +224,6 @@ class QueuedSpeaker:
         with self._cond:  # a pause between lines; a beat line or stop() ends it early
             generation = line.generation
             self._cond.wait_for(lambda: self._generation != generation, self._pause)
-
-    def _stream_ready(self) -> OutputStream | None:
-        """The in-process output stream, opened if need be; None (for good, logged) when it
-        cannot be opened or has stopped playing: player processes then."""
-        if not self._in_process:
-            return None
-        if self._output is not None and self._output.playing:
-            return self._output
-        try:
-            if self._output is not None:
-                raise DeviceError("the audio output stopped playing")
-            output = OutputStream(self._tap)
-            output.open(STREAM_RATE)
-        except DeviceError as exc:
-            log.warning("speech falls back to a player process: %s", exc.message)
-            self._in_process = False
-            if self._output is not None:
-                self._output.close()
-            if self._player is None:
-                self._problem(self._missing_player)
-            return None
-        self._output = output
-        return output
-
-    def _start(self, wav: Path, stream: OutputStream | None) -> Playback | StreamLine | None:
-        """Start playing ``wav`` on ``stream`` (or a player process; None: there is none)."""
-        found = wav_samples(wav) if stream is not None else None
-        if stream is not None and found is not None:
-            return stream.play(*found)
-        return Playback(self._player, wav) if self._player is not None else None
-
-    def _tell_tap(self, wav: Path, started: float) -> None:
-        """Hand the sound now playing to the tap (nothing is lost if the file is unreadable)."""
-        if self._tap is None:
-            return
-        found = wav_samples(wav)
-        if found is not None:
-            self._tap.played(found[0], found[1], started)
 
     def _prepare_next(self) -> None:
         """Start synthesising the next line waiting, if any (while this one plays)."""
