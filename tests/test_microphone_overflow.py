@@ -34,13 +34,21 @@ class Status:
     input_overflow: bool
 
 
+@dataclass
+class Timing:
+    """The part of sounddevice's callback time info the callback reads (0: not known)."""
+
+    inputBufferAdcTime: float = 0.0  # noqa: N815 (sounddevice's name)
+    currentTime: float = 0.0  # noqa: N815
+
+
 def test_microphone_warns_once_per_stream(caplog: pytest.LogCaptureFixture) -> None:
     chunks: list[bytes] = []
     mic = Microphone(chunks.append)
     mic._resampler = Resampler(16000, 16000)  # as start() leaves it, without a device
     caplog.set_level(logging.DEBUG, logger="companion.audio.microphone")
     for _ in range(3):
-        mic._callback(b"\0\0" * 320, 320, None, Status(input_overflow=True))
+        mic._callback(b"\0\0" * 320, 320, Timing(), Status(input_overflow=True))
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1 and "audio lost 1 time" in warnings[0].getMessage()
     assert sum(r.getMessage() == "input overflow" for r in caplog.records) == 2
