@@ -56,6 +56,7 @@ import benchmark_room as room  # noqa: E402
 from companion.audio import wavfile  # noqa: E402
 from companion.commands import CONTEXTS, Context, vocabulary  # noqa: E402
 from companion.listen import offline  # noqa: E402
+from companion.user_voice.word_recording import wav_bytes  # noqa: E402
 
 RATE = 16000
 Pcm = npt.NDArray[np.float64]
@@ -183,21 +184,8 @@ def _write16k(path: Path, x: Pcm, rate: int) -> None:
             check=True,
         ).stdout
     tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(_wav(pcm))
+    tmp.write_bytes(wav_bytes(pcm))
     tmp.replace(path)
-
-
-def _wav(pcm: bytes) -> bytes:
-    import io
-    import wave
-
-    buf = io.BytesIO()
-    with wave.open(buf, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(RATE)
-        w.writeframes(pcm)
-    return buf.getvalue()
 
 
 def voice_stream(rng: np.random.Generator, files: list[Path], samples: int) -> Pcm:
