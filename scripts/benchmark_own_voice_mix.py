@@ -370,14 +370,9 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     data = br.speech_dir(args.data)
     conditions = [c for c in args.conditions.split(",") if c]
-    unknown = sorted(set(conditions) - set(CONDITIONS))
-    if unknown:
-        print(f"unknown condition(s): {', '.join(unknown)}; known: {', '.join(CONDITIONS)}")
-        return 2
-    for h in "AB":
-        if not (Path(args.cross_dir) / f"word-classifier-{h}.npz").is_file():
-            print(f"no {args.cross_dir}/word-classifier-{h}.npz (see docs/benchmarks.md)")
-            return 1
+    refused = room.refuse_run(conditions, CONDITIONS, args.cross_dir)
+    if refused:
+        return refused
     Mixer(args.lines_dir)  # render the lines once, before the workers start
     todo = pieces(data, args.every, args.digits_every, conditions)
     warm_up = tuple(

@@ -36,7 +36,7 @@ import subprocess
 import sys
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -424,6 +424,20 @@ def idle_memory(work: tuple[str, str, list[Job]]) -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def refuse_run(conditions: list[str], known: Sequence[str], cross_dir: str | Path) -> int:
+    """The exit status for conditions not ``known`` (2) or missing cross classifiers (1), with
+    what is wrong printed; 0 when the run can go ahead."""
+    unknown = sorted(set(conditions) - set(known))
+    if unknown:
+        print(f"unknown condition(s): {', '.join(unknown)}; known: {', '.join(known)}")
+        return 2
+    for h in "AB":
+        if not (Path(cross_dir) / f"word-classifier-{h}.npz").is_file():
+            print(f"no {cross_dir}/word-classifier-{h}.npz (see docs/benchmarks.md)")
+            return 1
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--front-end", choices=sorted(FRONT_ENDS), default="webrtc")
@@ -439,14 +453,9 @@ def main() -> int:
     args = ap.parse_args()
     data = br.speech_dir(args.data)
     conditions = [c for c in args.conditions.split(",") if c]
-    unknown = sorted(set(conditions) - set(CONDITIONS))
-    if unknown:
-        print(f"unknown condition(s): {', '.join(unknown)}; known: {', '.join(CONDITIONS)}")
-        return 2
-    for h in "AB":
-        if not (Path(args.cross_dir) / f"word-classifier-{h}.npz").is_file():
-            print(f"no {args.cross_dir}/word-classifier-{h}.npz (see docs/benchmarks.md)")
-            return 1
+    refused = refuse_run(conditions, CONDITIONS, args.cross_dir)
+    if refused:
+        return refused
     base = base_jobs(data, args.every, args.digits_every)
     todo = [
         Job(j.paths, j.context, j.expect, j.kind, j.half, j.speaker, c)
