@@ -23,14 +23,21 @@ Reported per condition: in-context accuracy (go, stop, yes, no in their contexts
 in the number context), and on sound that holds no command (single non-command words, made-up
 sentences of 4-6 such words, household noise cuts) the outright false accepts and the needless
 questions (accepted, but to be confirmed). Then the CPU and resident memory of idle listening.
+--warm-up S: each piece comes after S more seconds of its condition's room sound (the noise or
+babble going on, else the quiet room), heard by the same listener but not scored (what it
+decides then is dropped), as live the listener has heard the room for minutes; 0 (default):
+a fresh listener, as `companion recognize` on a file. --vad settle: the energy detector's noise
+floor settles on the room after 0.8 s of sound (companion.listen.vad.SETTLE_S) instead of only
+creeping up from -70 dB at 4 dB/s (--vad plain, shipped); --vad first: on the first chunk
+(it loses words said at once, as in the FSDD digits). Neither is shipped (docs/recognition.md).
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import multiprocessing
-import os
 import resource
 import subprocess
 import sys
@@ -60,6 +67,7 @@ from companion.audio.frontend import (  # noqa: E402
 )
 from companion.commands import CONTEXTS, Context, vocabulary  # noqa: E402
 from companion.listen import offline  # noqa: E402
+from companion.listen.listener import Listener  # noqa: E402
 from companion.listen.vad import level_db  # noqa: E402
 
 RATE = 16000
@@ -236,7 +244,8 @@ class Sounds:
             ]
         return np.concatenate(parts)
 
-    def build(self, job: Job) -> bytes:
+    def build(self, job: Job, warm_s: float = 0.0) -> bytes:
+        """The piece's audio, after ``warm_s`` more seconds of its room sound (warm-up)."""
         seed = zlib.crc32(f"{job.condition}|{'|'.join(job.paths)}|{job.context}".encode())
         rng = np.random.default_rng(seed)
         x = self.speech(job)
@@ -248,7 +257,7 @@ class Sounds:
         elif cond == "reverb":
             wet = convolve(x, room_response(rng))
             x = wet * np.sqrt(active_power(x) / active_power(wet))
-        lead, trail = int(LEAD_S * RATE), int(TRAIL_S * RATE)
+        lead, trail = int((LEAD_S + warm_s) * RATE), int(TRAIL_S * RATE)
         total = lead + len(x) + trail
         mix = np.zeros(total)
         mix[lead : lead + len(x)] = x
@@ -307,30 +316,27 @@ FRONT_ENDS: dict[str, Callable[[], FrontEnd]] = {
 
 _SOUNDS: Sounds | None = None
 _FRONT: str = "none"
+_WARM_S: float = 0.0
 
 
-def seed_vad() -> None:
-    """Experiment: the energy detector's noise floor starts at the first frame's level."""
-    from companion.listen import vad
+def vad_kind(kind: str) -> None:
+    """The listener's energy detector: ``plain`` as shipped (its floor starts at -70 dB whatever
+    the room), ``settle`` settling on the room after ``vad.SETTLE_S``, ``first`` on the first
+    chunk."""
+    from companion.listen import listener, vad
 
-    plain = vad.EnergyVad.is_speech
-
-    def is_speech(self: vad.EnergyVad, pcm16: bytes, chunk_s: float) -> bool:
-        if not getattr(self, "_seeded", False):
-            self.floor_db = level_db(pcm16)
-            self._seeded = True  # type: ignore[attr-defined]
-        return plain(self, pcm16, chunk_s)
-
-    vad.EnergyVad.is_speech = is_speech  # type: ignore[method-assign]
+    settle = {"plain": None, "first": 0.0, "settle": vad.SETTLE_S}[kind]
+    listener.EnergyVad = functools.partial(vad.EnergyVad, settle_s=settle)  # type: ignore[assignment,misc]
 
 
-def run_batch(work: tuple[tuple[object, ...], str, str, list[Job]]) -> list[dict[str, object]]:
-    global _SOUNDS, _FRONT
-    init, data, front, batch = work
-    if os.environ.get("ROOM_SEED_VAD"):
-        seed_vad()
+def run_batch(
+    work: tuple[tuple[object, ...], str, str, str, float, list[Job]],
+) -> list[dict[str, object]]:
+    global _SOUNDS, _FRONT, _WARM_S
+    init, data, front, vad, warm_s, batch = work
+    vad_kind(vad)
     br._init(*init)  # type: ignore[arg-type]
-    _SOUNDS, _FRONT = Sounds(Path(data)), front
+    _SOUNDS, _FRONT, _WARM_S = Sounds(Path(data)), front, warm_s
     return [run_job(job) for job in batch]
 
 
@@ -338,18 +344,33 @@ def run_job(job: Job) -> dict[str, object]:
     assert br._ENGINE is not None and _SOUNDS is not None
     if br._WARM is not None:
         br._ENGINE.restore(br._WARM)  # type: ignore[attr-defined]
-    pcm = _SOUNDS.build(job)
+    pcm = _SOUNDS.build(job, _WARM_S)
     classifier = br._CLASSIFIER[job.half]  # trained on the other half
     reader = None if br._READER is None else br._READER.reader
-    r = offline.recognise(
-        br._ENGINE,
-        vocabulary(),
-        Context(job.context),
-        pcm,
-        classifier=classifier,  # type: ignore[arg-type]
-        reader=reader,  # type: ignore[arg-type]
-        front_end=FRONT_ENDS[_FRONT](),
-    )
+    if _WARM_S <= 0:
+        r = offline.recognise(
+            br._ENGINE,
+            vocabulary(),
+            Context(job.context),
+            pcm,
+            classifier=classifier,  # type: ignore[arg-type]
+            reader=reader,  # type: ignore[arg-type]
+            front_end=FRONT_ENDS[_FRONT](),
+        )
+    else:  # the listener first hears the room alone; what it decides then is not scored
+        fe = FRONT_ENDS[_FRONT]()
+        pcm = fe.process(pcm) + fe.flush()
+        lis = Listener(
+            br._ENGINE,
+            vocabulary(),
+            classifier=classifier,  # type: ignore[arg-type]
+            reader=reader,  # type: ignore[arg-type]
+        )
+        lis.set_context(Context(job.context), CONTEXTS[Context(job.context)])
+        cut = 2 * int(_WARM_S * RATE)
+        lis.process(pcm[:cut])
+        r = offline.run(lis, Context(job.context), pcm[cut:])
+        pcm = pcm[cut:]
     got = (
         None if r.command is None else (f"number:{r.value}" if r.command == "number" else r.command)
     )
@@ -450,6 +471,19 @@ def main() -> int:
     ap.add_argument("--reader", choices=("moonshine", "none"), default="moonshine")
     ap.add_argument("--idle-seconds", type=float, default=20.0)
     ap.add_argument("--no-idle", action="store_true", help="skip the CPU and memory measures")
+    ap.add_argument(
+        "--vad",
+        choices=("plain", "settle", "first"),
+        default="plain",
+        help="energy detector: its floor creeps up from -70 dB (shipped), settles on the room "
+        "after 0.8 s, or on the first chunk",
+    )
+    ap.add_argument(
+        "--warm-up",
+        type=float,
+        default=0.0,
+        help="seconds of the condition's room sound heard before each piece, not scored",
+    )
     args = ap.parse_args()
     data = br.speech_dir(args.data)
     conditions = [c for c in args.conditions.split(",") if c]
@@ -469,7 +503,10 @@ def main() -> int:
     began = time.perf_counter()
     rows: list[dict[str, object]] = [{} for _ in todo]
     with ProcessPoolExecutor(args.workers) as pool:
-        work = [(init, str(data), args.front_end, todo[i :: br.BATCHES]) for i in range(br.BATCHES)]
+        work = [
+            (init, str(data), args.front_end, args.vad, args.warm_up, todo[i :: br.BATCHES])
+            for i in range(br.BATCHES)
+        ]
         for i, done in enumerate(pool.map(run_batch, work)):
             rows[i :: br.BATCHES] = done
     wall = time.perf_counter() - began
@@ -477,7 +514,8 @@ def main() -> int:
         "".join("|".join(j.paths) + j.context for j in base).encode()
     ).hexdigest()[:8]
     print(
-        f"Front end: {args.front_end}; reader: {args.reader}; {len(base)} pieces of sound "
+        f"Front end: {args.front_end}; reader: {args.reader}; energy detector: {args.vad}; "
+        f"warm-up: {args.warm_up:g} s; {len(base)} pieces of sound "
         f"(file list {digest}) x {len(conditions)} conditions = {len(todo)} decodes "
         f"in {wall:.0f} s with {args.workers} workers.\n"
     )
@@ -485,6 +523,7 @@ def main() -> int:
     speed = sum(float(r["ms"]) for r in rows) / 1000 / sum(float(r["s"]) for r in rows)  # type: ignore[arg-type]
     print(f"\nDecoding speed: {speed:.3f} s of wall time per second of audio.")
     if not args.no_idle:
+        vad_kind(args.vad)
         cpu = idle_cpu(args.front_end, args.idle_seconds)
         spawn = multiprocessing.get_context("spawn")
         heard = [j for j in todo if j.condition == conditions[0]]

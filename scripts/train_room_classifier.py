@@ -40,6 +40,7 @@ import re
 import sys
 import zlib
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -271,6 +272,7 @@ def main(argv: list[str] | None = None) -> int:
     args.cache.mkdir(parents=True, exist_ok=True)
     x = cached(paths, list(paths), args.cache / "plain-features.npz", tw.features, args.workers)
     rows, ys, reals = [x], list(labels), list(is_real)
+    copies = Copies()
     if not args.plain:
         noise = [str(p) for p in room.noise_cuts(data, for_training=True)]
         babble = {
@@ -290,6 +292,7 @@ def main(argv: list[str] | None = None) -> int:
         cache = args.cache / f"room-{args.half}-{args.seed}.npz"
         also = tuple(args.cache / f"room-{h}-{args.seed}.npz" for h in "AB" if h != args.half)
         rows.append(cached(keys, make, cache, copy_features, args.workers, also))
+        copies.add("room", rows[-1], np.repeat(picked, args.copies))
         if args.own_voice:
             voices, taught = own_voice_renders(args.lines_dir)
             clips = [(paths[i], labels[i], is_real[i]) for i in picked]
@@ -298,6 +301,8 @@ def main(argv: list[str] | None = None) -> int:
             reals += own_real
             cache = args.cache / f"own-voice-{args.seed}.npz"
             rows.append(cached(keys, make, cache, own_features, args.workers))
+            copies.add("own", rows[-1][: len(picked)], np.array(picked))
+            copies.add("lines", rows[-1][len(picked) :], np.full(len(taught), -1))
     xs = np.concatenate(rows)
     y = np.array(ys)
     weights = sample_weights(y, np.array(reals), args.real_share)
@@ -309,7 +314,9 @@ def main(argv: list[str] | None = None) -> int:
     tmp.replace(args.out)
     print(f"wrote {args.out}: {len(y)} clips ({sum(reals)} real or copies of real)")
     if args.replay_out is not None and args.half == "all":
-        write_replay(args.replay_out, x, np.array(labels), np.array(is_real), real, len(synthetic))
+        write_replay(
+            args.replay_out, x, np.array(labels), np.array(is_real), real, len(synthetic), copies
+        )
     return 0
 
 
@@ -322,6 +329,21 @@ def copy_half(half: str, clip_half: str | None, path: str) -> str:
     return clip_half or "AB"[zlib.crc32(path.encode()) % 2]
 
 
+@dataclass
+class Copies:
+    """The copies trained on besides the plain clips: their features, kind ("room", "own",
+    "lines") and the plain clip each is a copy of (-1 for the companion's lines alone)."""
+
+    x: list[npt.NDArray[np.float64]] = field(default_factory=list)
+    kind: list[str] = field(default_factory=list)
+    source: list[int] = field(default_factory=list)
+
+    def add(self, kind: str, x: npt.NDArray[np.float64], source: npt.NDArray[np.int64]) -> None:
+        self.x.append(x)
+        self.kind += [kind] * len(x)
+        self.source += [int(i) for i in source]
+
+
 def write_replay(
     out: Path,
     x: npt.NDArray[np.float64],
@@ -329,24 +351,59 @@ def write_replay(
     is_real: npt.NDArray[np.bool_],
     real: list[tuple[Path, str, str]],
     n_synthetic: int,
+    copies: Copies | None = None,
 ) -> None:
-    """The replay sample of train_word_classifier.py (plain clips only) for `companion voice`."""
+    """The replay sample for `companion voice` (read by user_voice.retraining.ReplaySet):
+    the plain clips of train_word_classifier.py's sample, and the room and own-voice copies
+    of exactly those clips, so a classifier retrained with a user's recordings is trained on
+    the same kinds of sound as the shipped one. The companion's lines alone (OTHER, not real)
+    are kept at the rate the sample keeps the other synthetic OTHER clips."""
     keep = tw.replay_rows(labels, is_real, per_class=87, other=1000)
     who = [tw.speaker_and_take(f) for f, _, _ in real] + [("tts", -1)] * n_synthetic
+    speakers = np.array([s for s, _ in who])
+    takes = np.array([t for _, t in who], dtype=np.int64)
     halves = np.array([h for _, _, h in real] + ["tts"] * n_synthetic)
+    src = np.flatnonzero(keep)
+    kinds = [""] * src.size
+    feats = [x[keep]]
+    if copies is not None and copies.x:
+        cx = np.concatenate(copies.x)
+        source = np.array(copies.source)
+        kind = np.array(copies.kind)
+        picked = (source >= 0) & keep[np.maximum(source, 0)]
+        other = tw.CLASSES.index(tw.OTHER)
+        synthetic_other = ~is_real & (labels == other)
+        rate = (keep & synthetic_other).sum() / max(1, synthetic_other.sum())
+        lines = np.flatnonzero(kind == "lines")
+        chosen = lines[np.linspace(0, lines.size - 1, round(rate * lines.size)).astype(int)]
+        picked[chosen] = True
+        feats.append(cx[picked])
+        kinds += kind[picked].tolist()
+        src = np.concatenate([src, source[picked]])
+    lines_row = src < 0
+    at = np.maximum(src, 0)
+    plain = np.array(kinds) == ""
+    copy_labels = labels[at]
+    copy_labels[lines_row] = tw.CLASSES.index(tw.OTHER)
     tmp = out.with_suffix(".tmp.npz")
     np.savez_compressed(
         tmp,
         classes=np.array(tw.CLASSES),
-        features=x[keep].astype(np.float16),
-        labels=labels[keep].astype(np.int16),
-        real=is_real[keep],
-        half=halves[keep],
-        speaker=np.array([s for s, _ in who])[keep],
-        take=np.array([t for _, t in who], dtype=np.int16)[keep],
+        features=np.concatenate(feats).astype(np.float16),
+        labels=copy_labels.astype(np.int16),
+        real=is_real[at] & plain,
+        half=np.where(lines_row, "tts", halves[at]),
+        speaker=np.where(lines_row, "companion", speakers[at]),
+        take=np.where(lines_row, -1, takes[at]).astype(np.int16),
+        copy=np.array(kinds),
     )
     tmp.replace(out)
-    print(f"wrote {out}: {keep.sum()} clips to retrain with a user's voice")
+    n = dict(zip(*np.unique(np.array(kinds), return_counts=True), strict=True))
+    print(
+        f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB): {n.get('', 0)} clips, "
+        f"{n.get('room', 0)} room copies, {n.get('own', 0)} own-voice copies, "
+        f"{n.get('lines', 0)} of the companion's lines alone, to retrain with a user's voice"
+    )
 
 
 if __name__ == "__main__":

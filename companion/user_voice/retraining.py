@@ -1,9 +1,12 @@
 """Retraining the word classifier with the user's recordings.
 
 The recordings are added to a shipped sample of the classifier's training features
-(``data/replay.npz``, from scripts/train_word_classifier.py, read as a ``ReplaySet``), so the
+(``data/replay.npz``, from scripts/train_room_classifier.py, read as a ``ReplaySet``), so the
 words the user did not record stay as they were; each word's own recordings weigh as much as
-all its other clips (``adapted_model``).
+all its other clips (``adapted_model``). The sample holds the room and own-voice copies the
+shipped classifier was trained with (noise, babble, a weak or slow voice, reverberation, the
+companion's lines under the word, and those lines alone), so a retrained classifier keeps what
+they taught it.
 """
 
 from __future__ import annotations
@@ -39,6 +42,18 @@ class ReplaySet:
     speaker: npt.NDArray[np.str_]
     take: npt.NDArray[np.int64]
     """Which recording of that speaker (-1 when not known)."""
+    copy: npt.NDArray[np.str_] | None = None
+    """What each row is: ``""`` the clip as recorded or synthesised, ``room`` or ``own`` a
+    room or own-voice copy of such a clip (with its half, speaker and take; ``real`` False),
+    ``lines`` the companion's lines alone (OTHER). None: plain clips only (an older file)."""
+
+    @property
+    def real_like(self) -> npt.NDArray[np.bool_]:
+        """Rows weighed as real speech in training: real recordings and their copies."""
+        if self.copy is None:
+            return self.real
+        copied = np.isin(self.copy, ["room", "own"]) & (self.half != "tts")
+        return self.real | copied
 
     @classmethod
     def load(cls, path: Path = REPLAY) -> ReplaySet:
@@ -52,13 +67,15 @@ class ReplaySet:
                     half=d["half"].astype(str),
                     speaker=d["speaker"].astype(str),
                     take=d["take"].astype(np.int64),
+                    copy=d["copy"].astype(str) if "copy" in d.files else None,
                 )
         except (OSError, EOFError, KeyError, ValueError, zipfile.BadZipFile) as exc:
             raise ModelError(
                 f"The classifier's training sample {path} cannot be read: {exc}"
             ) from exc
         n = out.labels.size
-        if any(a.shape[0] != n for a in (out.features, out.real, out.half, out.speaker)) or (
+        arrays = (out.features, out.real, out.half, out.speaker, out.take)
+        if any(a.shape[0] != n for a in (*arrays, *([] if out.copy is None else [out.copy]))) or (
             n and int(out.labels.max()) >= len(out.classes)
         ):
             raise ModelError(f"The classifier's training sample {path} is damaged.")
@@ -86,7 +103,7 @@ def adapted_model(
     )
     own_x = features.reshape(len(words), replay.features.shape[1])
     x = np.concatenate([replay.features[rows], own_x])
-    real = np.concatenate([replay.real[rows], np.ones(len(words), dtype=bool)])
+    real = np.concatenate([replay.real_like[rows], np.ones(len(words), dtype=bool)])
     own = np.arange(labels.size) >= int(rows.sum())
     base = np.zeros(labels.size)
     base[~own] = training.sample_weights(labels[~own], real[~own])
