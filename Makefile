@@ -31,8 +31,22 @@ lint:
 typecheck:
 	$(BIN)/mypy
 
-pytest:               ## one BLAS thread: NumPy's two spin while waiting and took CPU from the rest
-	OPENBLAS_NUM_THREADS=1 $(BIN)/pytest -q -ra --durations=30 $(PYTEST_ARGS)
+# The suite on PYTEST_WORKERS workers (pytest-xdist; 0 runs it in this one process): every test
+# that plays or records audio keeps to one worker (tests/conftest.py). Then the tests marked
+# `solo` (real-time hearing or timing measured against a bar) run alone, so the other worker's
+# load cannot push them past it. A crashed worker (a test past its time limit) ends the run:
+# xdist 3.8 replacing it under loadgroup hangs. One BLAS thread: NumPy's two spin while waiting
+# and took CPU from the rest. Exit status 5 (no test selected, e.g. PYTEST_ARGS naming one file)
+# counts as success in either part; any failure fails the target after both parts ran.
+PYTEST_WORKERS ?= 2
+PYTEST := OPENBLAS_NUM_THREADS=1 $(BIN)/pytest -q -ra
+
+pytest:
+	@status=0; \
+	$(PYTEST) --durations=25 -n $(PYTEST_WORKERS) --dist loadgroup --max-worker-restart=0 \
+	    -m "not solo" $(PYTEST_ARGS) || { s=$$?; [ $$s -eq 5 ] || status=$$s; }; \
+	$(PYTEST) --durations=5 -m solo $(PYTEST_ARGS) || { s=$$?; [ $$s -eq 5 ] || status=$$s; }; \
+	exit $$status
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

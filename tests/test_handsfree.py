@@ -391,6 +391,7 @@ def say_to(
 
 
 @pytest.mark.timeout(900)  # about 14 recognition runs to choose clips, then a whole session
+@pytest.mark.solo  # real recordings heard in real time, with a bar on words said again
 def test_a_whole_session_runs_by_voice_alone(pulse_server: PulseServer, tmp_path: Path) -> None:
     if not SPEECH.is_dir():
         skip_or_fail(f"speech recordings not found at {SPEECH}")
