@@ -8,10 +8,16 @@ by ``StreamClock``), so every block of speech is handed to the
 within ~1 ms of the microphone's own capture times, docs/recognition.md), where a player
 process per line started up to 170 ms away from when it was noted.
 
+Between lines the stream writes silence ``LATENCY_S`` ahead (room for a busy machine), and a
+line handed over then would wait behind it (170 ms through PulseAudio). So a line that finds
+nothing left to be heard (the last one heard to its end, or cut off) restarts the stream: the
+silence written ahead, and a cut line's tail, are dropped, and the line starts at once, after
+``LEAD_S`` of silence; a line handed over while another is still to be heard follows it.
+
 ``play`` returns a ``StreamLine``: waited on with a time bound, killed at once (the rest of the
 line is dropped at the next block and cut from the tap too), and reporting a line the stream
-stopped playing. Opening and closing run under the sound system's deadlines; the callback
-never blocks. ``COMPANION_PLAYBACK=command`` plays through a player process instead.
+stopped playing. Opening, restarting and closing run under the sound system's deadlines; the
+callback never blocks. ``COMPANION_PLAYBACK=command`` plays through a player process instead.
 """
 
 from __future__ import annotations
@@ -54,6 +60,14 @@ LATENCY_S = 0.1
 """How far ahead of the speaker the stream writes: room for a busy machine (a late callback
 is a gap in the voice: 0.02 s gave 85 underflows in 10 s of speech at load 3-6, 0.05 s 21, 0.1 s
 none); a line is cut this long after ``kill``."""
+LEAD_S = 0.02
+"""Silence before a line on a restarted stream: the sound server may not play the first moments
+of a restarted stream (PulseAudio's null sink drops what it had already rendered ahead: 20 ms
+on the tests' server, as for a new aplay); they are silence then, and the line is heard whole.
+Piper's lines add 15 ms of their own (``piper_voice.trim_lead``)."""
+RESTART_S = 2.0
+"""Longest wait for a restart (dropping what is written ahead); past it the stream has stopped
+playing and is left behind."""
 LOG_EVERY_S = 10.0
 STALL_S = 1.0
 """A stream whose callback has not run for this long has stopped playing."""
@@ -124,6 +138,13 @@ class OutputStream:
         self._stream: Any = None
         self._lines: deque[StreamLine] = deque()
         self._current: StreamLine | None = None
+        self._last: StreamLine | None = None
+        """The line handed to the device last (still to be heard, or not)."""
+        self._lead = 0
+        """Frames of silence still to write before the next line (after a restart)."""
+        self._dead = False
+        """A restart failed: the stream plays no more."""
+        self.restarts = 0
         self._last_callback = self._logged = 0.0
         self._clock = StreamClock()
         self._samples = SampleClock(1)
@@ -177,7 +198,11 @@ class OutputStream:
     @property
     def playing(self) -> bool:
         """Whether the stream is open and its callback ran lately."""
-        return self._stream is not None and time.monotonic() - self._last_callback < STALL_S
+        return (
+            self._stream is not None
+            and not self._dead
+            and time.monotonic() - self._last_callback < STALL_S
+        )
 
     def close(self) -> None:
         """Cut what is playing and close the stream (within ``CLOSE_S``, else left behind)."""
@@ -205,8 +230,73 @@ class OutputStream:
             line.problem = "the audio output is not playing"
             line.done.set()
             return line
-        self._lines.append(line)
+        if self._idle():
+            self._restart(line)
+        else:
+            self._lines.append(line)
         return line
+
+    def _idle(self) -> bool:
+        """Whether nothing written to the device is still to be heard (or it was cut off)."""
+        if self._lines:
+            return False
+        last = self._last
+        if last is None or last.killed:
+            return True
+        return last.done.is_set() and last.ends <= time.monotonic()
+
+    def _restart(self, line: StreamLine) -> None:
+        """Drop what the stream has written ahead and start it again with ``line`` first."""
+        stream = self._stream
+        given_up = threading.Event()
+
+        def restart() -> str | None:
+            try:
+                stream.abort()
+                if given_up.is_set():  # too late (a sound server that stopped answering):
+                    return "given up"  # starting it again could block for good
+                self._dropped(time.monotonic() + LEAD_S)
+                self._samples = SampleClock(self.rate)
+                self._lead = int(round(LEAD_S * self.rate))
+                self._last = line
+                self._lines.append(line)
+                self._last_callback = time.monotonic()
+                stream.start()
+            except (sd.PortAudioError, OSError) as exc:
+                return str(exc)
+            return None
+
+        try:
+            problem = call_within(
+                RESTART_S,
+                locked(restart, RESTART_S),
+                "restarting the speaker",
+                late=lambda _: locked(lambda: close_stream(stream), None)(),
+            )
+        except Overdue:
+            given_up.set()
+            leave_behind()
+            problem = f"the audio output stopped playing (no restart within {RESTART_S:g} s)"
+        except DeviceError as exc:
+            problem = exc.message
+        self.restarts += 1
+        if problem is None:
+            return
+        log.warning("the speaker could not be restarted: %s", problem)
+        self._dead = True
+        line.problem = problem
+        line.done.set()
+
+    def _dropped(self, at: float) -> None:
+        """The stream was stopped with nothing of its own to be heard, its sound ending at
+        ``at`` (the sound server still plays what it took of it ahead, up to about ``LEAD_S``):
+        a cut line's tail is dropped and cut from the tap."""
+        current, self._current = self._current, None
+        if current is not None:
+            self._finish(current, at, cut=True)
+        elif self.tap is not None and self._last is not None and self._last.killed:
+            self.tap.cut(at)
+        self._lines.clear()
 
     def _callback(self, out: Any, frames: int, timing: Any, status: Any) -> None:
         now = time.monotonic()
@@ -225,13 +315,14 @@ class OutputStream:
             )
             self._samples.worst = 0.0
         out.fill(0)
-        filled = 0
+        filled = min(frames, self._lead)
+        self._lead -= filled
         while filled < frames:
             line = self._current
             if line is None:
                 if not self._lines:
                     break
-                line = self._current = self._lines.popleft()
+                line = self._current = self._last = self._lines.popleft()
             at = heard + filled / self.rate
             if line.killed:
                 self._finish(line, at, cut=True)
