@@ -64,6 +64,12 @@ def stop(s: ExerciseFlow, now: dt.datetime) -> None:
 def hurts(s: ExerciseFlow, now: dt.datetime) -> None:
     """Stop the exercise at once, log it, ask the pain level."""
     s.stop_speech()
+    if s.stage is Stage.HURT_LEVEL:
+        # Said again while its level is asked: already stopped and logged; ask the level once
+        # more, coming back afterwards to where the first "it hurts" came from.
+        s.say("hurts")
+        s.ask(Stage.HURT_LEVEL, [("ask_pain_level", {})], now)
+        return
     where = back_to(s)
     s.halt(now)
     s.record(Stopped(now, s.current_exercise(), Reason.PAIN))
