@@ -32,3 +32,24 @@ def test_it_hurts_again_at_the_pain_level_question_during_a_set_records_one_stop
         ("palm_turn", "pain")
     ]
     assert d.stage is Stage.OFFER_SKIP
+
+
+def test_it_hurts_at_stop_for_today_never_brings_back_the_exercise_left_for_today() -> None:
+    """Severe pain left the exercise for today; "it hurts" at "Shall we stop for today?" with a
+    milder level once offered to skip it and, on "no", started it again at half the dose."""
+    d = Driver(make_plan(("palm_turn", 2, 4), ("wrist_bend", 1, 3))).begin()
+    d.script("start")
+    d.advance(4.5)
+    d.script("it hurts", "8")
+    assert d.said()[-2:] == [
+        "We will leave Palm up and down for today.",
+        "Shall we stop for today? Say yes or no.",
+    ]
+    d.script("it hurts", "3")
+    assert [(r.kind, r.value) for r in d.records(records.Rating)] == [("pain", 8), ("pain", 3)]
+    assert d.stage is Stage.OFFER_END_PAIN
+    assert d.said()[-1] == "Shall we stop for today? Say yes or no."
+    d.script("no")
+    assert d.said()[-1].startswith("Set 1 of 1")
+    assert any(s.startswith("Exercise 2 of 2: Wrist bend") for s in d.said()[-8:])
+    assert all(e.exercise_id != "palm_turn" for e in d.records(records.SetDone)[1:])

@@ -70,6 +70,11 @@ def hurts(s: ExerciseFlow, now: dt.datetime) -> None:
         s.say("hurts")
         s.ask(Stage.HURT_LEVEL, [("ask_pain_level", {})], now)
         return
+    if s.stage is Stage.OFFER_END_PAIN:
+        # The exercise is already left for today: note the level, then ask this again.
+        s.say("hurts")
+        s.interrupt(Stage.HURT_LEVEL, [("ask_pain_level", {})], now)
+        return
     where = back_to(s)
     s.halt(now)
     s.record(Stopped(now, s.current_exercise(), Reason.PAIN))

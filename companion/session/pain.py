@@ -31,6 +31,9 @@ def rating(s: ExerciseFlow, stage: Stage, value: int, now: dt.datetime) -> None:
         else:
             s.say("pain_noted")
             s.go_back(now)
+    elif stage is Stage.HURT_LEVEL and s.returns and s.returns[-1].stage is Stage.OFFER_END_PAIN:
+        s.say("pain_advice")  # the exercise is already left for today: "stop for today?" again
+        s.go_back(now)
     elif stage is Stage.HURT_LEVEL:
         s.say("pain_advice")
         _pain(s, value, now)
