@@ -58,9 +58,14 @@ class WordClassifier:
         p = self.predict(pooled(self.embedder.embed(pcm16))[None, :])[0]
         return {c: float(v) for c, v in zip(self.classes, p, strict=True)}
 
+    def standardise(self, features: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """Pooled features (n, 192) as the classifier sees them: centred and scaled."""
+        out: npt.NDArray[np.float64] = (features - self._mean) / self._scale
+        return out
+
     def predict(self, features: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         """Class probabilities (n, classes) for pooled features (n, 192)."""
-        return softmax(((features - self._mean) / self._scale) @ self._w + self._b)
+        return softmax(self.standardise(features) @ self._w + self._b)
 
 
 def softmax(logits: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
