@@ -93,7 +93,7 @@ class OwnWordJudge:
                 x = np.stack(features)
                 learnt_as = {p.parent.name for p in paths} & set(TEACHABLE)
                 self.templates[word] = Template(
-                    _unit(self._standard(x)),
+                    _unit(self.classifier.standardise(x)),
                     frozenset(int(c) for c in classifier.predict(x).argmax(axis=1)),
                     frozenset(i for i, c in enumerate(classifier.classes) if c in learnt_as),
                 )
@@ -107,10 +107,6 @@ class OwnWordJudge:
 
     def _features(self, pcm16: bytes) -> npt.NDArray[np.float64]:
         return pooled(self.classifier.embedder.embed(pcm16))
-
-    def _standard(self, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-        out: npt.NDArray[np.float64] = (x - self.classifier._mean) / self.classifier._scale
-        return out
 
     def probabilities(self, pcm16: bytes) -> dict[str, float]:
         """The classifier's probability of each class, and of the own word that matched."""
@@ -129,7 +125,7 @@ class OwnWordJudge:
 
     def match(self, x: npt.NDArray[np.float64], top_class: int) -> str:
         """The own word whose recordings ``x`` (pooled features, 1 row) matches best, or ""."""
-        v = _unit(self._standard(x))[0]
+        v = _unit(self.classifier.standardise(x))[0]
         reserved = self.classifier.classes[top_class] in RESERVED
         best, best_sim = "", self.settings.match_similarity
         for word, t in self.templates.items():
