@@ -3,8 +3,14 @@ scripts): each test failed before its fix."""
 
 from __future__ import annotations
 
+import datetime as dt
+import subprocess
+import sys
+from pathlib import Path
+
 from companion import records
 from companion.session.state import Stage
+from tests.session_cli import REPO, run_session, session_env
 from tests.session_driver import Driver, make_plan
 
 DIZZY = "Do you feel dizzy in a new way today?"
@@ -53,3 +59,35 @@ def test_it_hurts_at_stop_for_today_never_brings_back_the_exercise_left_for_toda
     assert d.said()[-1].startswith("Set 1 of 1")
     assert any(s.startswith("Exercise 2 of 2: Wrist bend") for s in d.said()[-8:])
     assert all(e.exercise_id != "palm_turn" for e in d.records(records.SetDone)[1:])
+
+
+def test_history_says_it_hurt_at_the_safety_questions_not_that_the_session_stopped(
+    tmp_path: Path,
+) -> None:
+    """ "It hurts" at the safety questions (level 2), then a whole session: the caregiver's
+    history read "completed: ...; session stopped (pain)", as if the session had been stopped."""
+    day = dt.date(2026, 3, 2)
+    script = tmp_path / "answers.txt"
+    script.write_text((REPO / "tests" / "scripts" / "level1_full.txt").read_text())
+    lines = script.read_text().splitlines()
+    first_no = lines.index("no")
+    lines[first_no + 1 : first_no + 1] = ["it hurts", "2"]
+    script.write_text("\n".join(lines) + "\n")
+    ran = run_session(tmp_path / "data", script, scale=50, day=day)
+    assert ran.returncode == 0, ran.stderr
+    shown = subprocess.run(
+        [sys.executable, "-m", "companion.cli.main", "--data-dir", str(tmp_path / "data"),
+         "history", "--days", "1", "--date", day.isoformat()],
+        capture_output=True, text=True, timeout=60, cwd=REPO, env=session_env(),
+    )  # fmt: skip
+    assert shown.returncode == 0, shown.stderr
+    [line] = [x for x in shown.stdout.splitlines() if x.startswith("Mon 2026-03-02")]
+    assert " completed: " in line
+    assert "session stopped" not in line
+    assert "it hurt at the safety questions" in line
+    plan = subprocess.run(
+        [sys.executable, "-m", "companion.cli.main", "--data-dir", str(tmp_path / "data"),
+         "plan", "--date", "2026-03-03"],
+        capture_output=True, text=True, timeout=60, cwd=REPO, env=session_env(),
+    )  # fmt: skip
+    assert "because something hurt last time" in plan.stdout

@@ -14,7 +14,7 @@ from companion.history.summary import HistorySummary
 from companion.plan import Change
 from companion.progression import Explained, Status, describe, explain
 from companion.prompts import Prompts
-from companion.records import UNFINISHED, Outcome
+from companion.records import UNFINISHED, Outcome, Reason
 
 
 def register(
@@ -203,16 +203,21 @@ def _session_line(entry: daybook.SessionEntry, words: Prompts) -> str:
         text = f"{s.done}{unit}" if s.completed and s.done >= s.planned else f"{s.done}/{s.planned}"
         done.setdefault(s.exercise_id, []).append(text)
     parts = [f"{_name(ex, words)} {' + '.join(v)}" for ex, v in done.items()]
-    parts += [
-        f"stopped {_name(x.exercise_id, words)} ({_why(x.reason, words)})"
-        if x.exercise_id
-        else f"session stopped ({_why(x.reason, words)})"
-        for x in entry.stops
-    ]
+    parts += [_stop_text(x.exercise_id, x.reason, words) for x in entry.stops]
     parts += [
         f"skipped {_name(x.exercise_id, words)} ({_why(x.reason, words)})" for x in entry.skips
     ]
     return f"{when} {how}: " + ("; ".join(parts) if parts else "no sets")
+
+
+def _stop_text(exercise_id: str, reason: str, words: Prompts) -> str:
+    """One stop as the caregiver reads it; "it hurts" at the safety questions is no stop of the
+    session (it is noted, and the questions go on)."""
+    if exercise_id:
+        return f"stopped {_name(exercise_id, words)} ({_why(reason, words)})"
+    if reason == Reason.PAIN:
+        return "it hurt at the safety questions"
+    return f"session stopped ({_why(reason, words)})"
 
 
 def run_history(args: argparse.Namespace) -> int:
