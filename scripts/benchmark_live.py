@@ -76,6 +76,17 @@ volume = 0.3
 """
 """Counting (a line every 2 s), rests, set introductions and the pain and effort questions."""
 
+TIMED_LOG = (
+    "import logging, sys\n"
+    "from companion.cli.main import main\n"
+    "basic = logging.basicConfig\n"
+    "stamp = lambda kw: {**kw, 'format': '%(created).3f ' + kw['format']}\n"
+    "logging.basicConfig = lambda **kw: basic(**stamp(kw))\n"
+    "sys.exit(main(sys.argv[1:]))\n"
+)
+"""``companion`` with each line of its debug log stamped with the wall-clock time (to read a
+clip's fate in the session's log: ``--keep``)."""
+
 WINDOW_S = 4.0
 """A command this long after the end of a clip's word is that clip's result."""
 WORDS = ("up", "down", "left", "off", "on", "_unknown_")
@@ -228,9 +239,10 @@ class Session:
         self.master, slave = pty.openpty()
         self.log_path = data / "events.log"
         self.seen = 0
+        self.lag = float("inf")
         self.errors = stderr.open("w")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "companion.cli.main", "--debug", "--data-dir", str(data),
+            [sys.executable, "-c", TIMED_LOG, "--debug", "--data-dir", str(data),
              "session", "--engine", "pocketsphinx"],
             cwd=ROOT, env=server.client_env(), stdin=slave, stdout=subprocess.DEVNULL,
             stderr=self.errors,
@@ -238,16 +250,26 @@ class Session:
         os.close(slave)
 
     def events(self) -> list[tuple[float, str, dict[str, object]]]:
-        """Events logged since the last call: (wall time, kind, details)."""
+        """Events logged since the last call: (time logged, kind, details). The session's
+        clock lags the wall clock by however long it took to start (it notes the time, then
+        loads the voice, then starts counting): ``wall`` corrects that."""
         if not self.log_path.exists():
             return []
+        seen = time.time()
         lines = self.log_path.read_text(encoding="utf-8").splitlines()
         out = []
         for line in lines[self.seen :]:
             at, kind, details = line.split("\t", 2)
-            out.append((dt.datetime.fromisoformat(at).timestamp(), kind, json.loads(details)))
+            logged = dt.datetime.fromisoformat(at).timestamp()
+            self.lag = min(self.lag, seen - logged)
+            out.append((logged, kind, json.loads(details)))
         self.seen = len(lines)
         return out
+
+    def wall(self, logged: float) -> float:
+        """The wall-clock time of an event logged at ``logged``: the smallest gap seen between
+        an event's logged time and the moment it was read (polled every 20 ms) is the lag."""
+        return logged + (self.lag if self.lag < float("inf") else 0.0)
 
     def key(self, key: str) -> None:
         os.write(self.master, key.encode())
@@ -312,6 +334,7 @@ def live_run(
         question_at: float | None = None
         quiet_at: float | None = None
         pending: Trial | None = None
+        logged: list[tuple[float, str, str]] = []
         next_at = time.time() + rng.uniform(2, 6)
         answer_at: float | None = None
         try:
@@ -339,7 +362,7 @@ def live_run(
                     elif kind == "quiet":
                         quiet_at = now
                     elif kind == "command":
-                        commands.append((at, str(d["command"]), str(d["source"])))
+                        logged.append((at, str(d["command"]), str(d["source"])))
                     elif kind == "end":
                         raise EOFError
                 if session.proc.poll() is not None:
@@ -386,7 +409,8 @@ def live_run(
             time.sleep(WINDOW_S)
             for at, kind, d in session.events():
                 if kind == "command":
-                    commands.append((at, str(d["command"]), str(d["source"])))
+                    logged.append((at, str(d["command"]), str(d["source"])))
+            commands += [(session.wall(at), c, source) for at, c, source in logged]
     for _ in range(10):
         clock.note(server)
         time.sleep(0.01)
