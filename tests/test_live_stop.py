@@ -5,7 +5,7 @@ A real ``companion session`` speaks into a PulseAudio null sink whose monitor is
 "n" (do not end the session) and "c" (continue), as a caregiver might. Twenty recordings of
 "stop" by real speakers are played into the sink at the companion's level while it counts: every
 other one over a count line (0-0.4 s after the line was handed to the speaker), the others just
-after one (within the half second the listener still takes for its own voice). Before issue 18
+after one (in the gap before the next). Before issue 18
 3 of 23 live "stop"s were heard. The companion plays its speech in-process and takes exactly
 what it played out of the microphone (echo cancellation). The live benchmark
 (scripts/benchmark_live.py) carries the targets; this test guards against a regression, and
@@ -18,6 +18,7 @@ import json
 import os
 import pty
 import random
+import shutil
 import subprocess
 import sys
 import time
@@ -28,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import speech_data
+from tests.conftest import skip_or_fail, speech_data
 from tests.pulse import RATE, PulseServer, read_wav, write_wav
 
 REPO = Path(__file__).resolve().parent.parent
@@ -91,7 +92,8 @@ class LiveSession:
         os.write(self.master, key.encode())
 
     def carry_on(self, timeout: float = 20) -> None:
-        """Answer "n" to ending the session and "c" to continue, until it counts again."""
+        """Answer "n" to ending the session, "c" to continue and space to start the set again,
+        until it counts again."""
         deadline = time.monotonic() + timeout
         answered = ""
         while time.monotonic() < deadline:
@@ -101,18 +103,20 @@ class LiveSession:
             if context == "counting":
                 self.cursor = len(self.events)
                 return
-            if context in ("yesno", "paused") and context != answered:
-                self.key("n" if context == "yesno" else "c")
+            if context in ("yesno", "paused", "ready") and context != answered:
+                self.key({"yesno": "n", "paused": "c", "ready": " "}[str(context)])
                 answered = str(context)
             time.sleep(0.05)
         raise AssertionError("it never counted again")
 
 
 @contextmanager
-def live_session(server: PulseServer, tmp_path: Path) -> Iterator[LiveSession]:
+def live_session(
+    server: PulseServer, tmp_path: Path, routine: str = ROUTINE
+) -> Iterator[LiveSession]:
     data = tmp_path / "data"
     data.mkdir()
-    (data / "routine.toml").write_text(ROUTINE, encoding="utf-8")
+    (data / "routine.toml").write_text(routine, encoding="utf-8")
     master, slave = pty.openpty()
     with (tmp_path / "stderr.txt").open("w") as errors:
         proc = subprocess.Popen(
@@ -165,7 +169,7 @@ def test_stop_said_while_it_counts_stops_the_set(pulse_server: PulseServer, tmp_
             assert session.wait_for("say", 15, key="count"), "it stopped counting"
             if over:
                 time.sleep(rng.uniform(*OVER_S))
-            else:  # just after the line, within the 0.5 s the listener takes for its voice
+            else:  # just after the line, in the gap before the next
                 assert session.wait_for("quiet", 5) is not None, "the count line never ended"
                 time.sleep(rng.uniform(0.0, 0.1))  # "quiet" comes 0.3 s after the line
             pulse_server.play(clip)
@@ -180,3 +184,133 @@ def test_stop_said_while_it_counts_stops_the_set(pulse_server: PulseServer, tmp_
     print(f"{len(heard)} of {CLIPS} stopped the set ({over} of {CLIPS // 2} said over its voice)")
     assert len(heard) >= NEEDED, f"{len(heard)} of {CLIPS} stopped the set"
     assert set(by_voice) == {"stop"}, by_voice  # nothing else, from its voice or the clips
+
+
+SITUATIONS_ROUTINE = """
+[[exercise]]
+id = "palm_turn"
+reps = 2
+sets = 3
+rest_seconds = 14
+
+[safety]
+pre_session_check = false
+
+[speech]
+volume = 0.3
+"""
+"""Short sets, so that a set is introduced, counted, rested after and asked about soon."""
+
+
+def it_hurts(out: Path) -> Path:
+    """ "It hurts", synthetic: no recording of a person saying it is shared. flite's awb
+    voice (espeak-ng's when flite is missing), a different synthesiser from the companion's
+    Piper voice, at the companion's level."""
+    raw = out.with_name("it-hurts-raw.wav")
+    if shutil.which("flite"):
+        subprocess.run(["flite", "-voice", "awb", "-t", "it hurts", "-o", str(raw)], check=True)
+    elif shutil.which("espeak-ng"):
+        subprocess.run(["espeak-ng", "-v", "en-us", "-w", str(raw), "it hurts"], check=True)
+    else:
+        skip_or_fail("neither flite nor espeak-ng is installed to say 'it hurts'")
+    rec = read_wav(raw)
+    if rec.rate != RATE:  # espeak-ng speaks at 22050 Hz
+        n = round(len(rec.samples) * RATE / rec.rate)
+        at = np.linspace(0, len(rec.samples) - 1, n)
+        x = np.interp(at, np.arange(len(rec.samples)), rec.samples.astype(np.float64))
+        write_wav(raw, np.rint(x).astype(np.int16), RATE)
+    return at_companion_level(raw, out)
+
+
+def heard_as(session: LiveSession, server: PulseServer, clips: list[Path], command: str) -> int:
+    """Play ``clips`` one after the other until ``command`` comes from the voice (as a user
+    says it again when it was not acted on); the attempt that was heard (0: none)."""
+    for attempt, clip in enumerate(clips, 1):
+        server.play(clip)
+        if session.wait_for("command", HEARD_WITHIN_S, command=command, source="voice"):
+            return attempt
+    return 0
+
+
+def answer_until(
+    session: LiveSession, context: str, answers: dict[str, str], timeout: float = 60
+) -> None:
+    """Answer each question the session asks from now on with ``answers`` (context: key) once
+    it has been asked (the companion quiet), as a caregiver at the keyboard, until it listens
+    in ``context``."""
+    deadline = time.monotonic() + timeout
+    due: str | None = None
+    while time.monotonic() < deadline:
+        session.poll()
+        for i in range(session.cursor, len(session.events)):
+            kind, d = session.events[i]
+            session.cursor = i + 1
+            if kind == "listen" and d["context"] == context:
+                return
+            if kind == "listen":
+                due = answers.get(str(d["context"]))
+            elif kind == "quiet" and due is not None:
+                session.key(due)
+                due = None
+        time.sleep(0.05)
+    raise AssertionError(f"the session never listened in {context}")
+
+
+def quietly(session: LiveSession, timeout: float = 20) -> None:
+    """Wait until the companion has said all it had to (answered by the keys at once, its
+    questions and "Rest for 14 seconds" may still be playing) and stays quiet for a second."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        session.poll()
+        kinds = [k for k, _ in session.events]
+        last_say = max((i for i, k in enumerate(kinds) if k == "say"), default=-1)
+        if "quiet" in kinds[last_say + 1 :]:
+            time.sleep(1.0)
+            session.poll()
+            if "say" not in [k for k, _ in session.events[len(kinds) :]]:
+                return
+        time.sleep(0.05)
+    raise AssertionError("the companion never fell quiet")
+
+
+CARRY_ON = {"yesno": "n", "paused": "c", "ready": " "}
+"""Do not end the session, continue, start the set again."""
+
+
+@pytest.mark.timeout(300)
+def test_stop_and_it_hurts_are_heard_at_an_introduction_a_question_and_a_rest(
+    pulse_server: PulseServer, tmp_path: Path
+) -> None:
+    """Issue 18: "stop" while a set is introduced ("Set 1 of 3. Get ready."), while the pain
+    question is asked and during a rest; "it hurts" during a rest. A user whose word is not
+    acted on says it again: two recordings each; the first must do in most. The recordings
+    are those the first test does not use, but speaker 1acc97de's (who says it like "slow":
+    even offline only the reader hears him, docs/benchmarks.md)."""
+    every = sorted((speech_data() / "commands" / "stop").glob("*.wav"))
+    stops = [every[i] for i in (25, 30, 27, 31, 29, 32)]
+    clips = [at_companion_level(p, tmp_path / f"stop-{i}.wav") for i, p in enumerate(stops)]
+    hurts = it_hurts(tmp_path / "it-hurts.wav")
+    attempts: dict[str, int] = {}
+    with live_session(pulse_server, tmp_path, SITUATIONS_ROUTINE) as session:
+        assert session.wait_for("listen", 60, context="ready"), "the session never got ready"
+        session.key(" ")
+        assert session.wait_for("say", 15, key="set_start"), "no set was introduced"
+        time.sleep(0.3)  # over "Set 1 of 3. Get ready."
+        attempts["stop, a set introduced"] = heard_as(session, pulse_server, clips[0:2], "stop")
+        answer_until(session, "number", CARRY_ON)  # the set, then "Any pain? Say a number"
+        time.sleep(0.3)  # over the question
+        attempts["stop, a question"] = heard_as(session, pulse_server, clips[2:4], "stop")
+        answer_until(session, "rest", {**CARRY_ON, "number": "1"})  # pain 1, effort 1
+        quietly(session)
+        attempts["stop, a rest"] = heard_as(session, pulse_server, clips[4:6], "stop")
+        answer_until(session, "counting", CARRY_ON)  # the rest goes on, then the next set
+        answer_until(session, "rest", {**CARRY_ON, "number": "1"})
+        quietly(session)
+        attempts["it hurts, a rest"] = heard_as(session, pulse_server, [hurts, hurts], "hurts")
+        session.poll()
+        by_voice = [d["command"] for k, d in session.events if k == "command" and
+                    d["source"] == "voice"]  # fmt: skip
+    print(f"attempt heard (0: not heard): {attempts}")
+    assert all(attempts.values()), attempts
+    assert sum(a == 1 for a in attempts.values()) >= 3, attempts
+    assert by_voice == ["stop", "stop", "stop", "hurts"], by_voice  # nothing else
