@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 from companion import records
+from companion.history import safety_words
+from companion.history.queries import SafetyRow
 from companion.session.state import Stage
 from tests.session_cli import REPO, run_session, session_env
 from tests.session_driver import Driver, make_plan
@@ -91,3 +93,26 @@ def test_history_says_it_hurt_at_the_safety_questions_not_that_the_session_stopp
         capture_output=True, text=True, timeout=60, cwd=REPO, env=session_env(),
     )  # fmt: skip
     assert "because something hurt last time" in plan.stdout
+
+
+def test_the_answer_to_skip_after_pain_is_kept_with_the_safety_answers() -> None:
+    """ "Shall we skip this exercise?" after pain is a safety answer: a "no" (going on, with
+    fewer) was recorded nowhere, so the caregiver could not tell the user chose to go on."""
+    d = Driver(make_plan(("palm_turn", 1, 4), ("wrist_bend", 1, 3))).begin()
+    d.script("start")
+    d.advance(4.5)
+    d.script("it hurts", "3", "no")
+    d.until(Stage.READY).script("start")
+    d.until(Stage.PAIN).script("1", "2", "start")  # after the rest: the next exercise
+    d.until(Stage.PAIN).script("5", "yes")  # pain after a whole set, then skip
+    kept = [(a.question, a.answer, a.text) for a in d.records(records.SafetyAnswer)]
+    offer = "Shall we skip this exercise? Say yes or no."
+    assert kept == [("skip_after_pain", "no", offer), ("skip_after_pain", "yes", offer)]
+
+
+def test_history_words_for_the_skip_after_pain_answers() -> None:
+    def row(answer: str) -> SafetyRow:
+        return SafetyRow(1, dt.date(2026, 3, 2), "", "skip_after_pain", answer, "")
+
+    assert safety_words.brief(row("no")) == "went on after pain, fewer repetitions"
+    assert safety_words.brief(row("yes")) == "skipped for pain"

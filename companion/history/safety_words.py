@@ -13,6 +13,8 @@ _BRIEF = {
     ("pain_over_6", "yes"): "PAIN OVER 6 (yes)",
     ("stop_for_today", "no"): "did not stop for today",
     ("stop_for_today", "yes"): "STOPPED FOR TODAY (yes)",
+    ("skip_after_pain", "no"): "went on after pain, fewer repetitions",
+    ("skip_after_pain", "yes"): "skipped for pain",
     ("call_now_alert", "chest_pain"): "CALL-NOW ALERT SHOWN (chest pain)",
     ("call_now_alert", "warning_signs"): "CALL-NOW ALERT SHOWN (stroke warning signs)",
 }

@@ -63,6 +63,7 @@ def answer(s: ExerciseFlow, stage: Stage, yes: bool, now: dt.datetime) -> None:
         else:
             s.next_exercise(now)
     elif stage is Stage.OFFER_SKIP:
+        safety.record(s, "skip_after_pain", "yes" if yes else "no", s.talk.line("offer_skip"), now)
         if yes:
             s.skip(Reason.PAIN, now)
             return
