@@ -98,7 +98,7 @@ def test_history_says_it_hurt_at_the_safety_questions_not_that_the_session_stopp
 def test_the_answer_to_skip_after_pain_is_kept_with_the_safety_answers() -> None:
     """ "Shall we skip this exercise?" after pain is a safety answer: a "no" (going on, with
     fewer) was recorded nowhere, so the caregiver could not tell the user chose to go on."""
-    d = Driver(make_plan(("palm_turn", 1, 4), ("wrist_bend", 1, 3))).begin()
+    d = Driver(make_plan(("palm_turn", 1, 4), ("wrist_bend", 2, 3))).begin()
     d.script("start")
     d.advance(4.5)
     d.script("it hurts", "3", "no")
@@ -116,3 +116,20 @@ def test_history_words_for_the_skip_after_pain_answers() -> None:
 
     assert safety_words.brief(row("no")) == "went on after pain, fewer repetitions"
     assert safety_words.brief(row("yes")) == "skipped for pain"
+
+
+def test_pain_after_the_last_set_of_an_exercise_never_offers_to_skip_what_is_done() -> None:
+    """Pain 5 after an exercise's last set: "Shall we skip this exercise?" asked about an
+    exercise already done (a "yes" logged it as skipped); now the advice, then the effort."""
+    d = Driver(make_plan(("palm_turn", 1, 3), ("wrist_bend", 1, 3))).begin()
+    d.script("start")
+    d.until(Stage.PAIN).script("5")
+    assert "Shall we skip this exercise? Say yes or no." not in d.said()
+    assert d.stage is Stage.EFFORT
+    assert d.said()[-2:] == [
+        "That is more pain than we want. Rest your hand.",
+        "How hard was that? Say a number from 0 to 10. 0 means very easy.",
+    ]
+    d.script("3")
+    assert not d.records(records.Skipped)
+    assert d.stage is Stage.READY and d.said()[-1].startswith("Set 1 of 1")

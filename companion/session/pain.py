@@ -107,6 +107,9 @@ def _pain(s: ExerciseFlow, value: int, now: dt.datetime) -> None:
         _end_exercise(s, "pain_exercise_over", now, offer_stop=True)
     elif s.index in s.pain_reduced:
         _end_exercise(s, "pain_again", now, offer_stop=False)  # never round again
+    elif s.pain_after_set and not _sets_left(s):
+        s.say("pain_high")  # its last set is done: nothing of it is left to skip
+        s.ask(Stage.EFFORT, [("ask_effort", {})], now)
     else:
         if s.pain_after_set:
             s.say("pain_high")
