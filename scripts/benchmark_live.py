@@ -2,7 +2,7 @@
 
 Usage:  .venv/bin/python scripts/benchmark_live.py [--minutes 30] [--seed 1] [--trials N]
                                                    [--cross-dir /tmp/companion-cross]
-                                                   [--rows FILE] [--data DIR]
+                                                   [--rows FILE] [--data DIR] [--noise-db 10]
 
 A real ``companion session`` (the real listener, the real speech synthesis) runs against a
 private PulseAudio server (tests/pulse.py): the companion speaks into a null sink whose monitor
@@ -12,7 +12,12 @@ start, "3" to a rating), as a caregiver might. While it introduces a set, counts
 the benchmark plays shared recordings into the same sink at random moments:
 
 - "stop" (../shared/data/speech/commands/stop), at the companion's level and 10 dB below;
-- non-command words (up, down, left, off, on, _unknown_) and household noise (_silence_).
+- non-command words (up, down, left, off, on, _unknown_) and household noise (_silence_);
+- with ``--noise-db N``, household noise all along (the _silence_ cuts one after another), N dB
+  below the companion's voice (taken out of the recording again before the clips are judged).
+
+It also reports how long the companion's own voice was heard (the recording with the clips and
+the noise taken out) and the commands no clip explains (its own voice giving a command).
 
 Each speaker half is judged by the word classifier trained on the other half
 (``word-classifier-A.npz``/``-B.npz`` in --cross-dir, from ``train_word_classifier.py --half``;
@@ -115,6 +120,8 @@ class Trial:
     end_wall: float | None = None
     heard: str | None = None
     latency_s: float | None = None
+    at: int | None = None
+    """Where the clip was found in the monitor recording."""
 
 
 @dataclass
@@ -296,6 +303,31 @@ class Run:
     counting_s: float
     """Time spent in the counting context."""
     companion_db: float
+    voice_s: float = 0.0
+    """Time the companion's own voice was heard (the recording with the clips taken out, 10 ms
+    frames within 20 dB of its level)."""
+
+
+def own_voice_s(whole: np.ndarray, trials: list[Trial], since: int, level_db: float) -> float:
+    """Seconds of the companion's voice in ``whole[since:]``, the clips taken out."""
+    rest = whole[since:].astype(np.int32)
+    for t in trials:
+        if t.at is not None and t.at >= since:
+            clip = np.array(t.samples, dtype=np.int32)[: len(rest) - (t.at - since)]
+            rest[t.at - since : t.at - since + len(clip)] -= clip
+    return float(np.sum(frame_db(rest) >= level_db - 20)) / 100
+
+
+def noise_bed(clips: list[Path], seconds: float, level_db: float, rng: random.Random) -> np.ndarray:
+    """Household noise (the shared ``_silence_`` cuts, shuffled, one after another) for
+    ``seconds``, each cut at ``level_db`` (its loud part)."""
+    out: list[np.ndarray] = []
+    n = 0
+    while n < seconds * RATE:
+        x = scaled(rng.choice(clips), 0.0, level_db)
+        out.append(x)
+        n += len(x)
+    return np.concatenate(out)
 
 
 def live_run(
@@ -309,12 +341,16 @@ def live_run(
     classifier: Path | None,
     routine: str = ROUTINE,
     play_clips: bool = True,
+    noise_db: float | None = None,
 ) -> Run:
     """Play clips into a running session for ``seconds`` (restarted when it ends); without
-    ``play_clips`` only listen to it."""
+    ``play_clips`` only listen to it. ``noise_db``: household noise all along, this many dB
+    below the companion's voice (from when its level is known)."""
     trials: list[Trial] = []
     commands: list[tuple[float, str, str]] = []
     clock = Clock()
+    run_start = server.mark()
+    bed: tuple[np.ndarray, int, subprocess.Popen[bytes]] | None = None
     counting_s = 0.0
     start = time.time()
     companion_db: float | None = None
@@ -376,6 +412,11 @@ def live_run(
                     else:
                         time.sleep(0.02)
                         continue
+                if noise_db is not None and bed is None:
+                    left = seconds - (time.time() - start) + 3 * WINDOW_S + 30
+                    noise = noise_bed(clips.noise, left, companion_db - noise_db, rng)
+                    write_wav(work / "noise.wav", noise, RATE)
+                    bed = (noise, server.mark(), server.play(work / "noise.wav", wait=False))
                 if pending is not None and now > pending.played_wall + 1.0 + WINDOW_S:
                     pending = None
                 if pending is None and context in KEYS and quiet_at is not None:
@@ -415,9 +456,19 @@ def live_run(
         clock.note(server)
         time.sleep(0.01)
     whole = server.samples(0, settle=0.5).samples
+    if bed is not None:  # the noise taken out of the recording: it is not the companion
+        noise, mark, player = bed
+        player.terminate()
+        player.wait(timeout=10)
+        lo = max(0, mark - RATE // 5)
+        at = lo + locate(whole[lo : mark + 3 * RATE], noise[: 2 * RATE])
+        whole = whole.astype(np.int32)
+        part = noise[: len(whole) - at].astype(np.int32)
+        whole[at : at + len(part)] -= part
     for t in trials:
         analyse(t, whole, clock, companion_db or -30.0)
-    return Run(trials, commands, counting_s, companion_db or -30.0)
+    voice_s = own_voice_s(whole, trials, run_start, companion_db or -30.0)
+    return Run(trials, commands, counting_s, companion_db or -30.0, voice_s)
 
 
 def play(
@@ -468,6 +519,7 @@ def analyse(t: Trial, whole: np.ndarray, clock: Clock, companion_db: float) -> N
     if len(seg) < len(clip):
         return
     at = lo + locate(seg, clip)
+    t.at = at
     residual = whole[at : at + len(clip)].astype(np.int32) - clip.astype(np.int32)
     first, last = word_span(clip)
     under = frame_db(residual[first:last])
@@ -503,7 +555,9 @@ def report(runs: list[Run], args: argparse.Namespace, note: str) -> None:
     counting_h = sum(r.counting_s for r in runs) / 3600
     load = os.getloadavg()
     level = np.mean([r.companion_db for r in runs])
-    print(f"Live run: seed {args.seed}, {args.minutes} minutes, {len(trials)} clips; {note}.")
+    noise = f", household noise {args.noise_db:g} dB below its voice" if args.noise_db else ""
+    print(f"Live run: seed {args.seed}, {args.minutes} minutes, {len(trials)} clips{noise}; "
+          f"{note}.")  # fmt: skip
     print(f"Companion's voice level (loud part): {level:.1f} dBFS.")
     print(f"Load average at the end (2 cores, shared): {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}.")
     print()
@@ -553,6 +607,8 @@ def report(runs: list[Run], args: argparse.Namespace, note: str) -> None:
     own = [c for r in runs for c in r.commands if c[2] == "voice"]
     print(f"\nCounting: {counting_h * 60:.1f} minutes. False stops from other words and noise: "
           f"{false_stops} ({per_hour:.1f} per hour of counting).")  # fmt: skip
+    voice_min = sum(r.voice_s for r in runs) / 60
+    print(f"Its own voice heard: {voice_min:.1f} minutes (its lines, clips taken out).")
     print(f"Commands from the companion's own voice (no clip explains them): {len(own)} "
           f"{[c[1] for c in own]}.")  # fmt: skip
 
@@ -566,6 +622,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cross-dir", type=Path, default=Path("/tmp/companion-cross"))
     ap.add_argument("--rows", type=Path, help="write one JSON line per clip here")
     ap.add_argument("--keep", action="store_true", help="keep the work folder (logs)")
+    ap.add_argument(
+        "--noise-db",
+        type=float,
+        help="household noise all along, this many dB below the companion's voice (10: 10 dB)",
+    )
     ap.add_argument(
         "--own-voice-only",
         action="store_true",
@@ -596,6 +657,7 @@ def main(argv: list[str] | None = None) -> int:
             run = live_run(
                 server, clips, judged, args.minutes * 30, args.trials // 2,
                 rng, work, classifier, routine, play_clips=not args.own_voice_only,
+                noise_db=args.noise_db,
             )  # fmt: skip
             results(run)
             runs.append(run)
