@@ -279,7 +279,7 @@ def test_history_says_changes_and_stops_in_plain_words(
         Change("wrist_bend", "down", 12, 10, "down_pain"),
     ):
         assert f"change: {describe(change, words, 2)}" in out
-    assert "15:00-15:00 ended: a safety question was answered yes: no sets" in out
+    assert "15:00-15:00 ended: stopped at the safety questions: no sets" in out
     assert out.startswith("History for the day Monday 23 March 2026")
     for code in ("up_easy", "down_pain", "safety_check", "_"):
         assert code not in out, code

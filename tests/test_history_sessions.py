@@ -287,7 +287,7 @@ def test_a_day_ended_at_the_safety_check_shows_in_history_report_and_export(
         assert "Traceback" not in history.stderr
     lines = history.stdout.splitlines()
     [line] = [x for x in lines if x.startswith("Mon 2026-03-23")]
-    said = "a safety question was answered yes"  # prompts report.toml, not the code
+    said = "stopped at the safety questions"  # prompts report.toml, not the code
     assert f"ended: {said}" in line and f"session stopped ({said})" in line
     assert "safety_check" not in line
     assert any(x.startswith("Tue 2026-03-24") for x in lines)

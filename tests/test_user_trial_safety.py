@@ -133,3 +133,20 @@ def test_pain_after_the_last_set_of_an_exercise_never_offers_to_skip_what_is_don
     d.script("3")
     assert not d.records(records.Skipped)
     assert d.stage is Stage.READY and d.said()[-1].startswith("Set 1 of 1")
+
+
+def test_history_never_says_a_question_was_answered_yes_after_pain_8_there(
+    tmp_path: Path,
+) -> None:
+    """ "It hurts", 8, at the safety questions (every question answered no): the history said
+    the session ended because "a safety question was answered yes"."""
+    ran = run_session(tmp_path, "-", scale=50, day=dt.date(2026, 3, 2), stdin="no\nit hurts\n8\n")
+    assert ran.returncode == 0, ran.stderr
+    shown = subprocess.run(
+        [sys.executable, "-m", "companion.cli.main", "--data-dir", str(tmp_path),
+         "history", "--days", "1", "--date", "2026-03-02"],
+        capture_output=True, text=True, timeout=60, cwd=REPO, env=session_env(),
+    )  # fmt: skip
+    [line] = [x for x in shown.stdout.splitlines() if x.startswith("Mon 2026-03-02")]
+    assert "answered yes" not in line
+    assert "ended: stopped at the safety questions" in line
