@@ -111,7 +111,8 @@ class SafetyAnswer:
     at: dt.datetime
     question: str
     """Stable id: chest_pain, dizziness, pain_over_6 (the pre-session questions, in order),
-    pain_now (a pain level at those questions), stop_for_today, call_now_alert."""
+    pain_now (a pain level at those questions), stop_for_today, skip_after_pain (the answer to
+    "Shall we skip this exercise?" after pain), call_now_alert."""
     answer: str
     """yes or no; a number 0-10 for pain_now; for call_now_alert why it was shown (chest_pain
     or warning_signs)."""

@@ -127,7 +127,8 @@ MIGRATIONS: tuple[Migration, ...] = (
             session_id INTEGER NOT NULL REFERENCES sessions(id),
             at TEXT NOT NULL,
             question TEXT NOT NULL,       -- chest_pain, dizziness, pain_over_6, pain_now,
-                                          -- stop_for_today, call_now_alert
+                                          -- stop_for_today, skip_after_pain,
+                                          -- call_now_alert
             answer TEXT NOT NULL,         -- yes, no, 0-10 (pain_now), or why the alert was
                                           -- shown (chest_pain, warning_signs)
             text TEXT NOT NULL DEFAULT '' -- the words asked, as said
