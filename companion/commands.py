@@ -123,8 +123,9 @@ CONTEXTS: dict[Context, frozenset[Command]] = {
     Context.YESNO: _ALWAYS | _VOICE | {C.YES, C.NO, C.STOP},
     # a 0-10 rating
     Context.NUMBER: _ALWAYS | _VOICE | {C.NUMBER, C.STOP},
-    # "call your emergency number now" has been said: hear it again, or close
-    Context.ALERT: frozenset({C.REPEAT, C.HELP, C.EMERGENCY, C.END, C.STOP}),
+    # "call your emergency number now" has been said: hear it again, or close ("it hurts"
+    # says it again, as the "o" key and two switch presses do)
+    Context.ALERT: frozenset({C.REPEAT, C.HELP, C.EMERGENCY, C.HURTS, C.END, C.STOP}),
     # a reminder has just been spoken
     Context.REMINDER: frozenset({C.START, C.LATER, C.SKIP_TODAY, C.REPEAT, C.HELP}),
 }

@@ -150,3 +150,14 @@ def test_history_never_says_a_question_was_answered_yes_after_pain_8_there(
     [line] = [x for x in shown.stdout.splitlines() if x.startswith("Mon 2026-03-02")]
     assert "answered yes" not in line
     assert "ended: stopped at the safety questions" in line
+
+
+def test_it_hurts_at_the_call_now_alert_says_the_alert_again(tmp_path: Path) -> None:
+    """ "It hurts" said (or scripted) at the "call your emergency number now" alert was "not
+    understood"; the "o" key and two switch presses already said the alert again there."""
+    ran = run_session(tmp_path, "-", scale=50, stdin="yes\nit hurts\nfinish\n")
+    assert ran.returncode == 0, ran.stderr
+    lines = ran.stdout.splitlines()
+    assert not any(x.startswith("Sorry, I did not understand") for x in lines)
+    assert lines.count("Call your emergency number now.") == 2
+    assert "[session ended: safety_check]" in ran.stderr
