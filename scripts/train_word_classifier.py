@@ -6,12 +6,14 @@ Usage:  .venv/bin/python scripts/train_word_classifier.py [--half A|B|all] [--ou
 
 Real speech: every clip of ../shared/data/speech (Speech Commands words and FSDD digits), or
 only the speakers of one half (--half A trains on half A, so the benchmark's half B is
-speakers the classifier has never heard). --half all also writes
-companion/classifier/data/replay.npz, the sample of training features that `companion voice`
-retrains it from with a user's own recordings. Synthetic speech: every command phrase and
-some other words spoken by espeak-ng and flite in many voices, accents and speeds (apt
-packages espeak-ng and flite; cached in --tts-dir). Prints cross-checked accuracy on the
-held-out half.
+speakers the classifier has never heard). With --half all, --replay-out FILE also writes a
+sample of its training features (plain clips only) in the form of
+companion/classifier/data/replay.npz; the shipped sample and classifier come from
+scripts/train_room_classifier.py, whose sample also holds the room and own-voice copies (so
+this script no longer writes the shipped sample unless told to). Synthetic speech: every
+command phrase and some other words spoken by espeak-ng and flite in many voices, accents and
+speeds (apt packages espeak-ng and flite; cached in --tts-dir). Prints cross-checked accuracy
+on the held-out half.
 """
 
 from __future__ import annotations
@@ -209,9 +211,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--replay-out",
         type=Path,
-        default=REPLAY,
-        help="with --half all: where to write the sample of training features that a user's "
-        "recordings are added to (companion voice)",
+        default=None,
+        help="with --half all: also write a sample of the training features (plain clips) "
+        f"here, in the form of {REPLAY.name} (the shipped one: train_room_classifier.py)",
     )
     args = ap.parse_args(argv)
 
