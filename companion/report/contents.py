@@ -47,21 +47,29 @@ class Stop:
     exercise_id: str
     reason: str
     pain: int | None = None
-    """The pain rating given last before (or with) the stop in that session, if any."""
+    """The pain level given in answer to a stop for pain ("it hurts", then "How bad is the
+    pain?"), else the pain rating given last before (or with) the stop in that session."""
     session_id: int = 0
     follows: bool = False
     """Part of the same event as the row before it (an "it hurts" stop, then that exercise
     skipped, then the session ended for pain): shown, but counted once, at its first row."""
 
     @property
+    def at_questions(self) -> bool:
+        """ "It hurts" at the safety questions: the level is noted and the questions go on, so
+        nothing was stopped (a level over 6 ends the session by a stop of its own)."""
+        return self.what == "stop" and not self.exercise_id and self.reason == "pain"
+
+    @property
     def safety(self) -> bool:
         """A stop the companion made for safety: pain too high or a safety answer of yes."""
-        return self.reason in SAFETY_REASONS
+        return self.reason in SAFETY_REASONS and not self.at_questions
 
     @property
     def counted(self) -> bool:
-        """The first row of an event: each stop, skip or early end is counted once."""
-        return not self.follows
+        """The first row of an event: each stop, skip or early end is counted once ("it hurts"
+        at the safety questions is shown, but stopped nothing)."""
+        return not self.follows and not self.at_questions
 
 
 SAFETY_REASONS = frozenset({"pain", "safety_check"})

@@ -153,11 +153,12 @@ def render(data: ReportData, r: Routine, words: Prompts, now: dt.datetime) -> st
         )
         for c in data.changes
     ]
+    at_questions = "at the safety questions"
     stop_rows = [
         (
             s.at.replace("T", " ")[:16],
-            s.what,
-            name_of(s.exercise_id) if s.exercise_id else "",
+            "it hurts" if s.at_questions else s.what,
+            name_of(s.exercise_id) if s.exercise_id else at_questions if s.at_questions else "",
             reasons.get(s.reason, s.reason),
             "no rating" if s.pain is None else f"pain {s.pain}",
             "same stop as the row above" if s.follows else "safety stop" if s.safety else "",
@@ -165,7 +166,7 @@ def render(data: ReportData, r: Routine, words: Prompts, now: dt.datetime) -> st
         for s in data.stops
     ]
     pain_rows = [
-        (name_of(ex), n, top, f"{mean:.1f}")
+        (name_of(ex) if ex else at_questions, n, top, f"{mean:.1f}")
         for ex, (n, top, mean) in (
             (e, data.pain_by_exercise()[e]) for e in charts.programme_order(data.pain_by_exercise())
         )

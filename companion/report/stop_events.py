@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from companion.history import queries
-from companion.records import UNFINISHED, Outcome
+from companion.records import UNFINISHED, Outcome, Reason
 from companion.report.contents import Stop
 
 SESSION_END = {"user": "stopped"}
@@ -24,6 +24,35 @@ def _pain_at(
     return chosen[-1].value if chosen else None
 
 
+def _level_given(
+    ratings: list[queries.RatingRow],
+    sets: list[queries.SetRow],
+    stop: queries.EventRow,
+) -> int | None:
+    """The pain level given in answer to a stop for pain ("How bad is the pain?" follows "it
+    hurts"): that session's first pain rating of that exercise at or after the stop, before
+    any later set (a rating after one belongs to that set)."""
+    later = [x.at for x in sets if x.session_id == stop.session_id and x.at > stop.at]
+    until = min(later, default="9999")
+    after = [
+        r
+        for r in ratings
+        if r.kind == "pain"
+        and r.session_id == stop.session_id
+        and r.exercise_id == stop.exercise_id
+        and stop.at <= r.at < until
+    ]
+    return min(after, key=lambda r: r.at).value if after else None
+
+
+def _pain(
+    ratings: list[queries.RatingRow], sets: list[queries.SetRow], e: queries.EventRow
+) -> int | None:
+    """The pain shown with a stop or skip: for pain, the level given in answer to it."""
+    given = _level_given(ratings, sets, e) if e.reason == Reason.PAIN else None
+    return given if given is not None else _pain_at(ratings, e.session_id, e.at, e.exercise_id)
+
+
 def stop_events(
     stops: list[queries.EventRow],
     skips: list[queries.EventRow],
@@ -34,8 +63,7 @@ def stop_events(
     """Every stop, skip and early session end in time order, each row after the first of one
     event marked ``follows``."""
     rows = [
-        Stop(e.at, e.day, what, e.exercise_id, e.reason,
-             _pain_at(ratings, e.session_id, e.at, e.exercise_id), e.session_id)
+        Stop(e.at, e.day, what, e.exercise_id, e.reason, _pain(ratings, sets, e), e.session_id)
         for what, found in (("stop", stops), ("skip", skips))
         for e in found
     ]  # fmt: skip
