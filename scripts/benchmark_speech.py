@@ -1,10 +1,12 @@
 """Speech timing and delivery through the real audio path (a private PulseAudio null sink).
 
 Usage:  .venv/bin/python scripts/benchmark_speech.py [--beats 20] [--lines 100] [--quick]
+        [--parts session,beats,ordinary,delivery]
 
 The speakers are the companion's own (``PiperSpeaker``, and the system voice through
-``make_speaker(..., "system")``), playing with aplay into the null sink of tests/pulse.py,
-whose monitor is recorded all along. Three measurements:
+``make_speaker(..., "system")``), playing as the companion does (the in-process output stream
+unless ``COMPANION_PLAYBACK=command``: aplay) into the null sink of tests/pulse.py, whose
+monitor is recorded all along. Four measurements (``--parts`` picks some):
 
 1. Counting on the beat: count lines ("1. Palm up.", "And down.", ...) are handed over as beat
    lines on a fixed schedule, as the session does; the onset error of each is the time from its
@@ -64,6 +66,10 @@ from tests.pulse import PulseServer, Recording, voiced_segments  # noqa: E402
 THRESHOLD = 300
 """Peak level (16-bit) a 10 ms frame must pass to count as sound."""
 RATE_WPM = 150
+LINE_GAP = 0.25
+"""Silence (s) that separates two lines on the recording: the speaker's pause is 0.3 s, and
+the lines' own pauses ("Line 7 is done.") are 0.06 s at most. (It was 0.45, which held only
+while the output added its latency, or a player's start-up, to the pause.)"""
 
 
 def count_lines(reps: int) -> list[str]:
@@ -127,12 +133,12 @@ def delivery(server: PulseServer, speaker: PiperSpeaker, count: int) -> tuple[in
         speaker.say(line)
     speaker.wait(timeout=30 + count * 5)
     rec = server.samples(mark, settle=0.5)
-    heard = voiced_segments(rec, threshold=THRESHOLD, min_gap=0.45)
+    heard = voiced_segments(rec, threshold=THRESHOLD, min_gap=LINE_GAP)
     cut = 0
     for (begin, end), line in zip(heard, lines, strict=False):
         audio = speaker.piper.render(line, RATE_WPM)
         ref = voiced_segments(
-            Recording(audio.samples, audio.sample_rate), threshold=THRESHOLD, min_gap=0.45
+            Recording(audio.samples, audio.sample_rate), threshold=THRESHOLD, min_gap=LINE_GAP
         )
         expected = ref[-1][1] - ref[0][0] if ref else 0.0
         if end - begin < expected - 0.15:
@@ -279,11 +285,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument(
         "--session-only",
         action="store_true",
-        help="only a session's lines (with and without prefetch)",
+        help="only a session's lines (with and without prefetch): --parts session",
+    )
+    ap.add_argument(
+        "--parts",
+        default="session,beats,ordinary,delivery",
+        help="which measurements, comma-separated (default: all four)",
     )
     args = ap.parse_args(argv)
     if args.quick:
         args.beats, args.lines, args.ordinary = 6, 5, 2
+    parts = {"session"} if args.session_only else set(args.parts.split(","))
     work = Path(tempfile.mkdtemp(prefix="benchmark-speech-"))
     server = PulseServer.start(work / "pulse")
     os.environ.update(server.env)
@@ -293,9 +305,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         sounddevice._terminate()
         sounddevice._initialize()
     rows: list[str] = []
+    latency: list[str] = []
     in_session: list[str] = []
+    delivered: tuple[int, int, int] | None = None
     try:
-        for run in args.session_runs.split(","):
+        for run in args.session_runs.split(",") if "session" in parts else []:
             ahead, _, playback = run.strip().partition(":")
             prefetch = ahead == "prefetch"
             how = "with prefetch" if prefetch else "no prefetch"
@@ -310,49 +324,58 @@ def main(argv: Sequence[str] | None = None) -> int:
             in_session.append(summary(f"{how}: cached when asked", hit))
             in_session.append(summary(f"{how}: not cached", miss))
             in_session.append(summary(f"{how}: all", hit + miss))
-        if args.session_only:
-            return report_session(in_session)
         beats = count_lines((args.beats + 1) // 2)[: args.beats]
-
-        warm = piper_speaker(VoiceCache())
-        warm.prepare(beats).join()
-        rows.append(summary("Piper, lines rendered before", onsets_on_schedule(
-            server, warm, beats, args.interval)))  # fmt: skip
-        cold = piper_speaker(VoiceCache())
-        rows.append(summary("Piper, rendered on demand", onsets_on_schedule(
-            server, cold, beats, args.interval)))  # fmt: skip
         system = make_speaker(True, RATE_WPM, 1.0, "system", CaptionSink(io.StringIO()),
                               lambda d: print("problem:", d, file=sys.stderr))  # fmt: skip
         assert isinstance(system, CaptionedSpeaker) and isinstance(system.voice, QueuedSpeaker)
-        rows.append(summary("System voice (eSpeak NG)", onsets_on_schedule(
-            server, system.voice, beats, args.interval)))  # fmt: skip
-
+        if "beats" in parts:
+            warm = piper_speaker(VoiceCache())
+            warm.prepare(beats).join()
+            rows.append(summary("Piper, lines rendered before", onsets_on_schedule(
+                server, warm, beats, args.interval)))  # fmt: skip
+            warm.close()
+            cold = piper_speaker(VoiceCache())
+            rows.append(summary("Piper, rendered on demand", onsets_on_schedule(
+                server, cold, beats, args.interval)))  # fmt: skip
+            cold.close()
+            rows.append(summary("System voice (eSpeak NG)", onsets_on_schedule(
+                server, system.voice, beats, args.interval)))  # fmt: skip
         ordinary = prompt_lines(args.ordinary)
-        fresh = piper_speaker(VoiceCache())
-        lat_cold = first_sound_latency(server, fresh, ordinary)
-        lat_warm = first_sound_latency(server, fresh, ordinary)  # the same lines again
-        fresh.close()
-        sys_cold = first_sound_latency(server, system.voice, ordinary)
-
-        heard, lost, cut = delivery(server, cold, args.lines)
-        for s in (warm, cold):
-            s.close()
+        if "ordinary" in parts:
+            fresh = piper_speaker(VoiceCache())
+            latency.append(summary("Piper, not rendered before", first_sound_latency(
+                server, fresh, ordinary)))  # fmt: skip
+            latency.append(summary("Piper, cached", first_sound_latency(
+                server, fresh, ordinary)))  # the same lines again  # fmt: skip
+            fresh.close()
+            latency.append(summary("System voice (eSpeak NG)", first_sound_latency(
+                server, system.voice, ordinary)))  # fmt: skip
         system.close()
+        if "delivery" in parts:
+            lines = piper_speaker(VoiceCache())
+            delivered = delivery(server, lines, args.lines)
+            lines.close()
     finally:
         server.stop()
     load = os.getloadavg()
     print(f"Machine: {os.cpu_count()} cores, load average {load[0]:.1f} / {load[1]:.1f}")
-    print(f"\nCounting on the beat ({args.beats} beats, every {args.interval} s): onset error, ms")
-    print("| voice | beats | median | 90th percentile | worst | not heard |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: |")
-    print("\n".join(rows))
-    print(f"\nFirst sound of an ordinary line ({len(ordinary)} lines from prompts/), ms")
-    print("| voice | lines | median | 90th percentile | worst | not heard |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: |")
-    print(summary("Piper, not rendered before", lat_cold))
-    print(summary("Piper, cached", lat_warm))
-    print(summary("System voice (eSpeak NG)", sys_cold))
-    report_session(in_session)
+    print(f"Playback: {os.environ.get('COMPANION_PLAYBACK', 'stream')}")
+    if rows:
+        print(f"\nCounting on the beat ({args.beats} beats, every {args.interval} s): "
+              "onset error, ms")  # fmt: skip
+        print("| voice | beats | median | 90th percentile | worst | not heard |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: |")
+        print("\n".join(rows))
+    if latency:
+        print(f"\nFirst sound of an ordinary line ({len(ordinary)} lines from prompts/), ms")
+        print("| voice | lines | median | 90th percentile | worst | not heard |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: |")
+        print("\n".join(latency))
+    if in_session:
+        report_session(in_session)
+    if delivered is None:
+        return 0
+    heard, lost, cut = delivered
     print(f"\nDelivery: {args.lines} lines queued at once (Piper): heard {heard}, lost {lost}, "
           f"cut off {cut}")  # fmt: skip
     return 0 if lost == 0 and cut == 0 else 1

@@ -9,11 +9,14 @@ import shutil
 import stat
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from companion.audio.stream_line import StreamLine
 from companion.errors import BadInputError, RoutineError
 from companion.routine import schema as routine_schema
 from companion.speech import CaptionSink, make_speaker, piper_voice
@@ -304,3 +307,52 @@ def test_the_doctor_says_which_voice_speaks(
     monkeypatch.undo()
     found = doctor.check_speech(doctor.Context(ctx.paths, ctx.models_dir, missing))
     assert found.status is doctor.Status.FAIL and "not installed" in found.detail
+
+
+@pytest.mark.audio
+def test_a_line_not_rendered_yet_is_heard_sentence_by_sentence_as_it_renders(
+    pulse_server: PulseServer, joe: piper_voice.VoiceFile, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On the in-process stream, a line Piper has not rendered before starts as soon as its
+    first sentence is rendered (the greeting on a first session), and is heard whole."""
+    monkeypatch.delenv("COMPANION_PLAYBACK", raising=False)
+    problems: list[str] = []
+    speaker = PiperSpeaker(problems.append, voice=joe, rate=160, cache=VoiceCache())
+    rendered: list[float] = []  # when Piper handed each sentence over
+    synthesize = speaker.piper._piper.synthesize
+
+    def timed(*args: object, **kwargs: object) -> Iterator[object]:
+        for chunk in synthesize(*args, **kwargs):
+            yield chunk
+            rendered.append(time.monotonic())
+
+    monkeypatch.setattr(speaker.piper._piper, "synthesize", timed)
+    played: list[StreamLine] = []
+    speaker.say("Hi.")  # opens the stream (the first line of a session waits for it too)
+    assert speaker.wait(timeout=60)
+    stream = speaker._out.stream()
+    assert stream is not None
+    play = stream.play
+
+    def spy(samples: np.ndarray, rate: int) -> StreamLine:
+        played.append(play(samples, rate))
+        return played[-1]
+
+    monkeypatch.setattr(stream, "play", spy)
+    text = "Hello Ann. Time for your hand exercises."
+    rendered.clear()
+    start = pulse_server.mark()
+    speaker.say(text)
+    assert speaker.wait(timeout=60)
+    heard = pulse_server.samples(start)
+    whole = speaker.piper.render(text, 160)  # from the cache now
+    speaker.say(text)  # said again: one part, from the cache
+    assert speaker.wait(timeout=60)
+    speaker.close()
+    assert problems == []
+    assert len(rendered) == 2 and len(played) == 3, (rendered, played)
+    assert played[0].started < rendered[1]  # heard before its second sentence was rendered
+    assert abs(played[1].started - played[0].ends) < 0.002  # then the next, without a gap
+    segments = voiced_segments(heard, min_gap=0.4)
+    assert len(segments) == 1, segments
+    assert segments[0][1] - segments[0][0] == pytest.approx(whole.seconds, abs=0.2)

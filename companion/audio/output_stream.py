@@ -2,17 +2,16 @@
 
 ``OutputStream`` keeps one PortAudio output stream open and plays the lines handed to it
 (``play``) one after another, writing silence when there is none. Its callback knows when each
-block will reach the speaker (``outputBufferDacTime``, mapped onto ``time.monotonic()``
-by ``StreamClock``), so every block of speech is handed to the
-``PlaybackTap`` with the time it is heard: the echo canceller's reference is then exact (measured
-within ~1 ms of the microphone's own capture times, docs/recognition.md), where a player
-process per line started up to 170 ms away from when it was noted.
+block will reach the speaker (``outputBufferDacTime``, mapped onto ``time.monotonic()`` by
+``StreamClock``), so every block of speech is handed to the ``PlaybackTap`` with the time it is
+heard: the echo canceller's reference is exact (within ~1 ms of the microphone's own capture
+times, docs/recognition.md), where a player process started up to 170 ms away from it.
 
-Between lines the stream writes silence ``LATENCY_S`` ahead (room for a busy machine), and a
-line handed over then would wait behind it (170 ms through PulseAudio). So a line that finds
-nothing left to be heard (the last one heard to its end, or cut off) restarts the stream: the
-silence written ahead, and a cut line's tail, are dropped, and the line starts at once, after
-``LEAD_S`` of silence; a line handed over while another is still to be heard follows it.
+Between lines the stream writes silence ``LATENCY_S`` ahead, and a line handed over then would
+wait behind it (170 ms through PulseAudio). So a line that finds nothing left to be heard (the
+last one heard to its end, or cut off) restarts the stream: what was written ahead is dropped
+and the line starts at once, after ``LEAD_S`` of silence; a line handed over while another is
+still to be heard follows it.
 
 ``play`` returns a ``StreamLine``: waited on with a time bound, killed at once (the rest of the
 line is dropped at the next block and cut from the tap too), and reporting a line the stream
@@ -47,6 +46,7 @@ from companion.audio.sound_system import (
     sd,
 )
 from companion.audio.stream_clock import SampleClock, StreamClock
+from companion.audio.stream_line import StreamLine
 from companion.bounded import Overdue, call_within
 from companion.errors import DeviceError
 
@@ -64,7 +64,7 @@ LEAD_S = 0.02
 """Silence before a line on a restarted stream: the sound server may not play the first moments
 of a restarted stream (PulseAudio's null sink drops what it had already rendered ahead: 20 ms
 on the tests' server, as for a new aplay); they are silence then, and the line is heard whole.
-Piper's lines add 15 ms of their own (``piper_voice.trim_lead``)."""
+Piper's lines add 15 ms of their own (``piper_shape.trim_lead``)."""
 RESTART_S = 2.0
 """Longest wait for a restart (dropping what is written ahead); past it the stream has stopped
 playing and is left behind."""
@@ -76,55 +76,6 @@ STALL_S = 1.0
 def wanted() -> bool:
     """Whether speech should be played in-process (``SETTING``)."""
     return os.environ.get(SETTING, "stream").strip().lower() != "command"
-
-
-class StreamLine:
-    """One line queued on an ``OutputStream``: wait for it, or cut it off."""
-
-    def __init__(
-        self, samples: npt.NDArray[np.float32], rate: int, reference: npt.NDArray[np.int16]
-    ) -> None:
-        self.samples = samples
-        self.rate = rate
-        self.reference = reference
-        """The line at the tap's rate (what the echo canceller is handed)."""
-        self.pos = 0
-        self.queued = self.started = time.monotonic()
-        """When it was queued, then (from the callback) when its first sample is heard."""
-        self.ends = 0.0
-        """When its last sample is heard (set when it has all been written)."""
-        self.killed = False
-        self.problem: str | None = None
-        self.done = threading.Event()
-        self._cut = threading.Event()
-        self.pid = 0
-        """No process: for the speaker's log line."""
-
-    @property
-    def seconds(self) -> float:
-        """How long the line plays."""
-        return len(self.samples) / self.rate
-
-    def kill(self) -> None:
-        """Cut the sound off now (the stream drops the rest at its next block)."""
-        self.killed = True
-        self._cut.set()
-        self.done.set()
-
-    def wait(self, timeout: float, expected: float = 0.0) -> str | None:
-        """Wait until the line has been heard (at most ``timeout`` s); what went wrong, or
-        None. A line the stream did not finish in time is dropped and reported."""
-        del expected  # the stream knows how much it played
-        if not self.done.wait(timeout):
-            self.killed = True
-            return f"the audio output stopped playing (nothing for {timeout:.0f} s)"
-        if self.killed or self.problem:
-            return None if self.killed else self.problem
-        log.debug("line heard %.3f s after it was queued", self.started - self.queued)
-        late = self.ends - time.monotonic()  # written, not yet heard: the output's latency
-        if late > 0:  # a beat line's kill ends the wait at once
-            self._cut.wait(min(late, 1.0))
-        return None
 
 
 class OutputStream:
@@ -144,12 +95,11 @@ class OutputStream:
         """Frames of silence still to write before the next line (after a restart)."""
         self._dead = False
         """A restart failed: the stream plays no more."""
-        self.restarts = 0
         self._last_callback = self._logged = 0.0
         self._clock = StreamClock()
         self._samples = SampleClock(1)
         self._lock = threading.Lock()
-        self.underflows = 0
+        self.underflows = self.restarts = 0
 
     # ---- opening and closing ----------------------------------------------------------------
 
@@ -238,11 +188,9 @@ class OutputStream:
 
     def _idle(self) -> bool:
         """Whether nothing written to the device is still to be heard (or it was cut off)."""
-        if self._lines:
-            return False
         last = self._last
-        if last is None or last.killed:
-            return True
+        if self._lines or last is None or last.killed:
+            return not self._lines
         return last.done.is_set() and last.ends <= time.monotonic()
 
     def _restart(self, line: StreamLine) -> None:
@@ -256,8 +204,7 @@ class OutputStream:
                 if given_up.is_set():  # too late (a sound server that stopped answering):
                     return "given up"  # starting it again could block for good
                 self._dropped(time.monotonic() + LEAD_S)
-                self._samples = SampleClock(self.rate)
-                self._lead = int(round(LEAD_S * self.rate))
+                self._samples, self._lead = SampleClock(self.rate), round(LEAD_S * self.rate)
                 self._last = line
                 self._lines.append(line)
                 self._last_callback = time.monotonic()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from companion.errors import BadInputError
+
 
 class Speaker(Protocol):
     """Speaks lines one after another, in order, none lost."""
@@ -22,3 +24,13 @@ class Speaker(Protocol):
 
     def close(self) -> None:
         """Finish and release the audio device."""
+
+
+def checked_voice(rate: int, volume: float) -> tuple[int, float]:
+    """``rate`` (words per minute) and ``volume`` (0-1) as a speaker keeps them; BadInputError
+    when out of range."""
+    if not 40 <= int(rate) <= 500:
+        raise BadInputError(f"Speech rate {rate} is outside 40-500 words per minute.")
+    if not 0.0 <= float(volume) <= 1.0:
+        raise BadInputError(f"Speech volume {volume} is outside 0-1.")
+    return int(rate), round(float(volume), 2)

@@ -8,8 +8,9 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from companion.audio.output_stream import OutputStream, StreamLine
+from companion.audio.output_stream import OutputStream
 from companion.audio.playback_tap import PlaybackTap
+from companion.audio.stream_line import StreamLine
 from companion.errors import DeviceError
 from companion.speech.player import Playback, wav_samples
 
@@ -17,6 +18,38 @@ log = logging.getLogger(__name__)
 
 STREAM_RATE = 22050
 """The in-process stream's rate: Piper's and eSpeak's (lines at another rate are converted)."""
+
+
+class StreamParts:
+    """One line played as several stream lines one after another (its parts, handed over as
+    they are rendered): cut off together, waited for together."""
+
+    pid = 0
+
+    def __init__(self) -> None:
+        self.lines: list[StreamLine] = []
+        self.killed = False
+
+    def add(self, line: StreamLine) -> None:
+        """One more part (cut at once when the line was cut already)."""
+        self.lines.append(line)
+        if self.killed:
+            line.kill()
+
+    def kill(self) -> None:
+        """Cut the line off now, every part of it."""
+        self.killed = True
+        for line in list(self.lines):
+            line.kill()
+
+    def wait(self, grace: float) -> str | None:
+        """Wait until every part has been heard (each at most its length and ``grace``); what
+        went wrong, or None."""
+        for line in self.lines:
+            problem = line.wait(timeout=line.seconds + grace)
+            if problem:
+                return problem
+        return None
 
 
 class LineOutput:
@@ -84,7 +117,7 @@ class LineOutput:
         if found is not None:
             self.tap.played(found[0], found[1], started)
 
-    def cut(self, playback: Playback | StreamLine) -> None:
+    def cut(self, playback: Playback | StreamLine | StreamParts) -> None:
         """``playback`` was killed: a player process's sound is cut from the tap now (a stream
         line is cut from the tap where its sound ends)."""
         if self.tap is not None and isinstance(playback, Playback):

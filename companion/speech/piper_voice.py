@@ -16,7 +16,7 @@ import logging
 import os
 import re
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,8 +27,12 @@ from companion import paths
 from companion.audio import output_stream
 from companion.errors import BadInputError, ModelError
 from companion.files import write_atomic
+from companion.speech.piper_shape import MIN_WORDS as MIN_WORDS
+from companion.speech.piper_shape import NATURAL_WPM as NATURAL_WPM
+from companion.speech.piper_shape import length_scale, sentences, trim_lead
 from companion.speech.player import default_player, missing_player_hint
 from companion.speech.queued import ProblemCallback, QueuedSpeaker
+from companion.speech.synthesis_cache import Part
 from companion.speech.voice_cache import Audio, VoiceCache
 
 log = logging.getLogger(__name__)
@@ -39,9 +43,6 @@ DEFAULT = "piper:joe"
 SYSTEM = "system"
 """The system voice: pyttsx3 with eSpeak NG (or the platform's own engine)."""
 VOICES_ENV = "COMPANION_VOICES_DIR"
-NATURAL_WPM = 170.0
-"""Words per minute of a Piper voice at length scale 1 (the joe voice, measured on the
-prompts): the routine's rate is turned into a length scale against it."""
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 
 
@@ -147,38 +148,6 @@ def find_voice(name: str, folder: Path | None = None) -> VoiceFile:
     )
 
 
-def length_scale(rate: int) -> float:
-    """Piper's length scale for ``rate`` words per minute (larger is slower)."""
-    return float(min(2.5, max(0.4, NATURAL_WPM / max(1, rate))))
-
-
-def trim_lead(samples: np.ndarray, sample_rate: int, keep_s: float = 0.015) -> np.ndarray:
-    """``samples`` without the silence before the first sound (Piper sometimes starts a line
-    with a few hundred milliseconds of it), keeping ``keep_s`` seconds before that sound."""
-    level = np.abs(samples.astype(np.int32))
-    loud = np.flatnonzero(level > max(1, int(level.max()) // 100))
-    if not loud.size:
-        return samples
-    return samples[max(0, int(loud[0]) - int(keep_s * sample_rate)) :]
-
-
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")
-MIN_WORDS = 4
-"""A sentence shorter than this stays with its neighbour ("3. Palm up." is one line)."""
-
-
-def sentences(text: str) -> list[str]:
-    """``text`` split into sentences of at least ``MIN_WORDS`` words each (a short one is
-    joined to the one before, or the first to the one after)."""
-    parts: list[str] = []
-    for piece in _SENTENCE_END.split(text.strip()):
-        if parts and len(parts[-1].split()) < MIN_WORDS or parts and len(piece.split()) < MIN_WORDS:
-            parts[-1] = f"{parts[-1]} {piece}"
-        else:
-            parts.append(piece)
-    return parts or [text]
-
-
 class PiperSynth:
     """Renders lines with one Piper voice; keeps what it rendered in ``cache``."""
 
@@ -214,19 +183,31 @@ class PiperSynth:
         self.renders = 0
         """How many lines were rendered (not found in the cache)."""
 
-    def render(self, text: str, rate: int) -> Audio:
-        """``text`` at ``rate`` words per minute, from the cache when it was rendered before."""
+    def render(self, text: str, rate: int, on_part: Callable[[Audio], None] | None = None) -> Audio:
+        """``text`` at ``rate`` words per minute, from the cache when it was rendered before;
+        ``on_part`` is handed each of Piper's sentences as soon as it is rendered (the first
+        without its leading silence; a cached line in one part)."""
         found = self.cache.get(self.voice.name, rate, text)
         if found is not None:
+            if on_part is not None:
+                on_part(found)
             return found
         from piper import SynthesisConfig
 
+        parts: list[np.ndarray] = []
         with self._lock:
-            chunks = list(
-                self._piper.synthesize(text, SynthesisConfig(length_scale=length_scale(rate)))
-            )
+            config = SynthesisConfig(length_scale=length_scale(rate))
+            for chunk in self._piper.synthesize(text, config):
+                part = np.asarray(chunk.audio_int16_array, dtype=np.int16)
+                if on_part is not None and (parts or np.any(part)):
+                    on_part(
+                        Audio(
+                            part if parts else trim_lead(part, self.sample_rate), self.sample_rate
+                        )
+                    )
+                if parts or np.any(part):
+                    parts.append(part)
             self.renders += 1
-        parts = [np.asarray(c.audio_int16_array, dtype=np.int16) for c in chunks]
         samples = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int16)
         if not samples.size or not np.any(samples):
             raise ModelError(f"Piper produced no sound for {text!r}.")
@@ -237,6 +218,16 @@ class PiperSynth:
     def synthesize(self, text: str, rate: int, volume: float, wav: Path) -> None:
         """Write ``text`` at ``rate`` words per minute and ``volume`` 0-1 to ``wav``."""
         write_atomic(wav, self.render(text, rate).scaled(volume).wav_bytes())
+
+    def synthesize_parts(
+        self, text: str, rate: int, volume: float, wav: Path, on_part: Callable[[Part], None]
+    ) -> None:
+        """As ``synthesize``, handing each sentence to ``on_part`` as soon as it is rendered."""
+
+        def scaled(part: Audio) -> None:
+            on_part((part.scaled(volume).samples, part.sample_rate))
+
+        write_atomic(wav, self.render(text, rate, scaled).scaled(volume).wav_bytes())
 
     def prepare(self, lines: Iterable[str], rate: int) -> None:
         """Render ``lines`` now (those not cached yet), e.g. a session's counting words."""

@@ -10,10 +10,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from companion.audio.output_stream import StreamLine
 from companion.audio.playback_tap import SHARED, PlaybackTap
-from companion.errors import BadInputError, CompanionError
-from companion.speech.line_output import LineOutput
+from companion.audio.stream_line import StreamLine
+from companion.errors import CompanionError
+from companion.speech.base import checked_voice
+from companion.speech.line_output import LineOutput, StreamParts
 from companion.speech.player import Playback, wav_seconds
 from companion.speech.synthesis_cache import SynthesisCache, Synthesizer
 
@@ -35,11 +36,11 @@ class QueuedSpeaker:
 
     Each line is synthesised to a WAV file (kept in a small cache, so counting words are ready
     at once) and played on the process's own output stream (``in_process``: every sample's
-    time known, for the echo canceller) or by a child process; ``stop()`` and beat lines cut it
-    at once. While a line
-    plays, the next one waiting is synthesised on a thread of its own, so lines follow each
-    other after the set pause rather than after the pause plus the synthesis. A beat line
-    also drops the lines still waiting before it: they are already stale (and captioned).
+    time known, for the echo canceller; a line not synthesised yet is played part by part as
+    it renders) or by a child process; ``stop()`` and beat lines cut it at once. While a line
+    plays, the next one waiting is synthesised, so lines follow each other after the set pause
+    rather than after the pause plus the synthesis. A beat line also drops the lines still
+    waiting before it: they are already stale (and captioned).
     ``on_problem`` is called once, from whichever thread notices, the first time a line cannot
     be heard (no player, no audio device, synthesis failed, a player still running ``grace``
     seconds after its line should have ended, a synthesis still running after
@@ -73,14 +74,14 @@ class QueuedSpeaker:
         self._generation = 0
         self._active = False
         self._closing = False
-        self._playback: Playback | StreamLine | None = None
+        self._playback: Playback | StreamLine | StreamParts | None = None
         self._played_at = time.monotonic()
         """When (time.monotonic) the last player ended: nothing of ours was heard after it."""
         self._reported = False
         self.on_lost: Callable[[str], None] | None = None
         """Called with the text of each line that could not be spoken (its synthesis failed,
         or its player failed or was cut off twice), e.g. to say so in the captions."""
-        self._rate, self._volume = _checked(rate, volume)
+        self._rate, self._volume = checked_voice(rate, volume)
         if self._out.none:
             self._problem(missing_player)
         self._thread = threading.Thread(target=self._run, name="speaker", daemon=True)
@@ -108,7 +109,7 @@ class QueuedSpeaker:
 
     def set_voice(self, rate: int, volume: float) -> None:
         """Rate in words per minute and volume 0-1 for lines handed over from now on."""
-        checked = _checked(rate, volume)
+        checked = checked_voice(rate, volume)
         with self._cond:
             self._rate, self._volume = checked
 
@@ -178,7 +179,7 @@ class QueuedSpeaker:
                     self._cond.notify_all()
 
     def _speak(self, line: _Line) -> None:
-        if self._out.none:
+        if self._out.none or self._speak_in_parts(line):
             return
         try:
             wav = self._audio(line)
@@ -221,9 +222,43 @@ class QueuedSpeaker:
             self._problem(problem)
             self._lost(line.text)
             return
+        self._pause_after(line)
+
+    def _pause_after(self, line: _Line) -> None:
         with self._cond:  # a pause between lines; a beat line or stop() ends it early
-            generation = line.generation
-            self._cond.wait_for(lambda: self._generation != generation, self._pause)
+            self._cond.wait_for(lambda: self._generation != line.generation, self._pause)
+
+    def _speak_in_parts(self, line: _Line) -> bool:
+        """A line not synthesised yet, played on the stream part by part as it renders; False
+        when not (synthesised already, no stream or no parts, or a part failed: then whole)."""
+        stream = self._out.stream()
+        key = (line.text, line.rate, line.volume)
+        if stream is None or (parts := self._wavs.stream(key, lambda: self._closing)) is None:
+            return False
+        played, stale = StreamParts(), lambda: line.generation != self._generation
+        try:
+            while (part := parts.next(stale, self._wavs.synth_timeout)) is not None:
+                with self._cond:
+                    if stale():
+                        break
+                    played.add(stream.play(*part))
+                    self._playback = played
+                if len(played.lines) == 1:
+                    self._prepare_next()
+        except CompanionError as exc:
+            log.warning("line %r not rendered in parts: %s", line.text, exc)
+            played.kill()
+        problem = played.wait(self._grace)  # (at once when it was cut)
+        with self._cond:
+            self._playback = None
+            self._played_at = time.monotonic()
+        if stale():
+            return True
+        if problem or played.killed:
+            log.warning("line %r not played in parts: %s", line.text, problem or "failed")
+            return False
+        self._pause_after(line)
+        return True
 
     def _prepare_next(self) -> None:
         """Start synthesising the next line waiting, if any (while this one plays)."""
@@ -262,11 +297,3 @@ class QueuedSpeaker:
             self._on_problem(detail)
         except Exception:
             log.exception("on_problem callback failed")
-
-
-def _checked(rate: int, volume: float) -> tuple[int, float]:
-    if not 40 <= int(rate) <= 500:
-        raise BadInputError(f"Speech rate {rate} is outside 40-500 words per minute.")
-    if not 0.0 <= float(volume) <= 1.0:
-        raise BadInputError(f"Speech volume {volume} is outside 0-1.")
-    return int(rate), round(float(volume), 2)

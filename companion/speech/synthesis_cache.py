@@ -1,5 +1,7 @@
 """The WAV file of each line a speaker says: synthesised on a thread of its own, one at a time,
-and kept in a small cache (so counting words are ready at once).
+and kept in a small cache (so counting words are ready at once). A synthesiser that renders a
+line in parts (Piper: sentence by sentence) can also hand them over as they are rendered
+(``stream``), so that the first is heard while the rest renders.
 
 A synthesis that hangs is left behind: waiting for it is bounded by ``synth_timeout``, and the
 line is tried afresh when it is asked for again.
@@ -7,6 +9,7 @@ line is tried afresh when it is asked for again.
 
 from __future__ import annotations
 
+import queue
 import shutil
 import tempfile
 import threading
@@ -17,6 +20,9 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
 
 from companion.errors import CompanionError
 
@@ -29,6 +35,55 @@ class Synthesizer(Protocol):
 
     def synthesize(self, text: str, rate: int, volume: float, wav: Path) -> None:
         """Write ``text`` spoken at ``rate`` words per minute and ``volume`` 0-1 to ``wav``."""
+
+
+Part = tuple[npt.NDArray[np.int16], int]
+"""Mono 16-bit samples of part of a line, and their rate."""
+
+
+class PartSynthesizer(Protocol):
+    """A synthesiser that can hand a line over part by part (``PiperSynth``)."""
+
+    def synthesize_parts(
+        self, text: str, rate: int, volume: float, wav: Path, on_part: Callable[[Part], None]
+    ) -> None:
+        """As ``synthesize``, handing each part to ``on_part`` as soon as it is rendered."""
+
+
+class Parts:
+    """The parts of a line, in order, as its synthesis renders them (``SynthesisCache.stream``)."""
+
+    def __init__(self) -> None:
+        self._queue: queue.Queue[Part | BaseException | None] = queue.Queue()
+
+    def put(self, part: Part) -> None:
+        """One more part (from the synthesis thread)."""
+        self._queue.put(part)
+
+    def end(self, error: BaseException | None) -> None:
+        """The synthesis ended: every part was handed over, or ``error``."""
+        self._queue.put(error)
+
+    def next(self, stale: Callable[[], bool], timeout: float) -> Part | None:
+        """The next part; None when there are no more (or ``stale()`` became true first);
+        CompanionError when the synthesis failed or handed nothing over for ``timeout`` s."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                item = self._queue.get(timeout=0.05)
+            except queue.Empty:
+                if stale():
+                    return None
+                if time.monotonic() >= deadline:
+                    raise CompanionError(
+                        f"speech synthesis did not finish within {timeout:g} s"
+                    ) from None
+                continue
+            if isinstance(item, CompanionError):
+                raise item
+            if isinstance(item, BaseException):
+                raise CompanionError(f"speech synthesis failed: {item}") from item
+            return item
 
 
 class SynthesisCache:
@@ -82,34 +137,58 @@ class SynthesisCache:
                 return done
             pending = self._pending.get(key)
             if pending is None:
-                self._count += 1
-                wav = self._dir / f"line-{self._count}.wav"
                 pending = Future()
                 if closing():
                     pending.set_exception(CompanionError("the speaker is closing"))
                     return pending
-                self._pending[key] = pending
-                threading.Thread(
-                    target=self._synthesise, args=(key, wav, pending), name="synthesis", daemon=True
-                ).start()
+                self._start_locked(key, pending, None)
             return pending
 
-    def _synthesise(self, key: Key, wav: Path, done: Future[Path]) -> None:
+    def stream(self, key: Key, closing: Callable[[], bool]) -> Parts | None:
+        """The line's parts as a synthesis started now renders them (its WAV file is kept as
+        usual); None when it is cached or being synthesised already, or when the synthesiser
+        cannot hand over parts: then ``wav``."""
+        if not hasattr(self._synth, "synthesize_parts"):
+            return None
+        with self._files:
+            if key in self._cache or key in self._pending or closing():
+                return None
+            parts = Parts()
+            self._start_locked(key, Future(), parts)
+        return parts
+
+    def _start_locked(self, key: Key, pending: Future[Path], parts: Parts | None) -> None:
+        self._count += 1
+        wav = self._dir / f"line-{self._count}.wav"
+        self._pending[key] = pending
+        threading.Thread(
+            target=self._synthesise, args=(key, wav, pending, parts), name="synthesis", daemon=True
+        ).start()
+
+    def _synthesise(self, key: Key, wav: Path, done: Future[Path], parts: Parts | None) -> None:
         """On a synthesis thread: write the line, keep it in the cache, set ``done``."""
         try:
-            self._synthesise_now(key, wav)
+            self._synthesise_now(key, wav, parts)
         except BaseException as exc:
             with self._files:
                 self._pending.pop(key, None)
             done.set_exception(exc)
+            if parts is not None:
+                parts.end(exc)
         else:
             done.set_result(wav)
+            if parts is not None:
+                parts.end(None)
 
-    def _synthesise_now(self, key: Key, wav: Path) -> None:
+    def _synthesise_now(self, key: Key, wav: Path, parts: Parts | None) -> None:
         if not self._synth_turn.acquire(timeout=self.synth_timeout):
             raise CompanionError("speech synthesis is stuck on an earlier line")
         try:
-            self._synth.synthesize(key[0], key[1], key[2], wav)
+            if parts is not None:
+                synth: PartSynthesizer = self._synth  # type: ignore[assignment]
+                synth.synthesize_parts(key[0], key[1], key[2], wav, parts.put)
+            else:
+                self._synth.synthesize(key[0], key[1], key[2], wav)
         finally:
             self._synth_turn.release()
         with self._files:
