@@ -57,7 +57,8 @@ HEARD_WITHIN_S = 4.0
 COMPANION_DB = -31.0
 """The companion's voice at volume 0.3 in the sink (loud part, dBFS; benchmark_live measures it)."""
 
-pytestmark = [pytest.mark.audio, pytest.mark.slow]
+# solo: what is heard live is measured against a bar; `make pytest` runs these alone, after the rest
+pytestmark = [pytest.mark.audio, pytest.mark.slow, pytest.mark.solo]
 
 
 class LiveSession:
