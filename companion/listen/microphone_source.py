@@ -57,20 +57,6 @@ def _classifier_or_none(engine: Engine, user_voice: Path | None) -> WordJudge | 
         return None
 
 
-ECHO_TAIL_S = 0.2
-"""With echo cancellation, the companion's own voice is known to the 10 ms from what it played
-(``OwnVoice.heard``); after its last sound only this much more is its own: the room's echo,
-which the canceller's 0.2 s filter models. Without it the tail is ``own_voice_tail_s``'s 0.5 s
-after the speaker stops being busy, read when the worker gets to the audio."""
-
-
-def listener_settings(echo_cancelled: bool) -> ListenerSettings:
-    """The listener's settings for live listening, with or without echo cancellation."""
-    if not echo_cancelled:
-        return ListenerSettings()
-    return ListenerSettings(echo_cancelled=True, own_voice_tail_s=ECHO_TAIL_S)
-
-
 class OwnVoice:
     """Remembers what the companion is saying, so the listener never takes it as a command."""
 
@@ -92,21 +78,6 @@ class OwnVoice:
             return None
         with self._lock:
             return " ".join(self._lines)
-
-    def heard(self, echo: EchoFilter) -> str | None:
-        """The recent lines while their sound is in the audio ``echo`` just returned (from
-        the samples played, exact to its 10 ms blocks), else None. A speaker whose sound the
-        echo filter is not given (nothing played for ``UNTAPPED_S`` while it is busy) is
-        taken as speaking whenever it is busy, as without echo cancellation."""
-        quiet = echo.quiet_s
-        if quiet > echo.LEAD_S and not (quiet > self.UNTAPPED_S and self.speaker.busy()):
-            return None
-        with self._lock:
-            return " ".join(self._lines)
-
-    UNTAPPED_S = 2.0
-    """Busy this long after its last sound was played: a line not yet heard (still being
-    rendered), or a speaker that does not hand the tap what it plays."""
 
 
 class VoiceSource:
@@ -179,7 +150,7 @@ class VoiceSource:
             own_voice_engine=own_engine,
             classifier=_classifier_or_none(chosen, user_voice),
             reader=make_reader(chosen, enabled=routine.listening.reader),
-            settings=listener_settings(echo is not None),
+            settings=ListenerSettings(echo_cancelled=echo is not None),
         )
         own = OwnVoice(speaker)
 
@@ -245,10 +216,7 @@ class VoiceSource:
                     pcm16 = self.echo(pcm16, arrived, captured=captured or None)
                     if not pcm16:
                         continue
-                if self.echo is not None:  # its voice where it is in the audio, exactly
-                    self.listener.own_speech(self.own.heard(self.echo))
-                else:
-                    self.listener.own_speech(self.own.now())
+                self.listener.own_speech(self.own.now())
                 if self.front_end is not None:
                     pcm16 = self.front_end.process(pcm16)
                 for decision in self.listener.process(pcm16):
