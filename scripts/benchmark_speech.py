@@ -231,9 +231,10 @@ def session_lines(
     for line in timed:
         heard = first_sound(server.samples(line.mark, settle=0.0), 0.0, within=5.0)
         (cached if line.cached else fresh).append(heard)
-        if not line.cached:
+        if not line.cached or heard is None or heard > 0.1:
             ms = "not heard" if heard is None else f"{heard * 1000:.0f} ms"
-            print(f"  not cached when asked ({ms}): {line.text}", file=sys.stderr)
+            how = "cached" if line.cached else "not cached"
+            print(f"  {how} when asked ({ms}): {line.text}", file=sys.stderr)
     return cached, fresh
 
 
