@@ -43,6 +43,24 @@ def stream(pulse_server: PulseServer) -> Iterator[OutputStream]:
         out.close()
 
 
+@pytest.fixture
+def restarting(pulse_server: PulseServer) -> Iterator[OutputStream]:
+    """A stream that restarts for a line handed over in silence (``RESTART_SETTING``)."""
+    out = OutputStream(PlaybackTap(), restart=True)
+    out.open(RATE)
+    try:
+        yield out
+    finally:
+        out.close()
+
+
+def test_the_restart_is_off_unless_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(output_stream.RESTART_SETTING, raising=False)
+    assert not OutputStream(None).restart
+    monkeypatch.setenv(output_stream.RESTART_SETTING, "1")
+    assert OutputStream(None).restart
+
+
 def test_a_line_is_heard_in_full(stream: OutputStream, pulse_server: PulseServer) -> None:
     start = pulse_server.mark()
     line = stream.play(speech_like(1.5), RATE)
@@ -175,7 +193,7 @@ def lost_at_start(heard: np.ndarray, seconds: float) -> float:
 
 
 def test_a_line_after_silence_starts_at_once_and_whole(
-    stream: OutputStream, pulse_server: PulseServer
+    restarting: OutputStream, pulse_server: PulseServer
 ) -> None:
     """A line handed over when nothing is to be heard does not wait behind the silence the
     stream has written ahead (it used to start LATENCY_S + the server's latency later):
@@ -184,50 +202,50 @@ def test_a_line_after_silence_starts_at_once_and_whole(
     for k in range(3):
         time.sleep(0.4)  # silence: the stream writes it ahead
         start = pulse_server.mark()
-        line = stream.play(ramp(0.5), RATE)
+        line = restarting.play(ramp(0.5), RATE)
         assert line.wait(timeout=5) is None
-        assert stream.restarts == k + 1
+        assert restarting.restarts == k + 1
         waits.append(line.started - line.queued)  # when its first sample is heard
         heard = pulse_server.samples(start).samples
         assert lost_at_start(heard, 0.5) < 0.004
         loud = np.flatnonzero(np.abs(heard.astype(np.int32)) > 300)
         assert abs((loud[-1] - loud[0]) / pulse_server.rate - 0.5) < 0.005
     assert min(waits) < output_stream.LATENCY_S, waits
-    assert stream.underflows == 0
+    assert restarting.underflows == 0
 
 
 def test_a_line_handed_over_while_one_is_heard_follows_it(
-    stream: OutputStream, pulse_server: PulseServer
+    restarting: OutputStream, pulse_server: PulseServer
 ) -> None:
     start = pulse_server.mark()
-    first = stream.play(speech_like(0.5), RATE)
-    second = stream.play(speech_like(0.3, seed=2), RATE)
+    first = restarting.play(speech_like(0.5), RATE)
+    second = restarting.play(speech_like(0.3, seed=2), RATE)
     assert first.wait(timeout=5) is None and second.wait(timeout=5) is None
-    assert stream.restarts == 1  # only the first: nothing was to be heard before it
+    assert restarting.restarts == 1  # only the first: nothing was to be heard before it
     assert abs(second.started - first.ends) < 2 / RATE  # sample to sample
     heard = voiced_segments(pulse_server.samples(start), min_gap=0.01)
     assert len(heard) == 1 and abs(heard[0][1] - heard[0][0] - 0.8) < 0.03, heard
 
 
 def test_a_line_after_a_cut_one_drops_its_tail(
-    stream: OutputStream, pulse_server: PulseServer
+    restarting: OutputStream, pulse_server: PulseServer
 ) -> None:
     """A beat line or stop cuts a line: the next line does not wait for the cut line's
     tail (written ahead) to play, and the tap holds what was heard."""
-    assert stream.tap is not None
+    assert restarting.tap is not None
     start = pulse_server.mark()
-    cut = stream.play(speech_like(3.0), RATE)
+    cut = restarting.play(speech_like(3.0), RATE)
     time.sleep(0.5)
     cut.kill()
     killed_at = time.monotonic()
-    line = stream.play(ramp(0.5), RATE)
+    line = restarting.play(ramp(0.5), RATE)
     assert line.wait(timeout=5) is None
-    assert stream.restarts == 2
+    assert restarting.restarts == 2
     assert line.started - killed_at < output_stream.LATENCY_S
     heard = voiced_segments(pulse_server.samples(start), min_gap=0.1)
     assert len(heard) == 1, heard
     heard_s = heard[0][1] - heard[0][0]
     assert heard_s < 0.5 + 0.5 + 0.08, heard  # the tail (LATENCY_S and more) was dropped
-    tapped = stream.tap.reference(line.ends + 0.1, 32000)
+    tapped = restarting.tap.reference(line.ends + 0.1, 32000)
     loud = np.flatnonzero(tapped)
     assert abs((loud[-1] - loud[0]) / 16000 - heard_s) < 0.03, heard

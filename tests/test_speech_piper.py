@@ -313,8 +313,9 @@ def test_the_doctor_says_which_voice_speaks(
 def test_a_line_not_rendered_yet_is_heard_sentence_by_sentence_as_it_renders(
     pulse_server: PulseServer, joe: piper_voice.VoiceFile, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """On the in-process stream, a line Piper has not rendered before starts as soon as its
-    first sentence is rendered (the greeting on a first session), and is heard whole."""
+    """On the in-process stream, a line Piper has not rendered before is handed to the stream
+    as soon as its first sentence is rendered (the greeting on a first session), and is heard
+    whole."""
     monkeypatch.delenv("COMPANION_PLAYBACK", raising=False)
     problems: list[str] = []
     speaker = PiperSpeaker(problems.append, voice=joe, rate=160, cache=VoiceCache())
@@ -351,7 +352,7 @@ def test_a_line_not_rendered_yet_is_heard_sentence_by_sentence_as_it_renders(
     speaker.close()
     assert problems == []
     assert len(rendered) == 2 and len(played) == 3, (rendered, played)
-    assert played[0].started < rendered[1]  # heard before its second sentence was rendered
+    assert played[0].queued < rendered[1]  # played before its second sentence was rendered
     assert abs(played[1].started - played[0].ends) < 0.002  # then the next, without a gap
     segments = voiced_segments(heard, min_gap=0.4)
     assert len(segments) == 1, segments
