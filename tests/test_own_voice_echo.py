@@ -1,16 +1,23 @@
-"""Over its own voice with the echo cancelled (issue 18): how far the own-voice rule relaxes.
+"""Over its own voice with the echo cancelled (issue 18): how far the own-voice rule relaxes,
+and where its voice is in the audio.
 
-Pure-logic table tests of ``own_voice.word_over_own_voice`` with fixed opinions; the live
-counterpart is tests/test_live_stop.py."""
+Pure-logic table tests of ``own_voice.word_over_own_voice`` with fixed opinions, and the
+own voice's timing from a real ``EchoFilter`` over a ``PlaybackTap``; the live counterpart is
+tests/test_live_stop.py."""
 
 from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pytest
 
+from companion.audio.cancellers import make_canceller
+from companion.audio.echo_cancel import EchoFilter
+from companion.audio.playback_tap import RATE, PlaybackTap
 from companion.classifier.combine_opinions import Verdict
 from companion.listen import own_voice
+from companion.listen.microphone_source import OwnVoice
 from companion.listen.settings import ListenerSettings
 from tests.test_listen_decide import Opinions, S, live
 
@@ -42,3 +49,57 @@ def test_it_hurts_still_needs_the_reader() -> None:
     opinions = Opinions({hurts: 0.99}, whole={}, asked={})
     candidates = own_voice.candidates(lv.table, "three palm up")
     assert own_voice.word_over_own_voice(lv, candidates, opinions, CANCELLED) is None
+
+
+class _Speaker:
+    """Busy while told so; plays nothing itself."""
+
+    busy_now = True
+
+    def busy(self) -> bool:
+        return self.busy_now
+
+
+def _own_voice_by_block(
+    tap: PlaybackTap, speaker: _Speaker, seconds: float, busy_from: float | None = None
+) -> list[bool]:
+    """Whether ``OwnVoice.heard`` names the companion's voice in each 20 ms microphone block
+    (silence captured at monotonic 100.0 on, in step with the tap's clock); ``busy_from``:
+    the speaker is busy from then on (s after 100.0), not before."""
+    own = OwnVoice(speaker)  # type: ignore[arg-type]
+    own.said("3. Palm up.")
+    filt = EchoFilter(tap, make_canceller("subtract"))
+    block = RATE // 50
+    out = []
+    for k in range(round(seconds * 50)):
+        end = 100.0 + (k + 1) / 50
+        if busy_from is not None:
+            speaker.busy_now = end - 100.0 > busy_from
+        filt(np.zeros(block, dtype="<i2").tobytes(), at=end, captured=end)
+        out.append(own.heard(filt) is not None)
+    return out
+
+
+def test_its_voice_is_where_its_sound_was_played_not_while_the_speaker_is_busy() -> None:
+    tap = PlaybackTap()
+    rng = np.random.default_rng(1)
+    sound = (rng.standard_normal(RATE) * 3000).astype(np.int16)
+    tap.played(sound[: RATE // 5], RATE, 100.1)  # a line from 100.1 to 100.3 s
+    tap.played(sound, RATE, 101.0)  # the next from 101.0 to 102.0 s
+    heard = _own_voice_by_block(tap, _Speaker(), 4.5, busy_from=0.1)  # then busy all along
+    at = [k / 50 for k, h in enumerate(heard) if h]  # block starts, s after 100.0
+    assert 0.06 <= at[0] <= 0.1  # its sound, handed 30 ms ahead of its echo
+    first = [t for t in at if t < 0.5]
+    assert first[-1] <= 0.32  # its echo 30 ms more
+    second = [t for t in at if 0.5 < t < 2.5]
+    assert 0.96 <= second[0] <= 1.0 and second[-1] <= 2.02
+    assert len(second) == round((second[-1] - second[0]) * 50) + 1  # no gap inside a line
+    assert not any(0.32 <= t <= 0.94 or 2.02 <= t <= 3.9 for t in at)  # busy, but quiet
+    assert at[-1] > 4.0  # busy 2 s with nothing played: a line not yet heard, or untapped
+
+
+def test_a_speaker_that_hands_the_tap_nothing_is_its_voice_while_busy() -> None:
+    speaker = _Speaker()
+    assert all(_own_voice_by_block(PlaybackTap(), speaker, 1.0))
+    speaker.busy_now = False
+    assert not any(_own_voice_by_block(PlaybackTap(), speaker, 1.0))

@@ -30,7 +30,7 @@ from companion.audio.cancellers import (
     make_canceller,
 )
 from companion.audio.playback_tap import RATE, PlaybackTap
-from companion.audio.residual_gate import ResidualGate
+from companion.audio.residual_gate import QUIET, ResidualGate
 
 log = logging.getLogger(__name__)
 
@@ -152,6 +152,8 @@ class EchoFilter:
         self._frames = 0
         self._energy = [0.0, 0.0]
         """Energy in and out of the canceller while something played (since the last log)."""
+        self._quiet = 1 << 30
+        """Samples returned since the last block under which the companion's sound was."""
 
     LOG_EVERY = 300
     """Blocks played over between two debug lines on the echo taken out."""
@@ -188,7 +190,19 @@ class EchoFilter:
                 out.append(cleaned)
                 if far.any():
                     self._note(near, cleaned)
+                loud = far.any() and float(np.mean(far.astype(np.float64) ** 2)) >= QUIET
+                self._quiet = 0 if loud else self._quiet + FRAME
         return np.concatenate(out).astype("<i2").tobytes() if out else b""
+
+    @property
+    def quiet_s(self) -> float:
+        """Seconds of the audio returned so far since the last 10 ms under which the
+        companion's sound was (its reference above -50 dBFS, taken ``LEAD_S`` ahead of its
+        echo): 0.0 while it is heard. From the samples played, so exact to a block, where the
+        speaker's ``busy()`` is true from the moment a line is queued until its last sample is
+        played and is read when the worker gets to the audio, later than it was captured."""
+        with self._lock:
+            return self._quiet / RATE
 
     def reduction_db(self) -> float | None:
         """How much quieter the microphone came out than in while something played, since

@@ -57,6 +57,19 @@ def _classifier_or_none(engine: Engine, user_voice: Path | None) -> WordJudge | 
         return None
 
 
+ECHO_TAIL_S = 0.2
+"""With echo cancellation its own voice is known to the 10 ms from what it played (``heard``),
+and only this much more after its last sound is its own (the room's echo; the canceller's filter
+is 0.2 s). Without it: ``own_voice_tail_s`` (0.5 s) after the speaker stops being busy."""
+
+
+def listener_settings(echo_cancelled: bool) -> ListenerSettings:
+    """The listener's settings for live listening, with or without echo cancellation."""
+    if not echo_cancelled:
+        return ListenerSettings()
+    return ListenerSettings(echo_cancelled=True, own_voice_tail_s=ECHO_TAIL_S)
+
+
 class OwnVoice:
     """Remembers what the companion is saying, so the listener never takes it as a command."""
 
@@ -78,6 +91,21 @@ class OwnVoice:
             return None
         with self._lock:
             return " ".join(self._lines)
+
+    def heard(self, echo: EchoFilter) -> str | None:
+        """The recent lines while their sound is in the audio ``echo`` just returned (from
+        the samples played, exact to its 10 ms blocks), else None. A speaker whose sound the
+        echo filter is not given (nothing played for ``UNTAPPED_S`` while it is busy) is
+        taken as speaking whenever it is busy, as without echo cancellation."""
+        quiet = echo.quiet_s
+        if quiet > echo.LEAD_S and not (quiet > self.UNTAPPED_S and self.speaker.busy()):
+            return None
+        with self._lock:
+            return " ".join(self._lines)
+
+    UNTAPPED_S = 2.0
+    """Busy this long after its last sound was played: a line not yet heard (still being
+    rendered), or a speaker that does not hand the tap what it plays."""
 
 
 class VoiceSource:
@@ -150,7 +178,7 @@ class VoiceSource:
             own_voice_engine=own_engine,
             classifier=_classifier_or_none(chosen, user_voice),
             reader=make_reader(chosen, enabled=routine.listening.reader),
-            settings=ListenerSettings(echo_cancelled=echo is not None),
+            settings=listener_settings(echo is not None),
         )
         own = OwnVoice(speaker)
 
@@ -216,7 +244,10 @@ class VoiceSource:
                     pcm16 = self.echo(pcm16, arrived, captured=captured or None)
                     if not pcm16:
                         continue
-                self.listener.own_speech(self.own.now())
+                if self.echo is not None:  # its voice where it is in the audio, exactly
+                    self.listener.own_speech(self.own.heard(self.echo))
+                else:
+                    self.listener.own_speech(self.own.now())
                 if self.front_end is not None:
                     pcm16 = self.front_end.process(pcm16)
                 for decision in self.listener.process(pcm16):
