@@ -16,6 +16,8 @@ from companion.cli.main import main
 from companion.history.store import HistoryStore
 from companion.plan import Change
 from companion.records import Rating, SafetyAnswer, SessionEnded, SessionStarted, SetDone, Stopped
+from tests.report_html import rows as _rows
+from tests.report_html import section as _section
 
 TZ = dt.timezone(dt.timedelta(hours=1))
 DAY1 = dt.date(2026, 5, 4)
@@ -55,18 +57,6 @@ def html(tmp_path_factory: pytest.TempPathFactory) -> str:
     args = ["report", "--data-dir", str(home), "--end", DAY2.isoformat(), "--out", str(out)]
     assert main(args) == 0
     return out.read_text(encoding="utf-8")
-
-
-def _section(html: str, name: str) -> str:
-    return html.split(f'<section id="{name}">', 1)[1].split("</section>", 1)[0]
-
-
-def _rows(section: str) -> list[list[str]]:
-    body = section.split("<tbody>", 1)[1]
-    return [
-        [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
-        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)
-    ]
 
 
 def _points(group: str) -> list[tuple[float, float]]:

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.report_html import rows as _rows
+from tests.report_html import section as _section
 from tests.session_cli import REPO, run_session, session_env
 
 DAY = dt.date(2026, 3, 2)
@@ -26,18 +28,6 @@ def _report(data: Path) -> str:
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     return out.read_text(encoding="utf-8")
-
-
-def _section(html: str, name: str) -> str:
-    return html.split(f'<section id="{name}">', 1)[1].split("</section>", 1)[0]
-
-
-def _rows(section: str) -> list[list[str]]:
-    body = section.split("<tbody>", 1)[1]
-    return [
-        [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
-        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)
-    ]
 
 
 def _summary(html: str) -> dict[str, str]:
