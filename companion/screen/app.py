@@ -109,8 +109,9 @@ async def press(request: Request) -> Response:
         if not problem:
             _answer_reminder(screen, snapshot, command)
         return _answer(request, problem or "", 409 if problem else 200)
-    if not screen.live.press(command, value):
-        return _answer(request, "No session is running now.", 409)
+    refused = screen.live.press(command, value, form.get("asked"))
+    if refused:
+        return _answer(request, refused, 409)
     return _answer(request, "")
 
 

@@ -5,7 +5,9 @@ and room in its voice for the screen's own lines (a new pairing code). The scree
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
+import secrets
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -53,8 +55,8 @@ class ScreenSource:
         self._live.update(running=True, ended="")
 
     def listen(self, listen: Listen) -> None:
-        """The session listens in a new context: the page shows the buttons live in it."""
-        self._live.update(context=listen.context, commands=sorted(c.value for c in listen.commands))
+        """Nothing here: the watcher shows the buttons live now together with the name of the
+        question they answer, in one update (never the new buttons with the old name)."""
 
     def close(self) -> None:
         """The session is over: presses go nowhere."""
@@ -79,12 +81,39 @@ def day_done(session: Session, rep: int) -> float:
     return max(0.0, min(1.0, done / total))
 
 
+class Asked:
+    """Names the question the page's presses answer (the snapshot's ``asked``): a new name
+    each time the session listens anew, except for the status line's update on a count. A
+    press carries the name the page showed, so a press made before the session moved on (a
+    double click, another tab, a stale page) is not taken as the answer to the next question.
+    Names differ from one session to the next (a page left open from an earlier one)."""
+
+    def __init__(self) -> None:
+        self._prefix = secrets.token_hex(3)
+        self._numbers = itertools.count(1)
+
+    def after(self, effects: list[Effect]) -> str | None:
+        """The new name after these effects, or None when the question stays the same."""
+        if any(isinstance(e, Listen) for e in effects) and not _beat(effects):
+            return f"{self._prefix}-{next(self._numbers)}"
+        return None
+
+
 def watcher(live: LiveState, session: Session, words: Prompts) -> Watcher:
-    """A watcher that sends the session's caption and progress to the page."""
+    """A watcher that sends the session's caption, progress and question to the page."""
+    asked = Asked()
 
     def watch(effects: list[Effect], now: dt.datetime) -> None:
         try:
-            live.update(**_changes(session, words, effects, now))
+            changes = _changes(session, words, effects, now)
+            name = asked.after(effects)
+            if name is not None:
+                changes["asked"] = name
+            listens = [e for e in effects if isinstance(e, Listen)]
+            if listens:
+                changes["context"] = listens[-1].context
+                changes["commands"] = sorted(c.value for c in listens[-1].commands)
+            live.update(**changes)
         except Exception:  # noqa: BLE001 - the page must never stop the session
             log.exception("the screen could not show the session's state")
 

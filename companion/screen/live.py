@@ -19,6 +19,25 @@ from companion.events import Heard
 from companion.inputs.base import Sink
 
 log = logging.getLogger(__name__)
+UNCHECKED = frozenset(
+    {
+        Command.STOP,
+        Command.HURTS,
+        Command.EMERGENCY,
+        Command.REPEAT,
+        Command.HELP,
+        Command.SLOWER,
+        Command.FASTER,
+        Command.LOUDER,
+        Command.QUIETER,
+        Command.HOW_MANY,
+    }
+)
+"""Presses that act whatever the page showed (stop and "it hurts" always work); every other
+press answers the question the page showed, and only once (see ``Live.press``)."""
+ANSWERED = "That was already answered."
+CHANGED = "The question has changed. Please look at the page again."
+NO_SESSION = "No session is running now."
 
 IDLE: dict[str, Any] = {
     "running": False,
@@ -37,6 +56,7 @@ IDLE: dict[str, Any] = {
     "day_done": 0.0,
     "ended": "",
     "reminder": None,
+    "asked": "",
     "version": 0,
 }
 """The state before any session (and the keys every snapshot has)."""
@@ -52,6 +72,8 @@ class Live:
         self._subscribers = []
         self._sink: Sink | None = None
         self._voice: Callable[[str], None] | None = None
+        self._answered = ""
+        """The question (``asked``) a press from the page has already answered."""
 
     def snapshot(self) -> dict[str, Any]:
         """A copy of the current state."""
@@ -107,12 +129,25 @@ class Live:
         with self._lock:
             return self._voice
 
-    def press(self, command: Command, value: int | None = None) -> bool:
-        """A button on the page: hand the command to the session. False if none is running."""
+    def press(
+        self, command: Command, value: int | None = None, asked: str | None = None
+    ) -> str | None:
+        """A button on the page: hand the command to the session; None if it was, else why not.
+
+        ``asked`` is the question the page showed (its snapshot's ``asked``; None: not known).
+        An answer to a question no longer asked (a stale page, another tab), or a second answer
+        to the same one (a double click), is refused: it would answer a question the user has
+        not seen. Stop, "it hurts" and the other ``UNCHECKED`` presses always go through."""
         with self._lock:
             sink = self._sink
+            if sink is not None and asked is not None and command not in UNCHECKED:
+                if asked != self._state["asked"]:
+                    return CHANGED
+                if asked and asked == self._answered:
+                    return ANSWERED
+                self._answered = asked
         if sink is None:
-            return False
+            return NO_SESSION
         text = command.value if value is None else str(value)
         sink(Heard(command, value, source="screen", text=text))
-        return True
+        return None

@@ -9,6 +9,7 @@
 
   function show(s) {
     root.dataset.version = s.version;
+    root.dataset.asked = s.asked || "";
     byId("said").textContent = s.said || "";
     byId("caption").textContent = s.caption || (s.running ? "" : "Press Start when you are ready.");
     byId("exercise-name").textContent = s.exercise_name || "";
@@ -44,6 +45,7 @@
       ev.preventDefault();
       var data = new FormData(form);
       if (ev.submitter && ev.submitter.name) { data.set(ev.submitter.name, ev.submitter.value); }
+      data.set("asked", root.dataset.asked || "");  // the question shown now: never the next one
       fetch(form.getAttribute("action"), { method: "POST", body: data, headers: { "X-Companion-Token": token } })
         .then(function (r) { return r.json(); })
         .then(function (j) { if (j.message) { byId("status").textContent = j.message; } })

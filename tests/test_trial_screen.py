@@ -1,0 +1,133 @@
+"""Defects found by trying the local screen during a live session as a user would (double
+clicks, two tabs, a stale page): a real session (real history file) shown on the real app,
+pressed through its HTTP interface or in headless Chromium. Each test failed before its fix."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from companion import paths, prompts, routine, runner
+from companion.commands import Command
+from companion.screen.app import Screen, create_app
+from companion.screen.link import ScreenLink
+from companion.screen.live import Live
+from tests.screen_app import BASE, TOKEN
+
+CHEST = "Do you have any chest pain right now?"
+DIZZY = "Do you feel dizzy in a new way today?"
+
+
+@dataclass
+class Trial:
+    """A real session shown on the screen's app, pressed through HTTP."""
+
+    where: paths.Paths
+    live: Live
+    client: TestClient
+    thread: threading.Thread
+    result: dict[str, str]
+
+    def state(self) -> dict[str, Any]:
+        return dict(self.client.get("/state").json())
+
+    def wait(self, test: Callable[[dict[str, Any]], bool], seconds: float = 30) -> dict[str, Any]:
+        deadline = time.monotonic() + seconds
+        while True:
+            state = self.state()
+            if test(state):
+                return state
+            assert time.monotonic() < deadline, f"timed out; last state {state}"
+            time.sleep(0.02)
+
+    def press(self, command: str, shown: dict[str, Any], value: int | None = None) -> Any:
+        """A press as the page sends it, from the page showing ``shown``."""
+        data = {"command": command, "token": TOKEN, "asked": str(shown.get("asked", ""))}
+        if value is not None:
+            data["value"] = str(value)
+        return self.client.post("/press", data=data, headers={"x-companion-token": TOKEN})
+
+    def safety_answers(self) -> list[tuple[str, str]]:
+        with contextlib.closing(sqlite3.connect(self.where.history_db)) as conn:
+            rows = conn.execute("SELECT question, answer FROM safety_answers ORDER BY id")
+            return rows.fetchall()
+
+
+@contextlib.contextmanager
+def trial(data: Path, scale: float = 20) -> Iterator[Trial]:
+    """A real session (the default routine: safety questions first) waiting for the page."""
+    where = paths.resolve(data).ensure()
+    live = Live()
+    client = TestClient(create_app(Screen(live, where, TOKEN)), base_url=BASE)
+    options = runner.Options(
+        script=[3000.0], voice=False, listen=False, time_scale=scale, screen=ScreenLink(live)
+    )
+    result: dict[str, str] = {}
+
+    def run() -> None:
+        with contextlib.ExitStack() as stack:
+            result["how"] = runner.run(where, routine.default(), prompts.load("en"), options, stack)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    t = Trial(where, live, client, thread, result)
+    yield t
+    if thread.is_alive():  # end it: "stop", then "yes"
+        live.press(Command.STOP)
+        t.wait(lambda s: s["stage"] == "confirm_end" or not s["running"], 10)
+        live.press(Command.YES)
+        thread.join(timeout=20)
+
+
+def test_a_double_click_on_no_answers_only_the_safety_question_on_the_page(
+    tmp_path: Path,
+) -> None:
+    """ "No" clicked twice at "Do you have any chest pain?" (a double click, or two tabs): the
+    second press answered "Do you feel dizzy?", which the user had neither seen nor heard."""
+    with trial(tmp_path) as t:
+        shown = t.wait(lambda s: s["caption"].endswith(CHEST) and "no" in s["commands"])
+        first = t.press("no", shown)
+        second = t.press("no", shown)
+        assert first.status_code == 200
+        assert second.status_code == 409, second.text
+        now = t.wait(lambda s: s["caption"].endswith(DIZZY))
+        time.sleep(0.3)
+        assert t.safety_answers() == [("chest_pain", "no")]
+        assert t.state()["caption"] == now["caption"]
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(240)
+def test_a_double_click_in_the_browser_answers_one_safety_question(tmp_path: Path) -> None:
+    """The same double click, by a person in Chromium: the page's script sent both clicks."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    from tests.test_screen_browser import browser_page, session_with_screen
+
+    with session_with_screen(tmp_path, [3000.0], scale=20) as run:
+        app = create_app(Screen(run.live, run.where, TOKEN))
+        t = Trial(run.where, run.live, TestClient(app, base_url=BASE), run.thread, run.result)
+        with sync_api.sync_playwright() as p:
+            page = browser_page(p)
+            page.goto(run.url)
+            caption = page.locator("#caption")
+            sync_api.expect(caption).to_contain_text(CHEST, timeout=20_000)
+            no = page.get_by_role("button", name="No", exact=True)
+            sync_api.expect(no).to_be_visible()
+            no.dblclick()
+            sync_api.expect(caption).to_contain_text(DIZZY, timeout=20_000)
+            page.wait_for_timeout(500)
+            assert t.safety_answers() == [("chest_pain", "no")]
+            sync_api.expect(caption).to_contain_text(DIZZY)
+        run.live.press(Command.STOP)
+        t.wait(lambda s: s["stage"] == "confirm_end", 10)
+        run.live.press(Command.YES)
+        run.thread.join(timeout=20)
