@@ -131,3 +131,24 @@ def test_a_double_click_in_the_browser_answers_one_safety_question(tmp_path: Pat
         t.wait(lambda s: s["stage"] == "confirm_end", 10)
         run.live.press(Command.YES)
         run.thread.join(timeout=20)
+
+
+def test_stop_on_the_page_at_the_call_now_alert_leaves_the_alert_on_the_page(
+    tmp_path: Path,
+) -> None:
+    """The page's Stop at "call your emergency number now" closed the alert (the session ended,
+    the page said so); now it only makes it quiet, and Finish for today closes it."""
+    with trial(tmp_path) as t:
+        shown = t.wait(lambda s: s["caption"].endswith(CHEST) and "yes" in s["commands"])
+        assert t.press("yes", shown).status_code == 200
+        alert = t.wait(lambda s: s["context"] == "alert")
+        assert "now." in alert["caption"] or "now." in alert["said"]
+        assert t.press("stop", alert).status_code == 200
+        time.sleep(0.5)
+        quiet = t.state()
+        assert quiet["running"] and quiet["context"] == "alert" and not quiet["ended"]
+        assert quiet["caption"] == alert["caption"] and "end" in quiet["commands"]
+        assert t.press("end", quiet).status_code == 200
+        t.wait(lambda s: not s["running"] and s["ended"] == "safety_check")
+        t.thread.join(timeout=20)
+    assert t.result.get("how") == "safety_check"

@@ -37,9 +37,13 @@ def repeat(s: ExerciseFlow) -> None:
 
 
 def alert_command(s: ExerciseFlow, cmd: Command, now: dt.datetime) -> None:
-    """After "call your emergency number now": say it again, or close."""
-    if cmd in (C.END, C.STOP):
+    """After "call your emergency number now": say it again, be quiet ("stop": it stays on
+    screen), or close ("finish" only: a stop in a hurry never takes the number away)."""
+    if cmd is C.END:
         safety.close_alert(s)
+        return
+    if cmd is C.STOP:
+        safety.quiet_alert(s)
         return
     safety.say_alert(s, now)
     s.listen()

@@ -105,6 +105,17 @@ def alert_tick(s: ExerciseFlow, now: dt.datetime) -> None:
         say_alert(s, now)
 
 
+def quiet_alert(s: ExerciseFlow) -> None:
+    """ "Stop" at the alert (a key, the switch, the page, the word): quiet at once and not said
+    again by itself, but it stays on screen until "finish" closes it ("repeat" says it again).
+    Someone in danger may press stop in a hurry, or to talk on the phone: the number stays."""
+    assert s.alert is not None
+    s.stop_speech()
+    s.alert.repeats = ALERT_REPEATS
+    s.wake_at = None
+    s.listen()
+
+
 def close_alert(s: ExerciseFlow) -> None:
     """The alert is closed: the session is over (already recorded)."""
     assert s.alert is not None
