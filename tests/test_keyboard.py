@@ -191,7 +191,8 @@ def test_a_reminder_shows_its_own_keys_and_reads_them_from_a_terminal(
             os.close(leader)
     assert commands([e for e in got if isinstance(e, Heard | NotUnderstood)]) == [(C.LATER, None)]
     legend = capsys.readouterr().err
-    assert "u later" in legend and "k skip today" in legend and "o it hurts" not in legend
+    assert "u later" in legend and "k skip today" in legend and "p pause" not in legend
+    assert "o it hurts" in legend and "q/Esc stop" in legend  # heard at a reminder too
 
 
 @pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")

@@ -174,7 +174,7 @@ def test_the_pages_answer_file_is_taken_once_and_only_when_fresh(tmp_path: Path)
     assert page_answer.take(tmp_path, NOW) is None
     assert not page_answer.answer_file(tmp_path).exists()
     with pytest.raises(ValueError):
-        page_answer.write(tmp_path, Command.STOP, NOW)
+        page_answer.write(tmp_path, Command.NEXT, NOW)
 
 
 def test_a_new_reminder_clears_the_last_sessions_words_and_later_hides_it(tmp_path: Path) -> None:

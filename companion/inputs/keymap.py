@@ -77,7 +77,10 @@ LEGEND = (
     "h help   - slower   + faster   l louder   v quieter   w where am I   t tired   e end   "
     "d done"
 )
-REMINDER_LEGEND = "Keys: SPACE/ENTER start   u later   k skip today   r repeat   h help"
+REMINDER_LEGEND = (
+    "Keys: SPACE/ENTER start   u later   k skip today   r repeat   h help   q/Esc stop   "
+    "o it hurts   a stroke warning signs"
+)
 """What the keys do while a reminder waits for an answer."""
 
 TEACH_SKIP_KEYS = (" ", "\r", "\n", "n")

@@ -17,6 +17,7 @@ from companion.events import (
     Listen,
     NotUnderstood,
     Say,
+    StopSpeech,
     Tick,
 )
 from companion.prompts import Prompts
@@ -24,7 +25,9 @@ from companion.prompts import Prompts
 log = logging.getLogger(__name__)
 
 CONTEXT = Context.REMINDER
-LIVE = CONTEXTS[CONTEXT]
+SAFETY_WORDS = frozenset({Command.STOP, Command.HURTS, Command.EMERGENCY})
+"""Heard at a reminder too, as in a session: "stop", "it hurts", the stroke warning signs."""
+LIVE = CONTEXTS[CONTEXT] | SAFETY_WORDS
 
 
 @dataclass(frozen=True)
@@ -42,13 +45,17 @@ class Settings:
     """The user's name, if the caregiver gave one."""
     late_since: str = ""
     """The local time the reminder was due, when it is given late (after the computer was off)."""
+    emergency_number: str = ""
+    """The routine's emergency number, said with the stroke warning signs ("" : words instead)."""
 
 
 class Conversation:
     """Asks start / later / skip today; ends with End(how) where how is an outcome.
 
     Outcomes: ``started``, ``snoozed``, ``skipped``, ``no_answer``. Time only enters through
-    ``now``; ``wake_at`` says when the loop must send a Tick if nothing is heard.
+    ``now``; ``wake_at`` says when the loop must send a Tick if nothing is heard. "Stop" ends
+    this reminder (``no_answer``: the next reminder time still asks); "it hurts" and the stroke
+    warning signs let the day go (``skipped``), with advice or "call now".
     """
 
     def __init__(self, words: Prompts, vocab: Vocabulary, settings: Settings) -> None:
@@ -129,6 +136,8 @@ class Conversation:
 
     def _heard(self, command: Command, now: dt.datetime) -> list[Effect]:
         s = self.settings
+        if command in SAFETY_WORDS:
+            return [StopSpeech(), *self._safety(command)]
         if command is Command.START:
             return self._end("started", self._say("reminder.starting"))
         if command is Command.SKIP_TODAY:
@@ -145,3 +154,14 @@ class Conversation:
                 *self._choices(now),
             ]
         return [self._say("reminder.not_understood"), *self._choices(now, reset=False)]
+
+    def _safety(self, command: Command) -> list[Effect]:
+        """Stop, it hurts, or the stroke warning signs: quiet at once, then a few words."""
+        if command is Command.STOP:
+            return self._end("no_answer", self._say("reminder.stopped"))
+        if command is Command.HURTS:
+            return self._end("skipped", self._say("reminder.hurts"))
+        number = self.settings.emergency_number or self.words.text("safety.emergency_fallback")
+        key = "safety.warning_signs_lines"
+        lines = [Say(line.format(emergency_number=number), key=key) for line in self.words.raw(key)]
+        return [*lines[:-1], *self._end("skipped", lines[-1])]

@@ -104,6 +104,7 @@ class GivesReminders:
             snoozes_used=due.snoozes,
             name=self.routine.name,
             late_since=f"{due.at.astimezone(self.tz):%H:%M}" if late else "",
+            emergency_number=self.routine.safety.emergency_number,
         )
         conversation = Conversation(self.words, self.vocab, settings)
         notify.reminder(self.words, self.vocab, settings, now)  # where a desktop runs

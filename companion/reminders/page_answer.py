@@ -1,9 +1,9 @@
 """The screen's answer to a reminder being asked: a small file the page writes, the daemon reads.
 
-The page and the daemon are separate processes. When the person presses Start or Later on the
-page while the daemon asks, the screen writes ``reminder-answer.json`` in the data folder; the
-daemon's reminder takes it as an answer (like a key press) and removes it. An answer written
-before the reminder began, or not understood, is removed and ignored.
+The page and the daemon are separate processes. When the person presses Start, Later, Stop or
+It hurts on the page while the daemon asks, the screen writes ``reminder-answer.json`` in the
+data folder; the daemon's reminder takes it as an answer (like a key press) and removes it. An
+answer written before the reminder began, or not understood, is removed and ignored.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from companion.inputs.base import Sink
 
 log = logging.getLogger(__name__)
 FILE_NAME = "reminder-answer.json"
-ANSWERS = frozenset({Command.START, Command.LATER})
-"""What the page can answer."""
+ANSWERS = frozenset({Command.START, Command.LATER, Command.STOP, Command.HURTS})
+"""What the page can answer (its Start and Later, and its Stop and It hurts, always shown)."""
 LOOK_EVERY_S = 0.2
 
 
@@ -76,7 +76,7 @@ class PageAnswerSource:
         self._thread.start()
 
     def listen(self, listen: Listen) -> None:
-        """Nothing to do: the page's answers are always Start or Later."""
+        """Nothing to do: the page's answers are always the same four."""
 
     def close(self) -> None:
         self._closed.set()

@@ -26,7 +26,7 @@ from companion.commands import Command
 from companion.errors import CompanionError
 from companion.reminders import page_answer
 from companion.routine import Routine
-from companion.screen import caregiver, catalogue, downloads, guard, pair_page, pictures
+from companion.screen import caregiver, catalogue, downloads, guard, live, pair_page, pictures
 from companion.screen.pages import (
     HERE,
     Screen,
@@ -110,6 +110,13 @@ async def press(request: Request) -> Response:
             _answer_reminder(screen, snapshot, command)
         return _answer(request, problem or "", 409 if problem else 200)
     refused = screen.live.press(command, value, form.get("asked"))
+    if refused == live.NO_SESSION and command in (Command.STOP, Command.HURTS):
+        # no session: they answer the reminder being asked, and "it hurts" is never just refused
+        answered = _answer_reminder(screen, snapshot, command)
+        if command is Command.HURTS:
+            return _answer(request, live.HURTS_ADVICE if answered else live.HURTS_NO_SESSION)
+        if answered:
+            return _answer(request, "")
     if refused:
         return _answer(request, refused, 409)
     return _answer(request, "")
@@ -127,15 +134,18 @@ async def reminder_later(request: Request) -> Response:
     return _answer(request, "")
 
 
-def _answer_reminder(screen: Screen, snapshot: dict[str, Any], command: Command) -> None:
-    """While the daemon asks (the page shows it due), Start or Later answers it too."""
+def _answer_reminder(screen: Screen, snapshot: dict[str, Any], command: Command) -> bool:
+    """While the daemon asks (the page shows it due), Start, Later, Stop or It hurts answers
+    it too; whether it was handed to the daemon."""
     shown = snapshot.get("reminder")
     if not shown or shown.get("kind") != "due":
-        return
+        return False
     try:
         page_answer.write(screen.where.data_dir, command, dt.datetime.now(dt.timezone.utc))
     except OSError as exc:
         log.warning("the reminder's answer could not be handed to the daemon: %s", exc)
+        return False
+    return True
 
 
 def load_routine(screen: Screen) -> Routine:

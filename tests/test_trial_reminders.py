@@ -1,0 +1,137 @@
+"""The reminder conversation as a user in pain or in a hurry meets it: "it hurts", "stop" and the
+stroke warning signs said (or pressed, or clicked on the page) while the daemon asks. Before,
+each was "Sorry, I did not catch that." and the reminder went on asking (and came back at the
+next reminder time for someone who had said it hurts). Each test failed before its fix."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from starlette.testclient import TestClient
+
+from companion import commands, prompts
+from companion.commands import Command
+from companion.events import Begin, End, Heard, Listen, Say, StopSpeech
+from companion.reminders import page_answer
+from companion.reminders.conversation import Conversation, Settings
+from companion.screen.app import Screen
+from tests.session_cli import REPO, session_env
+
+T0 = dt.datetime(2026, 3, 29, 9, 0, tzinfo=dt.timezone.utc)
+WORDS = prompts.load("en")
+VOCAB = commands.vocabulary("en")
+
+
+def asked(**changes: object) -> Conversation:
+    """A reminder that has just asked (start, later, skip today)."""
+    base: dict[str, object] = {
+        "max_snoozes": 2,
+        "snooze_minutes": 15,
+        "answer_wait": dt.timedelta(seconds=90),
+    }
+    c = Conversation(WORDS, VOCAB, Settings(**{**base, **changes}))  # type: ignore[arg-type]
+    c.handle(Begin(), T0)
+    return c
+
+
+def test_the_reminder_listens_for_stop_it_hurts_and_the_stroke_signs() -> None:
+    """The microphone listens for what the reminder's Listen names: they were not among them."""
+    c = Conversation(WORDS, VOCAB, Settings(2, 15, dt.timedelta(seconds=90)))
+    listen = [e for e in c.handle(Begin(), T0) if isinstance(e, Listen)][0]
+    assert {Command.STOP, Command.HURTS, Command.EMERGENCY} <= listen.commands
+
+
+def test_stop_at_a_reminder_is_quiet_at_once_and_ends_it() -> None:
+    for source, text in (("key", "q"), ("voice", "stop"), ("switch", "long press")):
+        c = asked()
+        out = c.handle(Heard(Command.STOP, source=source, text=text), T0)
+        assert isinstance(out[0], StopSpeech)
+        assert [e.key for e in out if isinstance(e, Say)] == ["reminders.reminder.stopped"]
+        assert [e.how for e in out if isinstance(e, End)] == ["no_answer"]  # this one only
+
+
+def test_it_hurts_at_a_reminder_lets_the_day_go_with_advice() -> None:
+    c = asked()
+    out = c.handle(Heard(Command.HURTS, source="key", text="o"), T0)
+    assert isinstance(out[0], StopSpeech)
+    said = [e.text for e in out if isinstance(e, Say)]
+    assert said == [WORDS.text("reminders.reminder.hurts")] and "Rest your hand" in said[0]
+    assert [e.how for e in out if isinstance(e, End)] == ["skipped"]  # no more reminders today
+
+
+def test_the_stroke_warning_signs_at_a_reminder_say_call_now_with_the_number() -> None:
+    c = asked(emergency_number="999")
+    out = c.handle(Heard(Command.EMERGENCY, source="key", text="a"), T0)
+    said = [e.text for e in out if isinstance(e, Say)]
+    assert "Call 999 now." in said and said[0] == "Stop exercising now."
+    assert [e.how for e in out if isinstance(e, End)] == ["skipped"]
+
+
+def test_it_hurts_on_the_page_while_the_daemon_asks_answers_the_reminder(tmp_path: Path) -> None:
+    """The page's It hurts and Stop, with no session running, said "No session is running now."
+    while the daemon went on asking."""
+    from tests.screen_app import TOKEN, client_for, new_screen
+
+    screen: Screen = new_screen(tmp_path)
+    client: TestClient = client_for(screen)
+    screen.live.update(reminder={"kind": "due", "time": "09:00", "text": "", "key": "due x"})
+    since = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1)
+    for command in ("hurts", "stop"):
+        r = client.post("/press", data={"command": command, "token": TOKEN},
+                        headers={"x-companion-token": TOKEN})  # fmt: skip
+        assert r.status_code == 200, r.text
+        assert page_answer.take(screen.where.data_dir, since) is Command(command)
+
+
+def test_it_hurts_on_the_page_with_nothing_running_gives_advice_not_just_no_session(
+    tmp_path: Path,
+) -> None:
+    from tests.screen_app import TOKEN, client_for, new_screen
+
+    client = client_for(new_screen(tmp_path))
+    r = client.post("/press", data={"command": "hurts", "token": TOKEN},
+                    headers={"x-companion-token": TOKEN})  # fmt: skip
+    assert "Rest your hand" in r.json()["message"]
+
+
+def _reminder_outcomes(data: Path) -> list[str]:
+    with sqlite3.connect(data / "history.sqlite3") as conn:
+        return [o for (o,) in conn.execute("SELECT outcome FROM reminders ORDER BY id")]
+
+
+def test_it_hurts_to_the_daemon_is_heard_and_no_reminder_comes_back_that_day(
+    tmp_path: Path,
+) -> None:
+    """The real daemon, two reminder times, "it hurts" said to the first."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "routine.toml").write_text('[reminders]\ntimezone = "Europe/London"\n')
+    (data / "answers.txt").write_text("it hurts\n")
+    cli = [sys.executable, "-m", "companion.cli.main", "daemon", "--data-dir", str(data)]
+    cli += ["--no-voice", "--at", "+2", "--at", "+5", "--script", str(data / "answers.txt")]
+    cli += ["--answer-seconds", "2", "--no-session"]
+    with subprocess.Popen(cli, cwd=REPO, env=session_env(), stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True) as proc:  # fmt: skip
+        try:
+            deadline = time.monotonic() + 40
+            while len(_reminder_outcomes(data) if (data / "history.sqlite3").exists() else []) < 2:
+                assert time.monotonic() < deadline, "the first reminder never ended"
+                time.sleep(0.1)
+            time.sleep(6)  # past the second reminder time
+        finally:
+            proc.terminate()
+            out, _ = proc.communicate(timeout=30)
+    assert _reminder_outcomes(data) == ["fired", "skipped"], out
+    assert "already let go" in out
+    keys = [
+        json.loads(line.split("\t", 2)[2]).get("key")
+        for line in (data / "events.log").read_text().splitlines()
+        if line.split("\t", 2)[1] == "say"
+    ]
+    assert "reminders.reminder.hurts" in keys and "reminders.reminder.not_understood" not in keys
