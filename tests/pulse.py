@@ -9,7 +9,8 @@ are cut out of that stream with ``mark()`` / ``samples(since)``.
 ``server.env`` holds what a client needs: ``PULSE_SERVER`` for pulse clients and
 ``ALSA_CONFIG_PATH`` pointing at a config whose ``default`` PCM is the ALSA pulse plugin, so
 aplay and PortAudio (sounddevice) reach the server too. Nothing in the user's home or the
-user's own PulseAudio is touched. Both processes are stopped by their PIDs.
+user's own PulseAudio is touched. Both processes are stopped by their PIDs, and the kernel
+kills them when the thread that started them ends, however it ends (``_dies_with_starter``).
 """
 
 from __future__ import annotations
@@ -101,12 +102,12 @@ class PulseServer:
         server_env.pop("PULSE_SERVER")
         log = (workdir / "pulseaudio.log").open("wb")
         proc = subprocess.Popen(
-            [
+            _dies_with_starter([
                 "pulseaudio", "-n", "--daemonize=no", "--system=false", "--exit-idle-time=-1",
                 "--disallow-exit", "--use-pid-file=no", "--log-target=stderr",
                 "-L", f"module-native-protocol-unix socket={socket} auth-anonymous=1",
                 "-L", f"module-null-sink sink_name={SINK} rate={RATE} channels=1",
-            ],
+            ]),
             env=server_env, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
         )  # fmt: skip
         log.close()
@@ -184,6 +185,11 @@ class PulseServer:
                 raise PulseError(f"paplay {wav} failed: {err.decode(errors='replace')}")
         return proc
 
+    @property
+    def pids(self) -> list[int]:
+        """The process IDs of the server and its recorder (while they were started)."""
+        return [p.pid for p in (self._server, self._recorder) if p is not None]
+
     def freeze(self) -> None:
         """Stop the server answering (SIGSTOP), as a hung sound server or a stuck USB device
         does; ``stop()`` still ends it."""
@@ -222,10 +228,10 @@ class PulseServer:
         self._stream = self.workdir / "monitor.s16"
         out = self._stream.open("wb")
         self._recorder = subprocess.Popen(
-            [
+            _dies_with_starter([
                 "parec", f"--device={self.source}", "--latency-msec=20", "--raw",
                 "--format=s16le", f"--rate={RATE}", "--channels=1",
-            ],
+            ]),
             env=self.client_env(), stdin=subprocess.DEVNULL, stdout=out,
             stderr=subprocess.DEVNULL,
         )  # fmt: skip
@@ -239,6 +245,16 @@ class PulseServer:
     def _log(self) -> str:
         path = self.workdir / "pulseaudio.log"
         return path.read_text(errors="replace")[-2000:] if path.exists() else "(no log)"
+
+
+def _dies_with_starter(command: list[str]) -> list[str]:
+    """``command`` run by setpriv (util-linux), which asks the kernel to kill it (SIGKILL) when
+    the thread that started it ends: otherwise a test stopped at its time limit (pytest-timeout's
+    thread method ends pytest with ``os._exit``, no teardown runs) or a killed pytest leaves the
+    server and its recorder running for good. Start a server from a thread that lives as long
+    as it (the main thread). Without setpriv, ``command`` as it is."""
+    setpriv = shutil.which("setpriv")
+    return [setpriv, "--pdeathsig", "KILL", *command] if setpriv else command
 
 
 def write_wav(path: Path, samples: np.ndarray, rate: int) -> None:
