@@ -74,6 +74,7 @@ def run(
     """
     stack.enter_context(locks.held(where.session_lock, wait=0, busy=_already_running))
     start = start_of_session(options.day)
+    clock = ScaledClock(start, options.time_scale)  # runs from now: loading the voice takes time
     day = options.day or start.date()
     plan, store = todays_plan(where, routine, day, stack)
     store.log_changes(day, plan.changes)  # the level/dose changes this session announces
@@ -91,11 +92,10 @@ def run(
         cache_dir=where.speech_cache,
     )
     stack.callback(speaker.close)
-    if (ahead := wiring.prefetch(session, speaker, start)) is not None:
+    if (ahead := wiring.prefetch(session, speaker, clock.now())) is not None:
         stack.callback(ahead.stop)  # the lines ahead, rendered early (until the session ends)
     events = stack.enter_context(contextlib.closing(EventLog(where.event_log)))
     sources: list[Source] = []
-    clock = ScaledClock(start, options.time_scale)
     loop = Loop(
         session,
         speaker,
