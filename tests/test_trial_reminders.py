@@ -17,7 +17,7 @@ from starlette.testclient import TestClient
 
 from companion import commands, prompts
 from companion.commands import Command
-from companion.events import Begin, End, Heard, Listen, Say, StopSpeech
+from companion.events import Begin, End, Heard, Listen, Say, StopSpeech, Tick
 from companion.reminders import page_answer
 from companion.reminders.conversation import Conversation, Settings
 from companion.screen.app import Screen
@@ -135,3 +135,14 @@ def test_it_hurts_to_the_daemon_is_heard_and_no_reminder_comes_back_that_day(
         if line.split("\t", 2)[1] == "say"
     ]
     assert "reminders.reminder.hurts" in keys and "reminders.reminder.not_understood" not in keys
+
+
+def test_an_unanswered_reminder_never_promises_no_more_reminders_today() -> None:
+    """No answer said "I will not remind you again today." while the day's later reminder times
+    still asked (each stands on its own: docs/reminders.md, test_daemon)."""
+    c = asked()
+    c.handle(Tick(), T0 + dt.timedelta(seconds=90))
+    out = c.handle(Tick(), T0 + dt.timedelta(seconds=180))
+    assert [e.how for e in out if isinstance(e, End)] == ["no_answer"]
+    line = [e.text for e in out if isinstance(e, Say)][-1]
+    assert "today" not in line, line
