@@ -63,10 +63,11 @@ class Trial:
 
 
 @contextlib.contextmanager
-def trial(data: Path, scale: float = 20) -> Iterator[Trial]:
-    """A real session (the default routine: safety questions first) waiting for the page."""
+def trial(data: Path, scale: float = 20, live: Live | None = None) -> Iterator[Trial]:
+    """A real session (the default routine: safety questions first) waiting for the page (on
+    ``live``: a new one if not given)."""
     where = paths.resolve(data).ensure()
-    live = Live()
+    live = live or Live()
     client = TestClient(create_app(Screen(live, where, TOKEN)), base_url=BASE)
     options = runner.Options(
         script=[3000.0], voice=False, listen=False, time_scale=scale, screen=ScreenLink(live)
@@ -152,3 +153,38 @@ def test_stop_on_the_page_at_the_call_now_alert_leaves_the_alert_on_the_page(
         t.wait(lambda s: not s["running"] and s["ended"] == "safety_check")
         t.thread.join(timeout=20)
     assert t.result.get("how") == "safety_check"
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(240)
+def test_a_page_left_open_from_an_earlier_run_can_still_stop_the_next_session(
+    tmp_path: Path,
+) -> None:
+    """A tab left open from yesterday's `companion session --screen` (or before the screen was
+    restarted) reconnects by itself and shows today's session live, but each press carried the
+    old run's token: Stop and It hurts were refused ("The companion is not answering.")."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    from companion.screen import guard
+    from companion.screen.server import ScreenServer
+    from tests.test_screen_browser import browser_page
+
+    where = paths.resolve(tmp_path / "data").ensure()
+    earlier = ScreenServer(Screen(Live(), where, guard.new_token()), port=0)
+    url = earlier.start()
+    port = earlier.port
+    with sync_api.sync_playwright() as p:
+        page = browser_page(p)
+        page.goto(url)
+        sync_api.expect(page.locator("#caption")).to_have_text("Press Start when you are ready.")
+        earlier.stop()
+        live = Live()
+        later = ScreenServer(Screen(live, where, guard.new_token()), port=port)
+        later.start()
+        try:
+            with trial(tmp_path / "data", live=live) as t:
+                caption = page.locator("#caption")
+                sync_api.expect(caption).to_contain_text(CHEST, timeout=30_000)  # reconnected
+                page.get_by_role("button", name="It hurts").click()
+                t.wait(lambda s: s["stage"] == "hurt_level", 10)
+        finally:
+            later.stop()

@@ -67,12 +67,18 @@ async def state(request: Request) -> Response:
 
 
 async def events(request: Request) -> Response:
-    """Server-Sent Events: the state now, then every change as it happens."""
+    """Server-Sent Events: this run's token, the state now, then every change as it happens
+    (like the page itself, readable only by this computer's pages: no CORS, the guard)."""
     screen: Screen = request.app.state.screen
+
+    def message(snapshot: dict[str, Any]) -> str:
+        # with this run's token: a page left open from an earlier run reconnects by itself and
+        # shows this run's session, so its presses (stop, it hurts) must work here too
+        return f"data: {json.dumps({**snapshot, 'token': screen.token})}\n\n"
 
     async def stream() -> AsyncIterator[str]:
         with screen.live.subscribe() as q:
-            yield f"data: {json.dumps(screen.live.snapshot())}\n\n"
+            yield message(screen.live.snapshot())
             while True:
                 try:
                     snapshot = await asyncio.wait_for(q.get(), HEARTBEAT_S)
@@ -81,7 +87,7 @@ async def events(request: Request) -> Response:
                         return
                     yield ": still here\n\n"
                     continue
-                yield f"data: {json.dumps(snapshot)}\n\n"
+                yield message(snapshot)
 
     headers = {"cache-control": "no-store", "x-accel-buffering": "no"}
     return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)

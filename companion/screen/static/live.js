@@ -46,6 +46,7 @@
       var data = new FormData(form);
       if (ev.submitter && ev.submitter.name) { data.set(ev.submitter.name, ev.submitter.value); }
       data.set("asked", root.dataset.asked || "");  // the question shown now: never the next one
+      data.set("token", token);
       fetch(form.getAttribute("action"), { method: "POST", body: data, headers: { "X-Companion-Token": token } })
         .then(function (r) { return r.json(); })
         .then(function (j) { if (j.message) { byId("status").textContent = j.message; } })
@@ -54,5 +55,9 @@
   });
 
   var source = new EventSource("/events");
-  source.onmessage = function (ev) { show(JSON.parse(ev.data)); };
+  source.onmessage = function (ev) {
+    var s = JSON.parse(ev.data);
+    if (s.token) { token = s.token; }  // a new run of the server (the page reconnected): its own
+    show(s);
+  };
 })();
