@@ -188,3 +188,26 @@ def test_a_page_left_open_from_an_earlier_run_can_still_stop_the_next_session(
                 t.wait(lambda s: s["stage"] == "hurt_level", 10)
         finally:
             later.stop()
+
+
+def test_stop_pressed_in_two_tabs_is_never_not_understood(tmp_path: Path) -> None:
+    """Stop pressed twice (two tabs, or the user presses again because the voice went on): the
+    second, at "Do you want to end the session?", was answered "Sorry, I did not understand"."""
+    with trial(tmp_path) as t:
+        for _ in range(3):
+            shown = t.wait(lambda s: s["stage"] == "safety" and "no" in s["commands"])
+            assert t.press("no", shown).status_code == 200
+            t.wait(lambda s, a=shown["asked"]: s["asked"] != a)
+        shown = t.wait(lambda s: s["stage"] == "ready" and "start" in s["commands"])
+        assert t.press("start", shown).status_code == 200
+        counting = t.wait(lambda s: s["stage"] == "counting" and s["rep"] >= 1)
+        assert t.press("stop", counting).status_code == 200
+        assert t.press("stop", counting).status_code == 200  # the other tab
+        t.wait(lambda s: s["stage"] == "confirm_end")
+        time.sleep(0.5)
+        shown = t.state()
+        said = f"{shown['said']} {shown['caption']}"
+        assert "did not understand" not in said, said
+        assert shown["caption"].endswith("Do you want to end the session? Say yes or no.")
+        assert t.press("yes", shown).status_code == 200
+        t.wait(lambda s: not s["running"])

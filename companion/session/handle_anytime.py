@@ -65,6 +65,15 @@ def stop(s: ExerciseFlow, now: dt.datetime) -> None:
     confirm_end(s, where, now)
 
 
+def stopped_already(s: ExerciseFlow) -> None:
+    """ "Stop" again while "end the session?" is asked (said twice, two tabs): it has stopped;
+    say so, and the question again (never "not understood" for a stop)."""
+    s.stop_speech()
+    s.say("stopped")
+    s.ask_again()
+    s.listen()
+
+
 def hurts(s: ExerciseFlow, now: dt.datetime) -> None:
     """Stop the exercise at once, log it, ask the pain level."""
     s.stop_speech()

@@ -27,7 +27,9 @@ def dispatch(s: ExerciseFlow, event: Heard, now: dt.datetime) -> None:
         anytime.emergency(s, now)
     elif cmd is C.HURTS:
         anytime.hurts(s, now)
-    elif cmd is C.STOP and s.stage not in (Stage.CONFIRM_END,):
+    elif cmd is C.STOP and s.stage is Stage.CONFIRM_END:
+        anytime.stopped_already(s)
+    elif cmd is C.STOP:
         anytime.stop(s, now)
     elif cmd is C.HELP:
         anytime.help_me(s, event)
