@@ -211,3 +211,34 @@ def test_stop_pressed_in_two_tabs_is_never_not_understood(tmp_path: Path) -> Non
         assert shown["caption"].endswith("Do you want to end the session? Say yes or no.")
         assert t.press("yes", shown).status_code == 200
         t.wait(lambda s: not s["running"])
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(240)
+def test_a_page_that_has_lost_the_companion_says_so_before_anyone_presses_stop(
+    tmp_path: Path,
+) -> None:
+    """The server gone (stopped, crashed, the computer asleep): the page went on showing the
+    last question and its buttons as if live; only a press said "The companion is not
+    answering." Now it says at once that the buttons do not work, and clears it when back."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    from companion.screen import guard
+    from companion.screen.server import ScreenServer
+    from tests.test_screen_browser import browser_page
+
+    where = paths.resolve(tmp_path).ensure()
+    first = ScreenServer(Screen(Live(), where, guard.new_token()), port=0)
+    url, port = first.start(), first.port
+    with sync_api.sync_playwright() as p:
+        page = browser_page(p)
+        page.goto(url)
+        status = page.locator("#status")
+        sync_api.expect(status).to_have_text("")
+        first.stop()
+        sync_api.expect(status).to_contain_text("the buttons do not work now", timeout=20_000)
+        again = ScreenServer(Screen(Live(), where, guard.new_token()), port=port)
+        again.start()
+        try:
+            sync_api.expect(status).to_have_text("", timeout=30_000)
+        finally:
+            again.stop()

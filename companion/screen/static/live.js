@@ -54,7 +54,10 @@
     });
   });
 
+  var OFFLINE = "Not connected to the companion: the buttons do not work now. Trying again...";
   var source = new EventSource("/events");
+  // a page that has lost the companion says so at once (its next state clears it)
+  source.onerror = function () { byId("status").textContent = OFFLINE; };
   source.onmessage = function (ev) {
     var s = JSON.parse(ev.data);
     if (s.token) { token = s.token; }  // a new run of the server (the page reconnected): its own
