@@ -236,9 +236,14 @@ def test_a_page_that_has_lost_the_companion_says_so_before_anyone_presses_stop(
         sync_api.expect(status).to_have_text("")
         first.stop()
         sync_api.expect(status).to_contain_text("the buttons do not work now", timeout=20_000)
-        again = ScreenServer(Screen(Live(), where, guard.new_token()), port=port)
+        live = Live()
+        again = ScreenServer(Screen(live, where, guard.new_token()), port=port)
         again.start()
         try:
             sync_api.expect(status).to_have_text("", timeout=30_000)
+            live.update(ended="completed")  # a session ended: its server goes (session --screen)
+            sync_api.expect(status).to_have_text("The session has ended.")
         finally:
             again.stop()
+        page.wait_for_timeout(5000)
+        sync_api.expect(status).to_have_text("The session has ended.")

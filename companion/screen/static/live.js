@@ -7,7 +7,10 @@
   var byId = function (id) { return document.getElementById(id); };
   var words = { pain: "pain", effort: "effort", hurt_level: "pain" };
 
+  var last = null;
+
   function show(s) {
+    last = s;
     root.dataset.version = s.version;
     root.dataset.asked = s.asked || "";
     byId("said").textContent = s.said || "";
@@ -56,8 +59,12 @@
 
   var OFFLINE = "Not connected to the companion: the buttons do not work now. Trying again...";
   var source = new EventSource("/events");
-  // a page that has lost the companion says so at once (its next state clears it)
-  source.onerror = function () { byId("status").textContent = OFFLINE; };
+  // a page that has lost the companion says so at once (its next state clears it); after a
+  // session has ended (`companion session --screen` stops its server) it keeps saying that
+  source.onerror = function () {
+    if (last && last.ended && !last.running) { return; }
+    byId("status").textContent = OFFLINE;
+  };
   source.onmessage = function (ev) {
     var s = JSON.parse(ev.data);
     if (s.token) { token = s.token; }  // a new run of the server (the page reconnected): its own
