@@ -247,3 +247,21 @@ def test_a_page_that_has_lost_the_companion_says_so_before_anyone_presses_stop(
             again.stop()
         page.wait_for_timeout(5000)
         sync_api.expect(status).to_have_text("The session has ended.")
+
+
+@pytest.mark.parametrize("url", ["/care", "/care/settings", "/care/history", "/exercises"])
+def test_the_caregivers_pages_keep_stop_and_it_hurts_while_a_session_runs(
+    tmp_path: Path, url: str
+) -> None:
+    """The carer opened the settings (or the plan, the history, the pictures) in the same tab
+    during a session: the page had no Stop and no It hurts for the person exercising."""
+    with trial(tmp_path) as t:
+        t.wait(lambda s: s["stage"] == "safety" and "no" in s["commands"])
+        page = t.client.get(url).text
+        for command in ("stop", "hurts"):
+            assert f'<button name="command" value="{command}"' in page, command
+        token = page.split('name="token" value="', 1)[1].split('"', 1)[0]
+        r = t.client.post("/press", data={"command": "hurts", "token": token},
+                          follow_redirects=False)  # fmt: skip
+        assert r.status_code == 303 and r.headers["location"] == "/"  # to the session page
+        t.wait(lambda s: s["stage"] == "hurt_level")

@@ -72,6 +72,7 @@ def render(request: Request, name: str, status: int = 200, **values: Any) -> Res
     """A page from its template, with the run's token for its forms."""
     screen: Screen = request.app.state.screen
     values.setdefault("message", request.query_params.get("message", ""))
+    values.setdefault("session_running", screen.live.snapshot()["running"])  # Stop on every page
     return request.app.state.templates.TemplateResponse(
         request, name, {"token": screen.token, **values}, status_code=status
     )
