@@ -265,3 +265,46 @@ def test_the_caregivers_pages_keep_stop_and_it_hurts_while_a_session_runs(
                           follow_redirects=False)  # fmt: skip
         assert r.status_code == 303 and r.headers["location"] == "/"  # to the session page
         t.wait(lambda s: s["stage"] == "hurt_level")
+
+
+def test_a_double_click_reaches_a_session_started_elsewhere_only_once(tmp_path: Path) -> None:
+    """The same double click on a session the reminder service (or a terminal) started, shown
+    on `companion screen` through its socket: the question's name travels with its state."""
+    from companion.screen.attach import attach
+    from companion.screen.bridge import SessionBridge
+
+    where = paths.resolve(tmp_path).ensure()
+    live = Live()
+    bridge = SessionBridge(where.data_dir, live)
+    assert bridge.start()
+    joined = attach(where.data_dir)
+    assert joined is not None
+    link, remote = joined
+    client = TestClient(create_app(Screen(live, where, TOKEN)), base_url=BASE)
+    options = runner.Options(script=[3000.0], voice=False, listen=False, time_scale=20,
+                             screen=link)  # fmt: skip
+    result: dict[str, str] = {}
+
+    def run() -> None:
+        with contextlib.ExitStack() as stack:
+            stack.callback(remote.close)
+            result["how"] = runner.run(where, routine.default(), prompts.load("en"), options, stack)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    t = Trial(where, live, client, thread, result)
+    try:
+        shown = t.wait(lambda s: s["caption"].endswith(CHEST) and "no" in s["commands"])
+        assert shown["asked"]
+        assert t.press("no", shown).status_code == 200
+        assert t.press("no", shown).status_code == 409
+        t.wait(lambda s: s["caption"].endswith(DIZZY))
+        time.sleep(0.3)
+        assert t.safety_answers() == [("chest_pain", "no")]
+        live.press(Command.STOP)
+        t.wait(lambda s: s["stage"] == "confirm_end", 10)
+        live.press(Command.YES)
+        thread.join(timeout=20)
+    finally:
+        bridge.stop()
+    assert result.get("how") == "stopped"
