@@ -26,8 +26,10 @@ log = logging.getLogger(__name__)
 
 CONTEXT = Context.REMINDER
 SAFETY_WORDS = frozenset({Command.STOP, Command.HURTS, Command.EMERGENCY})
-"""Heard at a reminder too, as in a session: "stop", "it hurts", the stroke warning signs."""
-LIVE = CONTEXTS[CONTEXT] | SAFETY_WORDS
+"""Acted on at a reminder too, as in a session: "stop", "it hurts", the stroke warning signs."""
+LIVE = CONTEXTS[CONTEXT] | (SAFETY_WORDS - {Command.STOP})
+"""Listened for: the spoken "stop" is not ("start" is, and the two are never listened for at
+the same time: they sound alike); a key, the switch held or the page's Stop still stops it."""
 
 
 @dataclass(frozen=True)
