@@ -82,6 +82,9 @@ def trial(data: Path, scale: float = 20, live: Live | None = None) -> Iterator[T
     thread.start()
     t = Trial(where, live, client, thread, result)
     yield t
+    if thread.is_alive() and live.snapshot()["stage"] == "alert":  # "finish" closes it
+        live.press(Command.END)
+        thread.join(timeout=20)
     if thread.is_alive():  # end it: "stop", then "yes"
         live.press(Command.STOP)
         t.wait(lambda s: s["stage"] == "confirm_end" or not s["running"], 10)
@@ -308,3 +311,15 @@ def test_a_double_click_reaches_a_session_started_elsewhere_only_once(tmp_path: 
     finally:
         bridge.stop()
     assert result.get("how") == "stopped"
+
+
+def test_yes_pressed_just_after_slower_at_the_same_question_is_taken(tmp_path: Path) -> None:
+    """Slower (or Repeat, Help) at "Do you have any chest pain?", then Yes before the page had
+    heard back: the question was the same, but the Yes was refused as "changed"."""
+    with trial(tmp_path) as t:
+        shown = t.wait(lambda s: s["caption"].endswith(CHEST) and "yes" in s["commands"])
+        assert t.press("slower", shown).status_code == 200
+        t.wait(lambda s: s["caption"].startswith("Slower."))  # said, and asked again
+        answer = t.press("yes", shown)  # from the page as it was before "slower" came back
+        assert answer.status_code == 200, answer.text
+        t.wait(lambda s: s["context"] == "alert")

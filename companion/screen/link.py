@@ -11,9 +11,10 @@ import secrets
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from companion.events import Effect, End, Listen, Say
+from companion.events import Effect, End, Event, Heard, Listen, Say
 from companion.inputs.base import Sink
 from companion.prompts import Prompts
+from companion.screen.live import UNCHECKED
 from companion.screen.session_voice import SessionVoice
 from companion.session.engine import Session
 from companion.speech.base import Speaker
@@ -44,14 +45,20 @@ class LiveState(Protocol):
 class ScreenSource:
     """The page as an input, like the keyboard: presses become events on the loop's queue."""
 
-    def __init__(self, live: LiveState, on_close: Callable[[], None] = lambda: None) -> None:
+    def __init__(
+        self,
+        live: LiveState,
+        on_close: Callable[[], None] = lambda: None,
+        asked: Asked | None = None,
+    ) -> None:
         self._live = live
         self._on_close = on_close
+        self._asked = asked
 
     def start(self, sink: Sink) -> None:
         """The session begins: nothing left over from an earlier one; presses now reach it."""
         self._live.reset()
-        self._live.connect(sink)
+        self._live.connect(sink if self._asked is None else self._asked.noting(sink))
         self._live.update(running=True, ended="")
 
     def listen(self, listen: Listen) -> None:
@@ -82,31 +89,52 @@ def day_done(session: Session, rep: int) -> float:
 
 
 class Asked:
-    """Names the question the page's presses answer (the snapshot's ``asked``): a new name
-    each time the session listens anew, except for the status line's update on a count. A
-    press carries the name the page showed, so a press made before the session moved on (a
-    double click, another tab, a stale page) is not taken as the answer to the next question.
-    Names differ from one session to the next (a page left open from an earlier one)."""
+    """Names the question the page's presses answer (the snapshot's ``asked``). A press carries
+    the name the page showed, so one made before the session moved on (a double click, another
+    tab, a stale page) is never taken as the answer to the next question (``Live.press``).
+
+    A new name when the session's stage or question changes, and after the session has acted
+    on an answer from the page (even one that left the question as it was); not for "slower",
+    "repeat" or "help" (the same question, asked again) nor a count's status. Names differ from
+    one session to the next (a page left open from an earlier one)."""
 
     def __init__(self) -> None:
         self._prefix = secrets.token_hex(3)
         self._numbers = itertools.count(1)
+        self._question: tuple[object, ...] | None = None
+        self._pressed = False
+        """An answer from the page has been handed to the session since the last name."""
 
-    def after(self, effects: list[Effect]) -> str | None:
-        """The new name after these effects, or None when the question stays the same."""
-        if any(isinstance(e, Listen) for e in effects) and not _beat(effects):
-            return f"{self._prefix}-{next(self._numbers)}"
-        return None
+    def noting(self, sink: Sink) -> Sink:
+        """``sink``, noting each answer from the page that goes through it."""
+
+        def note(event: Event) -> None:
+            if isinstance(event, Heard) and event.command not in UNCHECKED:
+                self._pressed = True
+            sink(event)
+
+        return note
+
+    def after(self, effects: list[Effect], question: tuple[object, ...]) -> str | None:
+        """The new name after these effects (the session now at ``question``: its stage and
+        lines), or None when the page still shows the question its name stands for."""
+        listens = any(isinstance(e, Listen) for e in effects)
+        if question == self._question and not (listens and self._pressed):
+            return None
+        self._question, self._pressed = question, False
+        return f"{self._prefix}-{next(self._numbers)}"
 
 
-def watcher(live: LiveState, session: Session, words: Prompts) -> Watcher:
+def watcher(
+    live: LiveState, session: Session, words: Prompts, asked: Asked | None = None
+) -> Watcher:
     """A watcher that sends the session's caption, progress and question to the page."""
-    asked = Asked()
+    asked = asked or Asked()
 
     def watch(effects: list[Effect], now: dt.datetime) -> None:
         try:
             changes = _changes(session, words, effects, now)
-            name = asked.after(effects)
+            name = asked.after(effects, (session.stage, *session.last_prompt))
             if name is not None:
                 changes["asked"] = name
             listens = [e for e in effects if isinstance(e, Listen)]
@@ -164,10 +192,11 @@ class ScreenLink:
     def __init__(self, live: LiveState) -> None:
         self.live = live
         self._voice: SessionVoice | None = None
+        self._asked = Asked()
 
     def source(self) -> ScreenSource:
         """The page's buttons, as an input source."""
-        return ScreenSource(self.live, on_close=self._ended)
+        return ScreenSource(self.live, on_close=self._ended, asked=self._asked)
 
     def voice(self, speaker: Speaker) -> Speaker:
         """The session's speaker, with room for the screen's lines (the loop speaks through it)."""
@@ -183,4 +212,4 @@ class ScreenLink:
 
     def watcher(self, session: Session, words: Prompts) -> Watcher:
         """The watcher the loop calls after carrying out effects."""
-        return watcher(self.live, session, words)
+        return watcher(self.live, session, words, self._asked)
