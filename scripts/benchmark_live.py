@@ -3,6 +3,7 @@
 Usage:  .venv/bin/python scripts/benchmark_live.py [--minutes 30] [--seed 1] [--trials N]
                                                    [--cross-dir /tmp/companion-cross]
                                                    [--rows FILE] [--data DIR] [--noise-db 10]
+                                                   [--hurts-share 0.3]
 
 A real ``companion session`` (the real listener, the real speech synthesis) runs against a
 private PulseAudio server (tests/pulse.py): the companion speaks into a null sink whose monitor
@@ -13,6 +14,9 @@ the benchmark plays shared recordings into the same sink at random moments:
 
 - "stop" (../shared/data/speech/commands/stop), at the companion's level and 10 dB below;
 - non-command words (up, down, left, off, on, _unknown_) and household noise (_silence_);
+- "it hurts" (flite's voices: no person's recording is shared; the word classifier never
+  learnt flite's "it hurts"), a tenth of the clips while counting, or with ``--hurts-share P``
+  a share P of the clips during rests, at questions and while counting;
 - with ``--noise-db N``, household noise all along (the _silence_ cuts one after another), N dB
   below the companion's voice (taken out of the recording again before the clips are judged).
 
@@ -133,6 +137,10 @@ class Clips:
     noise: list[Path]
     hurts: list[Path] = field(default_factory=list)
     """ "It hurts", synthetic (flite): no recording of a person saying it is shared."""
+    hurts_share: float = 0.0
+    """With ``--hurts-share``: this share of the clips during a rest, at a question and while
+    counting (not while a set is introduced) is "it hurts" (0: only the usual tenth of the
+    clips while counting)."""
 
 
 HURTS_VOICES = ("awb", "rms", "slt", "kal16")
@@ -487,7 +495,12 @@ def play(
     if context == "number":
         where = "question"
     roll = rng.random()
-    if clips.hurts and context == "counting" and not intro and roll >= 0.9:
+    if clips.hurts_share and not intro:  # a share of the clips everywhere, not by ``roll``
+        hurts = rng.random() < clips.hurts_share
+        roll *= 0.9  # otherwise "stop", a word or noise in the usual proportions
+    else:
+        hurts = context == "counting" and not intro and roll >= 0.9
+    if clips.hurts and hurts:
         kind, clip = "hurts", rng.choice(clips.hurts)
         gain = rng.choice((0.0, -10.0))
         samples = scaled(clip, gain, companion_db)
@@ -594,6 +607,13 @@ def report(runs: list[Run], args: argparse.Namespace, note: str) -> None:
             stop = sum(t.heard == "stop" for t in group)
             missed = sum(t.heard is None for t in group)
             print(f"| {name} | {rate(heard, len(group))} | {stop} | {missed} |")
+        for where in ("counting", "rest", "question"):
+            group = [t for t in hurts if t.context == where]
+            if group and args.hurts_share:
+                heard = sum(t.heard == "hurts" for t in group)
+                stop = sum(t.heard == "stop" for t in group)
+                missed = sum(t.heard is None for t in group)
+                print(f"| while {where} | {rate(heard, len(group))} | {stop} | {missed} |")
     others = [t for t in trials if t.kind in ("word", "noise") and t.over_voice is not None]
     print('\n| other sound while counting | clips | any command | "stop" |')
     print("|---|---|---|---|")
@@ -628,6 +648,13 @@ def main(argv: list[str] | None = None) -> int:
         help="household noise all along, this many dB below the companion's voice (10: 10 dB)",
     )
     ap.add_argument(
+        "--hurts-share",
+        type=float,
+        default=0.0,
+        help='this share of the clips in rests, at questions and while counting is "it hurts" '
+        "(0: only a tenth of those while counting)",
+    )
+    ap.add_argument(
         "--own-voice-only",
         action="store_true",
         help="play nothing: count (longer sets) and see whether its own voice gives commands",
@@ -654,6 +681,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             clips = clips_for(data, judged)
             clips.hurts = hurts_clips(work)
+            clips.hurts_share = args.hurts_share
             run = live_run(
                 server, clips, judged, args.minutes * 30, args.trials // 2,
                 rng, work, classifier, routine, play_clips=not args.own_voice_only,

@@ -58,6 +58,10 @@ class Opinions:
         self.calls.append("read " + ",".join(sorted(asked)))
         return {p: self.asked.get(p, 0.0) for p in asked}
 
+    def read_from(self, asked: Mapping[str, list[str]], start_s: float) -> Mapping[str, float]:
+        self.calls.append(f"read from {start_s:g} " + ",".join(sorted(asked)))
+        return {p: self.asked.get(p, 0.0) for p in asked}
+
 
 TABLE = {
     "go": Parsed(Command.START),

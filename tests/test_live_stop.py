@@ -18,6 +18,7 @@ import json
 import os
 import pty
 import random
+import shutil
 import subprocess
 import sys
 import time
@@ -28,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import speech_data
+from tests.conftest import skip_or_fail, speech_data
 from tests.pulse import RATE, PulseServer, read_wav, write_wav
 
 REPO = Path(__file__).resolve().parent.parent
@@ -202,6 +203,16 @@ volume = 0.3
 """Short sets, so that a set is introduced, counted, rested after and asked about soon."""
 
 
+def it_hurts(voice: str, out: Path) -> Path:
+    """ "It hurts" in one of flite's voices at the companion's level: no person's recording of
+    it is shared, and flite is not the companion's synthesiser."""
+    if shutil.which("flite") is None:
+        skip_or_fail("flite is not installed to say 'it hurts' (apt-get install flite)")
+    raw = out.with_name(f"raw-{out.name}")
+    subprocess.run(["flite", "-voice", voice, "-t", "it hurts", "-o", str(raw)], check=True)
+    return at_companion_level(raw, out)
+
+
 def heard_as(session: LiveSession, server: PulseServer, clips: list[Path], command: str) -> int:
     """Play ``clips`` one after the other until ``command`` comes from the voice (as a user
     says it again when it was not acted on); the attempt that was heard (0: none)."""
@@ -258,14 +269,16 @@ CARRY_ON = {"yesno": "n", "paused": "c", "ready": " "}
 
 
 @pytest.mark.timeout(300)
-def test_stop_is_heard_at_an_introduction_a_question_and_a_rest(
+def test_stop_and_it_hurts_are_heard_at_an_introduction_a_question_and_a_rest(
     pulse_server: PulseServer, tmp_path: Path
 ) -> None:
     """Issue 18: "stop" while a set is introduced ("Set 1 of 3. Get ready."), while the pain
-    question is asked and during a rest ("it hurts": see below). A user whose word is not
-    acted on says it again: two recordings each (the attempt heard is printed). The recordings
-    are those the first test does not use, but speaker 1acc97de's (who says it like "slow":
-    even offline only the reader hears him, docs/benchmarks.md)."""
+    question is asked and during a rest, and "it hurts" during a rest (flite's rms, then slt
+    voice: the reader read "it hurts" as 0.00 before it scored phrases as the model writes
+    them). A user whose word is not acted on says it again: two attempts each (the attempt
+    heard is printed). The recordings of "stop" are those the first test does not use, but
+    speaker 1acc97de's (who says it like "slow": even offline only the reader hears him,
+    docs/benchmarks.md)."""
     every = sorted((speech_data() / "commands" / "stop").glob("*.wav"))
     stops = [every[i] for i in (25, 30, 27, 31, 29, 32)]
     clips = [at_companion_level(p, tmp_path / f"stop-{i}.wav") for i, p in enumerate(stops)]
@@ -282,12 +295,13 @@ def test_stop_is_heard_at_an_introduction_a_question_and_a_rest(
         answer_until(session, "rest", {**CARRY_ON, "number": "1"})  # pain 1, effort 1
         quietly(session)
         attempts["stop, a rest"] = heard_as(session, pulse_server, clips[4:6], "stop")
-        # "It hurts" (synthetic, flite) during a rest is not part of this guard: it was heard
-        # within two attempts in 3 of 5 runs (about 0.4 an attempt), a known gap measured by
-        # scripts/benchmark_live.py (docs/benchmarks.md), not a bar this test can hold.
+        answer_until(session, "rest", CARRY_ON)  # "Do you want to end the session?": no
+        quietly(session)
+        hurts = [it_hurts(v, tmp_path / f"it-hurts-{v}.wav") for v in ("rms", "slt")]
+        attempts["it hurts, a rest"] = heard_as(session, pulse_server, hurts, "hurts")
         session.poll()
         by_voice = [d["command"] for k, d in session.events if k == "command" and
                     d["source"] == "voice"]  # fmt: skip
     print(f"attempt heard (0: not heard): {attempts}")
     assert all(attempts.values()), attempts
-    assert by_voice == ["stop", "stop", "stop"], by_voice  # nothing else
+    assert by_voice == ["stop", "stop", "stop", "hurts"], by_voice  # nothing else

@@ -51,6 +51,43 @@ def test_it_hurts_still_needs_the_reader() -> None:
     assert own_voice.word_over_own_voice(lv, candidates, opinions, CANCELLED) is None
 
 
+@pytest.mark.parametrize(
+    ("text", "confidence", "read", "found"),
+    [
+        ("it hurts", 1.0, 0.35, Verdict("it hurts", 0.35)),  # both passes, and the reader
+        ("it hurts", 1.0, 0.2, None),  # its own lines were once named so and read 0.16-0.2
+        ("it hurts", 0.45, 0.47, None),  # the closed pass alone names it for any sound
+        ("it hurts", 1.0, 0.7, Verdict("it hurts", 0.7)),  # the reader alone, as anywhere
+    ],
+)
+def test_it_hurts_over_its_voice_needs_both_recogniser_passes_and_the_reader(
+    text: str, confidence: float, read: float, found: Verdict | None
+) -> None:
+    # live (benchmark_live --hurts-share, 2026-12-05): over its counting flite's "it hurts"
+    # was named by both passes at 1.00 and read 0.14-0.47 by the reader from the last second;
+    # its own intro line "... that still counts" was named "that hurts" at 1.00 by both passes
+    lv = live("counting")
+    opinions = Opinions({"other": 1.0}, whole={}, asked={text: read})
+    candidates = own_voice.candidates(lv.table, "carry on")
+    got = own_voice.judge_over_own_voice(
+        text, confidence, lv, candidates, opinions, None, lambda: None, CANCELLED
+    )
+    assert got == found
+
+
+def test_the_reader_hears_it_from_where_the_recogniser_heard_it_begin() -> None:
+    # over its voice the utterance's last second may begin with its words, and a transcript
+    # must begin with the phrase
+    lv = live("counting")
+    opinions = Opinions({"other": 1.0}, whole={}, asked={"it hurts": 0.9})
+    candidates = own_voice.candidates(lv.table, "carry on")
+    got = own_voice.judge_over_own_voice(
+        "it hurts", 1.0, lv, candidates, opinions, None, lambda: None, CANCELLED, start_s=1.3
+    )
+    assert got == Verdict("it hurts", 0.9)
+    assert opinions.calls == ["read from 1.3 hurts,it hurts,ouch,pain,that hurts"]
+
+
 class _Speaker:
     """Busy while told so; plays nothing itself."""
 

@@ -75,6 +75,7 @@ def hear_at_pause(
     heard = heard_before
     if top in live.table and probabilities[top] >= s.opinion.early_p:
         if top in live.safety:
+            log.debug("at a pause, the classifier: %r (%.2f)", top, probabilities[top])
             return AtPause(True, heard_before)
         heard = top
         if opinions.has_reader:  # read now, while the settling silence is counted
@@ -150,7 +151,10 @@ def judge_turn(
     if stop_read is not None:  # the reader heard "stop" at the pause
         verdict = stop_read
     elif verdict is not None:
+        before = verdict
         verdict = reread_turn(verdict, confidence, live, opinions, s)
+        if verdict != before:
+            log.debug("the reader: %r (%.2f)", verdict.phrase, verdict.confidence)
     phrase, doubt, taken = text, False, confidence
     if verdict is not None:
         if verdict.phrase is not None:

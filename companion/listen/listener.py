@@ -263,6 +263,7 @@ class Listener:
             self._opinions(),
             self._own_voice_word,
             self.settings,
+            hyp.start_s,
         )
         if verdict is None or verdict.phrase is None:
             return None
@@ -289,4 +290,11 @@ class Listener:
         window = None
         if self._own.covers(self._turn.start_s):
             window = 2 * round(self.engine.sample_rate * self.settings.own_voice_window_s)
-        return TurnOpinions(self._turn, self.classifier, self.reader, self._live.forms, window)
+        return TurnOpinions(
+            self._turn,
+            self.classifier,
+            self.reader,
+            self._live.forms,
+            window,
+            self.engine.sample_rate,
+        )

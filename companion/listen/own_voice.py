@@ -124,6 +124,7 @@ def judge_over_own_voice(
     stop_read: Verdict | None,
     heard_over_it: Callable[[], Verdict | None],
     s: ListenerSettings,
+    start_s: float | None = None,
 ) -> Verdict | None:
     """An utterance begun while the companion spoke (or in its tail): only "stop" or "it
     hurts" (``OWN_VOICE_LIVE``), and only one that nothing the companion is saying sounds
@@ -131,8 +132,10 @@ def judge_over_own_voice(
     phrases, so it names one for any sound; it counts when its open pass agrees (as
     always; only "stop" while the reader runs: "it hurts" then needs the reader's usual
     bar), when the reader heard "stop" at a pause (``stop_read``), when the classifier and
-    the reader agree on it (``heard_over_it``: ``word_over_own_voice``), or when the reader
-    alone is sure of it. None: nothing taken."""
+    the reader agree on it (``heard_over_it``: ``word_over_own_voice``), when the reader
+    alone is sure of it, or when both recogniser passes named it and the reader gives it
+    ``own_voice_named_read_p``. The reader hears the utterance from where the recogniser heard
+    the phrase begin (``start_s``), else its last second. None: nothing taken."""
     if (
         text in candidates
         and confidence >= s.min_confidence
@@ -149,7 +152,10 @@ def judge_over_own_voice(
         named = live.table[text].command if text in candidates else None
         asked = {p: live.forms[p] for p in candidates if live.table[p].command is named}
         asked = asked or {p: live.forms[p] for p in candidates}
-        reading = opinions.read(asked)
+        if start_s is not None and named is not None:
+            reading = opinions.read_from(asked, start_s)
+        else:
+            reading = opinions.read(asked)
         best = max(reading, key=lambda p: reading[p], default="")
         meaning = live.table[best].command if best in live.table else None
         sure = sum(v for p, v in reading.items() if live.table[p].command is meaning)
@@ -157,6 +163,15 @@ def judge_over_own_voice(
         # alone, as anywhere (at 0.1 its intro lines once read 0.16 as "hurts")
         if best in candidates and sure >= s.reading.safety_rescue_p:
             return _taken(Verdict(best, sure), "reader")
+        # both recogniser passes named it and the reader hears it too: for "it hurts" what
+        # the classifier's "stop" is for "stop" (it has no class of its own to trigger it)
+        if (
+            best in candidates
+            and live.table[best].command is named
+            and confidence >= s.opinion.strong_confidence
+            and sure >= s.own_voice_named_read_p
+        ):
+            return _taken(Verdict(best, sure), "recogniser and reader")
     return None
 
 

@@ -50,6 +50,12 @@ class ListenerSettings:
     """Over the companion's voice, a safety word the classifier names needs at least this from
     the reader (its voice alone: never above 0.01 in 20 minutes of its counting, while the
     classifier gave "stop" up to 0.96; measured live, docs/benchmarks.md)."""
+    own_voice_named_read_p: float = 0.3
+    """Over the companion's voice, a safety phrase both recogniser passes named is taken when
+    the reader, reading from where the recogniser heard it begin, gives it this ("it hurts",
+    which the word classifier has no class for). Its own lines were named "that hurts" by both
+    passes and read 0.16-0.2 (before echo cancellation, hands-free test); with it, 0.00 in
+    4.6 minutes of its counting (68 readings, benchmark_live --own-voice-only)."""
     own_voice_alone_p: float = 0.99
     """Without the reader (turned off), the classifier's own bar over the companion's voice
     (its voice alone reached 0.96 in 20 minutes of counting: without the reader, "stop" over

@@ -95,6 +95,14 @@ class Opinions(Protocol):
     def read(self, asked: Mapping[str, list[str]]) -> Mapping[str, float]:
         """The reader's probability of each phrase in ``asked`` for the audio heard."""
 
+    def read_from(self, asked: Mapping[str, list[str]], start_s: float) -> Mapping[str, float]:
+        """Same, for the utterance from ``start_s`` (less ``READ_LEAD_S``) to its end."""
+
+
+READ_LEAD_S = 0.1
+"""The reader hears this much before where the recogniser heard a phrase begin (its word
+boundaries are rough)."""
+
 
 class TurnOpinions:
     """``Opinions`` on a turn from the real classifier and reader (absent ones say so)."""
@@ -106,12 +114,14 @@ class TurnOpinions:
         reader: Reader | None,
         forms: Mapping[str, list[str]],
         window_bytes: int | None,
+        rate: int = 16000,
     ) -> None:
         self.turn = turn
         self.classifier = classifier
         self.reader = reader
         self.forms = forms
         self.window_bytes = window_bytes
+        self.rate = rate
 
     @property
     def has_classifier(self) -> bool:
@@ -142,3 +152,12 @@ class TurnOpinions:
         """The reader asked about ``asked`` only (never cached)."""
         assert self.reader is not None
         return self.reader.phrase_probabilities(self.turn.heard_audio(self.window_bytes), asked)
+
+    def read_from(self, asked: Mapping[str, list[str]], start_s: float) -> Mapping[str, float]:
+        """The reader asked about ``asked`` on the utterance from ``start_s`` (where the
+        recogniser heard the phrase begin) less ``READ_LEAD_S``: a transcript must begin
+        with the phrase, and over the companion's voice the last second may begin with its
+        words (never cached)."""
+        assert self.reader is not None
+        at = 2 * max(0, round((start_s - READ_LEAD_S) * self.rate))
+        return self.reader.phrase_probabilities(bytes(self.turn.audio[at:]), asked)

@@ -27,8 +27,10 @@ def verdict_on(
     opinions: TurnOpinions,
     own_voice_word: Callable[[], Verdict | None],
     settings: ListenerSettings,
+    start_s: float | None = None,
 ) -> Verdict | None:
-    """The recogniser heard ``text`` (normalised) at ``confidence`` in ``turn``."""
+    """The recogniser heard ``text`` (normalised) at ``confidence`` in ``turn``, its first
+    word from ``start_s`` (None: not told)."""
     if not own.covers(turn.start_s):
         return decide.judge_turn(text, confidence, live, opinions, turn.stop_read, settings)
     verdict = own_voice.judge_over_own_voice(
@@ -40,6 +42,7 @@ def verdict_on(
         turn.stop_read,
         own_voice_word,
         settings,
+        start_s,
     )
     if verdict is None:
         log.debug("ignored %r (%.2f): the companion is speaking %r", text, confidence, own.text)

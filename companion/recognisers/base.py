@@ -19,6 +19,9 @@ class Hypothesis:
     """0-1, engine specific."""
     words: tuple[tuple[str, float], ...] = field(default=())
     """(word, confidence) pairs where the engine gives them."""
+    start_s: float | None = None
+    """Where the first word of ``text`` began in the audio fed since ``start`` (seconds),
+    where the engine tells (None: not told)."""
 
 
 class Engine(Protocol):

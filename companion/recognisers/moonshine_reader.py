@@ -43,7 +43,7 @@ SPACE = "\u2581"
 STOPS = (".", ",", "!", "?")
 """Ends of a phrase besides the end token."""
 PRUNE_LOGP = float(np.log(1e-4))
-"""A written form whose first token is less likely than this is not scored further."""
+"""A written form whose pieces so far are less likely than this is not scored further."""
 ROWS = 4
 """Written forms scored per decoder run (each row repeats the decoder's view of the audio:
 a number question has about 30 forms; all at once took 90 MB more, 8 at a time 22 MB more
@@ -102,6 +102,18 @@ class Tokenizer:
                 continue
         self.longest = max((len(p) for p in self.ids), default=1)
         self.stops = [self.ids[s] for s in STOPS if s in self.ids]
+
+    def pieces_after(self, written: str) -> list[tuple[int, int]]:
+        """(token id, characters it covers) of each piece that ``written`` (text in the
+        tokenizer's form: words marked by ``SPACE``) may begin with; a word's mark alone is
+        never one (the model gives it about 0.001 before anything: every text would then
+        look worth scoring)."""
+        out = []
+        for j in range(2 if written.startswith(SPACE) else 1, min(len(written), self.longest) + 1):
+            token = self.ids.get(written[:j])
+            if token is not None:
+                out.append((token, j))
+        return out
 
     def encode(self, text: str) -> list[int] | None:
         """Token ids of ``text`` as a transcript's next words, or None if it cannot be written."""
@@ -175,29 +187,58 @@ class MoonshineReader:
         first, cache = self._step(hidden)
         rest = max(1e-6, 1.0 - float(np.exp(first[END])))
         out = {phrase: 0.0 for phrase in forms}
-        todo: list[tuple[str, list[int]]] = []
-        for phrase, written in forms.items():
-            for text in dict.fromkeys(written):
-                tokens = self.tokenizer.encode(text)
-                if tokens and first[tokens[0]] >= PRUNE_LOGP:
-                    todo.append((phrase, tokens))
-        if not todo:
-            return out
-        ends = [END, *self.tokenizer.stops]
-        for begin in range(0, len(todo), ROWS):  # a few rows at a time: bounded memory
-            part = todo[begin : begin + ROWS]
-            ids = np.full((len(part), max(len(t) for _, t in part)), END, dtype=np.int64)
-            for row, (_, tokens) in enumerate(part):
-                ids[row, : len(tokens)] = tokens
-            logp = self._continue(cache, ids)
-            for row, (phrase, tokens) in enumerate(part):
-                said = float(first[tokens[0]])
-                said += sum(float(logp[row, i - 1, t]) for i, t in enumerate(tokens) if i > 0)
-                ended = float(np.exp(logp[row, len(tokens) - 1, ends]).sum())
-                out[phrase] += float(np.exp(said)) * ended / rest
+        todo = [
+            (phrase, text) for phrase, written in forms.items() for text in dict.fromkeys(written)
+        ]
+        for (phrase, _), p in zip(
+            todo, self._written_p(first, cache, [t for _, t in todo]), strict=True
+        ):
+            out[phrase] += p / rest
         total = sum(out.values())
         if total > 1.0:  # forms that overlap ("Go" and "go") can add up past 1
             out = {p: v / total for p, v in out.items()}
+        return out
+
+    def _written_p(
+        self,
+        first: npt.NDArray[np.float32],
+        cache: dict[str, npt.NDArray[np.float32]],
+        texts: list[str],
+    ) -> list[float]:
+        """The probability that the transcript begins with each of ``texts`` and then ends
+        or stops. Each next token is the likeliest piece that goes on writing the text: the
+        model's own way of writing it ("It hurts" as "_It _hur ts", where the longest
+        pieces, "_It _hurt s", are almost never its choice: read so, "it hurts" was 0.00).
+        A text whose pieces so far are less likely than ``PRUNE_LOGP`` is not scored further.
+        All texts take a step at a time together, ``ROWS`` per decoder run."""
+        ends = [END, *self.tokenizer.stops]
+        left = [SPACE + t.replace(" ", SPACE) for t in texts]
+        ids: list[list[int]] = [[] for _ in texts]
+        said = [0.0] * len(texts)
+        out = [0.0] * len(texts)
+        nexts: dict[int, npt.NDArray[np.float32]] = dict.fromkeys(range(len(texts)), first)
+        while nexts:
+            going = []
+            for i, logp in nexts.items():
+                choices = self.tokenizer.pieces_after(left[i])
+                if not choices:  # it cannot be written
+                    continue
+                token, n = max(choices, key=lambda c: float(logp[c[0]]))
+                said[i] += float(logp[token])
+                if said[i] < PRUNE_LOGP:  # not worth scoring further
+                    continue
+                ids[i].append(token)
+                left[i] = left[i][n:]
+                going.append(i)
+            nexts = {}
+            for begin in range(0, len(going), ROWS):  # a few rows at a time: bounded memory
+                part = going[begin : begin + ROWS]
+                logp = self._continue(cache, np.array([ids[i] for i in part], dtype=np.int64))
+                for row, i in enumerate(part):
+                    if left[i]:
+                        nexts[i] = logp[row, -1]
+                    else:
+                        out[i] = float(np.exp(said[i])) * float(np.exp(logp[row, -1, ends]).sum())
         return out
 
     def _step(

@@ -34,6 +34,7 @@ DECOY_WEIGHT = 1.0
 """Prior weight of the decoy words against the commands (chosen on speaker half A)."""
 CLOSED_ONLY = 0.45
 """Confidence when only the closed pass names a live phrase (accepted for safety commands)."""
+FRAMES_PER_S = 100  # PocketSphinx's frames a second (its default ``frate``, kept)
 NOISE_FLOOR = 20.0
 """Standard deviation (16-bit units, about -64 dBFS) of a steady hiss added to all audio.
 
@@ -273,10 +274,27 @@ class PocketSphinxEngine:
         self._open.end_utt()
         self._in_utterance = False
         opened, closed = self._words(self._open), self._words(self._closed)
+        decoder = self._open
         if opened in self.phrases:
             text, confidence = opened, 1.0
         elif closed in self.phrases:
-            text, confidence = closed, CLOSED_ONLY
+            text, confidence, decoder = closed, CLOSED_ONLY, self._closed
         else:
             text, confidence = opened, 0.0
-        return Hypothesis(text=text, confidence=confidence, words=((text, confidence),))
+        return Hypothesis(
+            text=text,
+            confidence=confidence,
+            words=((text, confidence),),
+            start_s=self._first_word_s(decoder) if text else None,
+        )
+
+    @staticmethod
+    def _first_word_s(decoder: pocketsphinx.Decoder) -> float | None:
+        """Where the best path's first word (not a filler or silence) began, or None."""
+        try:
+            for seg in decoder.seg():
+                if seg.word and not seg.word.startswith(("<", "[", "+")):
+                    return float(seg.start_frame) / FRAMES_PER_S
+        except RuntimeError:  # no best path
+            return None
+        return None
