@@ -155,3 +155,50 @@ def test_an_unanswered_reminder_never_promises_no_more_reminders_today() -> None
     assert [e.how for e in out if isinstance(e, End)] == ["no_answer"]
     line = [e.text for e in out if isinstance(e, Say)][-1]
     assert "today" not in line, line
+
+
+def test_what_the_reminder_says_is_shown_on_an_open_screen(tmp_path: Path) -> None:
+    """The page showed only "It is time for your hand exercises." whatever the reminder said
+    after it: its choices, and after "it hurts" the advice (or, for the stroke signs, "Call 999
+    now."), were spoken only. Now its lines are the page's caption, as a session's are."""
+    from companion import paths
+    from companion.screen.bridge import SessionBridge
+    from companion.screen.live import Live
+    from companion.screen.reminder_state import ReminderWatch
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "routine.toml").write_text('[reminders]\ntimezone = "Europe/London"\n')
+    (data / "answers.txt").write_text("wait 2\nit hurts\n")
+    where = paths.resolve(data).ensure()
+    live = Live()
+    bridge = SessionBridge(where.data_dir, live)
+    assert bridge.start()
+    watch = ReminderWatch(where, live, every_s=0.2)  # the page's reminder box, as it runs
+    watch.start()
+    captions: list[str] = []
+    cli = [sys.executable, "-m", "companion.cli.main", "daemon", "--data-dir", str(data)]
+    cli += ["--no-voice", "--at", "+2", "--script", str(data / "answers.txt"), "--no-session"]
+    try:
+        with subprocess.Popen(cli, cwd=REPO, env=session_env(), stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL) as proc:  # fmt: skip
+            try:
+                deadline = time.monotonic() + 40
+                while "To begin, say start." not in live.snapshot()["caption"]:
+                    assert time.monotonic() < deadline, "the reminder's words never came"
+                    time.sleep(0.05)
+                time.sleep(1)  # the page's reminder box comes (looked for every 0.2 s) ...
+                captions.append(live.snapshot()["caption"])  # ... and the words stay
+                while "skipped" not in _reminder_outcomes(data):
+                    assert time.monotonic() < deadline, "the reminder never ended"
+                    time.sleep(0.05)
+                time.sleep(3)  # the page's reminder box goes; the words stay
+            finally:
+                proc.terminate()
+                proc.wait(timeout=30)
+    finally:
+        watch.stop()
+        bridge.stop()
+    assert "To begin, say start." in captions[0], captions
+    assert live.snapshot()["caption"] == WORDS.text("reminders.reminder.hurts")
+    assert live.snapshot()["reminder"] is None

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from companion.clock import ScaledClock
 from companion.commands import Vocabulary
 from companion.eventlog import EventLog
-from companion.events import Listen
+from companion.events import Effect, Listen
 from companion.inputs.base import Sink, Source
 from companion.inputs.script import to_event
 from companion.loop import Loop
@@ -110,9 +110,14 @@ def converse(
     sources: list[Source],
     events: EventLog,
     now: dt.datetime,
+    watch: Callable[[list[Effect], dt.datetime], None] | None = None,
 ) -> str:
-    """Ask the reminder's question (from ``now``, real time) until it ends; returns the outcome."""
-    how = Loop(conversation, speaker, sources, ScaledClock(now, 1.0), events).run()
+    """Ask the reminder's question (from ``now``, real time) until it ends; returns the outcome.
+    ``watch`` is told of each batch of effects (an open screen shows what is said)."""
+    loop = Loop(conversation, speaker, sources, ScaledClock(now, 1.0), events)
+    if watch is not None:
+        loop.watchers.append(watch)
+    how = loop.run()
     deadline = time.monotonic() + 30
     while speaker.busy() and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -14,7 +14,15 @@ from companion.eventlog import EventLog
 from companion.history.store import HistoryStore
 from companion.paths import Paths
 from companion.prompts import Prompts
-from companion.reminders import history_reads, jobs, notify, scheduler, session_child, times
+from companion.reminders import (
+    history_reads,
+    jobs,
+    notify,
+    on_screen,
+    scheduler,
+    session_child,
+    times,
+)
 from companion.reminders.conversation import Conversation, Settings
 from companion.reminders.driver import SharedScript, converse
 from companion.reminders.options import Options
@@ -117,16 +125,18 @@ class GivesReminders:
             self.status,
             self.where.voice_dir,
         )
-        outcome = converse(
-            conversation,
-            answers.speaker,  # with a microphone: tells it what the reminder is saying
-            [
-                *answers.sources,
-                PageAnswerSource(self.where.data_dir, now),  # Start or Later on the screen
-            ],
-            self.events,
-            now,
-        )
+        with on_screen.shown(self.where.data_dir) as caption:  # an open page shows its words
+            outcome = converse(
+                conversation,
+                answers.speaker,  # with a microphone: tells it what the reminder is saying
+                [
+                    *answers.sources,
+                    PageAnswerSource(self.where.data_dir, now),  # the screen's buttons
+                ],
+                self.events,
+                now,
+                caption,
+            )
         done = self.clock()
         if outcome not in times.OUTCOMES:
             log.warning("reminder ended oddly (%s); counted as no answer", outcome)

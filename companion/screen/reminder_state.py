@@ -141,8 +141,9 @@ class ReminderWatch:
             view = None
         shown = self._live.snapshot()
         if shown.get("reminder") != view:
-            if view is not None and not shown["running"]:
-                self._live.reset()  # a new start: the last session's words and picture go
+            if view is not None and not shown["running"] and (shown["ended"] or shown["exercise"]):
+                self._live.reset()  # a new start: the last session's words and picture go (the
+                # reminder's own words, shown by the daemon, stay)
             self._live.update(reminder=view)
         return view
 
