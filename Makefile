@@ -38,32 +38,14 @@ typecheck:
 # xdist 3.8 replacing it under loadgroup hangs. One BLAS thread: NumPy's two spin while waiting
 # and took CPU from the rest. Exit status 5 (no test selected, e.g. PYTEST_ARGS naming one file)
 # counts as success in either part; any failure fails the target after both parts ran.
-# PYTEST_SOLO_BESIDE=1 (a trial, off by default): the solo tests run at the same time as the
-# rest, which then runs at the lowest CPU priority (nice 19) so that the solo tests get the
-# processor whenever they want it; their output is shown after the rest's. Tried once (load 4-9
-# from other work): all four passed (live stop 17 of 20, its bar, as in quiet runs; the whole
-# session with no word said again). It saves most of the solo part's six minutes if it holds
-# over several fresh-clone runs.
 PYTEST_WORKERS ?= 2
-PYTEST_SOLO_BESIDE ?=
-PYTEST_ENV := OPENBLAS_NUM_THREADS=1
-PYTEST := $(PYTEST_ENV) $(BIN)/pytest -q -ra
-REST = $(PYTEST_ENV) $(1) $(BIN)/pytest -q -ra --durations=25 -n $(PYTEST_WORKERS) \
-	--dist loadgroup --max-worker-restart=0 -m "not solo" $(PYTEST_ARGS)
-SOLO := $(PYTEST) --durations=5 -m solo $(PYTEST_ARGS)
+PYTEST := OPENBLAS_NUM_THREADS=1 $(BIN)/pytest -q -ra
 
 pytest:
 	@status=0; \
-	if [ -n "$(PYTEST_SOLO_BESIDE)" ]; then \
-	    solo_out=$$(mktemp); \
-	    $(SOLO) >"$$solo_out" 2>&1 & solo=$$!; \
-	    $(call REST,nice -n 19) || { s=$$?; [ $$s -eq 5 ] || status=$$s; }; \
-	    wait $$solo || { s=$$?; [ $$s -eq 5 ] || status=$$s; }; \
-	    echo "--- the solo tests (run beside the rest):"; cat "$$solo_out"; rm -f "$$solo_out"; \
-	else \
-	    $(call REST,) || { s=$$?; [ $$s -eq 5 ] || status=$$s; }; \
-	    $(SOLO) || { s=$$?; [ $$s -eq 5 ] || status=$$s; }; \
-	fi; \
+	$(PYTEST) --durations=25 -n $(PYTEST_WORKERS) --dist loadgroup --max-worker-restart=0 \
+	    -m "not solo" $(PYTEST_ARGS) || { s=$$?; [ $$s -eq 5 ] || status=$$s; }; \
+	$(PYTEST) --durations=5 -m solo $(PYTEST_ARGS) || { s=$$?; [ $$s -eq 5 ] || status=$$s; }; \
 	exit $$status
 
 clean:
