@@ -35,8 +35,9 @@ typecheck:
 # that plays or records audio keeps to one worker (tests/conftest.py). Then the tests marked
 # `solo` (real-time hearing or timing measured against a bar) run alone, so the other worker's
 # load cannot push them past it (tried beside the rest at nice 19: test_live_stop heard 15 of 20
-# "stop"s, under its bar of 17, against 18 of 20 alone right after; so they stay alone). A crashed worker (a test past its time limit) ends the run:
-# xdist 3.8 replacing it under loadgroup hangs. One BLAS thread: NumPy's two spin while waiting
+# "stop"s, under its bar of 17, against 18 of 20 alone right after; so they stay alone).
+# A crashed worker (a test past its time limit) ends the run: xdist 3.8 replacing it under
+# loadgroup hangs. One BLAS thread: NumPy's two spin while waiting
 # and took CPU from the rest. Exit status 5 (no test selected, e.g. PYTEST_ARGS naming one file)
 # counts as success in either part; any failure fails the target after both parts ran.
 PYTEST_WORKERS ?= 2
