@@ -191,7 +191,7 @@ def older_history(path: Path, version: int = 2) -> None:
 
 
 def test_the_safety_migration_is_the_newest_and_named() -> None:
-    assert [m.name for m in MIGRATIONS][-1] == "0003_safety_answers"
+    assert [m.name for m in MIGRATIONS][2] == "0003_safety_answers"  # 0004: reminder_safety
     assert "safety_answers" in TABLES
 
 
@@ -206,7 +206,7 @@ def test_an_older_history_upgrades_on_the_next_writable_run_keeping_its_data(
         conn = store.connection
         assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
         assert [r[0] for r in conn.execute("SELECT name FROM _migrations ORDER BY rowid")][
-            -1
+            2
         ] == "0003_safety_answers"
         assert [s.day for s in queries.sessions(conn)] == [dt.date(2026, 11, 1)]
         assert len(queries.sets(conn)) == 1
@@ -224,10 +224,10 @@ def test_a_failing_safety_migration_leaves_the_older_history_as_it_was(
 ) -> None:
     path = tmp_path / "history.sqlite3"
     older_history(path)
-    broken = MIGRATIONS[-1].__class__(
-        MIGRATIONS[-1].name, (*MIGRATIONS[-1].statements, "NOT SQL"), optional=True
+    broken = MIGRATIONS[2].__class__(
+        MIGRATIONS[2].name, (*MIGRATIONS[2].statements, "NOT SQL"), optional=True
     )
-    monkeypatch.setattr(db, "MIGRATIONS", (*MIGRATIONS[:-1], broken))
+    monkeypatch.setattr(db, "MIGRATIONS", (*MIGRATIONS[:2], broken, *MIGRATIONS[3:]))
     with pytest.raises(Exception, match="cannot be used"):
         HistoryStore.open(path)
     with contextlib.closing(sqlite3.connect(path)) as conn:

@@ -261,6 +261,8 @@ def run_history(args: argparse.Namespace) -> int:
             print(f"{pad}change: {_change_text(c, words, chosen.progression.days_needed)}")
         if d.reminders:
             print(f"{pad}reminders: {', '.join(r.replace('_', ' ') for r in d.reminders)}")
+        for e in d.at_reminders:
+            print(f"{pad}Safety at a reminder {e.at[11:16]}: {safety_words.at_reminder(e)}")
     missed = ", ".join(f"{m:%a} {m.isoformat()}" for m in book.missed)
     print(
         f"Streak: {book.current_streak} day{'s' if book.current_streak != 1 else ''} in a row; "

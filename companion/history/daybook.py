@@ -36,6 +36,8 @@ class DayEntry:
     max_effort: int | None = None
     changes: tuple[queries.ChangeRow, ...] = ()
     reminders: tuple[str, ...] = ()
+    at_reminders: tuple[queries.ReminderSafetyRow, ...] = ()
+    """"It hurts" or the stroke warning signs said at a reminder that day."""
     before_start: bool = False
     """The day is before the first session ever recorded (so not a missed day)."""
 
@@ -104,6 +106,9 @@ def build(
     reminders: dict[dt.date, list[str]] = defaultdict(list)
     for m in queries.reminders(conn, first, last):
         reminders[m.day].append(m.outcome)
+    at_reminders: dict[dt.date, list[queries.ReminderSafetyRow]] = defaultdict(list)
+    for said in queries.reminder_safety(conn, first, last):
+        at_reminders[said.day].append(said)
     practice = {
         dt.date.fromisoformat(r[0])
         for r in conn.execute("SELECT DISTINCT day FROM sessions WHERE how IS NOT 'skipped'")
@@ -120,6 +125,7 @@ def build(
                 ratings.get((d, "effort")),
                 tuple(changes[d]),
                 tuple(reminders[d]),
+                tuple(at_reminders[d]),
                 before_start=start is None or d < start,
             )
         )

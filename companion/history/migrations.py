@@ -137,6 +137,21 @@ MIGRATIONS: tuple[Migration, ...] = (
         ),
         optional=True,
     ),
+    Migration(
+        "0004_reminder_safety",
+        (
+            """CREATE TABLE reminder_safety (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,             -- when it was said (no session was running)
+            day TEXT NOT NULL,            -- ISO date of the reminder
+            what TEXT NOT NULL CHECK (what IN ('pain', 'warning_signs')),
+                                          -- "it hurts", or the stroke warning signs
+            text TEXT NOT NULL DEFAULT '' -- the words said back (the advice, the call-now lines)
+        )""",
+            "CREATE INDEX reminder_safety_day ON reminder_safety(day)",
+        ),
+        optional=True,
+    ),
 )
 """Every migration this code knows, oldest first. Never edit or reorder one that has shipped."""
 
@@ -151,5 +166,6 @@ TABLES = (
     "approvals",
     "reminders",
     "safety_answers",
+    "reminder_safety",
 )
 """The tables a current history database must have."""

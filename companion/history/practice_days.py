@@ -7,7 +7,16 @@ import datetime as dt
 import sqlite3
 from collections import defaultdict
 
-from companion.history.queries import SessionRow, approvals, ratings, sessions, sets, skips, stops
+from companion.history.queries import (
+    SessionRow,
+    approvals,
+    ratings,
+    reminder_safety,
+    sessions,
+    sets,
+    skips,
+    stops,
+)
 from companion.history.summary import DaySummary, ExerciseDay, HistorySummary
 from companion.records import UNFINISHED, Outcome
 
@@ -42,6 +51,7 @@ def summary(conn: sqlite3.Connection, before: dt.date) -> HistorySummary:
         for e in stops(conn, None, end) + skips(conn, None, end)
         if e.reason == "pain"
     }
+    hurt_at_reminder = {e.day for e in reminder_safety(conn, None, end) if e.what == "pain"}
     days = []
     for day in sorted(by_day):
         facts: dict[str, tuple[int, bool, bool]] = {}
@@ -70,7 +80,7 @@ def summary(conn: sqlite3.Connection, before: dt.date) -> HistorySummary:
                 tuple(s.how or UNFINISHED for s in by_day[day]),
                 exercises,
                 day_pain.get(day),
-                any(d == day for d, _ in pain_events),
+                any(d == day for d, _ in pain_events) or day in hurt_at_reminder,
             )
         )
     return HistorySummary(tuple(days), tuple(approvals(conn)))

@@ -108,6 +108,18 @@ class ReminderRow:
     outcome: str
 
 
+@dataclass(frozen=True)
+class ReminderSafetyRow:
+    """ "It hurts" or the stroke warning signs said at a reminder (no session running)."""
+
+    at: str
+    day: dt.date
+    what: str
+    """``pain`` or ``warning_signs``."""
+    text: str
+    """The words said back (the advice to rest, or the call-now lines)."""
+
+
 def _range(column: str, start: dt.date | None, end: dt.date | None) -> tuple[str, list[str]]:
     where, args = [], []
     if start is not None:
@@ -232,6 +244,19 @@ def reminders(
     return [
         ReminderRow(r[0], _d(r[1]), r[2])
         for r in conn.execute(f"SELECT at, day, outcome FROM reminders{where} ORDER BY id", args)
+    ]
+
+
+def reminder_safety(
+    conn: sqlite3.Connection, start: dt.date | None = None, end: dt.date | None = None
+) -> list[ReminderSafetyRow]:
+    """ "It hurts" and the stroke warning signs said at reminders, by day."""
+    where, args = _range("day", start, end)
+    return [
+        ReminderSafetyRow(r[0], _d(r[1]), r[2], r[3])
+        for r in conn.execute(
+            f"SELECT at, day, what, text FROM reminder_safety{where} ORDER BY id", args
+        )
     ]
 
 

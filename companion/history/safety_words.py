@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from companion.history.queries import SafetyRow
+from companion.history.queries import ReminderSafetyRow, SafetyRow
 
 _BRIEF = {
     ("chest_pain", "no"): "no chest pain",
@@ -30,3 +30,15 @@ def brief(row: SafetyRow) -> str:
         return known
     text = f"{row.question.replace('_', ' ')}: {row.answer}"
     return text.upper() if row.alarming else text
+
+
+_AT_REMINDER = {
+    "pain": "IT HURTS, said at a reminder (no exercise that day)",
+    "warning_signs": "STROKE WARNING SIGNS at a reminder (told to call for help now)",
+}
+
+
+def at_reminder(row: ReminderSafetyRow) -> str:
+    """A few words, in capitals (always alarming), for "it hurts" or the warning signs said at
+    a reminder."""
+    return _AT_REMINDER.get(row.what, f"{row.what.replace('_', ' ')} at a reminder".upper())

@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 
 REMINDER_OUTCOMES = ("fired", "snoozed", "started", "skipped", "no_answer", "missed")
 """What can happen to a reminder (``log_reminder``)."""
+REMINDER_SAFETY = ("pain", "warning_signs")
+"""What can be said at a reminder that is a safety event (``log_reminder_safety``)."""
 
 
 class HistoryStore:
@@ -218,6 +220,19 @@ class HistoryStore:
         self._run(
             "INSERT INTO reminders (at, day, outcome) VALUES (?, ?, ?)",
             (at.isoformat(), day.isoformat(), outcome),
+        )
+
+    def log_reminder_safety(self, at: dt.datetime, day: dt.date, what: str, text: str) -> None:
+        """Record "it hurts" (``pain``) or the stroke warning signs (``warning_signs``) said at a
+        reminder, with the words said back; no session is needed."""
+        if what not in REMINDER_SAFETY:
+            raise BadInputError(
+                f"Unknown safety event at a reminder {what!r}; use one of "
+                + ", ".join(REMINDER_SAFETY)
+            )
+        self._run(
+            "INSERT INTO reminder_safety (at, day, what, text) VALUES (?, ?, ?, ?)",
+            (at.isoformat(), day.isoformat(), what, text),
         )
 
     def approve(self, exercise_id: str, day: dt.date, at: dt.datetime) -> bool:

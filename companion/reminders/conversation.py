@@ -65,6 +65,9 @@ class Conversation:
         self.settings = settings
         self.wake_at: dt.datetime | None = None
         self.outcome: str | None = None
+        self.safety: tuple[str, str] | None = None
+        """("pain" or "warning_signs", the words said back) when "it hurts" or the stroke
+        warning signs ended it: a safety event the history records."""
         self._asked = 0
         self._phrases = {
             "start": vocab.teach(Command.START),
@@ -162,8 +165,11 @@ class Conversation:
         if command is Command.STOP:
             return self._end("no_answer", self._say("reminder.stopped"))
         if command is Command.HURTS:
-            return self._end("skipped", self._say("reminder.hurts"))
+            advice = self._say("reminder.hurts")
+            self.safety = ("pain", advice.text)
+            return self._end("skipped", advice)
         number = self.settings.emergency_number or self.words.text("safety.emergency_fallback")
         key = "safety.warning_signs_lines"
         lines = [Say(line.format(emergency_number=number), key=key) for line in self.words.raw(key)]
+        self.safety = ("warning_signs", " ".join(line.text for line in lines))
         return [*lines[:-1], *self._end("skipped", lines[-1])]

@@ -142,6 +142,9 @@ class GivesReminders:
             log.warning("reminder ended oddly (%s); counted as no answer", outcome)
             outcome = "no_answer"
         self._log(done, due, outcome)
+        if conversation.safety is not None:  # "it hurts" or the warning signs: a safety event
+            what, said = conversation.safety
+            self.history.log_reminder_safety(done, self._day(due), what, said)
         if outcome == "snoozed":
             back = times.snooze_until(done, r.snooze_minutes, self.options.time_scale)
             self._snooze(due, outcome, back, due.snoozes + 1)

@@ -92,6 +92,8 @@ class ReportData:
     """How many reminders had each outcome (fired, snoozed, started, skipped, missed ...)."""
     safety: tuple[queries.SafetyRow, ...] = ()
     """Every safety answer, in the order given."""
+    at_reminders: tuple[queries.ReminderSafetyRow, ...] = ()
+    """"It hurts" and the stroke warning signs said at reminders (no session running)."""
     since: dict[str, dt.date] = field(default_factory=dict)
     """exercise id -> the day its current dose or level began (its last change, else the first
     session that planned it)."""

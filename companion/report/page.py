@@ -86,7 +86,12 @@ def render(data: ReportData, r: Routine, words: Prompts, now: dt.datetime) -> st
             "Safety answers",
             f"{plural(checked, 'session')} checked, "
             f"{sum(1 for a in data.safety if a.alarming)} needing attention"
-            if data.safety
+            + (
+                f"; {plural(len(data.at_reminders), 'safety event')} at reminders"
+                if data.at_reminders
+                else ""
+            )
+            if data.safety or data.at_reminders
             else "none recorded",
         ),
         (

@@ -8,7 +8,7 @@ from html import escape
 
 from companion import library
 from companion.history.queries import SafetyRow
-from companion.history.safety_words import brief
+from companion.history.safety_words import at_reminder, brief
 from companion.plurals import plural
 from companion.report.contents import ReportData
 from companion.routine import Routine
@@ -64,6 +64,10 @@ def safety_table(data: ReportData) -> str:
         alarm = ' class="alarm-row"' if any(a.alarming for a in answers) else ""
         said = ", ".join(answer(a) for a in answers)
         rows.append(f"<tr{alarm}><td>{when}</td><td>{said}</td></tr>")
+    for e in data.at_reminders:  # said at a reminder: no session, alarming
+        when = escape(e.at.replace("T", " ")[:16]) + " (reminder)"
+        said = f'<span class="alarm">{escape(at_reminder(e))}</span>'
+        rows.append(f'<tr class="alarm-row"><td>{when}</td><td>{said}</td></tr>')
     if not rows:
         rows.append('<tr><td colspan="2" class="muted">none recorded</td></tr>')
     return (
