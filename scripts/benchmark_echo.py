@@ -1,6 +1,16 @@
 """Offline: how well each echo canceller takes the companion's voice out of the microphone.
 
 Usage:  .venv/bin/python scripts/benchmark_echo.py [--seconds 60] [--seed 1] [--data DIR]
+        .venv/bin/python scripts/benchmark_echo.py --live [--lines 16] [--stops 0.15]
+
+``--live`` measures the real path instead (``benchmark_echo_live.py``): Piper's count lines
+every 2 s played by the companion's ``OutputStream`` into a private PulseAudio null sink
+(tests/pulse.py), captured by its ``Microphone`` on the sink's monitor, with the output stream's
+per-line restart off and on; per line, the lag from the tap's reference to the microphone
+(whole samples at 16 kHz) and the echo cut of the ``EchoFilter`` as used (Speex's linear stage
+and the gate), with and without the realigning of each restart (``companion/audio/realign.py``).
+``--stops S`` says a shared "stop" S s into every other line: the word classifier's P("stop")
+on the cleaned audio.
 
 A "room" is mixed sample by sample: the companion's counting (Piper's voice, a line every 2 s,
 as a session says them) reaches the microphone after a bulk delay (120-250 ms, as a child
@@ -118,7 +128,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--kinds", default=",".join(KINDS))
     ap.add_argument("--jitter", type=float, default=0.03)
     ap.add_argument("--scores", action="store_true")
+    ap.add_argument("--live", action="store_true", help="through a null sink (see above)")
+    ap.add_argument("--lines", type=int, default=16, help="--live: count lines per run")
+    ap.add_argument("--stops", type=float, default=-1.0, help="--live: 'stop' this far into lines")
     args = ap.parse_args(argv)
+    if args.live:
+        sys.path.insert(0, str(ROOT / "scripts"))
+        from benchmark_echo_live import live
+
+        return live(args.lines, args.stops, args.data)
     rng = random.Random(args.seed)
     from companion.audio.resample import Resampler
 

@@ -17,7 +17,6 @@ from collections import deque
 from collections.abc import Callable
 
 import numpy as np
-import numpy.typing as npt
 
 from companion.audio.cancellers import (
     DEFAULT,
@@ -30,6 +29,7 @@ from companion.audio.cancellers import (
     make_canceller,
 )
 from companion.audio.playback_tap import RATE, PlaybackTap
+from companion.audio.realign import Realigner, best_lag
 from companion.audio.residual_gate import QUIET, ResidualGate
 
 log = logging.getLogger(__name__)
@@ -70,8 +70,11 @@ class DelayEstimator:
     SAME_S = 0.002
     """Measurements this close are the same delay."""
 
-    def feed(self, near: Samples, end: float, tap: PlaybackTap) -> None:
-        """``near`` was captured up to monotonic ``end``; re-measure when it is time."""
+    def feed(
+        self, near: Samples, end: float, tap: PlaybackTap, shifts: dict[int, int] | None = None
+    ) -> None:
+        """``near`` was captured up to monotonic ``end``; re-measure when it is time (the
+        reference's timelines moved by ``shifts``, ``realign``)."""
         self._near = np.concatenate([self._near, near.astype(np.float32)])[-self._window :]
         self._since += len(near)
         if self._since < self._every or len(self._near) < self._window:
@@ -81,7 +84,7 @@ class DelayEstimator:
         span = self._window + self._max + self._ahead
         if not tap.playing(last - span / RATE, last):
             return
-        ref = tap.reference(last, span).astype(np.float64)
+        ref = tap.reference(last, span, shifts).astype(np.float64)
         lag, score = best_lag(self._near.astype(np.float64), ref, self._max + self._ahead)
         lag -= self._ahead
         if score >= self._min:
@@ -99,23 +102,6 @@ class DelayEstimator:
             return
         log.debug("echo delay %.3f s (correlation %.2f)", delay_s, score)
         self.delay_s, self.found, self._candidate = delay_s, True, None
-
-
-def best_lag(
-    near: npt.NDArray[np.float64], ref: npt.NDArray[np.float64], max_lag: int
-) -> tuple[int, float]:
-    """The lag (samples, 0..``max_lag``) by which ``near`` follows the end of ``ref``
-    (``len(ref) == len(near) + max_lag``), and its normalised correlation."""
-    n = len(near)
-    size = 1 << (len(ref) + n).bit_length()
-    corr = np.fft.irfft(np.fft.rfft(ref, size) * np.conj(np.fft.rfft(near, size)), size)
-    corr = corr[: max_lag + 1]  # corr[k]: near against ref[k : k + n]
-    energy = np.concatenate([[0.0], np.cumsum(ref * ref)])
-    ref_energy = energy[n : n + max_lag + 1] - energy[: max_lag + 1]
-    norm = np.sqrt(np.maximum(ref_energy, 1e-9) * max(float(near @ near), 1e-9))
-    score = corr / norm
-    k = int(np.argmax(score))
-    return max_lag - k, float(score[k])
 
 
 class EchoFilter:
@@ -144,6 +130,8 @@ class EchoFilter:
         self.gate = gate
         """Quietens what the canceller leaves of the companion's voice (None: left as it is)."""
         self.delay = delay or DelayEstimator()
+        self.realign = Realigner()
+        """Each start of the output stream's sound put where the microphone hears it."""
         self._clock = clock
         self._held = np.zeros(0, dtype=np.int16)
         self._lock = threading.Lock()
@@ -159,6 +147,8 @@ class EchoFilter:
     """Blocks played over between two debug lines on the echo taken out."""
     CLOCK_BLOCKS = 500
     """Blocks over which the microphone's clock is fitted (10 s of 20 ms blocks)."""
+    HOLD = RATE
+    """Most samples held back for a timeline being measured (``realign``; 0.1-0.15 s usual)."""
 
     def _captured(self, arrived: float, n: int) -> float:
         """When the last of ``n`` new samples was captured: blocks arrive late and in bursts,
@@ -175,14 +165,21 @@ class EchoFilter:
         with self._lock:
             fitted = self._captured(arrived, len(block))
             end = fitted if captured is None else captured
-            self.delay.feed(block, end, self.tap)
+            shifts = self.realign.shifts
+            self.delay.feed(block, end, self.tap, shifts)
+            self.realign.hear(block, end)
+            if self.delay.found:
+                self.realign.update(self.tap, self.delay.delay_s)
             held = np.concatenate([self._held, block])
-            whole = len(held) // FRAME * FRAME
-            self._held = held[whole:]
-            out = []
-            for i in range(0, whole, FRAME):
+            done, out = 0, []
+            for i in range(0, len(held) // FRAME * FRAME, FRAME):
                 frame_end = end - (len(held) - i - FRAME) / RATE
-                far = self.tap.reference(frame_end - self.delay.delay_s + self.LEAD_S, FRAME)
+                far_end = frame_end - self.delay.delay_s + self.LEAD_S
+                under = (far_end - FRAME / RATE, far_end)
+                if len(held) - i < self.HOLD and self.realign.waiting(self.tap, *under):
+                    break  # its reference is not placed yet: kept for the next call
+                done = i + FRAME
+                far = self.tap.reference(far_end, FRAME, shifts)
                 near = held[i : i + FRAME]
                 cleaned = self.canceller.process(near, far)
                 if self.gate is not None:
@@ -192,6 +189,7 @@ class EchoFilter:
                     self._note(near, cleaned)
                 loud = far.any() and float(np.mean(far.astype(np.float64) ** 2)) >= QUIET
                 self._quiet = 0 if loud else self._quiet + FRAME
+            self._held = held[done:]
         return np.concatenate(out).astype("<i2").tobytes() if out else b""
 
     @property

@@ -9,8 +9,8 @@ times, docs/recognition.md), where a player process started up to 170 ms away fr
 
 Between lines the stream writes silence ``LATENCY_S`` ahead; a line handed over then waits
 behind it (170 ms). With ``RESTART_SETTING=1`` a line that finds nothing left to be heard
-restarts the stream: what was written ahead is dropped, the line starts after ``LEAD_S``. Off
-by default: live, "stop" over its voice was heard 9-13 of 20 times with it, 19 without.
+restarts the stream: what was written ahead is dropped, the line starts after ``LEAD_S``, on a
+new timeline of the tap (1-5 samples off the last: ``realign`` measures it). Off by default.
 
 ``play`` returns a ``StreamLine``: waited on with a time bound, killed at once (the rest of the
 line is dropped at the next block and cut from the tap too), and reporting a line the stream
@@ -62,10 +62,8 @@ LATENCY_S = 0.1
 is a gap in the voice: 0.02 s gave 85 underflows in 10 s of speech at load 3-6, 0.05 s 21, 0.1 s
 none); a line is cut this long after ``kill``."""
 LEAD_S = 0.02
-"""Silence before a line on a restarted stream: the sound server may not play the first moments
-of a restarted stream (PulseAudio's null sink drops what it had already rendered ahead: 20 ms
-on the tests' server, as for a new aplay); they are silence then, and the line is heard whole.
-Piper's lines add 15 ms of their own (``piper_shape.trim_lead``)."""
+"""Silence before a line on a restarted stream, whose first moments the sound server may not play
+(PulseAudio's null sink plays what it had rendered ahead: 20 ms here, as for a new aplay)."""
 RESTART_S = 2.0
 """Longest wait for a restart (dropping what is written ahead); past it the stream has stopped
 playing and is left behind."""
@@ -206,6 +204,8 @@ class OutputStream:
                     return "given up"  # starting it again could block for good
                 self._dropped(time.monotonic() + LEAD_S)
                 self._samples, self._lead = SampleClock(self.rate), round(LEAD_S * self.rate)
+                if self.tap is not None:  # placed by a new anchor: measured apart (realign)
+                    self.tap.new_timeline()
                 self._last = line
                 self._lines.append(line)
                 self._last_callback = time.monotonic()

@@ -12,6 +12,7 @@ Thread safe: the output's thread writes while the voice worker reads.
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,6 +35,8 @@ class _Played:
     """time.monotonic() of the first sample."""
     samples: npt.NDArray[np.float32]
     """At ``RATE``, already cut where the line was stopped."""
+    timeline: int = 0
+    """Which start of the output stream played it (``new_timeline``)."""
 
     @property
     def end(self) -> float:
@@ -47,6 +50,14 @@ class PlaybackTap:
         self._keep_s = keep_s
         self._lines: list[_Played] = []
         self._lock = threading.Lock()
+        self.timeline = 0
+        """The output stream's starts so far: sound played after a restart is placed by a new
+        anchor, a few samples away from the last against the microphone (``realign``)."""
+
+    def new_timeline(self) -> None:
+        """The output stream was started again: what it plays from now on is a new timeline."""
+        with self._lock:
+            self.timeline += 1
 
     def played(self, samples: npt.NDArray[np.int16], rate: int, start: float) -> None:
         """``samples`` (mono 16-bit at ``rate``) began playing at monotonic ``start``."""
@@ -55,10 +66,15 @@ class PlaybackTap:
             mono = Resampler(rate, RATE).process(mono)
         with self._lock:
             last = self._lines[-1] if self._lines else None
-            if last is not None and len(last.samples) and abs(last.end - start) <= JOIN_S:
+            if (
+                last is not None
+                and len(last.samples)
+                and abs(last.end - start) <= JOIN_S
+                and last.timeline == self.timeline
+            ):
                 last.samples = np.concatenate([last.samples, mono.astype(np.float32)])
                 return
-            line = _Played(start, mono.astype(np.float32))
+            line = _Played(start, mono.astype(np.float32), self.timeline)
             self._lines = [p for p in self._lines if p.end > start - self._keep_s] + [line]
 
     def cut(self, at: float) -> None:
@@ -69,18 +85,36 @@ class PlaybackTap:
                     keep = max(0, int(round((at - p.start) * RATE)))
                     p.samples = p.samples[:keep]
 
-    def reference(self, end: float, n: int) -> npt.NDArray[np.int16]:
-        """The ``n`` samples played up to monotonic ``end`` (zeros where nothing played)."""
+    def reference(
+        self, end: float, n: int, shifts: Mapping[int, int] | None = None
+    ) -> npt.NDArray[np.int16]:
+        """The ``n`` samples played up to monotonic ``end`` (zeros where nothing played), each
+        timeline's moved ``shifts[timeline]`` samples later."""
         out = np.zeros(n, dtype=np.float32)
         start = end - n / RATE
+        shifts = shifts or {}
+        margin = (max(map(abs, shifts.values()), default=0) + 1) / RATE
         with self._lock:
-            lines = [p for p in self._lines if p.end > start and p.start < end]
+            lines = [p for p in self._lines if p.end > start - margin and p.start < end + margin]
         for p in lines:
-            offset = int(round((p.start - start) * RATE))  # where p's first sample falls in out
+            offset = int(round((p.start - start) * RATE)) + shifts.get(p.timeline, 0)
             lo, hi = max(0, offset), min(n, offset + len(p.samples))
             if hi > lo:
                 out[lo:hi] += p.samples[lo - offset : hi - offset]
         return np.clip(np.rint(out), -32768, 32767).astype(np.int16)
+
+    def timelines(self, start: float, end: float) -> dict[int, float]:
+        """The timelines with sound between monotonic ``start`` and ``end``, each with when its
+        first sound still kept began."""
+        first: dict[int, float] = {}
+        hit: set[int] = set()
+        with self._lock:
+            for p in self._lines:  # in the order played
+                if len(p.samples):
+                    first.setdefault(p.timeline, p.start)
+                    if p.end > start and p.start < end:
+                        hit.add(p.timeline)
+        return {t: first[t] for t in hit}
 
     def playing(self, start: float, end: float) -> bool:
         """Whether anything was played between monotonic ``start`` and ``end``."""
