@@ -51,6 +51,7 @@ def silence(seconds: float) -> bytes:
         (silence(0.5) + tone(0.02, -20) + silence(0.5), "short"),
         (tone(4.0, -20), "long"),
     ],
+    ids=["empty", "silence", "faint tone", "short blip", "4 s tone"],  # not 400 KB of audio
 )
 def test_unusable_recordings_are_refused_with_the_reason(audio: bytes, reason: str) -> None:
     with pytest.raises(RecordingProblem) as caught:
