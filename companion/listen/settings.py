@@ -54,8 +54,8 @@ class ListenerSettings:
     """Over the companion's voice, a safety phrase both recogniser passes named is taken when
     the reader, reading from where the recogniser heard it begin, gives it this ("it hurts",
     which the word classifier has no class for). Its own lines were named "that hurts" by both
-    passes and read 0.16-0.2 (before echo cancellation, hands-free test); with it, 0.00 in
-    4.6 minutes of its counting (68 readings, benchmark_live --own-voice-only)."""
+    passes and read 0.16-0.2 (before echo cancellation, hands-free test); with it, at most
+    0.02 in 10 minutes of its counting (188 readings, benchmark_live --own-voice-only)."""
     own_voice_alone_p: float = 0.99
     """Without the reader (turned off), the classifier's own bar over the companion's voice
     (its voice alone reached 0.96 in 20 minutes of counting: without the reader, "stop" over

@@ -190,10 +190,11 @@ class MoonshineReader:
         todo = [
             (phrase, text) for phrase, written in forms.items() for text in dict.fromkeys(written)
         ]
-        for (phrase, _), p in zip(
-            todo, self._written_p(first, cache, [t for _, t in todo]), strict=True
-        ):
-            out[phrase] += p / rest
+        texts = [t for _, t in todo]
+        likeliest, paths = self._written_p(first, cache, texts)
+        longest = self._longest_p(first, cache, texts, paths)
+        for (phrase, _), p, q in zip(todo, likeliest, longest, strict=True):
+            out[phrase] += (p + q) / rest
         total = sum(out.values())
         if total > 1.0:  # forms that overlap ("Go" and "go") can add up past 1
             out = {p: v / total for p, v in out.items()}
@@ -204,18 +205,20 @@ class MoonshineReader:
         first: npt.NDArray[np.float32],
         cache: dict[str, npt.NDArray[np.float32]],
         texts: list[str],
-    ) -> list[float]:
+    ) -> tuple[list[float], list[list[int] | None]]:
         """The probability that the transcript begins with each of ``texts`` and then ends
-        or stops. Each next token is the likeliest piece that goes on writing the text: the
-        model's own way of writing it ("It hurts" as "_It _hur ts", where the longest
-        pieces, "_It _hurt s", are almost never its choice: read so, "it hurts" was 0.00).
-        A text whose pieces so far are less likely than ``PRUNE_LOGP`` is not scored further.
-        All texts take a step at a time together, ``ROWS`` per decoder run."""
+        or stops, written the likeliest way: each next token is the likeliest piece that goes
+        on writing the text ("It hurts" as "_It _hur ts", the model's own way, where the
+        longest pieces, "_It _hurt s", are almost never its choice: read so alone, "it
+        hurts" was 0.00), and those pieces (None: not scored to the end). A text whose
+        pieces so far are less likely than ``PRUNE_LOGP`` is not scored further. All texts
+        take a step at a time together, ``ROWS`` per decoder run."""
         ends = [END, *self.tokenizer.stops]
         left = [SPACE + t.replace(" ", SPACE) for t in texts]
         ids: list[list[int]] = [[] for _ in texts]
         said = [0.0] * len(texts)
         out = [0.0] * len(texts)
+        done: list[list[int] | None] = [None] * len(texts)
         nexts: dict[int, npt.NDArray[np.float32]] = dict.fromkeys(range(len(texts)), first)
         while nexts:
             going = []
@@ -239,6 +242,37 @@ class MoonshineReader:
                         nexts[i] = logp[row, -1]
                     else:
                         out[i] = float(np.exp(said[i])) * float(np.exp(logp[row, -1, ends]).sum())
+                        done[i] = ids[i]
+        return out, done
+
+    def _longest_p(
+        self,
+        first: npt.NDArray[np.float32],
+        cache: dict[str, npt.NDArray[np.float32]],
+        texts: list[str],
+        written: list[list[int] | None],
+    ) -> list[float]:
+        """The same for each text written in its longest pieces, where that is not the way
+        ``written`` already scored it (the two are different token sequences, so their
+        probabilities add up: a word whose likeliest first piece is short, "_g" for "go",
+        keeps its usual reading)."""
+        ends = [END, *self.tokenizer.stops]
+        out = [0.0] * len(texts)
+        todo: list[tuple[int, list[int]]] = []
+        for i, text in enumerate(texts):
+            tokens = self.tokenizer.encode(text)
+            if tokens and tokens != written[i] and first[tokens[0]] >= PRUNE_LOGP:
+                todo.append((i, tokens))
+        for begin in range(0, len(todo), ROWS):  # a few rows at a time: bounded memory
+            part = todo[begin : begin + ROWS]
+            ids = np.full((len(part), max(len(t) for _, t in part)), END, dtype=np.int64)
+            for row, (_, tokens) in enumerate(part):
+                ids[row, : len(tokens)] = tokens
+            logp = self._continue(cache, ids)
+            for row, (i, tokens) in enumerate(part):
+                said = float(first[tokens[0]])
+                said += sum(float(logp[row, k - 1, t]) for k, t in enumerate(tokens) if k > 0)
+                out[i] = float(np.exp(said)) * float(np.exp(logp[row, len(tokens) - 1, ends]).sum())
         return out
 
     def _step(
