@@ -103,7 +103,8 @@ class Judges:
 
     def __init__(self) -> None:
         from companion.classifier.word_classifier import WEIGHTS, WordClassifier
-        from companion.recognisers.moonshine_reader import MoonshineReader, written_forms
+        from companion.recognisers.moonshine_reader import MoonshineReader
+        from companion.recognisers.moonshine_tokens import written_forms
 
         self.classifier = WordClassifier(WEIGHTS)
         self.reader = MoonshineReader()

@@ -30,14 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from companion.audio import resample  # noqa: E402
-from companion.recognisers.moonshine_reader import (  # noqa: E402
-    BYTE_TOKENS,
-    END,
-    SPACE,
-    MoonshineReader,
-    model_dir,
-    read_tokens,
-)
+from companion.recognisers.moonshine_reader import END, MoonshineReader, model_dir  # noqa: E402
+from companion.recognisers.moonshine_tokens import BYTE_TOKENS, SPACE, read_tokens  # noqa: E402
 from companion.speech.piper_voice import PiperSynth, find_voice  # noqa: E402
 from companion.speech.tts import Pyttsx3Synth  # noqa: E402
 

@@ -18,14 +18,8 @@ import pytest
 
 from companion.audio import wavfile
 from companion.commands import CONTEXTS, Command, vocabulary
-from companion.recognisers.moonshine_reader import (
-    SPACE,
-    MoonshineReader,
-    Tokenizer,
-    model_dir,
-    read_tokens,
-    written_forms,
-)
+from companion.recognisers.moonshine_reader import MoonshineReader, model_dir
+from companion.recognisers.moonshine_tokens import SPACE, Tokenizer, read_tokens, written_forms
 from tests.conftest import skip_or_fail, speech_data
 
 RATE = 16000

@@ -11,13 +11,8 @@ import pytest
 from companion.audio import wavfile
 from companion.commands import CONTEXTS, Command, vocabulary
 from companion.errors import ModelError
-from companion.recognisers.moonshine_reader import (
-    MoonshineReader,
-    Tokenizer,
-    model_dir,
-    read_tokens,
-    written_forms,
-)
+from companion.recognisers.moonshine_reader import MoonshineReader, model_dir
+from companion.recognisers.moonshine_tokens import Tokenizer, read_tokens, written_forms
 from tests.conftest import speech_data
 
 RATE = 16000

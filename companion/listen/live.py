@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from companion.commands import SAFETY, Command, Context, Parsed, Vocabulary
-from companion.recognisers.moonshine_reader import written_forms
+from companion.recognisers.moonshine_tokens import written_forms
 
 
 @dataclass(frozen=True)
