@@ -93,19 +93,19 @@ class OwnVoice:
             return " ".join(self._lines)
 
     def heard(self, echo: EchoFilter) -> str | None:
-        """The recent lines while their sound is in the audio ``echo`` just returned (from
-        the samples played, exact to its 10 ms blocks), else None. A speaker whose sound the
-        echo filter is not given (nothing played for ``UNTAPPED_S`` while it is busy) is
-        taken as speaking whenever it is busy, as without echo cancellation."""
-        quiet = echo.quiet_s
-        if quiet > echo.LEAD_S and not (quiet > self.UNTAPPED_S and self.speaker.busy()):
+        """The recent lines while their sound is in the audio ``echo`` just returned (exact
+        to its 10 ms blocks), else None; busy ``UNTAPPED_S`` with nothing played: speaking."""
+        quiet, busy = echo.quiet_s, self.speaker.busy()
+        if quiet > echo.LEAD_S and not (quiet > self.UNTAPPED_S and busy):
+            if not busy:  # all it said is over: its old lines must not hide a word later
+                with self._lock:
+                    self._lines = []
             return None
         with self._lock:
             return " ".join(self._lines)
 
     UNTAPPED_S = 2.0
-    """Busy this long after its last sound was played: a line not yet heard (still being
-    rendered), or a speaker that does not hand the tap what it plays."""
+    """Busy this long after its last sound: a line still rendered, or a speaker not tapped."""
 
 
 class VoiceSource:
@@ -279,9 +279,9 @@ class TeeSpeaker:
         self.own = own
 
     def say(self, text: str, *, beat: bool = False) -> None:
-        """Remember the line, then speak it."""
-        self.own.said(text)
+        """Speak the line, and remember it (once queued, so it is not forgotten as over)."""
         self.inner.say(text, beat=beat)
+        self.own.said(text)
 
     def stop(self) -> None:
         """Stop speaking."""
