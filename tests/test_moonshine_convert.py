@@ -13,7 +13,12 @@ import pytest
 from companion.audio import wavfile
 from companion.commands import CONTEXTS, vocabulary
 from companion.errors import ModelError
-from companion.recognisers import moonshine_convert, moonshine_reader, onnx_int8_rewrite
+from companion.recognisers import (
+    moonshine_convert,
+    moonshine_reader,
+    moonshine_tokens,
+    onnx_int8_rewrite,
+)
 from tests.conftest import speech_data
 
 RATE = 16000
@@ -67,7 +72,7 @@ def test_it_reads_real_speech_as_the_packaged_model_does(compact: Path, source: 
     packaged = moonshine_reader.MoonshineReader(source, models_dir=blocked)
     assert packaged.compact is None
     table = vocabulary().phrases_for(CONTEXTS["counting"])
-    forms = {p: moonshine_reader.written_forms(p, v.value) for p, v in table.items()}
+    forms = {p: moonshine_tokens.written_forms(p, v.value) for p, v in table.items()}
     gaps = []
     for word in ("stop", "no", "up", "go"):
         for path in sorted((speech_data() / "commands" / word).glob("*.wav"))[:3]:
