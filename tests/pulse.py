@@ -237,19 +237,10 @@ class PulseServer:
         )  # fmt: skip
         out.close()
         deadline = time.monotonic() + timeout
-        while not self.pactl("list", "short", "source-outputs").strip():  # its stream is open
-            if self._recorder.poll() is not None or time.monotonic() > deadline:
-                raise PulseError(f"the recorder (parec) did not connect:\n{self._log()}")
-            time.sleep(0.02)
-        # The null sink renders in blocks as long as its latency: 2 s while no stream asked for
-        # less, and the block under way is finished first (the recorder's first data came
-        # 1.9 s late). Suspending and resuming the sink starts afresh at the recorder's 20 ms.
-        self.pactl("suspend-sink", self.sink, "1")
-        self.pactl("suspend-sink", self.sink, "0")
         while self.mark() < RATE // 10:  # the recorder's first data takes a moment to arrive
             if self._recorder.poll() is not None or time.monotonic() > deadline:
                 raise PulseError(f"the recorder (parec) did not start:\n{self._log()}")
-            time.sleep(0.02)
+            time.sleep(0.05)
 
     def _log(self) -> str:
         path = self.workdir / "pulseaudio.log"
