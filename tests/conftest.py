@@ -33,16 +33,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     group changes nothing. ``tryfirst``: an xdist worker registers its own hook (which turns
     the group marker into the ``@group`` suffix of the test's id that ``loadgroup`` schedules
     by) after this file is loaded, so it would run first and never see the marker added here
-    (test_suite_harness.py).
-
-    Then the tests marked ``slow`` come first, each file's in their order: xdist hands out the
-    others in collection order, so the long ones (most of them busy on the processor) ran last,
-    side by side, and the worker that finished first waited for the other. First, they run while
-    the other worker plays the audio tests, which mostly wait on real time."""
+    (test_suite_harness.py)."""
     for item in items:
         if "pulse_server" in getattr(item, "fixturenames", ()) or item.get_closest_marker("audio"):
             item.add_marker(pytest.mark.xdist_group(AUDIO_GROUP))
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # stable
 
 
 @pytest.fixture(autouse=True)

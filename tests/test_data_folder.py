@@ -61,7 +61,6 @@ def open_to_others(folder: Path) -> list[str]:
     ]
 
 
-@pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_session_routine_report_export_and_voice_leave_nothing_readable_by_others(
     tmp_path: Path,

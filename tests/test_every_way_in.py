@@ -181,7 +181,6 @@ def test_keyboard_only_through_a_terminal(tmp_path: Path) -> None:
     check_recorded(tmp_path, "key", ("no",) * 4)  # the fourth: "end the session?" no
 
 
-@pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_one_switch_only_by_scanning(tmp_path: Path) -> None:
     # scan: long enough for a loaded machine to read the key in time; the rest is waited out

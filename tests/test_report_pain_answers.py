@@ -41,7 +41,6 @@ def _session(data: Path, answers: list[str]) -> None:
     assert ran.returncode == 0, ran.stderr
 
 
-@pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_pain_given_at_the_safety_questions_is_shown_and_no_stop_is_counted(
     tmp_path: Path,

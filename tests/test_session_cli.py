@@ -115,7 +115,6 @@ def test_bad_wait_line_in_script_is_refused(tmp_path: Path) -> None:
     assert "line 2" in result.stderr and "wait" in result.stderr
 
 
-@pytest.mark.slow
 def test_no_audio_device_captions_go_on_and_user_is_told_once(tmp_path: Path) -> None:
     # No sound server reachable and no sound card: like a computer with no audio output.
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PULSE_SERVER": "unix:/nonexistent"}

@@ -24,7 +24,6 @@ def digit(d: int, take: int) -> Path:
     return speech_data() / "digits" / f"{d}_nicolas_{take}.wav"
 
 
-@pytest.mark.slow
 def test_add_list_and_forget(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = ["--data-dir", str(tmp_path)]
     assert main(["voice", "list", *data]) == 0
@@ -65,7 +64,6 @@ def test_one_bad_file_keeps_none_of_them(
     assert VoiceProfile(tmp_path / "d" / "voice").recordings() == {}
 
 
-@pytest.mark.slow
 def test_recognize_listens_with_the_users_voice(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -102,7 +100,6 @@ def test_teaching_without_a_microphone_says_so_and_keeps_nothing(tmp_path: Path)
     assert VoiceProfile(tmp_path / "d" / "voice").recordings() == {}
 
 
-@pytest.mark.slow
 def test_add_keeps_none_when_learning_fails(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -132,7 +132,6 @@ def test_forgetting_removes_the_words_and_what_was_learnt(tmp_path: Path) -> Non
     assert profile.recordings() == {}
 
 
-@pytest.mark.slow
 def test_the_listener_uses_the_retrained_classifier_and_survives_a_damaged_one(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -187,7 +186,6 @@ def test_a_damaged_training_sample_is_a_clear_model_error(tmp_path: Path) -> Non
         ReplaySet.load(bad)
 
 
-@pytest.mark.slow
 def test_two_recordings_of_each_digit_teach_a_voice_it_never_heard() -> None:
     """The FSDD speaker 'nicolas' (one of the benchmark's halves): a classifier retrained
     without his half is tried on his recordings 5-49, before and after adding his first two
