@@ -23,17 +23,13 @@ AUDIO_GROUP = "real-time-audio"
 audio: they run one after another on one worker, never beside each other."""
 
 
-@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Put every test using the ``pulse_server`` fixture or marked ``audio`` in AUDIO_GROUP.
 
     Each pytest process has its own audio server, so two such tests could not hear each other;
     they are kept apart anyway because they measure real time (what is heard when), and two of
     them at once on a small machine would each disturb the other's timing. Without xdist the
-    group changes nothing. ``tryfirst``: an xdist worker registers its own hook (which turns
-    the group marker into the ``@group`` suffix of the test's id that ``loadgroup`` schedules
-    by) after this file is loaded, so it would run first and never see the marker added here
-    (test_suite_harness.py)."""
+    group changes nothing."""
     for item in items:
         if "pulse_server" in getattr(item, "fixturenames", ()) or item.get_closest_marker("audio"):
             item.add_marker(pytest.mark.xdist_group(AUDIO_GROUP))

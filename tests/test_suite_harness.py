@@ -1,5 +1,5 @@
-"""The suite's own machinery, run as `make pytest` runs it: the audio tests share one xdist
-worker, and a test run that is cut short leaves no private sound server behind."""
+"""The suite's own machinery, run as `make pytest` runs it: a test run that is cut short leaves
+no private sound server behind."""
 
 from __future__ import annotations
 
@@ -12,41 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import AUDIO_GROUP, REPO, skip_or_fail
+from tests.conftest import REPO, skip_or_fail
 from tests.pulse import missing_tools
-
-GROUPED = """
-import os
-from pathlib import Path
-
-import pytest
-
-
-@pytest.fixture()
-def pulse_server() -> None:  # the name is what counts, not the server
-    pass
-
-
-def _note(kind: str) -> None:
-    with Path(os.environ["WORKERS_OUT"]).open("a") as f:
-        f.write(f"{kind} {os.environ['PYTEST_XDIST_WORKER']}\\n")
-
-
-@pytest.mark.audio
-@pytest.mark.parametrize("n", range(3))
-def test_marked(n: int) -> None:
-    _note("audio")
-
-
-@pytest.mark.parametrize("n", range(3))
-def test_using_the_server(pulse_server: None, n: int) -> None:
-    _note("audio")
-
-
-@pytest.mark.parametrize("n", range(6))
-def test_other(n: int) -> None:
-    _note("other")
-"""
 
 
 def inner_pytest(tmp_path: Path, test_file: Path, *args: str) -> list[str]:
@@ -61,25 +28,6 @@ def inner_env(**extra: str) -> dict[str, str]:
     """This environment, with the repository importable (``-p tests.conftest``)."""
     path = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p)
     return {**os.environ, "PYTHONPATH": path, **extra}
-
-
-def test_audio_tests_run_one_after_another_on_one_worker(tmp_path: Path) -> None:
-    """Before, the group was added after xdist had read the groups: the audio tests were
-    spread over both workers (two at once) and AUDIO_GROUP changed nothing."""
-    test_file = tmp_path / "test_grouped.py"
-    test_file.write_text(GROUPED, encoding="utf-8")
-    out = tmp_path / "workers.txt"
-    done = subprocess.run(
-        inner_pytest(tmp_path, test_file, "-vv", "-n", "2", "--dist", "loadgroup"),
-        env=inner_env(WORKERS_OUT=str(out)), cwd=tmp_path, capture_output=True, text=True,
-        timeout=120,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stdout + done.stderr
-    ran = [line.split() for line in out.read_text().splitlines()]
-    assert len(ran) == 12
-    audio_workers = {worker for kind, worker in ran if kind == "audio"}
-    assert len(audio_workers) == 1, ran
-    assert done.stdout.count(f"@{AUDIO_GROUP}") >= 6  # the ids xdist scheduled by
 
 
 HANGS = """
