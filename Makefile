@@ -31,8 +31,8 @@ lint:
 typecheck:
 	$(BIN)/mypy
 
-# The suite on PYTEST_WORKERS workers (pytest-xdist; 0 runs it in this one process): every test
-# that plays or records audio keeps to one worker (tests/conftest.py). Then the tests marked
+# The suite on PYTEST_WORKERS workers (pytest-xdist; 0 runs it in this one process); the audio
+# group of tests/conftest.py is not in effect (see there). Then the tests marked
 # `solo` (real-time hearing or timing measured against a bar) run alone, so the other worker's
 # load cannot push them past it (tried beside the rest at nice 19: test_live_stop heard 15 of 20
 # "stop"s, under its bar of 17, against 18 of 20 alone right after; so they stay alone).

@@ -20,7 +20,8 @@ if TYPE_CHECKING:  # the screen's app is imported only by the tests that use it
 REPO = Path(__file__).resolve().parent.parent
 AUDIO_GROUP = "real-time-audio"
 """The pytest-xdist group (``-n 2 --dist loadgroup``) of every test that plays or records real
-audio: they run one after another on one worker, never beside each other."""
+audio. Not in effect today: the marker is added after xdist reads it (helper T, session 11);
+making it effective (d2be33e) ran the suite 4 minutes longer, so it was reverted."""
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
