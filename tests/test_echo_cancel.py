@@ -172,12 +172,14 @@ def test_the_speaker_hands_what_it_plays_to_the_tap(pulse_server: PulseServer) -
         word = read_wav(sorted((speech_data() / "commands" / "left").glob("*.wav"))[0]).samples
         heard = tap.reference(after, int((after - before) * RATE) + 1)
         assert np.sum(heard.astype(np.float64) ** 2) == np.sum(word.astype(np.float64) ** 2)
+        assert tap.labels(before, after) == ["one"]  # named as the line it is
         speaker.say("two")
         time.sleep(0.4)
         speaker.stop()  # the player is killed: nothing of the line sounds after this
         stopped = time.monotonic()
         assert speaker.wait(5)
         assert tap.playing(stopped - 0.3, stopped) and not tap.playing(stopped + 0.01, stopped + 2)
+        assert tap.labels(stopped - 0.3, stopped + 2) == ["two"]
     finally:
         speaker.close(5)
 

@@ -220,11 +220,14 @@ def test_a_line_handed_over_while_one_is_heard_follows_it(
     restarting: OutputStream, pulse_server: PulseServer
 ) -> None:
     start = pulse_server.mark()
-    first = restarting.play(speech_like(0.5), RATE)
-    second = restarting.play(speech_like(0.3, seed=2), RATE)
+    first = restarting.play(speech_like(0.5), RATE, "First.")
+    second = restarting.play(speech_like(0.3, seed=2), RATE, "Second.")
     assert first.wait(timeout=5) is None and second.wait(timeout=5) is None
     assert restarting.restarts == 1  # only the first: nothing was to be heard before it
     assert abs(second.started - first.ends) < 2 / RATE  # sample to sample
+    assert restarting.tap is not None  # each named in the tap, where it is heard
+    assert restarting.tap.labels(first.started, second.ends) == ["First.", "Second."]
+    assert restarting.tap.labels(second.started + 0.01, second.ends) == ["Second."]
     heard = voiced_segments(pulse_server.samples(start), min_gap=0.01)
     assert len(heard) == 1 and abs(heard[0][1] - heard[0][0] - 0.8) < 0.03, heard
 

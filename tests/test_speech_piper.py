@@ -335,8 +335,8 @@ def test_a_line_not_rendered_yet_is_heard_sentence_by_sentence_as_it_renders(
     assert stream is not None
     play = stream.play
 
-    def spy(samples: np.ndarray, rate: int) -> StreamLine:
-        played.append(play(samples, rate))
+    def spy(samples: np.ndarray, rate: int, label: str = "") -> StreamLine:
+        played.append(play(samples, rate, label))
         return played[-1]
 
     monkeypatch.setattr(stream, "play", spy)
@@ -352,6 +352,7 @@ def test_a_line_not_rendered_yet_is_heard_sentence_by_sentence_as_it_renders(
     speaker.close()
     assert problems == []
     assert len(rendered) == 2 and len(played) == 3, (rendered, played)
+    assert {line.label for line in played} == {text}  # each part named as its line (the tap)
     assert played[0].queued < rendered[1]  # played before its second sentence was rendered
     assert abs(played[1].started - played[0].ends) < 0.002  # then the next, without a gap
     segments = voiced_segments(heard, min_gap=0.4)

@@ -34,6 +34,11 @@ from companion.audio.residual_gate import QUIET, ResidualGate
 
 log = logging.getLogger(__name__)
 
+ECHO_TAIL_S = 0.2
+"""How long after a sound was played its echo may still be in the microphone (the room's echo;
+the canceller's filter is 0.2 s): the lines heard in a block (``EchoFilter.labels``) include
+those that ended this long before it."""
+
 
 class DelayEstimator:
     """How long after the tap's time a played sound reaches the microphone (the bulk delay).
@@ -142,6 +147,8 @@ class EchoFilter:
         """Energy in and out of the canceller while something played (since the last log)."""
         self._quiet = 1 << 30
         """Samples returned since the last block under which the companion's sound was."""
+        self._under: tuple[float, float] | None = None
+        """Where on the tap's clock the reference of the audio last returned was (``labels``)."""
 
     LOG_EVERY = 300
     """Blocks played over between two debug lines on the echo taken out."""
@@ -171,7 +178,7 @@ class EchoFilter:
             if self.delay.found:
                 self.realign.update(self.tap, self.delay.delay_s)
             held = np.concatenate([self._held, block])
-            done, out = 0, []
+            done, out, span = 0, [], None
             for i in range(0, len(held) // FRAME * FRAME, FRAME):
                 frame_end = end - (len(held) - i - FRAME) / RATE
                 far_end = frame_end - self.delay.delay_s + self.LEAD_S
@@ -179,6 +186,7 @@ class EchoFilter:
                 if len(held) - i < self.HOLD and self.realign.waiting(self.tap, *under):
                     break  # its reference is not placed yet: kept for the next call
                 done = i + FRAME
+                span = (span or under)[0], far_end
                 far = self.tap.reference(far_end, FRAME, shifts)
                 near = held[i : i + FRAME]
                 cleaned = self.canceller.process(near, far)
@@ -190,6 +198,7 @@ class EchoFilter:
                 loud = far.any() and float(np.mean(far.astype(np.float64) ** 2)) >= QUIET
                 self._quiet = 0 if loud else self._quiet + FRAME
             self._held = held[done:]
+            self._under = span or self._under
         return np.concatenate(out).astype("<i2").tobytes() if out else b""
 
     @property
@@ -201,6 +210,15 @@ class EchoFilter:
         played and is read when the worker gets to the audio, later than it was captured."""
         with self._lock:
             return self._quiet / RATE
+
+    def labels(self) -> list[str]:
+        """The lines (``PlaybackTap.labels``) whose sound is in the audio last returned: under
+        its reference, or up to ``ECHO_TAIL_S`` before it (their echo); [] before any."""
+        with self._lock:
+            under = self._under
+        if under is None:
+            return []
+        return self.tap.labels(under[0] - ECHO_TAIL_S, under[1])
 
     def reduction_db(self) -> float | None:
         """How much quieter the microphone came out than in while something played, since

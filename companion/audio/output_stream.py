@@ -168,13 +168,13 @@ class OutputStream:
 
     # ---- playing ----------------------------------------------------------------------------
 
-    def play(self, samples: npt.NDArray[np.int16], rate: int) -> StreamLine:
-        """Queue ``samples`` (mono 16-bit at ``rate``) to play after what is queued."""
+    def play(self, samples: npt.NDArray[np.int16], rate: int, label: str = "") -> StreamLine:
+        """Queue ``samples`` (mono 16-bit at ``rate``; the line ``label``) after what is queued."""
         mono = np.asarray(samples, dtype=np.int16).reshape(-1)
         reference = mono if rate == TAP_RATE else Resampler(rate, TAP_RATE).process(mono)
         if rate != self.rate:
             mono = Resampler(rate, self.rate).process(mono)
-        line = StreamLine(mono.astype(np.float32) / 32768.0, self.rate, reference)
+        line = StreamLine(mono.astype(np.float32) / 32768.0, self.rate, reference, label)
         if not self.playing:
             line.problem = "the audio output is not playing"
             line.done.set()
@@ -297,4 +297,4 @@ class OutputStream:
         lo = int(round(pos * TAP_RATE / line.rate))
         hi = int(round((pos + n) * TAP_RATE / line.rate))
         if hi > lo:
-            self.tap.played(line.reference[lo:hi], TAP_RATE, at)
+            self.tap.played(line.reference[lo:hi], TAP_RATE, at, line.label)

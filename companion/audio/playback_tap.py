@@ -2,10 +2,12 @@
 
 Everything the companion says (Piper or eSpeak, beat lines and cached lines alike) is handed to
 a ``PlaybackTap`` with the ``time.monotonic()`` at which it is heard: block by block, with
-sample-true times, by the in-process output stream (``output_stream``; blocks that follow each
-other are joined), or line by line with its player's start when a player process plays it. A
-line cut short is cut here too. The microphone side asks for the reference under each of its
-blocks (``reference``): the samples that were being played then, silence where nothing was.
+sample-true times, by the in-process output stream (``output_stream``; blocks of one line that
+follow each other are joined), or line by line with its player's start when a player process
+plays it. Each stretch carries the line it is (its text, ``label``): ``labels`` names the lines
+heard between two times, so the listener knows what it was saying there. A line cut short is
+cut here too. The microphone side asks for the reference under each of its blocks
+(``reference``): the samples that were being played then, silence where nothing was.
 Thread safe: the output's thread writes while the voice worker reads.
 """
 
@@ -37,6 +39,8 @@ class _Played:
     """At ``RATE``, already cut where the line was stopped."""
     timeline: int = 0
     """Which start of the output stream played it (``new_timeline``)."""
+    label: str = ""
+    """The line it is (its text; "": not told)."""
 
     @property
     def end(self) -> float:
@@ -59,8 +63,11 @@ class PlaybackTap:
         with self._lock:
             self.timeline += 1
 
-    def played(self, samples: npt.NDArray[np.int16], rate: int, start: float) -> None:
-        """``samples`` (mono 16-bit at ``rate``) began playing at monotonic ``start``."""
+    def played(
+        self, samples: npt.NDArray[np.int16], rate: int, start: float, label: str = ""
+    ) -> None:
+        """``samples`` (mono 16-bit at ``rate``) of the line ``label`` began playing at
+        monotonic ``start`` (a block of another line never continues the last stretch)."""
         mono = np.asarray(samples, dtype=np.int16).reshape(-1)
         if rate != RATE:
             mono = Resampler(rate, RATE).process(mono)
@@ -71,10 +78,11 @@ class PlaybackTap:
                 and len(last.samples)
                 and abs(last.end - start) <= JOIN_S
                 and last.timeline == self.timeline
+                and last.label == label
             ):
                 last.samples = np.concatenate([last.samples, mono.astype(np.float32)])
                 return
-            line = _Played(start, mono.astype(np.float32), self.timeline)
+            line = _Played(start, mono.astype(np.float32), self.timeline, label)
             self._lines = [p for p in self._lines if p.end > start - self._keep_s] + [line]
 
     def cut(self, at: float) -> None:
@@ -115,6 +123,15 @@ class PlaybackTap:
                     if p.end > start and p.start < end:
                         hit.add(p.timeline)
         return {t: first[t] for t in hit}
+
+    def labels(self, start: float, end: float) -> list[str]:
+        """The lines with sound between monotonic ``start`` and ``end``, in the order played
+        (a line in several stretches once; "" for sound played without a label)."""
+        with self._lock:
+            hit = [
+                p.label for p in self._lines if p.end > start and p.start < end and p.end > p.start
+            ]
+        return list(dict.fromkeys(hit))
 
     def playing(self, start: float, end: float) -> bool:
         """Whether anything was played between monotonic ``start`` and ``end``."""

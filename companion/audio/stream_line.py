@@ -17,9 +17,15 @@ class StreamLine:
     """One line queued on an ``OutputStream``: wait for it, or cut it off."""
 
     def __init__(
-        self, samples: npt.NDArray[np.float32], rate: int, reference: npt.NDArray[np.int16]
+        self,
+        samples: npt.NDArray[np.float32],
+        rate: int,
+        reference: npt.NDArray[np.int16],
+        label: str = "",
     ) -> None:
         self.samples = samples
+        self.label = label
+        """The line's text (the tap names its sound so; "": not told)."""
         self.rate = rate
         self.reference = reference
         """The line at the tap's rate (what the echo canceller is handed)."""

@@ -109,6 +109,7 @@ class Listener:
 
     def own_speech(self, text: str | None) -> None:
         """What the companion is saying now (None when it has stopped)."""
+        self._own.hear(self._position_s, None if text is None else normalise(text), self._active)
         if text is None:
             if self._own.speaking:
                 self._own.until_s = self._position_s + self.settings.own_voice_tail_s
@@ -118,7 +119,6 @@ class Listener:
                         self._held.append(decision)
             self._own.speaking = False
             return
-        self._own.text = normalise(text)
         self._own.speaking = True
 
     def process(self, pcm16: bytes) -> list[Decision]:
@@ -220,8 +220,8 @@ class Listener:
         # before it is fed to the engine but is not part of what was said.
         start_s = self._position_s - self.segmenter.utterance_s
         table = self._live.table
-        phrases = list(table)
-        decoder = self.engine
+        decoder, phrases = self.engine, list(table)
+        self._own.begin_turn(start_s - self.settings.own_voice_tail_s)
         if self._own.covers(start_s):
             decoder = self.own_voice_engine
             phrases = own_voice.live_phrases(table)

@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from companion.audio import echo_cancel
 from companion.audio.echo_cancel import EchoFilter, echo_filter
 from companion.audio.frontend import FrontEnd, FrontEndKind, FrontEndSettings, make_front_end
 from companion.audio.microphone import Microphone
@@ -20,6 +21,7 @@ from companion.errors import ModelError
 from companion.events import Heard, Listen
 from companion.inputs.base import Sink
 from companion.listen.listener import Listener
+from companion.listen.own_voice_lines import OwnVoice
 from companion.listen.settings import ListenerSettings
 from companion.listen.verdict import Decision
 from companion.recognisers.base import Engine
@@ -57,10 +59,11 @@ def _classifier_or_none(engine: Engine, user_voice: Path | None) -> WordJudge | 
         return None
 
 
-ECHO_TAIL_S = 0.2
-"""With echo cancellation its own voice is known to the 10 ms from what it played (``heard``),
-and only this much more after its last sound is its own (the room's echo; the canceller's filter
-is 0.2 s). Without it: ``own_voice_tail_s`` (0.5 s) after the speaker stops being busy."""
+ECHO_TAIL_S = echo_cancel.ECHO_TAIL_S
+"""With echo cancellation its own voice is known to the 10 ms from what it played
+(``OwnVoice.heard``), and only this much more after its last sound is its own (the room's echo;
+the canceller's filter is 0.2 s). Without it: ``own_voice_tail_s`` (0.5 s) after the speaker
+stops being busy."""
 
 
 def listener_settings(echo_cancelled: bool) -> ListenerSettings:
@@ -68,44 +71,6 @@ def listener_settings(echo_cancelled: bool) -> ListenerSettings:
     if not echo_cancelled:
         return ListenerSettings()
     return ListenerSettings(echo_cancelled=True, own_voice_tail_s=ECHO_TAIL_S)
-
-
-class OwnVoice:
-    """Remembers what the companion is saying, so the listener never takes it as a command."""
-
-    def __init__(self, speaker: Speaker) -> None:
-        self.speaker = speaker
-        self._lines: list[str] = []
-        self._lock = threading.Lock()
-
-    def said(self, text: str) -> None:
-        """A line was handed to the speaker."""
-        with self._lock:
-            self._lines = [*self._lines[-3:], text]
-
-    def now(self) -> str | None:
-        """The text being spoken (recent lines), or None when the speaker is quiet."""
-        if not self.speaker.busy():
-            with self._lock:
-                self._lines = []
-            return None
-        with self._lock:
-            return " ".join(self._lines)
-
-    def heard(self, echo: EchoFilter) -> str | None:
-        """The recent lines while their sound is in the audio ``echo`` just returned (exact
-        to its 10 ms blocks), else None; busy ``UNTAPPED_S`` with nothing played: speaking."""
-        quiet, busy = echo.quiet_s, self.speaker.busy()
-        if quiet > echo.LEAD_S and not (quiet > self.UNTAPPED_S and busy):
-            if not busy:  # all it said is over: its old lines must not hide a word later
-                with self._lock:
-                    self._lines = []
-            return None
-        with self._lock:
-            return " ".join(self._lines)
-
-    UNTAPPED_S = 2.0
-    """Busy this long after its last sound: a line still rendered, or a speaker not tapped."""
 
 
 class VoiceSource:

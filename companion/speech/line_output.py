@@ -101,21 +101,24 @@ class LineOutput:
         self._output = output
         return output
 
-    def start(self, wav: Path, stream: OutputStream | None) -> Playback | StreamLine | None:
-        """Start playing ``wav`` on ``stream`` (or a player process; None: there is none)."""
+    def start(
+        self, wav: Path, stream: OutputStream | None, label: str = ""
+    ) -> Playback | StreamLine | None:
+        """Start playing ``wav``, the line ``label`` (its text, for the tap), on ``stream``
+        (or a player process; None: there is none)."""
         found = wav_samples(wav) if stream is not None else None
         if stream is not None and found is not None:
-            return stream.play(*found)
+            return stream.play(*found, label=label)
         return Playback(self.player, wav) if self.player is not None else None
 
-    def tell_tap(self, wav: Path, started: float) -> None:
-        """Hand the sound a player process now plays to the tap (nothing is lost if the file
-        is unreadable); a stream line tells the tap block by block itself."""
+    def tell_tap(self, wav: Path, started: float, label: str = "") -> None:
+        """Hand the sound a player process now plays, the line ``label``, to the tap (nothing
+        is lost if the file is unreadable); a stream line tells the tap block by block itself."""
         if self.tap is None:
             return
         found = wav_samples(wav)
         if found is not None:
-            self.tap.played(found[0], found[1], started)
+            self.tap.played(found[0], found[1], started, label)
 
     def cut(self, playback: Playback | StreamLine | StreamParts) -> None:
         """``playback`` was killed: a player process's sound is cut from the tap now (a stream

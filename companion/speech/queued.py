@@ -198,7 +198,7 @@ class QueuedSpeaker:
                 if line.generation != self._generation:
                     return
                 try:
-                    playback = self._out.start(wav, stream)
+                    playback = self._out.start(wav, stream, line.text)
                 except OSError as exc:
                     problem = f"the audio player could not start: {exc}"
                 self._playback = playback
@@ -207,7 +207,7 @@ class QueuedSpeaker:
             if playback is not None:
                 log.debug("playing %r (pid %d)", line.text, playback.pid)
                 if isinstance(playback, Playback):
-                    self._out.tell_tap(wav, playback.started)
+                    self._out.tell_tap(wav, playback.started, line.text)
                 if attempt == 1:
                     self._prepare_next()
                 seconds = wav_seconds(wav)
@@ -241,7 +241,7 @@ class QueuedSpeaker:
                 with self._cond:
                     if stale():
                         break
-                    played.add(stream.play(*part))
+                    played.add(stream.play(*part, label=line.text))
                     self._playback = played
                 if len(played.lines) == 1:
                     self._prepare_next()
