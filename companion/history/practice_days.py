@@ -51,7 +51,8 @@ def summary(conn: sqlite3.Connection, before: dt.date) -> HistorySummary:
         for e in stops(conn, None, end) + skips(conn, None, end)
         if e.reason == "pain"
     }
-    hurt_at_reminder = {e.day for e in reminder_safety(conn, None, end) if e.what == "pain"}
+    # "it hurts" or the stroke warning signs with no session running: both hold like pain
+    hurt_at_reminder = {e.day for e in reminder_safety(conn, None, end)}
     days = []
     for day in sorted(by_day):
         facts: dict[str, tuple[int, bool, bool]] = {}

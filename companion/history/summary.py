@@ -37,8 +37,8 @@ class DaySummary:
     max_pain: int | None
     """Highest pain rating of the whole day, any exercise."""
     pain_stopped: bool = False
-    """Something was stopped or skipped because of pain that day, or "it hurts" was said at a
-    reminder that day."""
+    """Something was stopped or skipped because of pain that day, or "it hurts" or the stroke
+    warning signs were said at a reminder that day."""
 
     def get(self, exercise_id: str) -> ExerciseDay | None:
         """The facts of one exercise, if it was planned that day."""
