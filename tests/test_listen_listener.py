@@ -169,6 +169,20 @@ def test_a_stop_begun_in_the_tail_is_heard_to_its_end() -> None:
     assert d.command is Command.STOP
 
 
+def test_a_stop_said_across_the_end_of_its_line_is_heard_whole() -> None:
+    """A word begun over the companion's line and ended after it is one utterance: judging
+    it where the line ended cut "stop" in two halves, neither heard as the word (live, the
+    reader read such halves 0.00: "Stalker", "So", "")."""
+    engine = WholeWordEngine("stop", needs=0.9)  # pre-roll 0.3 s and the word 0.6 s
+    lis = Listener(engine, vocabulary())
+    lis.set_context("counting", CONTEXTS["counting"])
+    lis.own_speech("And down.")
+    assert lis.process(audio((0.5, False), (0.3, True))) == []  # "sto..." over the line
+    lis.own_speech(None)  # the line's sound ends
+    [d] = lis.process(audio((0.3, True), (2.0, False)))  # "...op", then quiet
+    assert d.command is Command.STOP
+
+
 def test_flush_decides_an_utterance_cut_off_by_the_end_of_input() -> None:
     lis, _ = listener("slower")
     assert lis.process(audio((0.5, False), (0.6, True))) == []

@@ -111,12 +111,8 @@ class Listener:
         """What the companion is saying now (None when it has stopped)."""
         self._own.hear(self._position_s, None if text is None else normalise(text), self._active)
         if text is None:
-            if self._own.speaking:
+            if self._own.speaking:  # an utterance begun in its voice ends at its first pause
                 self._own.until_s = self._position_s + self.settings.own_voice_tail_s
-                if self._active:  # judge what began while it spoke; the user's turn starts anew
-                    decision = self._finish()
-                    if decision is not None:
-                        self._held.append(decision)
             self._own.speaking = False
             return
         self._own.speaking = True
