@@ -202,7 +202,7 @@ def test_an_older_history_gains_the_reminder_safety_table_keeping_its_data(
         old_rows = conn.execute("SELECT * FROM sessions").fetchall()
     with HistoryStore.open(path) as store:
         conn = store.connection
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) == 4
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) == 5
         assert conn.execute("SELECT * FROM sessions").fetchall() == old_rows
         at = dt.datetime(2026, 11, 2, 9, 0, tzinfo=TZ)
         store.log_reminder_safety(at, at.date(), "pain", "Rest your hand.")

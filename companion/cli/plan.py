@@ -262,7 +262,8 @@ def run_history(args: argparse.Namespace) -> int:
         if d.reminders:
             print(f"{pad}reminders: {', '.join(r.replace('_', ' ') for r in d.reminders)}")
         for e in d.at_reminders:
-            print(f"{pad}Safety at a reminder {e.at[11:16]}: {safety_words.at_reminder(e)}")
+            place = "at a reminder" if e.place == "reminder" else "on the screen"
+            print(f"{pad}Safety {place} {e.at[11:16]}: {safety_words.at_reminder(e)}")
     missed = ", ".join(f"{m:%a} {m.isoformat()}" for m in book.missed)
     print(
         f"Streak: {book.current_streak} day{'s' if book.current_streak != 1 else ''} in a row; "

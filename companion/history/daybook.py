@@ -37,7 +37,8 @@ class DayEntry:
     changes: tuple[queries.ChangeRow, ...] = ()
     reminders: tuple[str, ...] = ()
     at_reminders: tuple[queries.ReminderSafetyRow, ...] = ()
-    """"It hurts" or the stroke warning signs said at a reminder that day."""
+    """"It hurts" or the stroke warning signs said at a reminder that day, or "It hurts"
+    pressed on the screen with no session running (``place`` says which)."""
     before_start: bool = False
     """The day is before the first session ever recorded (so not a missed day)."""
 
@@ -107,7 +108,7 @@ def build(
     for m in queries.reminders(conn, first, last):
         reminders[m.day].append(m.outcome)
     at_reminders: dict[dt.date, list[queries.ReminderSafetyRow]] = defaultdict(list)
-    for said in queries.reminder_safety(conn, first, last):
+    for said in queries.safety_outside_sessions(conn, first, last):
         at_reminders[said.day].append(said)
     practice = {
         dt.date.fromisoformat(r[0])

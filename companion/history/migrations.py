@@ -152,6 +152,21 @@ MIGRATIONS: tuple[Migration, ...] = (
         ),
         optional=True,
     ),
+    Migration(
+        "0005_screen_safety",
+        (
+            """CREATE TABLE screen_safety (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,             -- when it was pressed (no session, no reminder asking)
+            day TEXT NOT NULL,            -- ISO date it was pressed
+            what TEXT NOT NULL CHECK (what IN ('pain')),
+                                          -- "It hurts" pressed on the screen
+            text TEXT NOT NULL DEFAULT '' -- the words shown back (the advice)
+        )""",
+            "CREATE INDEX screen_safety_day ON screen_safety(day)",
+        ),
+        optional=True,
+    ),
 )
 """Every migration this code knows, oldest first. Never edit or reorder one that has shipped."""
 
@@ -167,5 +182,6 @@ TABLES = (
     "reminders",
     "safety_answers",
     "reminder_safety",
+    "screen_safety",
 )
 """The tables a current history database must have."""

@@ -11,7 +11,7 @@ from companion.history.queries import (
     SessionRow,
     approvals,
     ratings,
-    reminder_safety,
+    safety_outside_sessions,
     sessions,
     sets,
     skips,
@@ -51,8 +51,9 @@ def summary(conn: sqlite3.Connection, before: dt.date) -> HistorySummary:
         for e in stops(conn, None, end) + skips(conn, None, end)
         if e.reason == "pain"
     }
-    # "it hurts" or the stroke warning signs with no session running: both hold like pain
-    hurt_at_reminder = {e.day for e in reminder_safety(conn, None, end)}
+    # "it hurts" or the stroke warning signs with no session running (at a reminder, or pressed
+    # on the screen): all hold like pain
+    hurt_at_reminder = {e.day for e in safety_outside_sessions(conn, None, end)}
     days = []
     for day in sorted(by_day):
         facts: dict[str, tuple[int, bool, bool]] = {}

@@ -118,6 +118,8 @@ class ReminderSafetyRow:
     """``pain`` or ``warning_signs``."""
     text: str
     """The words said back (the advice to rest, or the call-now lines)."""
+    place: str = "reminder"
+    """``reminder`` (said at a reminder) or ``screen`` (pressed on the screen, nothing asking)."""
 
 
 def _range(column: str, start: dt.date | None, end: dt.date | None) -> tuple[str, list[str]]:
@@ -258,6 +260,21 @@ def reminder_safety(
             f"SELECT at, day, what, text FROM reminder_safety{where} ORDER BY id", args
         )
     ]
+
+
+def safety_outside_sessions(
+    conn: sqlite3.Connection, start: dt.date | None = None, end: dt.date | None = None
+) -> list[ReminderSafetyRow]:
+    """ "It hurts" and the warning signs with no session running: said at reminders, then
+    pressed on the screen with nothing asking, each in time order, by day."""
+    where, args = _range("day", start, end)
+    on_screen = [
+        ReminderSafetyRow(r[0], _d(r[1]), r[2], r[3], "screen")
+        for r in conn.execute(
+            f"SELECT at, day, what, text FROM screen_safety{where} ORDER BY id", args
+        )
+    ]
+    return sorted(reminder_safety(conn, start, end) + on_screen, key=lambda e: (e.day, e.at))
 
 
 def approvals(conn: sqlite3.Connection) -> list[tuple[dt.date, str]]:

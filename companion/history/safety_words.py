@@ -33,12 +33,14 @@ def brief(row: SafetyRow) -> str:
 
 
 _AT_REMINDER = {
-    "pain": "IT HURTS, said at a reminder (no exercise that day)",
-    "warning_signs": "STROKE WARNING SIGNS at a reminder (told to call for help now)",
+    ("reminder", "pain"): "IT HURTS, said at a reminder (no exercise that day)",
+    ("reminder", "warning_signs"): "STROKE WARNING SIGNS at a reminder (told to call for help now)",
+    ("screen", "pain"): "IT HURTS, pressed on the screen (no session running)",
 }
 
 
 def at_reminder(row: ReminderSafetyRow) -> str:
     """A few words, in capitals (always alarming), for "it hurts" or the warning signs said at
-    a reminder."""
-    return _AT_REMINDER.get(row.what, f"{row.what.replace('_', ' ')} at a reminder".upper())
+    a reminder, or "It hurts" pressed on the screen, with no session running."""
+    known = _AT_REMINDER.get((row.place, row.what))
+    return known or f"{row.what.replace('_', ' ')} at a {row.place}".upper()

@@ -30,6 +30,9 @@ REMINDER_OUTCOMES = ("fired", "snoozed", "started", "skipped", "no_answer", "mis
 """What can happen to a reminder (``log_reminder``)."""
 REMINDER_SAFETY = ("pain", "warning_signs")
 """What can be said at a reminder that is a safety event (``log_reminder_safety``)."""
+SCREEN_SAFETY = ("pain",)
+"""What can be pressed on the screen outside a session and a reminder that is a safety event
+(``log_screen_safety``)."""
 
 
 class HistoryStore:
@@ -225,13 +228,30 @@ class HistoryStore:
     def log_reminder_safety(self, at: dt.datetime, day: dt.date, what: str, text: str) -> None:
         """Record "it hurts" (``pain``) or the stroke warning signs (``warning_signs``) said at a
         reminder, with the words said back; no session is needed."""
-        if what not in REMINDER_SAFETY:
+        self._log_outside("reminder_safety", REMINDER_SAFETY, at, day, what, text)
+
+    def log_screen_safety(self, at: dt.datetime, day: dt.date, what: str, text: str) -> None:
+        """Record "It hurts" (``pain``) pressed on the screen with no session running and no
+        reminder asking, with the words shown back."""
+        self._log_outside("screen_safety", SCREEN_SAFETY, at, day, what, text)
+
+    def _log_outside(
+        self,
+        table: str,
+        known: tuple[str, ...],
+        at: dt.datetime,
+        day: dt.date,
+        what: str,
+        text: str,
+    ) -> None:
+        """A safety event with no session running, into ``table`` (one of two fixed names)."""
+        if what not in known:
+            where = "at a reminder" if table == "reminder_safety" else "on the screen"
             raise BadInputError(
-                f"Unknown safety event at a reminder {what!r}; use one of "
-                + ", ".join(REMINDER_SAFETY)
+                f"Unknown safety event {where} {what!r}; use one of " + ", ".join(known)
             )
         self._run(
-            "INSERT INTO reminder_safety (at, day, what, text) VALUES (?, ?, ?, ?)",
+            f"INSERT INTO {table} (at, day, what, text) VALUES (?, ?, ?, ?)",
             (at.isoformat(), day.isoformat(), what, text),
         )
 

@@ -38,7 +38,7 @@ class DaySummary:
     """Highest pain rating of the whole day, any exercise."""
     pain_stopped: bool = False
     """Something was stopped or skipped because of pain that day, or "it hurts" or the stroke
-    warning signs were said at a reminder that day."""
+    warning signs were said at a reminder, or "It hurts" pressed on the screen, that day."""
 
     def get(self, exercise_id: str) -> ExerciseDay | None:
         """The facts of one exercise, if it was planned that day."""

@@ -93,7 +93,8 @@ class ReportData:
     safety: tuple[queries.SafetyRow, ...] = ()
     """Every safety answer, in the order given."""
     at_reminders: tuple[queries.ReminderSafetyRow, ...] = ()
-    """"It hurts" and the stroke warning signs said at reminders (no session running)."""
+    """"It hurts" and the stroke warning signs said at reminders, and "It hurts" pressed on the
+    screen with nothing asking (no session running); ``place`` says which."""
     since: dict[str, dt.date] = field(default_factory=dict)
     """exercise id -> the day its current dose or level began (its last change, else the first
     session that planned it)."""

@@ -164,6 +164,6 @@ def gather(conn: sqlite3.Connection, first: dt.date, last: dt.date) -> ReportDat
         per_exercise={k: (v[0], v[1], v[2]) for k, v in totals.items()},
         reminders=dict(Counter(m.outcome for m in queries.reminders(conn, first, last))),
         safety=tuple(queries.safety_answers(conn, first, last)),
-        at_reminders=tuple(queries.reminder_safety(conn, first, last)),
+        at_reminders=tuple(queries.safety_outside_sessions(conn, first, last)),
         since=since(conn, last),
     )

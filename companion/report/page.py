@@ -23,6 +23,12 @@ MARKER = '<meta name="generator" content="companion report">'
 """Sits in the head of every report: an earlier report may be replaced without ``--force``."""
 
 
+def _outside_sessions(data: ReportData) -> tuple[tuple[str, int], ...]:
+    """How many safety events with no session running: at reminders, then on the screen."""
+    places = [e.place for e in data.at_reminders]
+    return (("at reminders", places.count("reminder")), ("on the screen", places.count("screen")))
+
+
 def _earlier_report(path: Path, head: bytes) -> bool:
     # reports from before the marker are known by their body tag, also in the first 4 KB
     return MARKER.encode() in head or b'<body data-rendered="no">' in head
@@ -86,10 +92,10 @@ def render(data: ReportData, r: Routine, words: Prompts, now: dt.datetime) -> st
             "Safety answers",
             f"{plural(checked, 'session')} checked, "
             f"{sum(1 for a in data.safety if a.alarming)} needing attention"
-            + (
-                f"; {plural(len(data.at_reminders), 'safety event')} at reminders"
-                if data.at_reminders
-                else ""
+            + "".join(
+                f"; {plural(n, 'safety event')} {where}"
+                for where, n in _outside_sessions(data)
+                if n
             )
             if data.safety or data.at_reminders
             else "none recorded",

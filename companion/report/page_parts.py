@@ -64,8 +64,8 @@ def safety_table(data: ReportData) -> str:
         alarm = ' class="alarm-row"' if any(a.alarming for a in answers) else ""
         said = ", ".join(answer(a) for a in answers)
         rows.append(f"<tr{alarm}><td>{when}</td><td>{said}</td></tr>")
-    for e in data.at_reminders:  # said at a reminder: no session, alarming
-        when = escape(e.at.replace("T", " ")[:16]) + " (reminder)"
+    for e in data.at_reminders:  # at a reminder or on the screen: no session, alarming
+        when = escape(e.at.replace("T", " ")[:16]) + f" ({escape(e.place)})"
         said = f'<span class="alarm">{escape(at_reminder(e))}</span>'
         rows.append(f'<tr class="alarm-row"><td>{when}</td><td>{said}</td></tr>')
     if not rows:

@@ -26,7 +26,16 @@ from companion.commands import Command
 from companion.errors import CompanionError
 from companion.reminders import page_answer
 from companion.routine import Routine
-from companion.screen import caregiver, catalogue, downloads, guard, live, pair_page, pictures
+from companion.screen import (
+    caregiver,
+    catalogue,
+    downloads,
+    guard,
+    hurts_record,
+    live,
+    pair_page,
+    pictures,
+)
 from companion.screen.pages import (
     HERE,
     Screen,
@@ -120,7 +129,7 @@ async def press(request: Request) -> Response:
         # no session: they answer the reminder being asked, and "it hurts" is never just refused
         answered = _answer_reminder(screen, snapshot, command)
         if command is Command.HURTS:
-            return _answer(request, live.HURTS_ADVICE if answered else live.HURTS_NO_SESSION)
+            return _answer(request, _hurts_here(screen, answered))
         if answered:
             return _answer(request, "")
     if refused:
@@ -152,6 +161,17 @@ def _answer_reminder(screen: Screen, snapshot: dict[str, Any], command: Command)
         log.warning("the reminder's answer could not be handed to the daemon: %s", exc)
         return False
     return True
+
+
+def _hurts_here(screen: Screen, answered: bool) -> str:
+    """It hurts with no session: the advice shown; recorded here unless the reminder being
+    asked took it (the daemon records it then)."""
+    words = prompts.load(load_routine(screen).language)
+    if answered:
+        return words.text("ui.screen.hurts_advice")
+    shown = words.text("ui.screen.hurts_no_session")
+    hurts_record.record(screen.where, dt.datetime.now().astimezone(), shown)
+    return shown
 
 
 def load_routine(screen: Screen) -> Routine:

@@ -38,11 +38,6 @@ press answers the question the page showed, and only once (see ``Live.press``)."
 ANSWERED = "That was already answered."
 CHANGED = "The question has changed. Please look at the page again."
 NO_SESSION = "No session is running now."
-HURTS_ADVICE = (
-    "Rest your hand. If the pain is bad, or does not go away, tell someone who looks after you."
-)
-HURTS_NO_SESSION = f"{NO_SESSION} {HURTS_ADVICE}"
-"""The page's answer to It hurts when no session runs (shown, never just refused)."""
 
 IDLE: dict[str, Any] = {
     "running": False,
