@@ -141,10 +141,11 @@ class Loop:
     def _carry_out(self, effects: list[Effect]) -> None:
         now = self.clock.now()
         self._expect(effects)
+        done: list[Effect] = []  # carried out, in order, with the loop's own lines: watchers
         for effect in effects:
+            done.append(effect)
             if isinstance(effect, Say):
-                self.events.write(now, "say", text=effect.text, key=effect.key)
-                self.speaker.say(effect.text, beat=effect.beat)
+                self._say(effect, now)
             elif isinstance(effect, StopSpeech):
                 self.speaker.stop()
             elif isinstance(effect, SetVoice):
@@ -155,12 +156,19 @@ class Loop:
                     source.listen(effect)
             elif isinstance(effect, Record):
                 self.events.write(now, "record", type=type(effect.record).__name__)
-                self._store(effect.record, now)
+                lost = self._store(effect.record, now)
+                if lost is not None:  # said and shown like the session's lines
+                    self._say(lost, now)
+                    done.append(lost)
             elif isinstance(effect, End):
                 self.events.write(now, "end", how=effect.how)
                 self.ended = effect.how
         for watch in self.watchers:
-            watch(effects, now)
+            watch(done, now)
+
+    def _say(self, say: Say, now: dt.datetime) -> None:
+        self.events.write(now, "say", text=say.text, key=say.key)
+        self.speaker.say(say.text, beat=say.beat)
 
     def _expect(self, effects: list[Effect]) -> None:
         """Tell the sources that can (the keyboard) the context of this batch's Listen before
@@ -173,11 +181,12 @@ class Loop:
             if isinstance(source, Expecting):
                 source.expect(listen)
 
-    def _store(self, record: HistoryRecord, now: dt.datetime) -> None:
-        """Write one record; if the disk is full (or the folder became read-only), tell the user
-        once and go on: what was saved stays, and later records are still tried."""
+    def _store(self, record: HistoryRecord, now: dt.datetime) -> Say | None:
+        """Write one record; if the disk is full (or the folder became read-only), the line
+        that tells the user, once (the caller says and shows it), and go on: what was saved
+        stays, and later records are still tried."""
         if self.history is None:
-            return
+            return None
         try:
             self.history(record)
         except StorageError as exc:
@@ -186,10 +195,10 @@ class Loop:
                 self.unsaved = exc
                 log.info("history: %s was not saved: %s", type(record).__name__, exc.message)
                 if self.history_lost:
-                    self.events.write(now, "say", text=self.history_lost, key="history_lost")
-                    self.speaker.say(self.history_lost)
-            return
+                    return Say(self.history_lost, key="history_lost")
+            return None
         self.saved_until = record.at
+        return None
 
     def unsaved_error(self) -> StorageError | None:
         """After ``run``: a plain error if part of the session could not be saved."""

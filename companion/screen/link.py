@@ -201,8 +201,16 @@ class ScreenLink:
     def voice(self, speaker: Speaker) -> Speaker:
         """The session's speaker, with room for the screen's lines (the loop speaks through it)."""
         self._voice = SessionVoice(speaker)
-        self.live.connect_voice(self._voice.interject)
+        self.live.connect_voice(self._interject)
         return self._voice
+
+    def _interject(self, text: str) -> None:
+        """The screen's line (a new pairing code), said after the session's current line and
+        shown as the caption (the caption before it shown smaller, as the next line said is)."""
+        if self._voice is None:
+            return
+        self._voice.interject(text)
+        self.live.update(said=self.live.snapshot()["caption"], caption=text)
 
     def _ended(self) -> None:
         """The session's loop is over: the screen's lines no longer go to its voice."""
