@@ -26,11 +26,15 @@ Watcher = Callable[[list[Effect], dt.datetime], None]
 """Called by the loop with each batch of effects it has carried out."""
 
 
-class LiveState(Protocol):
-    """What a session changes on the page (``screen.live.Live`` or ``screen.attach.RemoteLive``)."""
+class Shows(Protocol):
+    """Where the session's state is shown (the page's state, or something passing it on)."""
 
     def update(self, **changes: Any) -> None:
         """Change some fields of what the page shows."""
+
+
+class LiveState(Shows, Protocol):
+    """What a session changes on the page (``screen.live.Live`` or ``screen.attach.RemoteLive``)."""
 
     def reset(self) -> None:
         """Back to the state before any session."""
@@ -125,9 +129,7 @@ class Asked:
         return f"{self._prefix}-{next(self._numbers)}"
 
 
-def watcher(
-    live: LiveState, session: Session, words: Prompts, asked: Asked | None = None
-) -> Watcher:
+def watcher(live: Shows, session: Session, words: Prompts, asked: Asked | None = None) -> Watcher:
     """A watcher that sends the session's caption, progress and question to the page."""
     asked = asked or Asked()
 
@@ -193,6 +195,8 @@ class ScreenLink:
         self.live = live
         self._voice: SessionVoice | None = None
         self._asked = Asked()
+        self._caption = ""
+        """The caption the session last showed."""
 
     def source(self) -> ScreenSource:
         """The page's buttons, as an input source."""
@@ -210,7 +214,12 @@ class ScreenLink:
         if self._voice is None:
             return
         self._voice.interject(text)
-        self.live.update(said=self.live.snapshot()["caption"], caption=text)
+        self.update(said=self._caption, caption=text)
+
+    def update(self, **changes: Any) -> None:
+        """What the session's watcher shows, passed on (its caption kept for ``_interject``)."""
+        self._caption = str(changes.get("caption", self._caption))
+        self.live.update(**changes)
 
     def _ended(self) -> None:
         """The session's loop is over: the screen's lines no longer go to its voice."""
@@ -220,4 +229,4 @@ class ScreenLink:
 
     def watcher(self, session: Session, words: Prompts) -> Watcher:
         """The watcher the loop calls after carrying out effects."""
-        return watcher(self.live, session, words, self._asked)
+        return watcher(self, session, words, self._asked)
