@@ -65,3 +65,34 @@ def test_a_pairing_code_said_during_a_session_is_shown_on_the_page(tmp_path: Pat
         finally:
             voice.close()
         assert state["running"] and CHEST in f"{state['said']} {state['caption']}"
+
+
+def test_the_report_page_keeps_stop_and_it_hurts_while_a_session_runs(tmp_path: Path) -> None:
+    """The carer opened the therapist's report in the same tab during a session: the other
+    pages kept Stop and It hurts, the report had neither. A press from it reaches the session
+    (its security policy lets the page's forms post to the companion only)."""
+    with trial(tmp_path) as t:
+        t.wait(lambda s: s["stage"] == "safety" and "no" in s["commands"])
+        reply = t.client.get("/report")
+        page = reply.text
+        assert "<h1" in page and 'id="safety"' in page  # the report itself
+        for command in ("stop", "hurts"):
+            assert f'<button name="command" value="{command}"' in page, command
+        assert "form-action 'self'" in reply.headers["content-security-policy"]
+        token = page.split('name="token" value="', 1)[1].split('"', 1)[0]
+        r = t.client.post("/press", data={"command": "hurts", "token": token},
+                          follow_redirects=False)  # fmt: skip
+        assert r.status_code == 303 and r.headers["location"] == "/"
+        t.wait(lambda s: s["stage"] == "hurt_level")
+
+
+def test_the_report_page_has_no_session_buttons_when_no_session_runs(tmp_path: Path) -> None:
+    with trial(tmp_path) as t:  # a session recorded, then ended
+        t.wait(lambda s: s["stage"] == "safety" and "no" in s["commands"])
+    client = t.client
+    t.live.reset()
+    reply = client.get("/report")
+    assert (
+        'value="stop"' not in reply.text
+        and "form-action 'none'" in reply.headers["content-security-policy"]
+    )

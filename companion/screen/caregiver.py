@@ -28,6 +28,15 @@ REPORT_CSP = (
     "frame-ancestors 'none'; form-action 'none'; base-uri 'none'"
 )
 """The report is one self-contained page (its styles and check script are inside it)."""
+SESSION_BAR_CSS = (
+    ".session-bar{display:flex;flex-wrap:wrap;gap:1rem;align-items:center;padding:.75rem;"
+    "border:3px solid #9b1c1c;border-radius:12px;margin:0 0 1rem}"
+    ".session-bar form{margin:0}.session-bar button{min-width:12rem;min-height:72px;"
+    "font-size:1.6rem;font-weight:700;border-radius:14px;border:3px solid #9b1c1c;"
+    "background:#9b1c1c;color:#fff;cursor:pointer}"
+    "@media print{.session-bar{display:none}}"
+)
+"""The session's Stop and It hurts on the report page (its styles are its own)."""
 
 
 async def cli_text(screen: Screen, *argv: str) -> str:
@@ -236,7 +245,15 @@ async def report(request: Request) -> Response:
             request, "message.html", status=409, title="The history cannot be read", text=str(exc)
         )
     html = page.render(numbers, r, prompts.load(r.language), now)
-    return HTMLResponse(html, headers={"content-security-policy": REPORT_CSP})
+    if not screen.live.snapshot()["running"]:
+        return HTMLResponse(html, headers={"content-security-policy": REPORT_CSP})
+    # a session runs: Stop and It hurts on this page too, posting to the companion only
+    bar = request.app.state.templates.get_template("session_bar.html").render(token=screen.token)
+    html = html.replace("</head>", f"<style>{SESSION_BAR_CSS}</style></head>", 1)
+    body_open = html.index(">", html.index("<body")) + 1
+    html = html[:body_open] + bar + html[body_open:]
+    csp = REPORT_CSP.replace("form-action 'none'", "form-action 'self'")
+    return HTMLResponse(html, headers={"content-security-policy": csp})
 
 
 def routes() -> list[Route]:
