@@ -24,6 +24,7 @@ HERE = Path(__file__).parent
 BUTTONS: tuple[tuple[Command, str], ...] = (
     (Command.START, "Start"),
     (Command.RESUME, "Continue"),
+    (Command.DONE, "Done"),
     (Command.PAUSE, "Pause"),
     (Command.NEXT, "Next"),
     (Command.REPEAT, "Repeat"),
