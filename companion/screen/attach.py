@@ -1,7 +1,9 @@
 """A session run by another process (the reminder daemon's, or ``companion session``) shows
 itself on an open ``companion screen`` of the same data folder, through its socket
 (``screen/bridge.py``): ``RemoteLive`` stands in for the screen's ``Live``. Without a screen
-nothing changes; if the screen goes away meanwhile the session goes on without it."""
+nothing changes; if the screen goes away meanwhile the session goes on without it, and when a
+screen is started again on the folder the session joins it: the new page shows it as it is
+now, and its presses reach it."""
 
 from __future__ import annotations
 
@@ -18,16 +20,22 @@ from companion.screen.bridge import WAIT_S, command_of, encode, lines, socket_pa
 from companion.screen.link import ScreenLink
 
 log = logging.getLogger(__name__)
+RETRY_S = 0.5
+"""After its screen has gone: how often the session looks for a new one."""
 
 
 class RemoteLive:
     """The screen's state in the ``companion screen`` process: changes sent, presses received."""
 
-    def __init__(self, conn: socket.socket) -> None:
+    def __init__(self, conn: socket.socket, data_dir: Path | None = None) -> None:
         self._conn = conn
+        self._data_dir = data_dir
+        """Where to look for a new screen when this one goes (None: never)."""
         self._lock = threading.Lock()
         self._sink: Sink | None = None
         self._voice: Callable[[str], None] | None = None
+        self._shown: list[dict[str, Any]] = []
+        """What the page shows now, as messages: replayed to a new screen."""
         self._broken = False
         self._closed = threading.Event()
         self._thread = threading.Thread(target=self._read, name="screen-presses", daemon=True)
@@ -51,18 +59,38 @@ class RemoteLive:
             self._voice = say
         self._send({"voice": say is not None})
 
+    def _note(self, message: dict[str, Any]) -> None:
+        """Keep what a new screen needs to show the page as it is now (under the lock)."""
+        flags = [m for m in self._shown if "accepting" in m or "voice" in m]
+        if message.get("reset"):  # a new page; whether it takes presses and lines stays
+            self._shown = [message, {"update": {}}, *flags]
+        elif not self._shown:
+            self._shown = [{"update": {}}]
+        changes = message.get("update")
+        if isinstance(changes, dict):
+            state = next(m for m in self._shown if "update" in m)
+            state["update"].update(changes)
+        for key in ("accepting", "voice"):
+            if key in message:
+                self._shown = [m for m in self._shown if key not in m] + [message]
+
     def close(self) -> None:
         self._closed.set()
+        with self._lock:
+            conn = self._conn
         with contextlib.suppress(OSError):
-            self._conn.shutdown(socket.SHUT_RDWR)
+            conn.shutdown(socket.SHUT_RDWR)
         self._thread.join(timeout=2)
-        self._conn.close()
+        with self._lock:
+            self._conn.close()
 
     # ---- the wire ---------------------------------------------------------------------------
 
     def _send(self, message: dict[str, Any]) -> None:
-        """Bounded (``WAIT_S``); after a failure the page is left behind for this session."""
+        """Bounded (``WAIT_S``); after a failure the page is left behind until a new screen
+        is found (``_read``)."""
         with self._lock:
+            self._note(message)
             if self._broken:
                 return
             try:
@@ -72,23 +100,65 @@ class RemoteLive:
                 log.info("the screen could not be reached; the session goes on without it: %s", exc)
 
     def _read(self) -> None:
-        for message in lines(self._conn, self._closed.is_set):
+        while True:
+            for message in lines(self._conn, self._closed.is_set):
+                self._heard(message)
             with self._lock:
-                sink, voice = self._sink, self._voice
-            press = message.get("press")
-            if isinstance(press, dict) and sink is not None:
-                event = command_of(press)
-                if event is not None:
-                    sink(event)
-            said = message.get("say")
-            if isinstance(said, str) and voice is not None:
-                voice(said)
+                self._broken = True
+            if not self._rejoin():
+                return
+
+    def _heard(self, message: dict[str, Any]) -> None:
+        with self._lock:
+            sink, voice = self._sink, self._voice
+        press = message.get("press")
+        if isinstance(press, dict) and sink is not None:
+            event = command_of(press)
+            if event is not None:
+                sink(event)
+        said = message.get("say")
+        if isinstance(said, str) and voice is not None:
+            voice(said)
+
+    def _rejoin(self) -> bool:
+        """The screen has gone: wait for a new one on the folder and show it the page as it is
+        now; False once the session has ended (or no folder to look in)."""
+        if self._data_dir is None:
+            return False
+        log.info("the screen has gone; the session looks for a new one")
+        while not self._closed.wait(RETRY_S):
+            conn = _connect(socket_path(self._data_dir))
+            if conn is None:
+                continue
+            with self._lock:
+                try:
+                    for message in self._shown:
+                        conn.sendall(encode(message))
+                except OSError as exc:
+                    log.info("the new screen could not be reached: %s", exc)
+                    conn.close()
+                    continue
+                old, self._conn, self._broken = self._conn, conn, False
+            old.close()
+            log.info("a new screen shows the session")
+            return True
+        return False
 
 
 def attach(data_dir: Path) -> tuple[ScreenLink, RemoteLive] | None:
     """Join an open ``companion screen`` of ``data_dir``: (the session's link, the connection
     to close when it ends); None when no screen is open there."""
     path = socket_path(data_dir)
+    conn = _connect(path)
+    if conn is None:
+        log.info("no screen to show the session on (%s)", path)
+        return None
+    remote = RemoteLive(conn, data_dir)
+    return ScreenLink(remote), remote
+
+
+def _connect(path: Path) -> socket.socket | None:
+    """A connection to the screen listening at ``path``; None when none listens there."""
     if not path.exists():
         return None
     conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -97,7 +167,6 @@ def attach(data_dir: Path) -> tuple[ScreenLink, RemoteLive] | None:
         conn.connect(str(path))
     except OSError as exc:
         conn.close()
-        log.info("no screen to show the session on (%s): %s", path, exc)
+        log.debug("no screen listens at %s: %s", path, exc)
         return None
-    remote = RemoteLive(conn)
-    return ScreenLink(remote), remote
+    return conn
