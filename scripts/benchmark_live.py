@@ -541,15 +541,20 @@ def analyse(t: Trial, whole: np.ndarray, clock: Clock, companion_db: float) -> N
 
 
 def results(run: Run) -> None:
-    """Give each trial the first command after its clip (within the window)."""
+    """Give each trial the first command after its clip (within the window, and before the
+    next clip began: a stop said 2.5 s after a long noise clip ended is that stop's, not the
+    noise's; it once counted as a false stop from noise and a missed stop)."""
     used: set[int] = set()
+    starts = sorted(t.played_wall for t in run.trials)
     for t in run.trials:
         if t.end_wall is None:
             continue
+        later = [s for s in starts if s > t.played_wall]
+        until = min(t.end_wall + WINDOW_S, later[0] - 0.2 if later else float("inf"))
         for i, (at, command, source) in enumerate(run.commands):
             if source != "voice" or i in used:
                 continue
-            if t.played_wall - 0.2 <= at <= t.end_wall + WINDOW_S:
+            if t.played_wall - 0.2 <= at <= until:
                 if t.heard is None:
                     t.heard, t.latency_s = command, round(at - t.end_wall, 3)
                 used.add(i)  # a second command in the window is the clip's too, not its voice
