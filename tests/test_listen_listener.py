@@ -183,6 +183,29 @@ def test_a_stop_said_across_the_end_of_its_line_is_heard_whole() -> None:
     assert d.command is Command.STOP
 
 
+def test_a_stop_said_as_the_session_moves_on_is_heard() -> None:
+    """The session changes what it listens for while "stop" is being said (a rest ends: "Rest
+    is over", listening for "start"): the word is judged as begun, not dropped (live, a "stop"
+    said as a rest ended was lost so, its second half then heard as "ouch")."""
+    engine = WholeWordEngine("stop", needs=0.9)  # pre-roll 0.3 s and the word 0.6 s
+    lis = Listener(engine, vocabulary())
+    lis.set_context("rest", CONTEXTS["rest"])
+    assert lis.process(audio((0.5, False), (0.3, True))) == []
+    lis.set_context("ready", CONTEXTS["ready"])
+    assert lis.context == "ready" and Command.START in lis.commands
+    [d] = lis.process(audio((0.3, True), (2.0, False)))
+    assert d.command is Command.STOP
+
+
+def test_only_a_safety_word_is_kept_from_an_utterance_begun_before_the_session_moved_on() -> None:
+    lis, _ = listener("pause", context="counting")
+    assert lis.process(audio((0.5, False), (0.3, True))) == []
+    lis.set_context("rest", CONTEXTS["rest"])
+    assert lis.process(audio((0.3, True), (2.0, False))) == []  # stale: said for the set
+    [d] = lis.process(audio((0.5, True), (2.0, False)))  # said in the rest: heard there
+    assert d.command is Command.PAUSE
+
+
 def test_flush_decides_an_utterance_cut_off_by_the_end_of_input() -> None:
     lis, _ = listener("slower")
     assert lis.process(audio((0.5, False), (0.6, True))) == []

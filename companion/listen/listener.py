@@ -9,7 +9,7 @@ from collections.abc import Mapping
 
 from companion.classifier.combine_opinions import Verdict
 from companion.classifier.word_classifier import WordJudge
-from companion.commands import Command, Context, Parsed, Vocabulary, normalise
+from companion.commands import SAFETY, Command, Context, Parsed, Vocabulary, normalise
 from companion.listen import decide, own_voice
 from companion.listen.companion_speech import CompanionSpeech
 from companion.listen.endpoint import Edge, Segmenter
@@ -62,6 +62,8 @@ class Listener:
         self._pre_roll: deque[bytes] = deque(maxlen=max(1, round(s.pre_roll_s / self._frame_s)))
         self._position_s = 0.0
         self._live = Live()
+        self._next: Live | None = None
+        """What the session listens for since an utterance under way began (``set_context``)."""
         self._active = False
         """An utterance is under way (``_turn``)."""
         self._turn = self._new_turn(0.0, engine)
@@ -83,12 +85,12 @@ class Listener:
     @property
     def context(self) -> Context | None:
         """The session's context listened in (None before the first)."""
-        return self._live.context
+        return (self._next or self._live).context
 
     @property
     def commands(self) -> frozenset[Command]:
         """The commands live now."""
-        return self._live.commands
+        return (self._next or self._live).commands
 
     @property
     def _table(self) -> Mapping[str, Parsed]:
@@ -96,16 +98,14 @@ class Listener:
         return self._live.table
 
     def set_context(self, context: Context, commands: frozenset[Command]) -> None:
-        """Listen for ``commands`` from now on (a changed set drops an utterance under way)."""
+        """Listen for ``commands`` from now on: an utterance under way is judged as begun, and
+        only a safety word (``SAFETY``) in it is kept (a "stop" said as a rest ends)."""
         if Command.START in commands and Command.STOP in commands:
             raise ValueError("start and stop are never live together")
-        if context == self._live.context and commands == self._live.commands:
+        if context == self.context and commands == self.commands:
             return
-        self._live = live_for(context, commands, self.vocabulary, self.settings.quick_stop_contexts)
-        if self._active:
-            self._turn.decoder.finish()
-            self._active = False
-            self.segmenter.reset()
+        live = live_for(context, commands, self.vocabulary, self.settings.quick_stop_contexts)
+        self._live, self._next = (self._live, live) if self._active else (live, None)
 
     def own_speech(self, text: str | None) -> None:
         """What the companion is saying now (None when it has stopped)."""
@@ -243,6 +243,10 @@ class Listener:
         turn.heard_at_pause = ""
         self.segmenter.reset()
         decision = self._judge(hyp)
+        if self._next is not None:  # the session moved on while it was said
+            if decision is not None and decision.command not in SAFETY:
+                decision = None
+            self._live, self._next = self._next, None
         if decision is not None and mid_sound:  # the rest of the word is not heard again
             self._rest_of_word_s = self.settings.pause_s
         return decision
