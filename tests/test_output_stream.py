@@ -105,22 +105,7 @@ def test_the_tap_times_are_when_the_microphone_hears_it(
     """The played blocks' times (the speaker's clock) and the microphone's capture times agree
     within a few milliseconds, over several lines and the silence between them."""
     assert stream.tap is not None
-    got: list[tuple[bytes, float]] = []
-    mic: Microphone | None = None
-
-    def sink(chunk: bytes) -> None:
-        assert mic is not None
-        got.append((chunk, mic.captured_at))
-
-    mic = Microphone(sink, rate=16000)
-    mic.start(refresh=False)
-    try:
-        time.sleep(0.3)
-        for seed in range(3):
-            assert stream.play(speech_like(1.0, seed), RATE).wait(timeout=5) is None
-            time.sleep(0.4)
-    finally:
-        mic.stop()
+    _, got = _lines_heard(stream, 3, seconds=1.0, gap=0.4)
     lags = []
     for k in range(0, len(got) - 25, 25):  # half-second windows
         window = np.concatenate([np.frombuffer(c, "<i2") for c, _ in got[k : k + 25]])
@@ -256,9 +241,11 @@ def test_a_line_after_a_cut_one_drops_its_tail(
     assert abs((loud[-1] - loud[0]) / 16000 - heard_s) < 0.03, heard
 
 
-def _lines_heard(out: OutputStream, lines: int) -> tuple[list, list[tuple[bytes, float]]]:
-    """``lines`` lines of speech-like sound, each after 0.5 s of silence, with what the
-    microphone (the sink's monitor) captured meanwhile and when."""
+def _lines_heard(
+    out: OutputStream, lines: int, seconds: float = 0.6, gap: float = 0.5
+) -> tuple[list, list[tuple[bytes, float]]]:
+    """``lines`` lines of speech-like sound ``seconds`` long, each followed by ``gap`` s of
+    silence, with what the microphone (the sink's monitor) captured meanwhile and when."""
     got: list[tuple[bytes, float]] = []
     mic: Microphone | None = None
 
@@ -272,9 +259,9 @@ def _lines_heard(out: OutputStream, lines: int) -> tuple[list, list[tuple[bytes,
     try:
         time.sleep(0.3)
         for k in range(lines):
-            played.append(out.play(speech_like(0.6, seed=k), RATE))
+            played.append(out.play(speech_like(seconds, seed=k), RATE))
             assert played[-1].wait(timeout=5) is None
-            time.sleep(0.5)
+            time.sleep(gap)
     finally:
         mic.stop()
     return played, got

@@ -46,6 +46,10 @@ class _Played:
     def end(self) -> float:
         return self.start + len(self.samples) / RATE
 
+    def sounds(self, start: float, end: float) -> bool:
+        """Whether some of it was heard between monotonic ``start`` and ``end``."""
+        return len(self.samples) > 0 and self.end > start and self.start < end
+
 
 class PlaybackTap:
     """A short history of the sound played, on the monotonic clock, at ``RATE``."""
@@ -120,7 +124,7 @@ class PlaybackTap:
             for p in self._lines:  # in the order played
                 if len(p.samples):
                     first.setdefault(p.timeline, p.start)
-                    if p.end > start and p.start < end:
+                    if p.sounds(start, end):
                         hit.add(p.timeline)
         return {t: first[t] for t in hit}
 
@@ -128,15 +132,13 @@ class PlaybackTap:
         """The lines with sound between monotonic ``start`` and ``end``, in the order played
         (a line in several stretches once; "" for sound played without a label)."""
         with self._lock:
-            hit = [
-                p.label for p in self._lines if p.end > start and p.start < end and p.end > p.start
-            ]
+            hit = [p.label for p in self._lines if p.sounds(start, end)]
         return list(dict.fromkeys(hit))
 
     def playing(self, start: float, end: float) -> bool:
         """Whether anything was played between monotonic ``start`` and ``end``."""
         with self._lock:
-            return any(p.end > start and p.start < end and len(p.samples) for p in self._lines)
+            return any(p.sounds(start, end) for p in self._lines)
 
 
 SHARED = PlaybackTap()

@@ -253,13 +253,7 @@ def reminder_safety(
     conn: sqlite3.Connection, start: dt.date | None = None, end: dt.date | None = None
 ) -> list[ReminderSafetyRow]:
     """ "It hurts" and the stroke warning signs said at reminders, by day."""
-    where, args = _range("day", start, end)
-    return [
-        ReminderSafetyRow(r[0], _d(r[1]), r[2], r[3])
-        for r in conn.execute(
-            f"SELECT at, day, what, text FROM reminder_safety{where} ORDER BY id", args
-        )
-    ]
+    return _safety_outside(conn, "reminder_safety", "reminder", start, end)
 
 
 def safety_outside_sessions(
@@ -267,14 +261,20 @@ def safety_outside_sessions(
 ) -> list[ReminderSafetyRow]:
     """ "It hurts" and the warning signs with no session running: said at reminders, then
     pressed on the screen with nothing asking, each in time order, by day."""
-    where, args = _range("day", start, end)
-    on_screen = [
-        ReminderSafetyRow(r[0], _d(r[1]), r[2], r[3], "screen")
-        for r in conn.execute(
-            f"SELECT at, day, what, text FROM screen_safety{where} ORDER BY id", args
-        )
-    ]
+    on_screen = _safety_outside(conn, "screen_safety", "screen", start, end)
     return sorted(reminder_safety(conn, start, end) + on_screen, key=lambda e: (e.day, e.at))
+
+
+def _safety_outside(
+    conn: sqlite3.Connection, table: str, place: str, start: dt.date | None, end: dt.date | None
+) -> list[ReminderSafetyRow]:
+    """The rows of ``table`` (``reminder_safety`` or ``screen_safety``: a fixed name, never
+    input), as rows of ``place``, by id."""
+    where, args = _range("day", start, end)
+    return [
+        ReminderSafetyRow(r[0], _d(r[1]), r[2], r[3], place)
+        for r in conn.execute(f"SELECT at, day, what, text FROM {table}{where} ORDER BY id", args)
+    ]
 
 
 def approvals(conn: sqlite3.Connection) -> list[tuple[dt.date, str]]:

@@ -9,8 +9,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from companion.audio import echo_cancel
-from companion.audio.echo_cancel import EchoFilter, echo_filter
+from companion.audio.echo_cancel import ECHO_TAIL_S, EchoFilter, echo_filter
 from companion.audio.frontend import FrontEnd, FrontEndKind, FrontEndSettings, make_front_end
 from companion.audio.microphone import Microphone
 from companion.audio.playback_tap import SHARED
@@ -59,15 +58,11 @@ def _classifier_or_none(engine: Engine, user_voice: Path | None) -> WordJudge | 
         return None
 
 
-ECHO_TAIL_S = echo_cancel.ECHO_TAIL_S
-"""With echo cancellation its own voice is known to the 10 ms from what it played
-(``OwnVoice.heard``), and only this much more after its last sound is its own (the room's echo;
-the canceller's filter is 0.2 s). Without it: ``own_voice_tail_s`` (0.5 s) after the speaker
-stops being busy."""
-
-
 def listener_settings(echo_cancelled: bool) -> ListenerSettings:
-    """The listener's settings for live listening, with or without echo cancellation."""
+    """The listener's settings for live listening, with or without echo cancellation. With it,
+    its own voice is known to the 10 ms from what it played (``OwnVoice.heard``), and only
+    ``ECHO_TAIL_S`` more after its last sound is its own (the room's echo). Without it:
+    ``own_voice_tail_s`` (0.5 s) after the speaker stops being busy."""
     if not echo_cancelled:
         return ListenerSettings()
     return ListenerSettings(echo_cancelled=True, own_voice_tail_s=ECHO_TAIL_S)
