@@ -85,11 +85,17 @@ def test_it_hurts_on_the_page_while_the_daemon_asks_answers_the_reminder(tmp_pat
     client: TestClient = client_for(screen)
     screen.live.update(reminder={"kind": "due", "time": "09:00", "text": "", "key": "due x"})
     since = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1)
-    for command in ("hurts", "stop"):
-        r = client.post("/press", data={"command": command, "token": TOKEN},
-                        headers={"x-companion-token": TOKEN})  # fmt: skip
-        assert r.status_code == 200, r.text
-        assert page_answer.take(screen.where.data_dir, since) is Command(command)
+    heard: list[object] = []
+    asking = page_answer.PageAnswerSource(screen.where.data_dir, since)  # the daemon's reminder
+    asking.start(heard.append)
+    try:
+        for command in ("hurts", "stop"):
+            r = client.post("/press", data={"command": command, "token": TOKEN},
+                            headers={"x-companion-token": TOKEN})  # fmt: skip
+            assert r.status_code == 200, r.text
+    finally:
+        asking.close()
+    assert [getattr(h, "command", None) for h in heard] == [Command.HURTS, Command.STOP]
 
 
 def test_it_hurts_on_the_page_with_nothing_running_gives_advice_not_just_no_session(

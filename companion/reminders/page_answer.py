@@ -8,7 +8,6 @@ answer written before the reminder began, or not understood, is removed and igno
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import logging
@@ -47,8 +46,12 @@ def take(data_dir: Path, since: dt.datetime) -> Command | None:
         text = path.read_text(encoding="utf-8")
     except OSError:
         return None
-    with contextlib.suppress(OSError):
-        path.unlink()
+    try:
+        path.unlink()  # whoever removes it acts on it (the page takes back an answer not taken)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        log.info("the page's answer could not be removed: %s", exc)
     try:
         data = json.loads(text)
         command = Command(data["command"])

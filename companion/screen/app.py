@@ -24,7 +24,6 @@ from starlette.staticfiles import StaticFiles
 from companion import prompts, routine
 from companion.commands import Command
 from companion.errors import CompanionError
-from companion.reminders import page_answer
 from companion.routine import Routine
 from companion.screen import (
     caregiver,
@@ -35,6 +34,7 @@ from companion.screen import (
     live,
     pair_page,
     pictures,
+    reminder_answer,
 )
 from companion.screen.pages import (
     HERE,
@@ -127,7 +127,9 @@ async def press(request: Request) -> Response:
     refused = screen.live.press(command, value, form.get("asked"))
     if refused == live.NO_SESSION and command in (Command.STOP, Command.HURTS):
         # no session: they answer the reminder being asked, and "it hurts" is never just refused
+        # (nor lost: a reminder that had stopped asking leaves it to the page)
         answered = _answer_reminder(screen, snapshot, command)
+        answered = answered and await reminder_answer.taken(screen.where)
         if command is Command.HURTS:
             return _answer(request, _hurts_here(screen, answered))
         if answered:
@@ -152,15 +154,8 @@ async def reminder_later(request: Request) -> Response:
 def _answer_reminder(screen: Screen, snapshot: dict[str, Any], command: Command) -> bool:
     """While the daemon asks (the page shows it due), Start, Later, Stop or It hurts answers
     it too; whether it was handed to the daemon."""
-    shown = snapshot.get("reminder")
-    if not shown or shown.get("kind") != "due":
-        return False
-    try:
-        page_answer.write(screen.where.data_dir, command, dt.datetime.now(dt.timezone.utc))
-    except OSError as exc:
-        log.warning("the reminder's answer could not be handed to the daemon: %s", exc)
-        return False
-    return True
+    now = dt.datetime.now(dt.timezone.utc)
+    return reminder_answer.give(screen.where, snapshot.get("reminder"), command, now)
 
 
 def _hurts_here(screen: Screen, answered: bool) -> str:
