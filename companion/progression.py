@@ -19,6 +19,9 @@ if TYPE_CHECKING:
 
 RESTART_STEPS = 2
 """After a long gap every dose goes down by this many ``rep_step``s."""
+WARNING_HOLD = "hold_warning"
+"""The rule after a day whose safety answers stopped it: announced once for the whole
+programme (an exercise-less change), its advice said once."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,8 @@ def _evaluate(s: Status, facts: DaySummary, p: Progression) -> tuple[Status, Cha
         return down("down_pain")
     if f.max_effort is not None and f.max_effort > p.max_effort:
         return down("down_effort")
+    if facts.warning_signs:  # the stroke warning signs or the safety questions: nothing advances
+        return hold(WARNING_HOLD)
     if not f.met_completed:
         cut_short = f.met_cut_short or any(h != Outcome.COMPLETED for h in facts.hows)
         return hold("hold_short" if cut_short else "hold_missed")
@@ -165,6 +170,10 @@ class _Replay:
         self.changes = []
         for n, s in enumerate(self.items):
             s, change = _evaluate(s, facts, p)
+            if change is not None and change.rule == WARNING_HOLD:
+                change = Change("", "hold", 0, 0, WARNING_HOLD)
+                if change in self.changes:
+                    change = None
             if change is not None:
                 self.changes.append(change)
             if s.exercise_id in self.waiting and s.rule != "easy":

@@ -12,7 +12,7 @@ from companion.history import daybook, practice_days, queries, safety_words
 from companion.history.store import HistoryStore
 from companion.history.summary import HistorySummary
 from companion.plan import Change
-from companion.progression import Explained, Status, describe, explain
+from companion.progression import WARNING_HOLD, Explained, Status, describe, explain
 from companion.prompts import Prompts
 from companion.records import UNFINISHED, Outcome, Reason
 
@@ -69,6 +69,8 @@ def _dose(reps: int, exercise_id: str) -> str:
 
 def _reason(s: Status, e: Explained, words: Prompts, days_needed: int) -> str:
     change = next((c for c in e.plan.changes if c.exercise_id == s.exercise_id), None)
+    if change is None and s.rule == WARNING_HOLD:  # said once for the whole programme
+        change = Change("", "hold", s.reps, s.reps, WARNING_HOLD)
     if change is not None:
         return describe(change, words, days_needed)
     if s.rule == "restart_gap":

@@ -20,6 +20,9 @@ from companion.history.queries import (
 from companion.history.summary import DaySummary, ExerciseDay, HistorySummary
 from companion.records import UNFINISHED, Outcome
 
+WARNING_ENDS = frozenset({Outcome.WARNING_SIGNS, Outcome.SAFETY_CHECK})
+"""How a session ends when its safety answers stopped it (the warning signs, the safety check)."""
+
 
 def summary(conn: sqlite3.Connection, before: dt.date) -> HistorySummary:
     """The facts of every practice day before ``before``, for the progression rules."""
@@ -51,9 +54,15 @@ def summary(conn: sqlite3.Connection, before: dt.date) -> HistorySummary:
         for e in stops(conn, None, end) + skips(conn, None, end)
         if e.reason == "pain"
     }
-    # "it hurts" or the stroke warning signs with no session running (at a reminder, or pressed
-    # on the screen): all hold like pain
-    hurt_at_reminder = {e.day for e in safety_outside_sessions(conn, None, end)}
+    # "it hurts" with no session running (at a reminder, or pressed on the screen) holds like
+    # pain; the stroke warning signs there, or a session ended by them or by its safety
+    # questions, hold for them
+    outside = safety_outside_sessions(conn, None, end)
+    hurt_at_reminder = {e.day for e in outside if e.what != "warning_signs"}
+    warned = {e.day for e in outside if e.what == "warning_signs"}
+    warned |= {
+        d for d, day_sessions in by_day.items() if any(s.how in WARNING_ENDS for s in day_sessions)
+    }
     days = []
     for day in sorted(by_day):
         facts: dict[str, tuple[int, bool, bool]] = {}
@@ -83,6 +92,7 @@ def summary(conn: sqlite3.Connection, before: dt.date) -> HistorySummary:
                 exercises,
                 day_pain.get(day),
                 any(d == day for d, _ in pain_events) or day in hurt_at_reminder,
+                day in warned,
             )
         )
     return HistorySummary(tuple(days), tuple(approvals(conn)))

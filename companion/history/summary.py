@@ -37,8 +37,11 @@ class DaySummary:
     max_pain: int | None
     """Highest pain rating of the whole day, any exercise."""
     pain_stopped: bool = False
-    """Something was stopped or skipped because of pain that day, or "it hurts" or the stroke
-    warning signs were said at a reminder, or "It hurts" pressed on the screen, that day."""
+    """Something was stopped or skipped because of pain that day, or "it hurts" was said at a
+    reminder or pressed on the screen that day."""
+    warning_signs: bool = False
+    """The stroke warning signs were answered that day (at a reminder, or in a session, which
+    then ended for them), or a session's safety questions stopped it (chest pain, dizziness)."""
 
     def get(self, exercise_id: str) -> ExerciseDay | None:
         """The facts of one exercise, if it was planned that day."""
