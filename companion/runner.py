@@ -119,6 +119,7 @@ def run(
             switch=options.switch,
             listen=options.listen,
             screen=None if options.screen is None else options.screen.source(),
+            screen_shown=options.screen is not None and options.screen.shown(),
         ),
         wiring.Hearing(options.engine, options.model, options.device, where.voice_dir),
         problems,

@@ -234,6 +234,9 @@ class SessionInputs:
     """Use the microphone (when the routine has voice input on)."""
     screen: Source | None = None
     """The screen's presses, when a page shows the session."""
+    screen_shown: bool = True
+    """Whether a page shows the session now (False: ``screen`` waits for one to open, so it
+    is no way to answer yet)."""
 
 
 def session_sources(
@@ -269,7 +272,8 @@ def session_sources(
         except Exception as exc:  # noqa: BLE001 - any failure: go on without the microphone
             log.warning("no voice input: %s", exc)
             problems.microphone(str(exc))
-    if not sources and mic is None:
+    answers = [s for s in sources if s is not how.screen or how.screen_shown]
+    if not answers and mic is None:
         raise DeviceError(
             "There is no way to answer: no keyboard (not a terminal) and no microphone.",
             hint="Run it in a terminal, connect a microphone, or give --script FILE.",

@@ -109,19 +109,12 @@ def start_for_session(where: Paths, port: int, browser: bool) -> tuple[ScreenLin
     return ScreenLink(live), server
 
 
-def attach_running(where: Paths, stack: contextlib.ExitStack) -> ScreenLink | None:
+def attach_running(where: Paths, stack: contextlib.ExitStack) -> ScreenLink:
     """A session run from the command line (or the reminder daemon) shows on an open
-    ``companion screen`` of the same data folder; None when none is open."""
-    from companion.screen import SOCKET_NAME  # no web stack: only the name
+    ``companion screen`` of the same data folder, or on the first one opened while it runs."""
+    from companion.screen.attach import attach_or_wait  # the socket's client (no web stack)
 
-    if not (where.data_dir / SOCKET_NAME).exists():
-        return None
-    from companion.screen.attach import attach  # the socket's client (no web stack either)
-
-    joined = attach(where.data_dir)
-    if joined is None:
-        return None
-    link, remote = joined
+    link, remote = attach_or_wait(where.data_dir)
     stack.callback(remote.close)
     return link
 

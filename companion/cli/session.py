@@ -104,8 +104,8 @@ def run(args: argparse.Namespace) -> int:
             link, server = screen.start_for_session(where, args.port, not args.no_browser)
             stack.callback(server.stop)
             options = dataclasses.replace(options, screen=link)
-        elif (attached := screen.attach_running(where, stack)) is not None:
-            options = dataclasses.replace(options, screen=attached)  # an open page shows it
+        else:  # an open page shows it, or the first one opened while it runs
+            options = dataclasses.replace(options, screen=screen.attach_running(where, stack))
         how = runner.run(where, chosen, words, options, stack)
     print(f"[session ended: {how}]", file=sys.stderr)
     return 0

@@ -3,7 +3,8 @@ itself on an open ``companion screen`` of the same data folder, through its sock
 (``screen/bridge.py``): ``RemoteLive`` stands in for the screen's ``Live``. Without a screen
 nothing changes; if the screen goes away meanwhile the session goes on without it, and when a
 screen is started again on the folder the session joins it: the new page shows it as it is
-now, and its presses reach it."""
+now, and its presses reach it. A session begun before any screen was open joins the first one
+opened the same way (``attach_or_wait``)."""
 
 from __future__ import annotations
 
@@ -27,8 +28,9 @@ RETRY_S = 0.5
 class RemoteLive:
     """The screen's state in the ``companion screen`` process: changes sent, presses received."""
 
-    def __init__(self, conn: socket.socket, data_dir: Path | None = None) -> None:
+    def __init__(self, conn: socket.socket | None, data_dir: Path | None = None) -> None:
         self._conn = conn
+        """The open screen's connection (None: no screen yet; one is looked for)."""
         self._data_dir = data_dir
         """Where to look for a new screen when this one goes (None: never)."""
         self._lock = threading.Lock()
@@ -36,7 +38,7 @@ class RemoteLive:
         self._voice: Callable[[str], None] | None = None
         self._shown: list[dict[str, Any]] = []
         """What the page shows now, as messages: replayed to a new screen."""
-        self._broken = False
+        self._broken = conn is None
         self._closed = threading.Event()
         self._thread = threading.Thread(target=self._read, name="screen-presses", daemon=True)
         self._thread.start()
@@ -74,15 +76,23 @@ class RemoteLive:
             if key in message:
                 self._shown = [m for m in self._shown if key not in m] + [message]
 
+    @property
+    def shown(self) -> bool:
+        """Whether a screen shows the session now (a way to answer it)."""
+        with self._lock:
+            return not self._broken
+
     def close(self) -> None:
         self._closed.set()
         with self._lock:
             conn = self._conn
-        with contextlib.suppress(OSError):
-            conn.shutdown(socket.SHUT_RDWR)
+        if conn is not None:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
         self._thread.join(timeout=2)
         with self._lock:
-            self._conn.close()
+            if self._conn is not None:
+                self._conn.close()
 
     # ---- the wire ---------------------------------------------------------------------------
 
@@ -91,7 +101,7 @@ class RemoteLive:
         is found (``_read``)."""
         with self._lock:
             self._note(message)
-            if self._broken:
+            if self._broken or self._conn is None:
                 return
             try:
                 self._conn.sendall(encode(message))
@@ -101,8 +111,11 @@ class RemoteLive:
 
     def _read(self) -> None:
         while True:
-            for message in lines(self._conn, self._closed.is_set):
-                self._heard(message)
+            with self._lock:
+                conn = self._conn
+            if conn is not None:
+                for message in lines(conn, self._closed.is_set):
+                    self._heard(message)
             with self._lock:
                 self._broken = True
             if not self._rejoin():
@@ -125,7 +138,7 @@ class RemoteLive:
         now; False once the session has ended (or no folder to look in)."""
         if self._data_dir is None:
             return False
-        log.info("the screen has gone; the session looks for a new one")
+        log.info("no screen shows the session; it looks for one")
         while not self._closed.wait(RETRY_S):
             conn = _connect(socket_path(self._data_dir))
             if conn is None:
@@ -139,7 +152,8 @@ class RemoteLive:
                     conn.close()
                     continue
                 old, self._conn, self._broken = self._conn, conn, False
-            old.close()
+            if old is not None:
+                old.close()
             log.info("a new screen shows the session")
             return True
         return False
@@ -155,6 +169,14 @@ def attach(data_dir: Path) -> tuple[ScreenLink, RemoteLive] | None:
         return None
     remote = RemoteLive(conn, data_dir)
     return ScreenLink(remote), remote
+
+
+def attach_or_wait(data_dir: Path) -> tuple[ScreenLink, RemoteLive]:
+    """Like ``attach``, but with no screen open yet the session still gets a link: it looks for
+    a screen on the folder every ``RETRY_S`` and joins the first one opened (the page then shows
+    it as it is now, and its presses reach it)."""
+    remote = RemoteLive(_connect(socket_path(data_dir)), data_dir)
+    return ScreenLink(remote, lambda: remote.shown), remote
 
 
 def _connect(path: Path) -> socket.socket | None:

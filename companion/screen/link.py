@@ -191,8 +191,11 @@ def _beat(effects: list[Effect]) -> bool:
 class ScreenLink:
     """What a session needs to show itself on the screen (handed to the runner)."""
 
-    def __init__(self, live: LiveState) -> None:
+    def __init__(self, live: LiveState, shown: Callable[[], bool] = lambda: True) -> None:
         self.live = live
+        self.shown = shown
+        """Whether a page shows the session now (a way to answer it; False: a screen that may
+        open later)."""
         self._voice: SessionVoice | None = None
         self._asked = Asked()
         self._caption = ""
