@@ -21,10 +21,8 @@ from starlette.responses import (
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from companion import prompts, routine
+from companion import prompts
 from companion.commands import Command
-from companion.errors import CompanionError
-from companion.routine import Routine
 from companion.screen import (
     caregiver,
     catalogue,
@@ -40,9 +38,11 @@ from companion.screen.pages import (
     HERE,
     Screen,
     checked_form,
+    load_routine,
     render,
     templates,
     whole_number,
+    words_of,
 )
 
 log = logging.getLogger(__name__)
@@ -108,15 +108,16 @@ async def press(request: Request) -> Response:
     if isinstance(form, Response):
         return form
     screen: Screen = request.app.state.screen
+    words = words_of(screen)
     try:
         command = Command(form.get("command", ""))
     except ValueError:
-        return _answer(request, "That button is not known.", 400)
+        return _answer(request, words.text("ui.screen.unknown_button"), 400)
     value: int | None = None
     if command is Command.NUMBER:
         raw = form.get("value", "")
         if not whole_number(raw) or not 0 <= int(raw) <= 10:
-            return _answer(request, "Choose a number from 0 to 10.", 400)
+            return _answer(request, words.text("ui.screen.choose_number"), 400)
         value = int(raw)
     snapshot = screen.live.snapshot()
     if command is Command.START and not snapshot["running"] and screen.start_session:
@@ -135,7 +136,7 @@ async def press(request: Request) -> Response:
         if answered:
             return _answer(request, "")
     if refused:
-        return _answer(request, refused, 409)
+        return _answer(request, words.text(refused), 409)
     return _answer(request, "")
 
 
@@ -161,21 +162,12 @@ def _answer_reminder(screen: Screen, snapshot: dict[str, Any], command: Command)
 def _hurts_here(screen: Screen, answered: bool) -> str:
     """It hurts with no session: the advice shown; recorded here unless the reminder being
     asked took it (the daemon records it then)."""
-    words = prompts.load(load_routine(screen).language)
+    words = words_of(screen)
     if answered:
         return words.text("ui.screen.hurts_advice")
     shown = words.text("ui.screen.hurts_no_session")
     hurts_record.record(screen.where, dt.datetime.now().astimezone(), shown)
     return shown
-
-
-def load_routine(screen: Screen) -> Routine:
-    """The routine in effect (the packaged defaults if the file has a problem)."""
-    try:
-        return routine.load(screen.where.routine_file)
-    except CompanionError as exc:
-        log.warning("the routine file has a problem; the screen uses the defaults: %s", exc)
-        return routine.default()
 
 
 async def exercises_page(request: Request) -> Response:

@@ -18,7 +18,7 @@ from companion.history.store import HistoryStore
 from companion.reminders import lock
 from companion.report import data, page
 from companion.screen import guard, settings_form
-from companion.screen.pages import Screen, checked_form, render, whole_number
+from companion.screen.pages import Screen, checked_form, labels, render, whole_number
 
 log = logging.getLogger(__name__)
 CLI_WAIT_S = 60.0
@@ -248,7 +248,9 @@ async def report(request: Request) -> Response:
     if not screen.live.snapshot()["running"]:
         return HTMLResponse(html, headers={"content-security-policy": REPORT_CSP})
     # a session runs: Stop and It hurts on this page too, posting to the companion only
-    bar = request.app.state.templates.get_template("session_bar.html").render(token=screen.token)
+    bar = request.app.state.templates.get_template("session_bar.html").render(
+        token=screen.token, **labels(prompts.load(r.language))
+    )
     html = html.replace("</head>", f"<style>{SESSION_BAR_CSS}</style></head>", 1)
     body_open = html.index(">", html.index("<body")) + 1
     html = html[:body_open] + bar + html[body_open:]

@@ -35,9 +35,10 @@ UNCHECKED = frozenset(
 )
 """Presses that act whatever the page showed (stop and "it hurts" always work); every other
 press answers the question the page showed, and only once (see ``Live.press``)."""
-ANSWERED = "That was already answered."
-CHANGED = "The question has changed. Please look at the page again."
-NO_SESSION = "No session is running now."
+ANSWERED = "ui.screen.answered"
+CHANGED = "ui.screen.changed"
+NO_SESSION = "ui.screen.no_session"
+"""Why a press was not passed on: the key of the page's message (prompts ui.toml [screen])."""
 
 IDLE: dict[str, Any] = {
     "running": False,
@@ -132,7 +133,8 @@ class Live:
     def press(
         self, command: Command, value: int | None = None, asked: str | None = None
     ) -> str | None:
-        """A button on the page: hand the command to the session; None if it was, else why not.
+        """A button on the page: hand the command to the session; None if it was, else why not
+        (the key of the message the page shows: ``ANSWERED``, ``CHANGED``, ``NO_SESSION``).
 
         ``asked`` is the question the page showed (its snapshot's ``asked``; None: not known).
         An answer to a question no longer asked (a stale page, another tab), or a second answer

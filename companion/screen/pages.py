@@ -4,6 +4,7 @@ session's buttons, ``render``, the checked form (CSRF) and plain whole numbers. 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,30 +14,33 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.templating import Jinja2Templates
 
+from companion import prompts, routine
 from companion.commands import Command
+from companion.errors import CompanionError
 from companion.paths import Paths
+from companion.prompts import Prompts
+from companion.routine import Routine
 from companion.screen import guard, pictures
 from companion.screen.live import Live
 from companion.screen.pairing import Pairing
 from companion.screen.reminder_state import ReminderWatch
 
+log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
-BUTTONS: tuple[tuple[Command, str], ...] = (
-    (Command.START, "Start"),
-    (Command.RESUME, "Continue"),
-    (Command.DONE, "Done"),
-    (Command.PAUSE, "Pause"),
-    (Command.NEXT, "Next"),
-    (Command.REPEAT, "Repeat"),
-    (Command.SLOWER, "Slower"),
-    (Command.END, "Finish for today"),
+BUTTONS = (
+    Command.START,
+    Command.RESUME,
+    Command.DONE,
+    Command.PAUSE,
+    Command.NEXT,
+    Command.REPEAT,
+    Command.SLOWER,
+    Command.END,
 )
 """The session's buttons, shown when the session listens for them."""
-ANSWERS: tuple[tuple[Command, str], ...] = ((Command.YES, "Yes"), (Command.NO, "No"))
-ALWAYS = ((Command.STOP, "Stop"), (Command.HURTS, "It hurts"))
+ANSWERS = (Command.YES, Command.NO)
+ALWAYS = (Command.STOP, Command.HURTS)
 """Always on screen, whatever the session is doing."""
-PAIN_WORDS = {0: "No pain", 2: "A little", 4: "Some", 6: "Quite bad", 8: "Very bad", 10: "Worst"}
-EFFORT_WORDS = {0: "Nothing", 2: "Easy", 4: "Some effort", 6: "Hard", 8: "Very hard", 10: "Hardest"}
 SessionStarter = Callable[[], str | None]
 """Starts today's session in the background; returns a message if it cannot."""
 
@@ -55,23 +59,50 @@ class Screen:
     """With ``--lan``: tablets on the home network pair with a code first."""
 
 
+def load_routine(screen: Screen) -> Routine:
+    """The routine in effect (the packaged defaults if the file has a problem)."""
+    try:
+        return routine.load(screen.where.routine_file)
+    except CompanionError as exc:
+        log.warning("the routine file has a problem; the screen uses the defaults: %s", exc)
+        return routine.default()
+
+
+def words_of(screen: Screen) -> Prompts:
+    """The wording in the routine's language (labels and messages: ui.toml [screen])."""
+    return prompts.load(load_routine(screen).language)
+
+
+def labels(words: Prompts) -> dict[str, Any]:
+    """The buttons (command, label) and the scale's words (number -> word) of the pages."""
+
+    def buttons(commands: tuple[Command, ...]) -> tuple[tuple[Command, str], ...]:
+        return tuple((c, words.text(f"ui.screen.buttons.{c.value}")) for c in commands)
+
+    def scale(kind: str) -> dict[int, str]:
+        return {int(n): str(w) for n, w in words.raw(f"ui.screen.{kind}").items()}
+
+    return {
+        "buttons": buttons(BUTTONS),
+        "answers": buttons(ANSWERS),
+        "always": buttons(ALWAYS),
+        "pain_words": scale("pain"),
+        "effort_words": scale("effort"),
+    }
+
+
 def templates() -> Jinja2Templates:
     """The page templates (autoescaped)."""
     t = Jinja2Templates(directory=str(HERE / "templates"))
-    t.env.globals.update(
-        buttons=BUTTONS,
-        answers=ANSWERS,
-        always=ALWAYS,
-        pain_words=PAIN_WORDS,
-        effort_words=EFFORT_WORDS,
-        face=pictures.face,
-    )
+    t.env.globals.update(face=pictures.face)
     return t
 
 
 def render(request: Request, name: str, status: int = 200, **values: Any) -> Response:
-    """A page from its template, with the run's token for its forms."""
+    """A page from its template, with the run's token for its forms and the labels in the
+    routine's language."""
     screen: Screen = request.app.state.screen
+    values = {**labels(words_of(screen)), **values}
     values.setdefault("message", request.query_params.get("message", ""))
     values.setdefault("session_running", screen.live.snapshot()["running"])  # Stop on every page
     return request.app.state.templates.TemplateResponse(
@@ -86,9 +117,7 @@ async def checked_form(request: Request) -> dict[str, str] | Response:
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
     given = fields.get("token") or request.headers.get("x-companion-token")
     if not guard.same_origin(request) or not guard.token_ok(given, screen.token):
-        return PlainTextResponse(
-            "This form did not come from the companion's own page; nothing was changed.", 403
-        )
+        return PlainTextResponse(words_of(screen).text("ui.screen.not_our_form"), 403)
     return fields
 
 

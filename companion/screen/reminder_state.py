@@ -14,9 +14,10 @@ import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from companion import routine
+from companion import prompts, routine
 from companion.errors import CompanionError
 from companion.paths import Paths
+from companion.prompts import Prompts
 from companion.reminders import lock
 from companion.reminders.scheduler import zone
 from companion.screen.live import Live
@@ -28,12 +29,6 @@ ASKING_AT_MOST = dt.timedelta(minutes=30)
 """A reminder still "being asked" after this long is taken as ended without an answer."""
 CONVERSATION_ENDS = frozenset({"snoozed", "started", "skipped", "no_answer"})
 """Outcomes logged when the reminder's question ends (its time is when it was asked)."""
-WORDS = {
-    "due": "It is time for your hand exercises.",
-    "missed": "The {time} reminder was missed. You can do your hand exercises now.",
-    "later": "You chose later at {time}. You can start now, or wait for the next reminder.",
-}
-"""What the page says for each kind of reminder."""
 
 
 def decide(
@@ -42,8 +37,10 @@ def decide(
     daemon_running: bool,
     now: dt.datetime,
     tz: dt.tzinfo,
+    words: Prompts | None = None,
 ) -> dict[str, str] | None:
     """What the page shows for today's reminder rows (time, outcome), in order; None: nothing.
+    Its words: ui.toml [screen.reminder] of ``words`` (default: the packaged language's).
 
     Nothing once a session has begun since the last reminder, or after "skip today"."""
     if not rows:
@@ -69,7 +66,7 @@ def decide(
     return {
         "kind": kind,
         "time": time,
-        "text": WORDS[kind].format(time=time),
+        "text": (words or prompts.load()).text(f"ui.screen.reminder.{kind}", time=time),
         "key": f"{kind} {at.isoformat()}",
     }
 
@@ -103,16 +100,17 @@ def read_day(history: Path, day: dt.date) -> tuple[Rows, list[dt.datetime]]:
 def now_for(where: Paths, now: dt.datetime) -> dict[str, str] | None:
     """What the page shows about reminders at ``now`` (None: nothing, or it cannot be read)."""
     try:
-        tz = zone(routine.load(where.routine_file).reminders.timezone)
+        chosen = routine.load(where.routine_file)
     except CompanionError:
-        tz = zone("")
+        chosen = routine.default()
+    tz = zone(chosen.reminders.timezone)
     try:
         rows, starts = read_day(where.history_db, now.astimezone(tz).date())
     except (sqlite3.Error, ValueError) as exc:
         log.info("the reminders in the history cannot be read now: %s", exc)
         return None
     running = lock.holder(where.daemon_lock) is not None
-    return decide(rows, starts, running, now, tz)
+    return decide(rows, starts, running, now, tz, prompts.load(chosen.language))
 
 
 def _utc_now() -> dt.datetime:
