@@ -132,3 +132,20 @@ def client(screen: Screen) -> TestClient:
     from tests.screen_app import client_for
 
     return client_for(screen)
+
+
+QUICK_TRAINING_STEPS = 100
+"""Gradient steps of ``quick_training`` (the product takes 2000, about 12 s on this machine)."""
+
+
+@pytest.fixture()
+def quick_training(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Retrain the user's word classifier in-process with ``QUICK_TRAINING_STEPS`` gradient
+    steps instead of 2000: the same data, code path and files, a less converged model. Only for
+    tests that check what is stored, listed and reported (not what the classifier then hears);
+    the tests of what a retrained classifier hears train it fully."""
+    from functools import partial
+
+    from companion.classifier import training
+
+    monkeypatch.setattr(training, "train", partial(training.train, steps=QUICK_TRAINING_STEPS))

@@ -230,6 +230,7 @@ def test_auto_uses_a_vosk_model_found_in_the_models_folder(
     assert finding.detail.startswith(f"vosk with the model {folder / 'vosk-ko'}")
 
 
+@pytest.mark.usefixtures("quick_training")  # stored and listed, not heard
 def test_the_users_voice_is_reported_learnt_or_not(tmp_path: Path) -> None:
 
     finding = doctor.check_own_voice(ctx_for(tmp_path))

@@ -24,6 +24,7 @@ def digit(d: int, take: int) -> Path:
     return speech_data() / "digits" / f"{d}_nicolas_{take}.wav"
 
 
+@pytest.mark.usefixtures("quick_training")  # stored and listed, not heard
 def test_add_list_and_forget(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = ["--data-dir", str(tmp_path)]
     assert main(["voice", "list", *data]) == 0
@@ -100,6 +101,7 @@ def test_teaching_without_a_microphone_says_so_and_keeps_nothing(tmp_path: Path)
     assert VoiceProfile(tmp_path / "d" / "voice").recordings() == {}
 
 
+@pytest.mark.usefixtures("quick_training")  # stored and listed, not heard
 def test_add_keeps_none_when_learning_fails(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

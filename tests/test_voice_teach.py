@@ -123,6 +123,7 @@ def test_a_bad_take_is_explained_and_asked_again_then_the_word_is_left(tmp_path:
     assert retrained == [2]
 
 
+@pytest.mark.usefixtures("quick_training")  # stored and listed, not heard
 def test_running_again_asks_only_for_what_is_missing(tmp_path: Path) -> None:
     profile = VoiceProfile(tmp_path)
     profile.add("yes", clip(5, 0), dt.datetime(2026, 11, 29, 9, 0, 0))
