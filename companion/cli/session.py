@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from companion import clock, paths, prompts, routine, runner
-from companion.cli import dates, screen
+from companion.cli import dates, fresh_folder, screen
 from companion.errors import BadInputError
 from companion.inputs.script import parse_lines
 
@@ -81,10 +81,16 @@ def read_script(name: str) -> list[str | float]:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Load the routine and today's plan, then run the session."""
+    """Load the routine and today's plan, then run the session (a new data folder is removed
+    again if it is refused before anything was recorded)."""
     if not 0.01 <= args.time_scale <= 1000:
         raise BadInputError("--time-scale must be between 0.01 and 1000")
-    where = paths.resolve(args.data_dir).ensure()
+    where = paths.resolve(args.data_dir)
+    with fresh_folder.undone_if_refused(where):
+        return _run(args, where.ensure())
+
+
+def _run(args: argparse.Namespace, where: paths.Paths) -> int:
     chosen = routine.load(where.routine_file)
     script = read_script(args.script) if args.script else None
     options = runner.Options(
