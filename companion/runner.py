@@ -77,7 +77,6 @@ def run(
     clock = ScaledClock(start, options.time_scale)  # runs from now: loading the voice takes time
     day = options.day or start.date()
     plan, store = todays_plan(where, routine, day, stack)
-    store.log_changes(day, plan.changes)  # the level/dose changes this session announces
     vocab = commands.vocabulary(routine.language).with_words(
         commands.user_words(routine.vocabulary.pairs)
     )
@@ -94,20 +93,9 @@ def run(
     stack.callback(speaker.close)
     if (ahead := wiring.prefetch(session, speaker, clock.now())) is not None:
         stack.callback(ahead.stop)  # the lines ahead, rendered early (until the session ends)
-    events = stack.enter_context(contextlib.closing(EventLog(where.event_log)))
-    sources: list[Source] = []
-    loop = Loop(
-        session,
-        speaker,
-        sources,
-        clock,
-        events,
-        history=store.write,
-        history_lost=words.text("session.history_not_saved"),
-    )
-    problems.connect(loop.put)
-    if options.screen is not None:
-        loop.watchers.append(options.screen.watcher(session, words))
+    # The ways to answer are found before anything is written: a refused session (no way to
+    # answer: DeviceError) leaves the history and the event log as they were.
+    problems.keep()  # a microphone that fails to open is still told to the session
     inputs = wiring.session_sources(
         routine,
         vocab,
@@ -124,8 +112,21 @@ def run(
         wiring.Hearing(options.engine, options.model, options.device, where.voice_dir),
         problems,
     )
-    sources += inputs.sources
-    loop.speaker = inputs.speaker
+    store.log_changes(day, plan.changes)  # the level/dose changes this session announces
+    events = stack.enter_context(contextlib.closing(EventLog(where.event_log)))
+    sources: list[Source] = list(inputs.sources)
+    loop = Loop(
+        session,
+        inputs.speaker,
+        sources,
+        clock,
+        events,
+        history=store.write,
+        history_lost=words.text("session.history_not_saved"),
+    )
+    problems.connect(loop.put)  # with the problems kept since keep()
+    if options.screen is not None:
+        loop.watchers.append(options.screen.watcher(session, words))
     if options.screen is not None:  # the screen's own lines (a new pairing code) join its voice
         loop.speaker = options.screen.voice(loop.speaker)
     try:

@@ -53,14 +53,23 @@ class DeviceProblems:
     """Hands speaker and microphone problems to the session loop as ``DeviceProblem`` events.
 
     The speaker is made before the loop that carries its news, so a problem reported before
-    ``connect`` is only logged (the session was not running to say it)."""
+    ``connect`` is only logged (the session was not running to say it); after ``keep``, one
+    is also kept and handed over on ``connect`` (the inputs, found before the loop is made)."""
 
     def __init__(self) -> None:
         self._sink: Sink | None = None
+        self._kept: list[DeviceProblem] | None = None
+
+    def keep(self) -> None:
+        """From now until ``connect``, problems are kept for the loop, not only logged."""
+        self._kept = []
 
     def connect(self, sink: Sink) -> None:
-        """From now on, problems go to ``sink`` (the loop's ``put``)."""
+        """From now on, problems go to ``sink`` (the loop's ``put``), the kept ones first."""
         self._sink = sink
+        for problem in self._kept or []:
+            sink(problem)
+        self._kept = None
 
     def speaker(self, detail: str) -> None:
         """The speaker failed."""
@@ -73,6 +82,8 @@ class DeviceProblems:
     def _report(self, device: str, detail: str) -> None:
         if self._sink is None:
             log.info("%s problem before the session ran: %s", device, detail)
+            if self._kept is not None:
+                self._kept.append(DeviceProblem(device, detail))
             return
         self._sink(DeviceProblem(device, detail))
 
