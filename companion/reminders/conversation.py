@@ -160,6 +160,19 @@ class Conversation:
             ]
         return [self._say("reminder.not_understood"), *self._choices(now, reset=False)]
 
+    def heard_late(self, command: Command) -> list[Effect]:
+        """``command``, taken from an input just as the conversation ended (the page's last
+        look): a safety answer is never lost. "It hurts" or the warning signs are recorded and
+        said as if heard in time, and let the day go (a session is not started after them);
+        "stop" keeps a session from starting. Anything else comes too late: nothing."""
+        if not self.finished:
+            return []
+        if command in (Command.HURTS, Command.EMERGENCY) and self.safety is None:
+            return [StopSpeech(), *self._safety(command)]
+        if command is Command.STOP and self.outcome == "started":
+            return self._end("no_answer", self._say("reminder.stopped"))
+        return []
+
     def _safety(self, command: Command) -> list[Effect]:
         """Stop, it hurts, or the stroke warning signs: quiet at once, then a few words."""
         if command is Command.STOP:

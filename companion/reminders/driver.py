@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
+import queue
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -11,7 +12,7 @@ from collections.abc import Callable, Iterable
 from companion.clock import ScaledClock
 from companion.commands import Vocabulary
 from companion.eventlog import EventLog
-from companion.events import Effect, Listen
+from companion.events import Effect, Event, Heard, Listen, Say, StopSpeech
 from companion.inputs.base import Sink, Source
 from companion.inputs.script import to_event
 from companion.loop import Loop
@@ -104,6 +105,18 @@ class SharedScript:
             sink(to_event(self._vocab, item, live))
 
 
+def _left(events: queue.Queue[Event]) -> list[Heard]:
+    """The answers put on a finished loop's queue that it never handled."""
+    left: list[Heard] = []
+    while True:
+        try:
+            event = events.get_nowait()
+        except queue.Empty:
+            return left
+        if isinstance(event, Heard):
+            left.append(event)
+
+
 def converse(
     conversation: Conversation,
     speaker: Speaker,
@@ -114,10 +127,23 @@ def converse(
 ) -> str:
     """Ask the reminder's question (from ``now``, real time) until it ends; returns the outcome.
     ``watch`` is told of each batch of effects (an open screen shows what is said)."""
-    loop = Loop(conversation, speaker, sources, ScaledClock(now, 1.0), events)
+    clock = ScaledClock(now, 1.0)
+    loop = Loop(conversation, speaker, sources, clock, events)
     if watch is not None:
         loop.watchers.append(watch)
-    how = loop.run()
+    how = loop.run()  # its sources are closed now: nothing more is put on its queue
+    for event in _left(loop.queue):  # taken as it ended (the page's last look): not lost
+        late = clock.now()
+        events.write(late, "command", command=event.command.value, source=event.source, late=True)
+        effects = conversation.heard_late(event.command)
+        for effect in effects:
+            if isinstance(effect, StopSpeech):
+                speaker.stop()
+            elif isinstance(effect, Say):
+                speaker.say(effect.text)
+        if effects and watch is not None:
+            watch(effects, late)
+        how = conversation.outcome or how
     deadline = time.monotonic() + 30
     while speaker.busy() and time.monotonic() < deadline:
         time.sleep(0.05)

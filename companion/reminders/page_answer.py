@@ -69,6 +69,8 @@ class PageAnswerSource:
     def __init__(self, data_dir: Path, since: dt.datetime, every_s: float = LOOK_EVERY_S) -> None:
         self._data_dir, self._since, self._every = data_dir, since, every_s
         self._closed = threading.Event()
+        self._handing = threading.Lock()
+        """Held while an answer is taken and handed on: once ``close`` returns, none is."""
         self._thread: threading.Thread | None = None
 
     def start(self, sink: Sink) -> None:
@@ -83,11 +85,16 @@ class PageAnswerSource:
 
     def close(self) -> None:
         self._closed.set()
+        with self._handing:  # an answer being taken reaches the sink before this returns
+            pass
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout=2)
 
     def _run(self, sink: Sink) -> None:
         while not self._closed.wait(self._every):
-            command = take(self._data_dir, self._since)
-            if command is not None:
-                sink(Heard(command, source="screen", text=command.value))
+            with self._handing:
+                if self._closed.is_set():
+                    return  # closed: the file is left for the page to take back
+                command = take(self._data_dir, self._since)
+                if command is not None:
+                    sink(Heard(command, source="screen", text=command.value))
