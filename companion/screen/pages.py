@@ -74,7 +74,8 @@ def words_of(screen: Screen) -> Prompts:
 
 
 def labels(words: Prompts) -> dict[str, Any]:
-    """The buttons (command, label) and the scale's words (number -> word) of the pages."""
+    """The buttons (command, label), the scale's words (number -> word) and the session page's
+    own words (``live_words``: its template's, and its script's from a data attribute)."""
 
     def buttons(commands: tuple[Command, ...]) -> tuple[tuple[Command, str], ...]:
         return tuple((c, words.text(f"ui.screen.buttons.{c.value}")) for c in commands)
@@ -88,6 +89,7 @@ def labels(words: Prompts) -> dict[str, Any]:
         "always": buttons(ALWAYS),
         "pain_words": scale("pain"),
         "effort_words": scale("effort"),
+        "live_words": {str(k): str(v) for k, v in words.raw("ui.screen.live").items()},
     }
 
 

@@ -10,13 +10,10 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from companion.screen import guard, pairing
-from companion.screen.pages import Screen, render
+from companion.screen.pages import Screen, render, words_of
 
-WORDS = {
-    pairing.Outcome.WRONG: "That code is not right. Look at the code on the companion's "
-    "computer and type it again.",
-    pairing.Outcome.WAIT: "Please wait a few seconds, then type the code again.",
-}
+WORDS = {pairing.Outcome.WRONG: "ui.screen.pair.wrong", pairing.Outcome.WAIT: "ui.screen.pair.wait"}
+"""What a code not taken is answered (the wording's keys: ui.toml [screen.pair])."""
 STATUS = {pairing.Outcome.WRONG: 400, pairing.Outcome.WAIT: 429}
 
 
@@ -28,17 +25,19 @@ async def pair_page(request: Request) -> Response:
 async def pair_post(request: Request) -> Response:
     """A code typed on the tablet: right, a cookie and on to the session page; wrong, again."""
     screen: Screen = request.app.state.screen
+    words = words_of(screen)
     if screen.pairing is None:
-        return PlainTextResponse("Pairing is not on.", 404)
+        return PlainTextResponse(words.text("ui.screen.pair.off"), 404)
     if not guard.same_origin(request):
-        return PlainTextResponse("This form did not come from the pairing page.", 403)
+        return PlainTextResponse(words.text("ui.screen.pair.not_our_form"), 403)
     form = await request.form()
     code = form.get("code")
     outcome, cookie = screen.pairing.attempt(
         code if isinstance(code, str) else "", time.monotonic()
     )
     if outcome != pairing.Outcome.PAIRED:
-        return render(request, "pair.html", STATUS[outcome], pairing_on=True, wrong=WORDS[outcome])
+        wrong = words.text(WORDS[outcome])
+        return render(request, "pair.html", STATUS[outcome], pairing_on=True, wrong=wrong)
     answer = RedirectResponse("/", status_code=303)
     answer.set_cookie(
         pairing.COOKIE,
