@@ -18,10 +18,9 @@ def parse_day(text: str, *, today: dt.date, latest: dt.date | None = None) -> dt
     except ValueError as exc:
         raise BadInputError(f"--date must look like 2026-03-29, not {text!r}") from exc
     if not EARLIEST <= day <= latest:
-        end = "today" if latest == today else latest.isoformat()
+        end = f"today ({today.isoformat()})" if latest == today else latest.isoformat()
         raise BadInputError(
-            f"--date must be a day from {EARLIEST.isoformat()} to {end} "
-            f"({latest.isoformat()}), not {day.isoformat()}.",
+            f"--date must be a day from {EARLIEST.isoformat()} to {end}, not {day.isoformat()}.",
             hint="Nothing was recorded or changed.",
         )
     return day
