@@ -25,8 +25,8 @@ class Outcome(StrEnum):
     INCOMPLETE = "incomplete"
     """The input ended (the script or the terminal closed)."""
     INTERRUPTED = "interrupted"
-    """Never ended (the program stopped): written by the history store at the next start,
-    never by a session."""
+    """Never ended (the program stopped): written by the history store at the next start, or
+    by the runner when Ctrl-C quits; never by a session."""
 
 
 UNFINISHED = "unfinished"

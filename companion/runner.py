@@ -19,6 +19,7 @@ from companion.loop import Loop
 from companion.paths import Paths
 from companion.progression import today_plan
 from companion.prompts import Prompts
+from companion.records import Outcome, SessionEnded
 from companion.routine import Routine
 from companion.session import preferences
 from companion.session.engine import Session
@@ -62,6 +63,17 @@ def todays_plan(
     """Today's plan from the history (opened and kept open on ``stack``)."""
     store = stack.enter_context(HistoryStore.open(where.history_db))
     return today_plan(routine, store, day), store
+
+
+def _ended_by_ctrl_c(store: HistoryStore, now: dt.datetime) -> None:
+    """Ctrl-C quit the session: its history row says so now (``interrupted``, at ``now``), not
+    "still running" until the next session starts."""
+    if store.session_id is None:
+        return
+    try:
+        store.write(SessionEnded(now, Outcome.INTERRUPTED))
+    except StorageError as exc:
+        log.warning("the session's end was not recorded: %s", exc)
 
 
 def run(
@@ -131,8 +143,10 @@ def run(
         loop.speaker = options.screen.voice(loop.speaker)
     try:
         how = loop.run()
-    except BaseException:
+    except BaseException as exc:
         speaker.stop()  # quitting (Ctrl-C, an error): do not wait for queued lines
+        if isinstance(exc, KeyboardInterrupt):
+            _ended_by_ctrl_c(store, clock.now())
         raise
     if session.preferences != prefs:  # "slower", "louder": kept for the next session
         try:

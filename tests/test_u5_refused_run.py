@@ -7,14 +7,18 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import signal
 import sqlite3
 from pathlib import Path
+
+import pytest
 
 from companion import routine, wiring
 from companion.events import DeviceProblem
 from companion.history.store import HistoryStore
 from companion.progression import today_plan
 from companion.records import Rating, SessionEnded, SessionStarted, SetDone
+from tests.session_cli import recorded_sessions, waiting_session
 from tests.test_session_cli import run
 
 TZ = dt.timezone.utc
@@ -120,3 +124,15 @@ def test_a_device_problem_found_before_the_loop_is_handed_to_it() -> None:
         DeviceProblem("microphone", "no microphone"),
         DeviceProblem("microphone", "gone"),
     ]
+
+
+@pytest.mark.timeout(120)
+def test_a_session_quit_with_ctrl_c_is_recorded_as_ended_at_once(tmp_path: Path) -> None:
+    """Found in a user trial: Ctrl-C (SIGINT) left the session 'unfinished (still running, or
+    the computer stopped)' in the history and the report until the next session started."""
+    with waiting_session(tmp_path, seconds=60) as proc:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=60)
+    assert proc.returncode == 130
+    ((ended_at, how),) = recorded_sessions(tmp_path)
+    assert how == "interrupted" and ended_at is not None
