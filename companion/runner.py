@@ -95,6 +95,7 @@ def run(
     prefs_file = preferences.path_in(where.data_dir)
     prefs = preferences.load(prefs_file)
     session = Session(routine, plan, words, vocab, prefs)
+    session.switch = session.switch or options.switch
     problems = wiring.DeviceProblems()
     speaker = wiring.make_speaker(
         routine,

@@ -48,6 +48,8 @@ class Core:
         words = wording.for_user(words, routine.speech.simple)
         self.talk = Talk(words, vocab, routine.affected_side)
         self.words = words
+        self.switch = routine.input.switch
+        """Single-switch mode: what is said names what the switch does (not keys or words)."""
         self.stage = Stage.READY
         self.index = 0
         self.set_no = 1

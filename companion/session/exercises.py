@@ -36,7 +36,7 @@ class ExerciseFlow(Core):
         needed = self.talk.things_needed(tuple(self.items))
         if needed:
             self.say_text(needed, "things_needed")
-        self.say("help_at_any_time")
+        self.say("switch_at_any_time" if self.switch else "help_at_any_time")
         self.intro(now)
 
     def go_back(self, now: dt.datetime, quietly: bool = False) -> None:

@@ -75,7 +75,8 @@ def alert(s: ExerciseFlow, key: str, how: Outcome, now: dt.datetime) -> None:
     s.record(records.Stopped(now, s.current_exercise(), Reason(how)))
     number = emergency_number(s)
     lines = [line.format(emergency_number=number) for line in s.words.raw(key)]
-    lines.append(s.words.text("safety.alert_options"))
+    options = "safety.alert_options_switch" if s.switch else "safety.alert_options"
+    lines.append(s.words.text(options))
     s.alert = Alert(lines, how)
     record(s, "call_now_alert", ALERT_REASONS.get(how, how), " ".join(lines[:-1]), now)
     s.record(records.SessionEnded(now, how))
