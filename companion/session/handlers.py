@@ -75,15 +75,13 @@ def answer(s: ExerciseFlow, event: Heard, now: dt.datetime) -> None:
             s.record(records.Stopped(now, s.current_exercise(), Reason.USER))
             s.finish(Outcome.STOPPED, now)
         else:
-            s.say("carry_on")
-            s.go_back(now)
+            carry_on(s, "not_ending", now)
     elif stage is Stage.CONFIRM_SKIP_LAST:
         if yes:
             s.forget_interruptions()
             next_exercise(s, now)
         else:
-            s.say("carry_on")
-            s.go_back(now)
+            carry_on(s, "not_skipping", now)
     elif stage in (Stage.OFFER_END_PAIN, Stage.OFFER_SKIP, Stage.OFFER_FEWER):
         pain.answer(s, stage, yes, now)
     elif stage is Stage.OFFER_SHORTEN:
@@ -101,3 +99,11 @@ def answer(s: ExerciseFlow, event: Heard, now: dt.datetime) -> None:
         else:
             s.say("say_again")
             s.go_back(now)
+
+
+def carry_on(s: ExerciseFlow, paused_key: str, now: dt.datetime) -> None:
+    """A "no" to ending or skipping: back to where it was. A set that was stopped stays paused
+    (it is said at once), so the answer then says what was kept, never "we will carry on"."""
+    paused = bool(s.returns) and s.returns[-1].stage is Stage.PAUSED
+    s.say(paused_key if paused else "carry_on")
+    s.go_back(now)

@@ -1,0 +1,31 @@
+"""What the session says after a stop, a "repeat" while counting and a "pause" while paused
+(found in a user trial: contradictory lines, an invitation to "say start" while counting, and
+"Sorry, I did not understand" for a second pause)."""
+
+from __future__ import annotations
+
+from companion import prompts
+from companion.commands import Command
+from companion.session.state import Stage
+from tests.session_driver import at_stage
+
+C = Command
+WORDS = prompts.load("en")
+PAUSED = WORDS.text("session.paused")
+CARRY_ON = WORDS.text("session.carry_on")
+
+
+def test_no_to_ending_a_stopped_set_does_not_say_carry_on_then_paused() -> None:
+    d = at_stage(Stage.CONFIRM_END)
+    said = d.said(d.say(C.NO))
+    assert d.stage is Stage.PAUSED
+    assert said == [WORDS.text("session.not_ending"), PAUSED]
+    assert CARRY_ON not in said
+
+
+def test_no_to_ending_at_a_rest_still_carries_on() -> None:
+    d = at_stage(Stage.REST)
+    d.say(C.STOP)
+    assert d.stage is Stage.CONFIRM_END
+    assert d.said(d.say(C.NO)) == [CARRY_ON]
+    assert d.stage is Stage.REST
