@@ -7,7 +7,7 @@ import pytest
 from companion import records
 from companion.commands import CONTEXTS, Command
 from companion.events import End, Heard, InputEnded, Listen, NotUnderstood, SetVoice, StopSpeech
-from companion.session.state import Stage
+from companion.session.state import RUNNING, Stage
 from tests.session_driver import Driver, at_stage, make_plan
 
 C = Command
@@ -263,6 +263,10 @@ def test_command_in_stage(stage: Stage, cmd: Command) -> None:
     elif cmd is C.HELP:
         assert keys[0] == "help_keys" and d.stage is stage  # a key was pressed: keys named
         assert d.said(effects)[0].startswith("Keys you can press:")
+    elif cmd is C.REPEAT and stage in RUNNING:
+        # while a set runs: how to do it and the count, never "when you are ready, say start"
+        assert keys[-1] in ("where_counting", "where_timed") and d.stage is stage
+        assert not any("say start" in line for line in d.said(effects))
     elif cmd is C.REPEAT:
         assert d.said(effects) == before_prompt and d.stage is stage
     elif cmd in (C.SLOWER, C.FASTER):

@@ -29,3 +29,29 @@ def test_no_to_ending_at_a_rest_still_carries_on() -> None:
     assert d.stage is Stage.CONFIRM_END
     assert d.said(d.say(C.NO)) == [CARRY_ON]
     assert d.stage is Stage.REST
+
+
+def test_repeat_while_counting_says_the_steps_and_the_count_not_say_start() -> None:
+    d = at_stage(Stage.COUNTING)
+    said = d.said(d.say(C.REPEAT))
+    assert d.stage is Stage.COUNTING
+    assert not any("say start" in line for line in said), said
+    assert said[:2] == [
+        "Put your left hand flat on the table, palm down.",
+        "Turn it palm up. Then palm down again.",
+    ]
+    assert said[-1] == WORDS.text("session.where_counting", done=1, left=2)
+
+
+def test_repeat_while_a_timed_set_runs_says_the_seconds_left() -> None:
+    d = at_stage(Stage.TIMED)
+    d.advance(5)
+    said = d.said(d.say(C.REPEAT))
+    assert not any("say start" in line for line in said), said
+    assert said[-1].endswith("seconds to go."), said
+
+
+def test_repeat_when_ready_still_says_the_introduction_and_the_invitation() -> None:
+    d = at_stage(Stage.READY)
+    said = d.said(d.say(C.REPEAT))
+    assert "say start" in said[-1]

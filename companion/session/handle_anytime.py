@@ -29,10 +29,16 @@ def help_me(s: ExerciseFlow, event: Heard) -> None:
     s.listen()
 
 
-def repeat(s: ExerciseFlow) -> None:
-    """Say the last question (all its lines) again."""
-    for line in s.last_prompt:
-        s.say_text(line, "repeat")
+def repeat(s: ExerciseFlow, now: dt.datetime) -> None:
+    """Say the last question (all its lines) again; while a set runs, how to do the exercise
+    and where the count is (not the introduction's "when you are ready, say start")."""
+    if s.stage in RUNNING and s.progress is not None and s.index < len(s.items):
+        for line in s.talk.step_lines(s.item):
+            s.say_text(line, "repeat")
+        say_count(s, now)
+    else:
+        for line in s.last_prompt:
+            s.say_text(line, "repeat")
     s.listen()
 
 
@@ -152,11 +158,7 @@ def how_many(s: ExerciseFlow, now: dt.datetime) -> None:
         return
     p = s.progress
     if p is not None and s.stage in (*RUNNING, Stage.PAUSED):
-        done = p.done(s.item, len(s.phases), now)
-        if s.item.timed:
-            s.say("where_timed", left=max(0, s.item.reps - done))
-        else:
-            s.say("where_counting", done=done, left=s.item.reps - done)
+        say_count(s, now)
     s.say("where_ready", number=s.index + 1, total=len(s.items), set=s.set_no, sets=s.item.sets)
     left = len(s.items) - s.index - 1
     if left == 0:
@@ -164,3 +166,13 @@ def how_many(s: ExerciseFlow, now: dt.datetime) -> None:
     else:
         s.say("exercises_left_one" if left == 1 else "exercises_left", left=left)
     s.listen()
+
+
+def say_count(s: ExerciseFlow, now: dt.datetime) -> None:
+    """Where the set in progress is: "2 done, 1 to go." or "10 seconds to go."."""
+    assert s.progress is not None
+    done = s.progress.done(s.item, len(s.phases), now)
+    if s.item.timed:
+        s.say("where_timed", left=max(0, s.item.reps - done))
+    else:
+        s.say("where_counting", done=done, left=s.item.reps - done)

@@ -34,7 +34,7 @@ def dispatch(s: ExerciseFlow, event: Heard, now: dt.datetime) -> None:
     elif cmd is C.HELP:
         anytime.help_me(s, event)
     elif cmd is C.REPEAT:
-        anytime.repeat(s)
+        anytime.repeat(s, now)
     elif cmd in (C.SLOWER, C.FASTER):
         anytime.speed(s, slower=cmd is C.SLOWER)
     elif cmd in (C.LOUDER, C.QUIETER):

@@ -105,6 +105,11 @@ class Talk:
         lines.append(w.safety)
         return lines
 
+    def step_lines(self, item: PlannedExercise) -> list[str]:
+        """How to do the exercise (its steps and safety cue): "repeat" while a set runs."""
+        w = self.exercise(item.exercise_id)
+        return [*w.steps, w.safety]
+
     def options(self, live: frozenset[Command]) -> str:
         """The phrases to teach for the live commands: "start, repeat, or help"."""
         phrases = []
