@@ -55,3 +55,13 @@ def test_repeat_when_ready_still_says_the_introduction_and_the_invitation() -> N
     d = at_stage(Stage.READY)
     said = d.said(d.say(C.REPEAT))
     assert "say start" in said[-1]
+
+
+def test_pause_while_paused_says_it_is_already_paused_and_how_to_go_on() -> None:
+    d = at_stage(Stage.PAUSED)
+    said = d.said(d.say(C.PAUSE))
+    assert said == [WORDS.text("session.already_paused")]
+    assert d.stage is Stage.PAUSED
+    assert not any(line.startswith("Sorry") for line in said)
+    d.say(C.RESUME)
+    assert d.stage is Stage.COUNTING

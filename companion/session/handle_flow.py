@@ -46,6 +46,9 @@ def stage_command(s: ExerciseFlow, cmd: Command, now: dt.datetime) -> None:
             s.previous_exercise(now)
         elif cmd is C.END:
             confirm_end(s, Stage.PAUSED, now)
+        elif cmd is C.PAUSE:
+            s.say("already_paused")  # never "not understood" for a pause
+            s.listen()
         else:
             not_now(s)
     elif stage is Stage.REST:
