@@ -98,6 +98,9 @@ class ReportData:
     since: dict[str, dt.date] = field(default_factory=dict)
     """exercise id -> the day its current dose or level began (its last change, else the first
     session that planned it)."""
+    dose: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """exercise id -> (sets, reps or seconds) in effect: as the latest session by ``last``
+    planned it (progression may have moved it from the routine file's dose)."""
 
     def pain_by_exercise(self) -> dict[str, tuple[int, int, float]]:
         """exercise id -> (number of pain ratings, highest, mean)."""

@@ -72,6 +72,18 @@ def since(conn: sqlite3.Connection, last: dt.date) -> dict[str, dt.date]:
     return out
 
 
+def dose(conn: sqlite3.Connection, last: dt.date) -> dict[str, tuple[int, int]]:
+    """exercise id -> (sets, reps) as the latest session by ``last`` that planned it did."""
+    out: dict[str, tuple[int, int]] = {}
+    for ex, n_sets, reps in conn.execute(
+        "SELECT p.exercise_id, p.sets, p.reps FROM planned p JOIN sessions s "
+        "ON s.id = p.session_id WHERE s.day <= ? ORDER BY s.day, s.started_at, s.id",
+        (last.isoformat(),),
+    ):
+        out[ex] = (n_sets, reps)
+    return out
+
+
 def _timed(exercise_id: str) -> bool:
     ex = library.BY_ID.get(exercise_id)
     return ex is not None and ex.kind is library.Kind.TIMED
@@ -166,4 +178,5 @@ def gather(conn: sqlite3.Connection, first: dt.date, last: dt.date) -> ReportDat
         safety=tuple(queries.safety_answers(conn, first, last)),
         at_reminders=tuple(queries.safety_outside_sessions(conn, first, last)),
         since=since(conn, last),
+        dose=dose(conn, last),
     )

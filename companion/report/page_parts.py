@@ -88,7 +88,8 @@ def prescription(
     for e in r.exercises:
         name = name_of(e.id)
         unit = "seconds each way" if timed(e.id) else "repetitions"
-        dose = f"{plural(e.sets, 'set')} of {e.reps} {unit}, rest {e.rest_seconds} s"
+        sets, reps = data.dose.get(e.id, (e.sets, e.reps))  # in effect, not the file's
+        dose = f"{plural(sets, 'set')} of {reps} {unit}, rest {e.rest_seconds} s"
         level = library.get(e.id).level if e.id in library.BY_ID else ""
         since = data.since.get(e.id)
         picture = pictures.svg(e.id, r.affected_side, name) if e.id in pictures.DRAW else ""
