@@ -245,11 +245,19 @@ def today_plan(routine: Routine, store: HistoryStore, day: dt.date) -> Plan:
     return plan
 
 
+def rule_key(change: Change, words: Prompts, days_needed: int) -> str:
+    """The wording key of ``change``'s reason: its rule, or the rule's "_one" twin when the
+    rule took a single day ("last time was easy", not "the last few days")."""
+    key = f"progression.{change.rule}"
+    if days_needed == 1 and words.has(f"{key}_one"):
+        return f"{key}_one"
+    return key
+
+
 def describe(change: Change, words: Prompts, days_needed: int) -> str:
     """The one short sentence that announces ``change`` (wording: prompts progression.toml)."""
     name = words.exercise(change.exercise_id).name if change.exercise_id else ""
     days = change.old if change.kind == "restart" else days_needed
-    text = words.text(
-        f"progression.{change.rule}", exercise=name, old=change.old, new=change.new, days=days
-    )
+    key = rule_key(change, words, days_needed)
+    text = words.text(key, exercise=name, old=change.old, new=change.new, days=days)
     return text[:1].upper() + text[1:]

@@ -46,7 +46,7 @@ class Core:
         self.plan, self.hand_changes = for_hand(plan, routine.hand.pinch)
         self.items = list(self.plan.items)
         words = wording.for_user(words, routine.speech.simple)
-        self.talk = Talk(words, vocab, routine.affected_side)
+        self.talk = Talk(words, vocab, routine.affected_side, routine.progression.days_needed)
         self.words = words
         self.switch = routine.input.switch
         """Single-switch mode: what is said names what the switch does (not keys or words)."""

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from companion import library
 from companion.commands import Command, Vocabulary
 from companion.plan import Change, HandChange, Plan, PlannedExercise
+from companion.progression import rule_key
 from companion.prompts import ExerciseWording, Prompts
 
 QUESTION_SECONDS = 25.0
@@ -54,6 +55,8 @@ class Talk:
     words: Prompts
     vocab: Vocabulary
     affected_side: str
+    days_needed: int = 1
+    """The routine's progression.days_needed: a reason names one day or several."""
 
     def line(self, key: str, **values: object) -> str:
         """A line of the session wording (``variant=N`` picks from a list of lines)."""
@@ -85,11 +88,13 @@ class Talk:
 
     def change_line(self, change: Change) -> str:
         """One short sentence saying what changed and why."""
-        key = f"progression.{change.rule}"
+        key = rule_key(change, self.words, self.days_needed)
         if not self.words.has(key):
             return ""
         name = self.exercise(change.exercise_id).name if change.exercise_id in library.BY_ID else ""
-        return self.words.text(key, exercise=name, old=change.old, new=change.new)
+        return self.words.text(
+            key, exercise=name, old=change.old, new=change.new, days=self.days_needed
+        )
 
     def intro_lines(self, number: int, total: int, item: PlannedExercise) -> list[str]:
         """Exercise name and position, equipment, steps and safety cue."""
