@@ -59,8 +59,10 @@ def restarting(pulse_server: PulseServer) -> Iterator[OutputStream]:
 def test_the_restart_is_off_unless_set(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(output_stream.RESTART_SETTING, raising=False)
     assert not OutputStream(None).restart
+    assert OutputStream(None).latency == output_stream.LATENCY_S
     monkeypatch.setenv(output_stream.RESTART_SETTING, "1")
     assert OutputStream(None).restart
+    assert OutputStream(None).latency == output_stream.RESTART_LATENCY_S
 
 
 def test_a_line_is_heard_in_full(stream: OutputStream, pulse_server: PulseServer) -> None:

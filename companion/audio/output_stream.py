@@ -7,10 +7,13 @@ block will reach the speaker (``outputBufferDacTime``, mapped onto ``time.monoto
 heard: the echo canceller's reference is exact (within ~1 ms of the microphone's own capture
 times, docs/recognition.md), where a player process started up to 170 ms away from it.
 
-Between lines the stream writes silence ``LATENCY_S`` ahead; a line handed over then waits
-behind it (170 ms). With ``RESTART_SETTING=1`` a line that finds nothing left to be heard
-restarts the stream: what was written ahead is dropped, the line starts after ``LEAD_S``, on a
-new timeline of the tap (1-5 samples off the last: ``realign`` measures it). Off by default.
+Between lines the stream writes silence ahead; a line handed over then would wait behind it
+(170 ms). So a line that finds nothing left to be heard restarts the stream: what was written
+ahead is dropped, the line starts after ``LEAD_S``, on a new timeline of the tap (1-5 samples
+off the last: ``realign`` measures it); the restart returns once the line fills what is written
+ahead (``FILL_S``), and a killed line's tail is dropped by a restart with nothing. Off by
+default (``RESTART_SETTING=1`` turns it on): under load a restarted line still lost its first
+80 ms at times (docs/benchmarks.md, session 11).
 
 ``play`` returns a ``StreamLine``: waited on with a time bound, killed at once (the rest of the
 line is dropped at the next block and cut from the tap too), and reporting a line the stream
@@ -54,16 +57,30 @@ log = logging.getLogger(__name__)
 SETTING = "COMPANION_PLAYBACK"
 """Environment variable: ``stream`` (the default) or ``command`` (a player process per line)."""
 RESTART_SETTING = "COMPANION_STREAM_RESTART"
-"""``1``: restart the stream for a line handed over in silence."""
+"""``1``: restart the stream for a line handed over in silence; unset or ``0`` (the default):
+never (a line handed over in silence waits behind the silence written ahead)."""
 BLOCK_S = 0.02
 """One callback's block."""
 LATENCY_S = 0.1
 """How far ahead of the speaker the stream writes: room for a busy machine (a late callback
 is a gap in the voice: 0.02 s gave 85 underflows in 10 s of speech at load 3-6, 0.05 s 21, 0.1 s
 none); a line is cut this long after ``kill``."""
+RESTART_LATENCY_S = 0.25
+"""The same for a stream that restarts per line: its line is written ahead at once after a
+restart, so more room costs it no delay, and a callback held up for 0.15-0.3 s (by the load, or
+by another thread holding Python's lock as the next line is synthesised) no longer leaves a gap
+in the line (with ``LATENCY_S`` a restarted line's first 0.14 s played, then silence)."""
 LEAD_S = 0.02
 """Silence before a line on a restarted stream, whose first moments the sound server may not play
 (PulseAudio's null sink plays what it had rendered ahead: 20 ms here, as for a new aplay)."""
+FILL_S = 0.1
+"""Longest wait, after a restart, for the callback to fill what the stream writes ahead: it is
+filled block by block after ``start`` returns (2-4 blocks before), each block needing Python's
+lock; until then a callback held up (the next line synthesised as this one starts) leaves a gap
+in the line (0.2 s held: the line's first 60 ms, then 0.14 s of silence)."""
+DROP_AFTER_S = 0.04
+"""How long after a kill the stream drops the killed line's tail: a line handed over at once
+(a beat line cuts the one before) restarts it itself, without waiting for that restart."""
 RESTART_S = 2.0
 """Longest wait for a restart (dropping what is written ahead); past it the stream has stopped
 playing and is left behind."""
@@ -84,7 +101,11 @@ class OutputStream:
         self, tap: PlaybackTap | None, device: str | int | None = None, restart: bool | None = None
     ) -> None:
         self.tap = tap
-        self.restart = os.environ.get(RESTART_SETTING) == "1" if restart is None else restart
+        if restart is None:
+            restart = os.environ.get(RESTART_SETTING, "0").strip() == "1"
+        self.restart = restart
+        self.latency = RESTART_LATENCY_S if self.restart else LATENCY_S
+        """How far ahead of the speaker the stream writes (a killed line is cut this late)."""
         self.device_choice = device
         self.rate = 0
         self.name = "speaker"
@@ -98,7 +119,9 @@ class OutputStream:
         self._clock = StreamClock()
         self._samples = SampleClock(1)
         self._lock = threading.Lock()
-        self.underflows = self.restarts = 0
+        self._unfilled = 0  # blocks still to write after a restart before its room is full
+        self._filled = threading.Event()
+        self.underflows = self.restarts = self.drops = 0
 
     # ---- opening and closing ----------------------------------------------------------------
 
@@ -133,7 +156,7 @@ class OutputStream:
                     device=device.index,
                     channels=1,
                     dtype="float32",
-                    latency=LATENCY_S,
+                    latency=self.latency,
                     callback=self._callback,
                 )
                 stream.start()
@@ -179,6 +202,8 @@ class OutputStream:
             line.problem = "the audio output is not playing"
             line.done.set()
             return line
+        if self.restart:
+            line.on_kill = self._drop_soon
         if self.restart and self._idle():
             self._restart(line)
         else:
@@ -192,24 +217,42 @@ class OutputStream:
             return not self._lines
         return last.done.is_set() and last.ends <= time.monotonic()
 
-    def _restart(self, line: StreamLine) -> None:
-        """Drop what the stream has written ahead and start it again with ``line`` first."""
+    def _drop_soon(self, line: StreamLine) -> None:
+        """``line`` was killed: drop what the stream wrote of it ahead (up to ``latency``) by
+        restarting it with nothing, ``DROP_AFTER_S`` later on a thread of its own (the caller
+        never waits)."""
+        if line.pos == 0 or 0 < line.ends <= time.monotonic():
+            return  # nothing of it is still to be heard
+        cut = threading.Timer(DROP_AFTER_S, self._restart, args=(None,))
+        cut.name, cut.daemon = "speaker-cut", True
+        cut.start()
+
+    def _restart(self, line: StreamLine | None) -> None:
+        """Drop what the stream has written ahead and start it again with ``line`` first (None:
+        with silence, after a line was killed)."""
         stream = self._stream
         given_up = threading.Event()
 
         def restart() -> str | None:
+            if line is None and (self._lines or (self._current and not self._current.killed)):
+                return None  # a line was handed over meanwhile: its own restart dropped it
             try:
                 stream.abort()
                 if given_up.is_set():  # too late (a sound server that stopped answering):
                     return "given up"  # starting it again could block for good
                 self._dropped(time.monotonic() + LEAD_S)
                 self._samples, self._lead = SampleClock(self.rate), round(LEAD_S * self.rate)
-                if self.tap is not None:  # placed by a new anchor: measured apart (realign)
-                    self.tap.new_timeline()
-                self._last = line
-                self._lines.append(line)
+                if self.tap is not None and line is not None:  # placed by a new anchor:
+                    self.tap.new_timeline()  # measured apart (realign)
+                if line is not None:
+                    self._last = line
+                    self._lines.append(line)
                 self._last_callback = time.monotonic()
+                self._filled.clear()
+                self._unfilled = max(1, round(stream.latency / BLOCK_S)) if line else 0
                 stream.start()
+                if line is not None and not self._filled.wait(FILL_S):
+                    log.debug("the restarted stream was not filled within %g s", FILL_S)
             except (sd.PortAudioError, OSError) as exc:
                 return str(exc)
             return None
@@ -227,13 +270,17 @@ class OutputStream:
             problem = f"the audio output stopped playing (no restart within {RESTART_S:g} s)"
         except DeviceError as exc:
             problem = exc.message
-        self.restarts += 1
+        if line is None:
+            self.drops += 1
+        else:
+            self.restarts += 1
         if problem is None:
             return
         log.warning("the speaker could not be restarted: %s", problem)
         self._dead = True
-        line.problem = problem
-        line.done.set()
+        if line is not None:
+            line.problem = problem
+            line.done.set()
 
     def _dropped(self, at: float) -> None:
         """The stream was stopped, its sound ending at ``at`` (the server still plays what it
@@ -261,6 +308,10 @@ class OutputStream:
                 self.underflows,
             )
             self._samples.worst = 0.0
+        if self._unfilled:
+            self._unfilled -= 1
+            if not self._unfilled:
+                self._filled.set()
         out.fill(0)
         filled = min(frames, self._lead)
         self._lead -= filled

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 import numpy as np
 import numpy.typing as npt
@@ -40,6 +41,8 @@ class StreamLine:
         self._cut = threading.Event()
         self.pid = 0
         """No process: for the speaker's log line."""
+        self.on_kill: Callable[[StreamLine], None] | None = None
+        """Told once when the line is killed (the stream drops what it wrote ahead of it)."""
 
     @property
     def seconds(self) -> float:
@@ -48,9 +51,12 @@ class StreamLine:
 
     def kill(self) -> None:
         """Cut the sound off now (the stream drops the rest at its next block)."""
+        first = not self.killed
         self.killed = True
         self._cut.set()
         self.done.set()
+        if first and self.on_kill is not None:
+            self.on_kill(self)
 
     def wait(self, timeout: float, expected: float = 0.0) -> str | None:
         """Wait until the line has been heard (at most ``timeout`` s); what went wrong, or
