@@ -12,7 +12,7 @@ _BRIEF = {
     ("pain_over_6", "no"): "pain 6 or less",
     ("pain_over_6", "yes"): "PAIN OVER 6 (yes)",
     ("stop_for_today", "no"): "did not stop for today",
-    ("stop_for_today", "yes"): "STOPPED FOR TODAY (yes)",
+    ("stop_for_today", "yes"): "stopped for today after pain",
     ("skip_after_pain", "no"): "went on after pain, fewer repetitions",
     ("skip_after_pain", "yes"): "skipped for pain",
     ("call_now_alert", "chest_pain"): "CALL-NOW ALERT SHOWN (chest pain)",
