@@ -285,8 +285,8 @@ def _keep_trailing_comments(items: AoT, n: int) -> None:
 
 
 def remove_exercise(doc: TOMLDocument, exercise_id: str) -> None:
-    """Remove an exercise from the routine (never the last one)."""
-    _known(exercise_id)
+    """Remove an exercise from the routine (never the last one); one not in it is refused
+    naming the routine's exercises (the ones that can be removed), not the whole library."""
     items = _exercises(doc)
     for n, t in enumerate(items):
         if t.get("id") == exercise_id:
@@ -297,4 +297,6 @@ def remove_exercise(doc: TOMLDocument, exercise_id: str) -> None:
             _keep_trailing_comments(items, n)
             del items[n]
             return
-    raise RoutineError("is not in the routine", field=exercise_id)
+    what = "is not in the routine" if exercise_id in library.BY_ID else "unknown exercise"
+    present = ", ".join(str(t.get("id")) for t in items)
+    raise RoutineError(f"{what}; remove one of {present}", field=exercise_id)
