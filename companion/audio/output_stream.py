@@ -12,8 +12,8 @@ Between lines the stream writes silence ahead; a line handed over then would wai
 ahead is dropped, the line starts after ``LEAD_S``, on a new timeline of the tap (1-5 samples
 off the last: ``realign`` measures it); the restart returns once the line fills what is written
 ahead (``FILL_S``), and a killed line's tail is dropped by a restart with nothing. Off by
-default (``RESTART_SETTING=1`` turns it on): under load a restarted line still lost its first
-80 ms at times (docs/benchmarks.md, session 11).
+default (``RESTART_SETTING=1`` turns it on): under load a restarted line still lost about
+80 ms of itself at times (docs/benchmarks.md, session 11).
 
 ``play`` returns a ``StreamLine``: waited on with a time bound, killed at once (the rest of the
 line is dropped at the next block and cut from the tap too), and reporting a line the stream
