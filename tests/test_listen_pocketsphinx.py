@@ -98,11 +98,16 @@ def test_phrases_without_pronunciation_are_dropped_not_fatal(engine: PocketSphin
     engine.finish()
 
 
-def test_own_voice_saying_stop_is_ignored_but_the_user_stop_is_not(
-    engine: PocketSphinxEngine, tmp_path: Path
-) -> None:
+def test_own_voice_saying_stop_is_ignored_but_the_user_stop_is_not(tmp_path: Path) -> None:
+    """With an engine of its own: the module's adapts to what it heard (its cepstral mean), so
+    its result here hung on which of the module's tests ran before it on the same xdist worker
+    (4 of 9 stops through, under the bar, in one run with the slow modules first; a fresh
+    engine, as alone or first in the module: 5 of 9, the same every run)."""
     import shutil
     import subprocess
+
+    engine = make_engine("pocketsphinx")
+    assert isinstance(engine, PocketSphinxEngine)
 
     if shutil.which("espeak-ng") is None:
         skip_or_fail("espeak-ng is not installed: apt-get install espeak-ng")
