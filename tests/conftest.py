@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import resource
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,34 +34,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "pulse_server" in getattr(item, "fixturenames", ()) or item.get_closest_marker("audio"):
             item.add_marker(pytest.mark.xdist_group(AUDIO_GROUP))
-    items.sort(key=_slow_module_first(items))
-
-
-SLOW_MARKS = ("slow", "audio", "browser")
-LONGEST = (
-    "test_speech_audio",
-    "test_handsfree",
-    "test_voice_cli",
-    "test_every_way_in",
-    "test_voice_teach",
-)
-"""Modules with a test of 30 s or more in the last fresh-clone CI (pytest --durations)."""
-
-
-def _slow_module_first(items: list[pytest.Item]) -> Callable[[pytest.Item], int]:
-    """A sort key (sorting is stable) that moves the modules in LONGEST, then those holding a
-    test marked slow, audio or browser, ahead of the rest, each module's tests kept together
-    and in their order: under xdist the workers take tests in this order, so the long ones no
-    longer start near the end with one worker waiting on them while the other has nothing
-    left. Every worker sorts the same list the same way, as xdist requires."""
-
-    def module(item: pytest.Item) -> str:
-        return item.module.__name__.rsplit(".", 1)[-1] if isinstance(item, pytest.Function) else ""
-
-    slow = {
-        module(item) for item in items if any(item.get_closest_marker(mark) for mark in SLOW_MARKS)
-    }
-    return lambda item: 0 if module(item) in LONGEST else 1 if module(item) in slow else 2
 
 
 @pytest.fixture(autouse=True)

@@ -16,7 +16,10 @@ MAX_LINES = 300
 
 OVERSIZED: dict[str, str] = {
     # module: why it is still over MAX_LINES today (take the line out once it is split)
-    # (none today)
+    "companion/audio/output_stream.py": "the per-line restart made safe in session 13 (b8ee431: "
+    "the fill wait, the restart latency, the delayed drop) grew it to 351 lines the day before "
+    "the restart's fate is decided (it is off by default); to split: the restart's parts into "
+    "a module of their own",
 }
 KNOWN_CYCLES: dict[tuple[str, ...], str] = {
     # modules importing each other: why, until it is undone (none today)

@@ -22,8 +22,7 @@ from companion.routine.settings import defaults_data, from_text
 log = logging.getLogger(__name__)
 
 EDIT_WAIT_SECONDS = 5.0
-"""How long an edit waits for another edit of the same routine to be saved (each takes well
-under a second) before it gives up, changing nothing."""
+"""How long an edit waits for another edit of the routine (under a second) before giving up."""
 
 
 def lock_file(path: Path) -> Path:
@@ -285,8 +284,7 @@ def _keep_trailing_comments(items: AoT, n: int) -> None:
 
 
 def remove_exercise(doc: TOMLDocument, exercise_id: str) -> None:
-    """Remove an exercise from the routine (never the last one); one not in it is refused
-    naming the routine's exercises (the ones that can be removed), not the whole library."""
+    """Remove an exercise from the routine (never the last one)."""
     items = _exercises(doc)
     for n, t in enumerate(items):
         if t.get("id") == exercise_id:
