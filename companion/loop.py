@@ -88,7 +88,7 @@ class Loop:
         for source in self.sources:
             source.start(self.put)
         try:
-            self._carry_out(self.machine.handle(Begin(), self.clock.now()))
+            self.carry_out(self.machine.handle(Begin(), self.clock.now()))
             while not self.machine.finished:
                 self._note_quiet()
                 event = self._next_event()
@@ -96,7 +96,7 @@ class Loop:
                     continue
                 now = self.clock.now()
                 self._log_event(event, now)
-                self._carry_out(self.machine.handle(event, now))
+                self.carry_out(self.machine.handle(event, now))
         finally:
             for source in self.sources:
                 source.close()
@@ -138,7 +138,9 @@ class Loop:
         elif isinstance(event, DeviceProblem):
             self.events.write(now, "device-problem", device=event.device, detail=event.detail)
 
-    def _carry_out(self, effects: list[Effect]) -> None:
+    def carry_out(self, effects: list[Effect]) -> None:
+        """Say, record and log ``effects`` as the machine's own (also after ``run`` ended: a
+        reminder's answer taken as it ended)."""
         now = self.clock.now()
         self._expect(effects)
         done: list[Effect] = []  # carried out, in order, with the loop's own lines: watchers

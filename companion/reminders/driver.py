@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from companion.clock import ScaledClock
 from companion.commands import Vocabulary
 from companion.eventlog import EventLog
-from companion.events import Effect, Event, Heard, Listen, Say, StopSpeech
+from companion.events import Effect, Event, Heard, Listen
 from companion.inputs.base import Sink, Source
 from companion.inputs.script import to_event
 from companion.loop import Loop
@@ -135,14 +135,7 @@ def converse(
     for event in _left(loop.queue):  # taken as it ended (the page's last look): not lost
         late = clock.now()
         events.write(late, "command", command=event.command.value, source=event.source, late=True)
-        effects = conversation.heard_late(event.command)
-        for effect in effects:
-            if isinstance(effect, StopSpeech):
-                speaker.stop()
-            elif isinstance(effect, Say):
-                speaker.say(effect.text)
-        if effects and watch is not None:
-            watch(effects, late)
+        loop.carry_out(conversation.heard_late(event.command))  # said, logged and shown
         how = conversation.outcome or how
     deadline = time.monotonic() + 30
     while speaker.busy() and time.monotonic() < deadline:
